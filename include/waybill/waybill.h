@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Umbrella header of libwaybill. */
+#ifndef WAYBILL_H
+#define WAYBILL_H
+
+#include <waybill/core.h>
+#include <waybill/crypto.h>
+#include <waybill/log.h>
+#include <waybill/token.h>
+
+#endif

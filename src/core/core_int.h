@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Library-internal core: allocation (with fault injection in tests), error
+ * detail, capped growable buffers. Never installed. */
+#ifndef WB_CORE_INT_H
+#define WB_CORE_INT_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+#include <waybill/core.h>
+
+/* Every library allocation goes through these (fault injection, §7). */
+void *wb__malloc(size_t n);
+void *wb__calloc(size_t count, size_t n);
+void *wb__realloc(void *p, size_t n);
+void wb__free(void *p);
+char *wb__strdup(const char *s);
+char *wb__strndup(const char *s, size_t n);
+#define WB_FREE(p)                                                             \
+    do {                                                                       \
+        wb__free(p);                                                           \
+        (p) = NULL;                                                            \
+    } while (0)
+
+/* Make the k-th allocation from now on fail (k >= 1); 0 disables. Returns
+ * the number of allocations made since the last call. For tests. */
+WB_API unsigned long wb__test_fail_alloc_at(unsigned long k);
+
+/* Set this thread's error detail (printf format) and return err, so that
+ * `return wb__err(WB_ERR_FORMAT, "line %d: ...", n);` reads naturally. */
+wb_err wb__err(wb_err err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Prefix the current detail with "prefix: " (keeps the existing detail). */
+void wb__err_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable byte buffer with a hard cap (curl's dynbuf). */
+struct wb__buf {
+    uint8_t *data;
+    size_t len;
+    size_t cap;
+    size_t max; /* hard limit on len */
+};
+
+void wb__buf_init(struct wb__buf *b, size_t max);
+/* Append; WB_ERR_TOOBIG past max (the buffer is kept), WB_ERR_NOMEM. */
+wb_err wb__buf_append(struct wb__buf *b, const void *p, size_t n);
+wb_err wb__buf_printf(struct wb__buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* NUL-terminate (not counted in len). */
+wb_err wb__buf_cstr(struct wb__buf *b);
+/* Hand the data to the caller (wb_free) and reset b. */
+uint8_t *wb__buf_take(struct wb__buf *b, size_t *len);
+void wb__buf_clear(struct wb__buf *b);
+
+/* Read a whole file into a new buffer (NUL-terminated, wb_free), at most
+ * max bytes: WB_ERR_TOOBIG beyond, WB_ERR_IO (detail names the path). */
+WB_API WB_NODISCARD wb_err wb__read_file(const char *path,
+                                         size_t max,
+                                         uint8_t **out,
+                                         size_t *out_len);
+
+/* Parse a decimal uint64 with no sign, no leading zeros (except "0"), no
+ * spaces; false on any defect or overflow. */
+bool wb__parse_u64(const char *s, size_t len, uint64_t *out);
+
+#endif

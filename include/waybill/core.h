@@ -40,6 +40,11 @@ WB_API const char *wb_strerror(wb_err err);
  *  "" when none. Valid until the next library call on this thread. */
 WB_API const char *wb_errmsg(void);
 
+/** Set this thread's error detail (printf format), for front ends that
+ *  report their own input errors through the same channel. */
+WB_API void wb_errmsg_set(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
 /** Clear this thread's error detail. */
 WB_API void wb_errmsg_clear(void);
 

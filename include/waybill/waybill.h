@@ -7,5 +7,7 @@
 #include <waybill/crypto.h>
 #include <waybill/log.h>
 #include <waybill/token.h>
+#include <waybill/ledger.h>
+#include <waybill/ingest.h>
 
 #endif

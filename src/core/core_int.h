@@ -4,6 +4,7 @@
 #ifndef WB_CORE_INT_H
 #define WB_CORE_INT_H
 
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdbool.h>
 
@@ -63,5 +64,8 @@ WB_API WB_NODISCARD wb_err wb__read_file(const char *path,
 /* Parse a decimal uint64 with no sign, no leading zeros (except "0"), no
  * spaces; false on any defect or overflow. */
 bool wb__parse_u64(const char *s, size_t len, uint64_t *out);
+
+/* Compact JSON of j (jansson flags) into a new string (wb_free). */
+wb_err wb__json_dump(const json_t *j, size_t flags, char **out);
 
 #endif

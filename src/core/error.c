@@ -80,6 +80,16 @@ wb_errmsg_clear(void)
     detail[0] = '\0';
 }
 
+void
+wb_errmsg_set(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+}
+
 wb_err
 wb__err(wb_err err, const char *fmt, ...)
 {

@@ -1,11 +1,112 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* waybill command line: placeholder entry until the subcommands land. */
+/* waybill: the command line. Global options, dispatch, usage. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-#include <waybill/waybill.h>
+#include "cli.h"
+
+static const char usage[] =
+    "usage: waybill [--dir DIR] [--json] COMMAND [ARGS]\n"
+    "\n"
+    "site:\n"
+    "  init --origin NAME [--key-file FILE]   create a site directory\n"
+    "  key                                    print the site's verifier key\n"
+    "  keygen --name NAME --out FILE          make a device/vendor key\n"
+    "devices:\n"
+    "  device add ID [--pubkey KEY]           register a device\n"
+    "  device list | device show ID\n"
+    "records:\n"
+    "  ingest [--device ID] [--purpose P]... [--class C] [--jurisdiction CC]\n"
+    "         [--rights HOLDER] [--residency local-only|CC,CC]\n"
+    "         [--format jsonl|csv|raw|cose] [--batch N] [--ack] [--dry-run]\n"
+    "         [FILE|-]\n"
+    "  show INDEX | leaf INDEX [--out FILE]\n"
+    "  erase INDEX --reason TEXT\n"
+    "proofs:\n"
+    "  checkpoint [--size N]\n"
+    "  prove INDEX [--size N] | prove --consistency OLD NEW\n"
+    "  verify-proof --key VKEY --leaf FILE PROOF\n"
+    "  verify-proof --key VKEY --consistency PROOF --old CP --new CP\n"
+    "  verify                                 check the whole site\n"
+    "tokens:\n"
+    "  token INDEX [--out FILE]               mint a portable token\n"
+    "  token verify --key VKEY FILE\n"
+    "  token sign --key-file FILE [--kid ID] [--out FILE] [FILE|-]\n"
+    "\n"
+    "--dir defaults to $WAYBILL_DIR, then ./waybill-data.\n"
+    "exit codes: 0 ok, 1 verification failed or denied, 2 usage or bad\n"
+    "input, 3 I/O or internal error.\n";
+
+struct command {
+    const char *name;
+    int (*run)(struct cli *c, int argc, char **argv);
+};
+
+static const struct command commands[] = {
+    {"init", cmd_init},     {"key", cmd_key},
+    {"keygen", cmd_keygen}, {"device", cmd_device},
+    {"ingest", cmd_ingest}, {"checkpoint", cmd_checkpoint},
+    {"prove", cmd_prove},   {"verify-proof", cmd_verify_proof},
+    {"show", cmd_show},     {"leaf", cmd_leaf},
+    {"token", cmd_token},   {"verify", cmd_verify},
+    {"erase", cmd_erase},
+};
+
+/* Take --dir DIR / --dir=DIR / --json out of argv wherever they stand. */
+static int
+global_options(struct cli *c, int *argc, char **argv)
+{
+    int out = 0;
+
+    for (int i = 0; i < *argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) {
+            c->json = true;
+        } else if (strcmp(argv[i], "--dir") == 0) {
+            if (i + 1 >= *argc) {
+                return -1;
+            }
+            c->dir = argv[++i];
+        } else if (strncmp(argv[i], "--dir=", 6) == 0) {
+            c->dir = argv[i] + 6;
+        } else if (strcmp(argv[i], "--") == 0) {
+            while (i < *argc) {
+                argv[out++] = argv[i++];
+            }
+            break;
+        } else {
+            argv[out++] = argv[i];
+        }
+    }
+    *argc = out;
+    argv[out] = NULL;
+    return 0;
+}
 
 int
-main(void)
+main(int argc, char **argv)
 {
-    return wb_init() == WB_OK ? 0 : 3;
+    struct cli c = {NULL, false, "waybill"};
+    const char *env = getenv("WAYBILL_DIR");
+
+    c.dir = env && env[0] ? env : "./waybill-data";
+    if (global_options(&c, &argc, argv) != 0) {
+        return cli_usage(&c, "--dir needs a directory");
+    }
+    if (wb_init() != WB_OK) {
+        return cli_fail(&c, WB_ERR_CRYPTO, "cannot start the crypto library");
+    }
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            c.cmd = commands[i].name;
+            return commands[i].run(&c, argc - 1, argv + 1);
+        }
+    }
+    return cli_usage(&c, "unknown command \"%s\" (see waybill --help)",
+                     argv[1]);
 }

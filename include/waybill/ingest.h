@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Ingest: turn JSON Lines, CSV, raw bytes or device-signed COSE_Sign1
+ * tokens into log entries, in batches with group commit. */
+#ifndef WAYBILL_INGEST_H
+#define WAYBILL_INGEST_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <waybill/ledger.h>
+
+/* Longest JSON line or CSV row; larger ones are refused. */
+#define WB_INGEST_LINE_MAX (64 * 1024)
+/* Largest input of the raw and cose formats. */
+#define WB_INGEST_WHOLE_MAX (64 * 1024 * 1024)
+
+enum wb_ingest_format {
+    WB_INGEST_JSONL, /* one JSON object a line; payload = the line */
+    WB_INGEST_CSV,   /* header row, then one record a row; payload = JSON */
+    WB_INGEST_RAW,   /* the whole input is one record */
+    WB_INGEST_COSE   /* a CBOR sequence of device-signed COSE_Sign1 */
+};
+
+struct wb_ingest_opts {
+    enum wb_ingest_format format;
+    const char *source; /* name used in messages, e.g. a path or "stdin" */
+    const char *device; /* default device id (must be registered) */
+    const char *const *purposes;
+    size_t purpose_count;
+    const char *data_class;   /* default "non-personal" */
+    const char *jurisdiction; /* ISO 3166-1 alpha-2 or 3166-2 */
+    const char *rights;
+    int residency_local_only;
+    const char *const *residency;
+    size_t residency_count;
+    size_t batch_size; /* records per durable commit; 0 = 1000 */
+    bool dry_run;      /* check everything, write nothing */
+    /* Called after each durable commit with the batch's index range. */
+    void (*on_commit)(void *ctx, uint64_t first, uint64_t last);
+    void *ctx;
+};
+
+struct wb_ingest_stats {
+    uint64_t records;  /* records committed (or checked, in a dry run) */
+    uint64_t first;    /* index of the first committed record */
+    uint64_t last;     /* index of the last committed record */
+    uint64_t batches;  /* durable commits */
+    uint64_t position; /* line or row where an error stopped it (1-based) */
+};
+
+/** Parse `in` (its name in opts->source) and append every record. Records
+ *  are committed in batches of opts->batch_size; on an error the open
+ *  batch is rolled back, earlier batches stay (they were acknowledged), and
+ *  stats tells what was committed. WB_ERR_FORMAT / WB_ERR_TOOBIG /
+ *  WB_ERR_NOTFOUND (unknown device) / WB_ERR_BADSIG / WB_ERR_DENIED with
+ *  "source:line: ..." in wb_errmsg(). */
+WB_API WB_NODISCARD wb_err wb_ingest_stream(struct wb_site *s,
+                                            FILE *in,
+                                            const struct wb_ingest_opts *opts,
+                                            struct wb_ingest_stats *stats);
+
+#endif

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* A site's ledger: the site directory (SQLite database in WAL mode, site
+ * key), the append-only Merkle log of claims leaves, salted payload
+ * commitments kept locally, checkpoints, proofs, tokens, erasure and the
+ * full self-check. One handle is used by one thread at a time. */
+#ifndef WAYBILL_LEDGER_H
+#define WAYBILL_LEDGER_H
+
+#include <stdio.h>
+
+#include <waybill/log.h>
+#include <waybill/token.h>
+
+#define WB_SALT_BYTES        16
+#define WB_CTI_BYTES         16
+#define WB_PAYLOAD_MAX_BYTES (1024 * 1024)
+#define WB_DEVICE_ID_MAX     128
+#define WB_SITE_DB_FILE      "waybill.db"
+#define WB_SITE_KEY_FILE     "site.key"
+
+struct wb_site;
+
+/** Create the site directory dir (made if missing; must not already hold a
+ *  site) with log origin `origin`. key_text is signed-note private key text
+ *  to import (its name must equal origin; origin may then be NULL), or NULL
+ *  to generate a key. The key file is written mode 0600. *out (may be NULL)
+ *  receives the open site. WB_ERR_EXISTS, WB_ERR_INVAL, WB_ERR_FORMAT,
+ *  WB_ERR_IO, WB_ERR_DB with detail in wb_errmsg(). */
+WB_API WB_NODISCARD wb_err wb_site_create(const char *dir,
+                                          const char *origin,
+                                          const char *key_text,
+                                          size_t key_len,
+                                          struct wb_site **out);
+
+/** Open an existing site directory. WB_ERR_NOTFOUND if it holds no site;
+ *  WB_ERR_IO, WB_ERR_DB, WB_ERR_FORMAT (bad key file) otherwise. */
+WB_API WB_NODISCARD wb_err wb_site_open(const char *dir, struct wb_site **out);
+
+/** Close s; an open batch is rolled back. NULL-safe. */
+WB_API void wb_site_close(struct wb_site *s);
+
+/** Log origin; owned by s. */
+WB_API const char *wb_site_origin(const struct wb_site *s);
+
+/** The site's signer; owned by s. */
+WB_API const struct wb_signer *wb_site_signer(const struct wb_site *s);
+
+/** Number of entries in the log (committed and in the open batch). */
+WB_API uint64_t wb_site_size(const struct wb_site *s);
+
+/* ---- appending ---------------------------------------------------------- */
+
+/* One entry to append. The caller fills the descriptive claims (kind, sub,
+ * iat (0 = now), time_ns, purposes, consent, jurisdiction, data_class,
+ * rights, parents, model, residency, media); the ledger sets iss, cti, the
+ * payload commitment and devsig. */
+struct wb_append {
+    struct wb_claims claims;
+    const uint8_t *payload; /* kept locally with a fresh salt; may be NULL */
+    size_t payload_len;
+    const uint8_t *device_token; /* the device's COSE_Sign1, kept; or NULL */
+    size_t device_token_len;
+};
+
+/** Start a batch (one transaction). WB_ERR_BUSY if one is open. */
+WB_API WB_NODISCARD wb_err wb_site_begin(struct wb_site *s);
+
+/** Append one entry to the open batch (or, with no batch open, as its own
+ *  durable transaction). *index (may be NULL) gets its log index.
+ *  WB_ERR_INVAL/WB_ERR_TOOBIG naming the field on bad claims; the batch
+ *  stays usable after such a refusal. */
+WB_API WB_NODISCARD wb_err wb_site_append(struct wb_site *s,
+                                          const struct wb_append *e,
+                                          uint64_t *index);
+
+/** Commit the open batch; when it returns WB_OK the batch is durable
+ *  (fsync'd WAL). On failure the batch is rolled back. */
+WB_API WB_NODISCARD wb_err wb_site_commit(struct wb_site *s);
+
+/** Discard the open batch. No-op without one. */
+WB_API void wb_site_rollback(struct wb_site *s);
+
+/* ---- reading ------------------------------------------------------------ */
+
+/** Leaf bytes of entry index into *leaf (wb_free). WB_ERR_NOTFOUND. */
+WB_API WB_NODISCARD wb_err wb_site_leaf(struct wb_site *s,
+                                        uint64_t index,
+                                        uint8_t **leaf,
+                                        size_t *leaf_len);
+
+/** Stored payload of entry index into *payload (wb_free); *erased is set to
+ *  1 (and *payload NULL) when it was erased or never had one. */
+WB_API WB_NODISCARD wb_err wb_site_payload(struct wb_site *s,
+                                           uint64_t index,
+                                           uint8_t **payload,
+                                           size_t *payload_len,
+                                           int *erased);
+
+/** Merkle root of the log's first `size` entries. */
+WB_API WB_NODISCARD wb_err wb_site_root(struct wb_site *s,
+                                        uint64_t size,
+                                        uint8_t root[WB_HASH_BYTES]);
+
+/* ---- checkpoints, proofs, tokens ------------------------------------------
+ */
+
+/** Sign a checkpoint of the first `size` entries (0 = whole log), store it,
+ *  and return its text in *out (wb_free). WB_ERR_INVAL if size is beyond
+ *  the log or a batch is open. */
+WB_API WB_NODISCARD wb_err wb_site_checkpoint(struct wb_site *s,
+                                              uint64_t size,
+                                              char **out);
+
+/** c2sp.org/tlog-proof@v1 for entry index against the stored checkpoint of
+ *  `size` entries (0 = the latest checkpoint covering index; one is signed
+ *  and stored if none does) into *out (wb_free). */
+WB_API WB_NODISCARD wb_err wb_site_prove(struct wb_site *s,
+                                         uint64_t index,
+                                         uint64_t size,
+                                         char **out);
+
+/** RFC 9162 consistency proof between two sizes. */
+WB_API WB_NODISCARD wb_err
+wb_site_prove_consistency(struct wb_site *s,
+                          uint64_t old_size,
+                          uint64_t new_size,
+                          uint8_t proof[WB_MERKLE_MAX_PROOF][WB_HASH_BYTES],
+                          size_t *count);
+
+/** Portable token (COSE_Sign1 by the site key, kid = its 4-byte key id,
+ *  payload = the leaf bytes) for entry index into *out (wb_free). */
+WB_API WB_NODISCARD wb_err wb_site_token(struct wb_site *s,
+                                         uint64_t index,
+                                         uint8_t **out,
+                                         size_t *out_len);
+
+/* ---- devices --------------------------------------------------------------
+ */
+
+struct wb_device {
+    char id[WB_DEVICE_ID_MAX + 1];
+    int alg;            /* 0 when the device has no key */
+    uint8_t pubkey[65]; /* raw: Ed25519 32 bytes or P-256 SEC1 65 bytes */
+    size_t pubkey_len;
+    uint64_t entry; /* log index of its registration entry */
+    int64_t created;
+};
+
+/** Register a device (logged as a "device" entry). pubkey may be NULL.
+ *  WB_ERR_EXISTS, WB_ERR_INVAL (bad id), WB_ERR_FORMAT (bad key). */
+WB_API WB_NODISCARD wb_err wb_site_device_add(struct wb_site *s,
+                                              const char *id,
+                                              int alg,
+                                              const uint8_t *pubkey,
+                                              size_t pubkey_len,
+                                              uint64_t *entry);
+
+/** Look a device up by id. WB_ERR_NOTFOUND. */
+WB_API WB_NODISCARD wb_err wb_site_device_get(struct wb_site *s,
+                                              const char *id,
+                                              struct wb_device *out);
+
+/** All devices, ordered by id, into a new array *out (wb_free). */
+WB_API WB_NODISCARD wb_err wb_site_device_list(struct wb_site *s,
+                                               struct wb_device **out,
+                                               size_t *count);
+
+/** Verify a device-signed COSE_Sign1 against the registry: the device is
+ *  found by `device` if given, else by the token's kid (the device id);
+ *  *dev receives it. WB_ERR_NOTFOUND (unknown device), WB_ERR_DENIED (no
+ *  key registered, or kid names another device), WB_ERR_BADSIG, WB_ERR_FORMAT.
+ */
+WB_API WB_NODISCARD wb_err wb_site_device_verify(struct wb_site *s,
+                                                 const char *device,
+                                                 const uint8_t *tok,
+                                                 size_t tok_len,
+                                                 struct wb_device *dev,
+                                                 struct wb_cose_sign1 *cose);
+
+/* ---- erasure and self-check ------------------------------------------------
+ */
+
+/** Erase entry index's payload, salt and device token for good (secure
+ *  delete, WAL truncated) and log an "erasure" entry citing the reason and
+ *  the erased leaf hash; *erasure (may be NULL) gets its index.
+ *  WB_ERR_NOTFOUND, WB_ERR_EXISTS (already erased or nothing to erase),
+ *  WB_ERR_INVAL (empty reason, or an erasure entry). */
+WB_API WB_NODISCARD wb_err wb_site_erase(struct wb_site *s,
+                                         uint64_t index,
+                                         const char *reason,
+                                         uint64_t *erasure);
+
+struct wb_verify_report {
+    uint64_t entries;     /* entries checked */
+    uint64_t payloads;    /* commitments checked */
+    uint64_t erased;      /* entries whose payload was erased (and logged) */
+    uint64_t checkpoints; /* stored checkpoints checked */
+    int64_t first_bad;    /* index of the first bad entry, or -1 */
+    char what[512];       /* what was wrong there */
+};
+
+/** Check every stored payload against its salted commitment, every leaf
+ *  against the stored tree, the root, and every stored checkpoint's root
+ *  and signature. WB_OK when all hold; WB_ERR_VERIFY with the first bad
+ *  entry in r otherwise; other errors for I/O. */
+WB_API WB_NODISCARD wb_err wb_site_verify(struct wb_site *s,
+                                          struct wb_verify_report *r);
+
+#endif

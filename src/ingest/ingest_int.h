@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Inside ingest: format parsers hand records to a sink; the ledger sink
+ * batches them into the log, a null sink lets fuzzers run the parsers. */
+#ifndef WB_INGEST_INT_H
+#define WB_INGEST_INT_H
+
+#include <waybill/ingest.h>
+
+#include "core/core_int.h"
+
+/* Receives each parsed record; pos is its 1-based line or row. Returns
+ * non-OK (with detail) to stop the parse. */
+struct wb__sink {
+    wb_err (*put)(void *ctx, const struct wb_append *e, uint64_t pos);
+    void *ctx;
+};
+
+/* A record under construction: claims from the options, and what a line
+ * may set for itself (time, device). */
+struct wb__rec {
+    struct wb_append e;
+    char device[WB_DEVICE_ID_MAX + 1];
+};
+
+/* Start a record from the options' defaults. */
+void wb__rec_init(struct wb__rec *r, const struct wb_ingest_opts *o);
+
+/* Apply a "ts" value (seconds since the epoch, fractions allowed) and a
+ * "device" value from the record itself; either may be NULL. */
+wb_err wb__rec_set_ts(struct wb__rec *r, double ts);
+wb_err wb__rec_set_device(struct wb__rec *r,
+                          const struct wb_ingest_opts *o,
+                          const char *device);
+
+/* Parsers; *pos tracks the line or row reached. */
+wb_err wb__ingest_jsonl(FILE *in,
+                        const struct wb_ingest_opts *o,
+                        struct wb__sink *k,
+                        uint64_t *pos);
+wb_err wb__ingest_csv(FILE *in,
+                      const struct wb_ingest_opts *o,
+                      struct wb__sink *k,
+                      uint64_t *pos);
+wb_err wb__ingest_whole(FILE *in,
+                        const struct wb_ingest_opts *o,
+                        struct wb__sink *k,
+                        uint64_t *pos);
+
+#endif

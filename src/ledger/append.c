@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Appending entries in batches: claims leaf, salted payload commitment,
+ * Merkle hashes, one row each, one durable transaction per batch. */
+#include <string.h>
+
+#include "ledger/ledger_int.h"
+
+wb_err
+wb_site_begin(struct wb_site *s)
+{
+    wb_err rc;
+
+    if (s->in_batch) {
+        return wb__err(WB_ERR_BUSY, "a batch is already open");
+    }
+    rc = wb__db_begin(s->db);
+    if (rc == WB_OK) {
+        s->in_batch = true;
+        s->saved = s->tree;
+    }
+    return rc;
+}
+
+wb_err
+wb_site_commit(struct wb_site *s)
+{
+    wb_err rc;
+
+    if (!s->in_batch) {
+        return wb__err(WB_ERR_INVAL, "no batch is open");
+    }
+    rc = wb__db_commit(s->db);
+    s->in_batch = false;
+    if (rc != WB_OK) {
+        wb__db_rollback(s->db);
+        s->tree = s->saved;
+        return rc;
+    }
+    s->saved = s->tree;
+    return WB_OK;
+}
+
+void
+wb_site_rollback(struct wb_site *s)
+{
+    if (s == NULL || !s->in_batch) {
+        return;
+    }
+    wb__db_rollback(s->db);
+    s->in_batch = false;
+    s->tree = s->saved;
+}
+
+/* Fill the ledger-owned claims and encode the leaf. salt gets a fresh salt
+ * when there is a payload. */
+static wb_err
+make_leaf(struct wb_site *s,
+          const struct wb_append *e,
+          uint8_t salt[WB_SALT_BYTES],
+          uint8_t **leaf,
+          size_t *leaf_len)
+{
+    struct wb_claims c = e->claims;
+    uint32_t nsec;
+    int64_t now;
+
+    if (e->payload_len > WB_PAYLOAD_MAX_BYTES) {
+        return wb__err(WB_ERR_TOOBIG, "payload: %zu bytes, more than %d",
+                       e->payload_len, WB_PAYLOAD_MAX_BYTES);
+    }
+    if (e->device_token_len > WB_TOKEN_MAX_BYTES) {
+        return wb__err(WB_ERR_TOOBIG, "device token larger than %d bytes",
+                       WB_TOKEN_MAX_BYTES);
+    }
+    c.iss = s->origin;
+    if (c.iat == 0) {
+        wb__ledger_now(&now, &nsec);
+        c.iat = now;
+        if (!c.has_time_ns) {
+            c.has_time_ns = 1;
+            c.time_ns = nsec;
+        }
+    }
+    wb__ledger_random(s, c.cti, WB_CTI_BYTES);
+    c.cti_len = WB_CTI_BYTES;
+    c.has_payload = e->payload != NULL;
+    if (c.has_payload) {
+        wb__ledger_random(s, salt, WB_SALT_BYTES);
+        wb_sha256_2(salt, WB_SALT_BYTES, e->payload, e->payload_len,
+                    c.payload_hash);
+    }
+    c.has_devsig = e->device_token != NULL;
+    if (c.has_devsig) {
+        wb_sha256(e->device_token, e->device_token_len, c.devsig);
+    }
+    return wb_claims_encode(&c, leaf, leaf_len);
+}
+
+wb_err
+wb_site_append(struct wb_site *s, const struct wb_append *e, uint64_t *index)
+{
+    uint8_t salt[WB_SALT_BYTES];
+    uint8_t stored[65][WB_HASH_BYTES];
+    uint8_t leaf_hash[WB_HASH_BYTES];
+    struct wb_merkle_frontier before = s->tree;
+    struct wb__row row;
+    bool own_tx = false;
+    unsigned n;
+    wb_err rc;
+
+    memset(&row, 0, sizeof row);
+    rc = make_leaf(s, e, salt, &row.leaf, &row.leaf_len);
+    if (rc != WB_OK) {
+        goto out;
+    }
+    if (!s->in_batch) {
+        rc = wb_site_begin(s);
+        if (rc != WB_OK) {
+            goto out;
+        }
+        own_tx = true;
+    }
+    wb_merkle_leaf_hash(row.leaf, row.leaf_len, leaf_hash);
+    row.idx = s->tree.size;
+    n = wb_merkle_frontier_append(&s->tree, leaf_hash, stored);
+    row.hashes = &stored[0][0];
+    row.hashes_len = (size_t)n * WB_HASH_BYTES;
+    if (e->payload != NULL) {
+        row.salt = salt;
+        row.salt_len = WB_SALT_BYTES;
+        row.payload = (uint8_t *)(uintptr_t)e->payload;
+        row.payload_len = e->payload_len;
+    }
+    row.devtok = (uint8_t *)(uintptr_t)e->device_token;
+    row.devtok_len = e->device_token_len;
+    rc = wb__db_entry_insert(s->db, &row, e->claims.kind);
+    if (rc != WB_OK) {
+        s->tree = before;
+        goto out;
+    }
+    if (index != NULL) {
+        *index = row.idx;
+    }
+    if (own_tx) {
+        own_tx = false;
+        rc = wb_site_commit(s);
+    }
+out:
+    if (own_tx) {
+        wb_site_rollback(s);
+    }
+    wb_wipe(salt, sizeof salt);
+    wb__free(row.leaf);
+    return rc;
+}
+
+wb_err
+wb__ledger_read_node(void *ctx,
+                     unsigned level,
+                     uint64_t index,
+                     uint8_t out[WB_HASH_BYTES])
+{
+    struct wb_site *s = ctx;
+    uint8_t hashes[65 * WB_HASH_BYTES];
+    size_t len = 0;
+    uint64_t row;
+    wb_err rc;
+
+    /* node (level, index) is completed by leaf ((index + 1) << level) - 1
+     * and stored in that leaf's row at position `level` */
+    if (level >= 64 || index >= (UINT64_MAX >> level)) {
+        return wb__err(WB_ERR_INVAL, "no node at level %u index %llu", level,
+                       (unsigned long long)index);
+    }
+    row = ((index + 1) << level) - 1;
+    rc = wb__db_entry_hashes(s->db, row, hashes, sizeof hashes, &len);
+    if (rc != WB_OK) {
+        return rc;
+    }
+    if (len < (size_t)(level + 1) * WB_HASH_BYTES) {
+        return wb__err(WB_ERR_VERIFY,
+                       "entry %llu: stored hashes are "
+                       "truncated",
+                       (unsigned long long)row);
+    }
+    memcpy(out, hashes + (size_t)level * WB_HASH_BYTES, WB_HASH_BYTES);
+    return WB_OK;
+}

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Erasure (retention expiry, GDPR Art. 17): the payload, salt and device
+ * token go for good; the leaf stays, so the log and every proof still
+ * verify, and the erasure itself is logged. */
+#include <jansson.h>
+#include <string.h>
+
+#include "ledger/ledger_int.h"
+
+#define REASON_MAX 1024
+
+/* Refuse what cannot be erased: erasures themselves, and entries with
+ * nothing left to erase. */
+static wb_err
+check_erasable(const struct wb__row *row)
+{
+    struct wb_claims *c = NULL;
+    wb_err rc = wb_claims_decode(row->leaf, row->leaf_len, &c);
+
+    if (rc != WB_OK) {
+        wb__err_prefix("entry %llu", (unsigned long long)row->idx);
+        return rc;
+    }
+    if (strcmp(c->kind, "erasure") == 0) {
+        rc = wb__err(WB_ERR_INVAL,
+                     "entry %llu is an erasure record; those "
+                     "are kept",
+                     (unsigned long long)row->idx);
+    } else if (row->erased) {
+        rc = wb__err(WB_ERR_EXISTS, "entry %llu is already erased",
+                     (unsigned long long)row->idx);
+    } else if (row->payload == NULL && row->devtok == NULL) {
+        rc = wb__err(WB_ERR_EXISTS, "entry %llu has no payload to erase",
+                     (unsigned long long)row->idx);
+    }
+    wb_claims_free(c);
+    return rc;
+}
+
+wb_err
+wb_site_erase(struct wb_site *s,
+              uint64_t index,
+              const char *reason,
+              uint64_t *erasure)
+{
+    uint8_t parent[1][WB_HASH_BYTES];
+    struct wb__row row;
+    struct wb_append e;
+    json_t *o = NULL;
+    char *json = NULL;
+    wb_err rc;
+
+    memset(&row, 0, sizeof row);
+    memset(&e, 0, sizeof e);
+    if (reason == NULL || reason[0] == '\0' || strlen(reason) > REASON_MAX) {
+        return wb__err(WB_ERR_INVAL, "a reason of 1..%d bytes is required",
+                       REASON_MAX);
+    }
+    if (s->in_batch) {
+        return wb__err(WB_ERR_BUSY, "commit the open batch first");
+    }
+    if (index >= s->tree.size) {
+        return wb__err(WB_ERR_NOTFOUND,
+                       "entry %llu: the log has %llu "
+                       "entries",
+                       (unsigned long long)index,
+                       (unsigned long long)s->tree.size);
+    }
+    rc = wb__db_entry_get(s->db, index, &row);
+    if (rc == WB_OK) {
+        rc = check_erasable(&row);
+    }
+    if (rc != WB_OK) {
+        goto out;
+    }
+    memcpy(parent[0], row.hashes, WB_HASH_BYTES);
+    o = json_pack("{s:I, s:s}", "erased", (json_int_t)index, "reason", reason);
+    rc = o != NULL ? wb__json_dump(o, JSON_COMPACT, &json) : WB_ERR_INVAL;
+    if (rc != WB_OK) {
+        rc = wb__err(WB_ERR_INVAL, "reason must be UTF-8 text");
+        goto out;
+    }
+    e.claims.kind = "erasure";
+    e.claims.data_class = "non-personal";
+    e.claims.media = "application/json";
+    e.claims.parents = (const uint8_t(*)[WB_HASH_BYTES])parent;
+    e.claims.parent_count = 1;
+    e.payload = (const uint8_t *)json;
+    e.payload_len = strlen(json);
+    rc = wb_site_begin(s);
+    if (rc != WB_OK) {
+        goto out;
+    }
+    rc = wb_site_append(s, &e, erasure);
+    if (rc == WB_OK) {
+        rc = wb__db_entry_erase(s->db, index);
+    }
+    if (rc == WB_OK) {
+        rc = wb_site_commit(s);
+    } else {
+        wb_site_rollback(s);
+    }
+    if (rc == WB_OK) {
+        /* secure_delete zeroed the old cells in the database; the WAL
+         * still holds the pages from before, so fold and truncate it */
+        rc = wb__db_wal_truncate(s->db);
+    }
+out:
+    json_decref(o);
+    wb__free(json);
+    wb__row_clear(&row);
+    return rc;
+}

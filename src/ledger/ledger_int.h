@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Inside the ledger: the site handle shared by the ledger's files. */
+#ifndef WB_LEDGER_INT_H
+#define WB_LEDGER_INT_H
+
+#include <waybill/ledger.h>
+
+#include "core/core_int.h"
+#include "store/store_int.h"
+
+#define RANDOM_POOL 4096
+
+struct wb_site {
+    char *dir;
+    char origin[WB_ORIGIN_MAX + 1];
+    struct wb_signer *signer;
+    struct wb__db *db;
+    struct wb_merkle_frontier tree;  /* including the open batch */
+    struct wb_merkle_frontier saved; /* as of the last commit */
+    bool in_batch;
+    size_t pool_left;
+    uint8_t pool[RANDOM_POOL]; /* salts and record ids, refilled in bulk */
+};
+
+/* wb_merkle_read_fn over the site's stored hashes. */
+wb_err wb__ledger_read_node(void *ctx,
+                            unsigned level,
+                            uint64_t index,
+                            uint8_t out[WB_HASH_BYTES]);
+
+/* Take n fresh random bytes from the pool. */
+void wb__ledger_random(struct wb_site *s, uint8_t *out, size_t n);
+
+/* Current time: seconds and nanoseconds. */
+void wb__ledger_now(int64_t *sec, uint32_t *nsec);
+
+#endif

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Checkpoints, inclusion and consistency proofs, portable tokens. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ledger/ledger_int.h"
+
+wb_err
+wb_site_checkpoint(struct wb_site *s, uint64_t size, char **out)
+{
+    struct wb_checkpoint cp;
+    char *text = NULL;
+    wb_err rc;
+
+    *out = NULL;
+    if (s->in_batch) {
+        return wb__err(WB_ERR_INVAL, "commit the open batch first");
+    }
+    if (size == 0) {
+        size = s->tree.size;
+    }
+    memset(&cp, 0, sizeof cp);
+    snprintf(cp.origin, sizeof cp.origin, "%s", s->origin);
+    cp.size = size;
+    rc = wb_site_root(s, size, cp.root);
+    if (rc != WB_OK) {
+        return rc;
+    }
+    /* Ed25519 is deterministic: re-signing a stored size gives the stored
+     * text, so a stored checkpoint is returned as it is. */
+    rc = wb__db_checkpoint_get(s->db, size, &text);
+    if (rc == WB_ERR_NOTFOUND) {
+        rc = wb_checkpoint_sign(&cp, s->signer, &text);
+        if (rc == WB_OK) {
+            rc = wb__db_checkpoint_put(s->db, size, text);
+        }
+    }
+    if (rc != WB_OK) {
+        wb__free(text);
+        return rc;
+    }
+    *out = text;
+    return WB_OK;
+}
+
+wb_err
+wb_site_prove(struct wb_site *s, uint64_t index, uint64_t size, char **out)
+{
+    uint8_t proof[WB_MERKLE_MAX_PROOF][WB_HASH_BYTES];
+    size_t count = 0;
+    char *cp = NULL;
+    wb_err rc;
+
+    *out = NULL;
+    if (size == 0) {
+        rc = wb__db_checkpoint_latest(s->db, index + 1, &size, &cp);
+        if (rc == WB_ERR_NOTFOUND) {
+            rc = wb_site_checkpoint(s, 0, &cp);
+            size = s->tree.size;
+        }
+    } else {
+        rc = wb_site_checkpoint(s, size, &cp);
+    }
+    if (rc != WB_OK) {
+        goto out;
+    }
+    if (index >= size) {
+        rc = wb__err(WB_ERR_INVAL,
+                     "entry %llu is not in the tree of size "
+                     "%llu",
+                     (unsigned long long)index, (unsigned long long)size);
+        goto out;
+    }
+    rc = wb_merkle_prove_inclusion(wb__ledger_read_node, s, index, size, proof,
+                                   &count);
+    if (rc == WB_OK) {
+        rc = wb_tlog_proof_format(index, NULL, 0,
+                                  (const uint8_t(*)[WB_HASH_BYTES])proof, count,
+                                  cp, out);
+    }
+out:
+    wb__free(cp);
+    return rc;
+}
+
+wb_err
+wb_site_prove_consistency(struct wb_site *s,
+                          uint64_t old_size,
+                          uint64_t new_size,
+                          uint8_t proof[WB_MERKLE_MAX_PROOF][WB_HASH_BYTES],
+                          size_t *count)
+{
+    *count = 0;
+    if (new_size > s->tree.size || old_size == 0 || old_size > new_size) {
+        return wb__err(WB_ERR_INVAL, "need 0 < OLD <= NEW <= %llu (log size)",
+                       (unsigned long long)s->tree.size);
+    }
+    return wb_merkle_prove_consistency(wb__ledger_read_node, s, old_size,
+                                       new_size, proof, count);
+}
+
+wb_err
+wb_site_token(struct wb_site *s, uint64_t index, uint8_t **out, size_t *out_len)
+{
+    uint8_t kid[WB_KEY_ID_BYTES];
+    uint8_t *leaf = NULL;
+    size_t leaf_len = 0;
+    wb_err rc;
+
+    *out = NULL;
+    *out_len = 0;
+    rc = wb_site_leaf(s, index, &leaf, &leaf_len);
+    if (rc == WB_OK) {
+        wb_signer_key_id(s->signer, kid);
+        rc = wb_cose_sign(s->signer, kid, sizeof kid, leaf, leaf_len, out,
+                          out_len);
+    }
+    wb__free(leaf);
+    return rc;
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Reading entries back: leaves, payloads, roots. */
+#include <string.h>
+
+#include "ledger/ledger_int.h"
+
+/* WB_ERR_NOTFOUND naming the index when it is past the log. */
+static wb_err
+check_index(const struct wb_site *s, uint64_t index)
+{
+    if (index >= s->tree.size) {
+        return wb__err(WB_ERR_NOTFOUND,
+                       "entry %llu: the log has %llu "
+                       "entries",
+                       (unsigned long long)index,
+                       (unsigned long long)s->tree.size);
+    }
+    return WB_OK;
+}
+
+wb_err
+wb_site_leaf(struct wb_site *s,
+             uint64_t index,
+             uint8_t **leaf,
+             size_t *leaf_len)
+{
+    struct wb__row row;
+    wb_err rc = check_index(s, index);
+
+    *leaf = NULL;
+    *leaf_len = 0;
+    if (rc != WB_OK) {
+        return rc;
+    }
+    rc = wb__db_entry_get(s->db, index, &row);
+    if (rc == WB_OK) {
+        *leaf = row.leaf;
+        *leaf_len = row.leaf_len;
+        row.leaf = NULL;
+    }
+    wb__row_clear(&row);
+    return rc;
+}
+
+wb_err
+wb_site_payload(struct wb_site *s,
+                uint64_t index,
+                uint8_t **payload,
+                size_t *payload_len,
+                int *erased)
+{
+    struct wb__row row;
+    wb_err rc = check_index(s, index);
+
+    *payload = NULL;
+    *payload_len = 0;
+    *erased = 0;
+    if (rc != WB_OK) {
+        return rc;
+    }
+    rc = wb__db_entry_get(s->db, index, &row);
+    if (rc == WB_OK) {
+        *erased = row.payload == NULL;
+        *payload = row.payload;
+        *payload_len = row.payload_len;
+        row.payload = NULL;
+    }
+    wb__row_clear(&row);
+    return rc;
+}
+
+wb_err
+wb_site_root(struct wb_site *s, uint64_t size, uint8_t root[WB_HASH_BYTES])
+{
+    if (size > s->tree.size) {
+        return wb__err(WB_ERR_INVAL, "size %llu: the log has %llu entries",
+                       (unsigned long long)size,
+                       (unsigned long long)s->tree.size);
+    }
+    if (size == s->tree.size) {
+        wb_merkle_frontier_root(&s->tree, root);
+        return WB_OK;
+    }
+    return wb_merkle_root(wb__ledger_read_node, s, size, root);
+}

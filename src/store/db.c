@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Opening the SQLite database, its schema, transactions and settings. */
+#include <string.h>
+
+#include "store/db_int.h"
+
+#define SCHEMA_VERSION "1"
+
+static const char *const sql_text[ST__COUNT] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+    [ST_META_SET] = "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)",
+    [ST_ENTRY_COUNT] = "SELECT count(*), coalesce(max(idx) + 1, 0) "
+                       "FROM entries",
+    [ST_ENTRY_INSERT] = "INSERT INTO entries(idx, kind, leaf, hashes, salt, "
+                        "payload, devtok) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [ST_ENTRY_HASHES] = "SELECT hashes FROM entries WHERE idx = ?1",
+    [ST_ENTRY_GET] = "SELECT idx, leaf, hashes, salt, payload, devtok, erased "
+                     "FROM entries WHERE idx = ?1",
+    [ST_ENTRY_ERASE] = "UPDATE entries SET salt = NULL, payload = NULL, "
+                       "devtok = NULL, erased = 1 WHERE idx = ?1",
+    [ST_ENTRY_WALK] = "SELECT idx, leaf, hashes, salt, payload, devtok, "
+                      "erased FROM entries ORDER BY idx",
+    [ST_CP_PUT] = "INSERT OR IGNORE INTO checkpoints(size, text, created) "
+                  "VALUES (?1, ?2, strftime('%s','now'))",
+    [ST_CP_GET] = "SELECT text FROM checkpoints WHERE size = ?1",
+    [ST_CP_LATEST] = "SELECT size, text FROM checkpoints WHERE size >= ?1 "
+                     "ORDER BY size DESC LIMIT 1",
+    [ST_CP_WALK] = "SELECT size, text FROM checkpoints ORDER BY size",
+    [ST_DEV_PUT] = "INSERT INTO devices(id, alg, pubkey, entry, created) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_DEV_GET] = "SELECT id, alg, pubkey, entry, created FROM devices "
+                   "WHERE id = ?1",
+    [ST_DEV_LIST] = "SELECT id, alg, pubkey, entry, created FROM devices "
+                    "ORDER BY id",
+};
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
+    "CREATE TABLE IF NOT EXISTS entries("
+    " idx INTEGER PRIMARY KEY," /* log index, 0.. without gaps */
+    " kind TEXT NOT NULL,"      /* copy of the kind claim, for queries */
+    " leaf BLOB NOT NULL,"      /* deterministic CBOR claims */
+    " hashes BLOB NOT NULL,"    /* leaf hash || completed subtree hashes */
+    " salt BLOB, payload BLOB, devtok BLOB," /* local only; erasable */
+    " erased INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS checkpoints("
+    " size INTEGER PRIMARY KEY, text TEXT NOT NULL, created INTEGER);"
+    "CREATE TABLE IF NOT EXISTS devices("
+    " id TEXT PRIMARY KEY, alg INTEGER NOT NULL, pubkey BLOB,"
+    " entry INTEGER NOT NULL, created INTEGER NOT NULL);";
+
+wb_err
+wb__db_fail(struct wb__db *db, const char *what)
+{
+    return wb__err(WB_ERR_DB, "database: %s: %s", what,
+                   db->h ? sqlite3_errmsg(db->h) : "not open");
+}
+
+sqlite3_stmt *
+wb__db_stmt(struct wb__db *db, enum wb__stmt k)
+{
+    if (db->st[k] == NULL) {
+        if (sqlite3_prepare_v3(db->h, sql_text[k], -1,
+                               SQLITE_PREPARE_PERSISTENT, &db->st[k],
+                               NULL) != SQLITE_OK) {
+            wb__db_fail(db, "prepare");
+            return NULL;
+        }
+    } else {
+        sqlite3_reset(db->st[k]);
+        sqlite3_clear_bindings(db->st[k]);
+    }
+    return db->st[k];
+}
+
+wb_err
+wb__db_col_blob(sqlite3_stmt *st, int col, uint8_t **out, size_t *len)
+{
+    const void *p;
+    int n;
+
+    *out = NULL;
+    *len = 0;
+    if (sqlite3_column_type(st, col) == SQLITE_NULL) {
+        return WB_OK;
+    }
+    p = sqlite3_column_blob(st, col);
+    n = sqlite3_column_bytes(st, col);
+    *out = wb__malloc((size_t)n + 1);
+    if (*out == NULL) {
+        return WB_ERR_NOMEM;
+    }
+    if (n > 0) {
+        memcpy(*out, p, (size_t)n);
+    }
+    *len = (size_t)n;
+    return WB_OK;
+}
+
+/* Run one statement with no result rows. */
+static wb_err
+exec_stmt(struct wb__db *db, enum wb__stmt k, const char *what)
+{
+    sqlite3_stmt *st = wb__db_stmt(db, k);
+
+    if (st == NULL) {
+        return WB_ERR_DB;
+    }
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        wb_err rc = wb__db_fail(db, what);
+        sqlite3_reset(st);
+        return rc;
+    }
+    sqlite3_reset(st);
+    return WB_OK;
+}
+
+wb_err
+wb__db_open(const char *path, bool create, struct wb__db **out)
+{
+    struct wb__db *db = NULL;
+    wb_err rc = WB_OK;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+                (create ? SQLITE_OPEN_CREATE : 0);
+    char *err = NULL;
+
+    *out = NULL;
+    db = wb__calloc(1, sizeof *db);
+    if (db == NULL) {
+        return WB_ERR_NOMEM;
+    }
+    if (sqlite3_open_v2(path, &db->h, flags, NULL) != SQLITE_OK) {
+        rc = wb__err(WB_ERR_DB, "database %s: %s", path,
+                     db->h ? sqlite3_errmsg(db->h) : "cannot open");
+        goto out;
+    }
+    sqlite3_busy_timeout(db->h, 5000);
+    sqlite3_extended_result_codes(db->h, 1);
+    /* WAL with a full sync at commit: an acknowledged batch survives a
+     * crash of the process and of the machine. */
+    if (sqlite3_exec(db->h,
+                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                     "PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;",
+                     NULL, NULL, &err) != SQLITE_OK ||
+        sqlite3_exec(db->h, schema, NULL, NULL, &err) != SQLITE_OK) {
+        rc = wb__err(WB_ERR_DB, "database %s: %s", path,
+                     err ? err : sqlite3_errmsg(db->h));
+        goto out;
+    }
+    if (create) {
+        rc = wb__db_meta_set(db, "schema", SCHEMA_VERSION);
+    }
+out:
+    sqlite3_free(err);
+    if (rc != WB_OK) {
+        wb__db_close(db);
+        db = NULL;
+    }
+    *out = db;
+    return rc;
+}
+
+void
+wb__db_close(struct wb__db *db)
+{
+    if (db == NULL) {
+        return;
+    }
+    for (int k = 0; k < ST__COUNT; k++) {
+        sqlite3_finalize(db->st[k]);
+    }
+    sqlite3_close(db->h);
+    wb__free(db);
+}
+
+wb_err
+wb__db_begin(struct wb__db *db)
+{
+    return exec_stmt(db, ST_BEGIN, "begin");
+}
+
+wb_err
+wb__db_commit(struct wb__db *db)
+{
+    return exec_stmt(db, ST_COMMIT, "commit");
+}
+
+void
+wb__db_rollback(struct wb__db *db)
+{
+    if (!sqlite3_get_autocommit(db->h)) {
+        (void)exec_stmt(db, ST_ROLLBACK, "rollback");
+    }
+}
+
+wb_err
+wb__db_wal_truncate(struct wb__db *db)
+{
+    if (sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL,
+                                  NULL) != SQLITE_OK) {
+        return wb__db_fail(db, "WAL checkpoint");
+    }
+    return WB_OK;
+}
+
+wb_err
+wb__db_meta_get(struct wb__db *db, const char *key, char **value)
+{
+    sqlite3_stmt *st = wb__db_stmt(db, ST_META_GET);
+    wb_err rc = WB_OK;
+    int r;
+
+    *value = NULL;
+    if (st == NULL) {
+        return WB_ERR_DB;
+    }
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(st, 0);
+        *value = wb__strdup(v ? v : "");
+        rc = *value ? WB_OK : WB_ERR_NOMEM;
+    } else if (r == SQLITE_DONE) {
+        rc = wb__err(WB_ERR_NOTFOUND, "database: no setting %s", key);
+    } else {
+        rc = wb__db_fail(db, "read setting");
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+wb_err
+wb__db_meta_set(struct wb__db *db, const char *key, const char *value)
+{
+    sqlite3_stmt *st = wb__db_stmt(db, ST_META_SET);
+
+    if (st == NULL) {
+        return WB_ERR_DB;
+    }
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        wb_err rc = wb__db_fail(db, "write setting");
+        sqlite3_reset(st);
+        return rc;
+    }
+    sqlite3_reset(st);
+    return WB_OK;
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The store: the only code that speaks SQL. The ledger uses these calls, so
+ * another store (PostgreSQL at a hub) can replace this file set later. */
+#ifndef WB_STORE_INT_H
+#define WB_STORE_INT_H
+
+#include <stdbool.h>
+
+#include <waybill/ledger.h>
+
+#include "core/core_int.h"
+
+struct wb__db;
+
+/* One log entry as stored. Buffers are owned by the row (wb__row_clear). */
+struct wb__row {
+    uint64_t idx;
+    uint8_t *leaf;
+    size_t leaf_len;
+    uint8_t *hashes; /* leaf hash then completed subtree hashes */
+    size_t hashes_len;
+    uint8_t *salt; /* NULL when erased or no payload */
+    size_t salt_len;
+    uint8_t *payload;
+    size_t payload_len;
+    uint8_t *devtok;
+    size_t devtok_len;
+    bool erased;
+};
+
+/* Open (create when `create`) the database at path in WAL mode with
+ * synchronous=FULL, create the schema if missing. */
+wb_err wb__db_open(const char *path, bool create, struct wb__db **out);
+void wb__db_close(struct wb__db *db);
+
+wb_err wb__db_begin(struct wb__db *db);
+wb_err wb__db_commit(struct wb__db *db);
+void wb__db_rollback(struct wb__db *db);
+
+/* Key/value settings of the site (origin, schema version). */
+wb_err wb__db_meta_get(struct wb__db *db, const char *key, char **value);
+wb_err wb__db_meta_set(struct wb__db *db, const char *key, const char *value);
+
+/* Entries. */
+wb_err wb__db_entry_count(struct wb__db *db, uint64_t *count);
+wb_err wb__db_entry_insert(struct wb__db *db,
+                           const struct wb__row *row,
+                           const char *kind);
+/* Copy entry idx's hashes (at most cap bytes) into out. */
+wb_err wb__db_entry_hashes(
+    struct wb__db *db, uint64_t idx, uint8_t *out, size_t cap, size_t *len);
+wb_err wb__db_entry_get(struct wb__db *db, uint64_t idx, struct wb__row *row);
+/* Drop payload, salt and device token of idx with secure delete. */
+wb_err wb__db_entry_erase(struct wb__db *db, uint64_t idx);
+/* Truncate the WAL so erased bytes do not linger there. */
+wb_err wb__db_wal_truncate(struct wb__db *db);
+void wb__row_clear(struct wb__row *row);
+
+/* Walk all entries in index order; fn returns non-OK to stop. */
+typedef wb_err (*wb__row_fn)(void *ctx, const struct wb__row *row);
+wb_err wb__db_entry_walk(struct wb__db *db, wb__row_fn fn, void *ctx);
+
+/* Checkpoints, keyed by tree size. */
+wb_err
+wb__db_checkpoint_put(struct wb__db *db, uint64_t size, const char *text);
+wb_err wb__db_checkpoint_get(struct wb__db *db, uint64_t size, char **text);
+/* Smallest... no: the latest (largest size) checkpoint with size >= min. */
+wb_err wb__db_checkpoint_latest(struct wb__db *db,
+                                uint64_t min_size,
+                                uint64_t *size,
+                                char **text);
+typedef wb_err (*wb__checkpoint_fn)(void *ctx, uint64_t size, const char *text);
+wb_err
+wb__db_checkpoint_walk(struct wb__db *db, wb__checkpoint_fn fn, void *ctx);
+
+/* Devices. */
+wb_err wb__db_device_put(struct wb__db *db, const struct wb_device *d);
+wb_err
+wb__db_device_get(struct wb__db *db, const char *id, struct wb_device *d);
+wb_err
+wb__db_device_list(struct wb__db *db, struct wb_device **out, size_t *count);
+
+#endif

@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Helpers shared by the subcommands. */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void
+report(const struct cli *c, int code, const char *kind, const char *msg)
+{
+    fprintf(stderr, "waybill %s: %s\n", c->cmd, msg);
+    if (c->json) {
+        cli_json(json_pack("{s:b, s:s, s:s, s:i}", "ok", 0, "error", msg,
+                           "kind", kind, "exit", code));
+    }
+}
+
+int
+cli_fail(const struct cli *c, wb_err err, const char *fmt, ...)
+{
+    char head[512];
+    char msg[2048];
+    const char *detail = wb_errmsg();
+    int code = wb_err_exit_code(err);
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(head, sizeof head, fmt, ap);
+    va_end(ap);
+    if (detail[0] != '\0') {
+        snprintf(msg, sizeof msg, "%s: %s", head, detail);
+    } else {
+        snprintf(msg, sizeof msg, "%s: %s", head, wb_strerror(err));
+    }
+    report(c, code, wb_strerror(err), msg);
+    return code;
+}
+
+int
+cli_usage(const struct cli *c, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    report(c, EXIT_USAGE, "usage", msg);
+    return EXIT_USAGE;
+}
+
+int
+cli_open(const struct cli *c, struct wb_site **s)
+{
+    wb_err rc = wb_site_open(c->dir, s);
+
+    if (rc != WB_OK) {
+        return cli_fail(c, rc, "cannot open site %s", c->dir);
+    }
+    return 0;
+}
+
+void
+cli_json(json_t *j)
+{
+    if (j == NULL) {
+        return;
+    }
+    json_dumpf(j, stdout, JSON_INDENT(2));
+    fputc('\n', stdout);
+    json_decref(j);
+}
+
+wb_err
+cli_read(const char *path, size_t max, uint8_t **buf, size_t *len)
+{
+    bool is_stdin = strcmp(path, "-") == 0;
+    const char *name = is_stdin ? "stdin" : path;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    uint8_t chunk[65536];
+    uint8_t *p = NULL;
+    size_t n = 0;
+    size_t got;
+    wb_err rc = WB_OK;
+
+    *buf = NULL;
+    *len = 0;
+    if (f == NULL) {
+        wb_errmsg_set("%s: %s", path, strerror(errno));
+        return WB_ERR_IO;
+    }
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        uint8_t *np;
+        if (n + got > max) {
+            wb_errmsg_set("%s: larger than %zu bytes", name, max);
+            rc = WB_ERR_TOOBIG;
+            break;
+        }
+        np = realloc(p, n + got + 1);
+        if (np == NULL) {
+            rc = WB_ERR_NOMEM;
+            break;
+        }
+        p = np;
+        memcpy(p + n, chunk, got);
+        n += got;
+    }
+    if (rc == WB_OK && ferror(f)) {
+        wb_errmsg_set("%s: read error", name);
+        rc = WB_ERR_IO;
+    }
+    if (rc == WB_OK && p == NULL) {
+        p = malloc(1);
+        rc = p ? WB_OK : WB_ERR_NOMEM;
+    }
+    if (!is_stdin) {
+        fclose(f);
+    }
+    if (rc != WB_OK) {
+        free(p);
+        return rc;
+    }
+    p[n] = '\0';
+    *buf = p;
+    *len = n;
+    return WB_OK;
+}
+
+wb_err
+cli_write(const char *path, const uint8_t *buf, size_t len)
+{
+    char tmp[4096];
+    int fd;
+
+    if (strcmp(path, "-") == 0) {
+        if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
+            wb_errmsg_set("stdout: write error");
+            return WB_ERR_IO;
+        }
+        return WB_OK;
+    }
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) {
+        wb_errmsg_set("%s: %s", tmp, strerror(errno));
+        return WB_ERR_IO;
+    }
+    if (write(fd, buf, len) != (ssize_t)len || fsync(fd) != 0) {
+        wb_errmsg_set("%s: %s", tmp, strerror(errno));
+        close(fd);
+        unlink(tmp);
+        return WB_ERR_IO;
+    }
+    close(fd);
+    if (rename(tmp, path) != 0) {
+        wb_errmsg_set("%s: %s", path, strerror(errno));
+        unlink(tmp);
+        return WB_ERR_IO;
+    }
+    return WB_OK;
+}
+
+bool
+cli_u64(const struct cli *c, const char *what, const char *s, uint64_t *out)
+{
+    char *end = NULL;
+
+    errno = 0;
+    if (s == NULL || s[0] < '0' || s[0] > '9' ||
+        (*out = strtoull(s, &end, 10), errno != 0) || *end != '\0') {
+        cli_usage(c, "%s: \"%s\" is not a non-negative whole number", what,
+                  s ? s : "");
+        return false;
+    }
+    return true;
+}
+
+wb_err
+cli_verifier(const char *arg, struct wb_verifier **out)
+{
+    uint8_t *text = NULL;
+    size_t len = 0;
+    wb_err rc;
+
+    *out = NULL;
+    if (access(arg, R_OK) == 0) {
+        rc = cli_read(arg, 65536, &text, &len);
+        if (rc != WB_OK) {
+            return rc;
+        }
+    } else {
+        text = (uint8_t *)strdup(arg);
+        if (text == NULL) {
+            return WB_ERR_NOMEM;
+        }
+        len = strlen(arg);
+    }
+    if (strstr((const char *)text, "-----BEGIN") != NULL) {
+        rc = wb_verifier_from_pem((const char *)text, len, out);
+    } else {
+        rc = wb_verifier_from_note_key((const char *)text, len, out);
+    }
+    free(text);
+    return rc;
+}
+
+/* JSON array of strings. */
+static json_t *
+strings(const char *const *v, size_t n)
+{
+    json_t *a = json_array();
+
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(a, json_string(v[i]));
+    }
+    return a;
+}
+
+static json_t *
+hex(const uint8_t *p, size_t n)
+{
+    char buf[2 * 64 + 1];
+
+    if (n > 64) {
+        n = 64;
+    }
+    wb_hex_encode(p, n, buf);
+    return json_string(buf);
+}
+
+json_t *
+cli_claims_json(const struct wb_claims *c)
+{
+    json_t *o = json_object();
+
+    json_object_set_new(o, "iss", json_string(c->iss));
+    if (c->sub) {
+        json_object_set_new(o, "sub", json_string(c->sub));
+    }
+    json_object_set_new(o, "iat", json_integer(c->iat));
+    if (c->has_time_ns) {
+        json_object_set_new(o, "time_ns", json_integer(c->time_ns));
+    }
+    json_object_set_new(o, "cti", hex(c->cti, c->cti_len));
+    json_object_set_new(o, "kind", json_string(c->kind));
+    if (c->has_payload) {
+        json_object_set_new(o, "payload_sha256",
+                            hex(c->payload_hash, WB_HASH_BYTES));
+    }
+    if (c->purpose_count) {
+        json_object_set_new(o, "purposes",
+                            strings(c->purposes, c->purpose_count));
+    }
+    if (c->consent_id) {
+        json_object_set_new(
+            o, "consent",
+            json_pack("[s, I]", c->consent_id, (json_int_t)c->consent_version));
+    }
+    if (c->jurisdiction) {
+        json_object_set_new(o, "jurisdiction", json_string(c->jurisdiction));
+    }
+    if (c->data_class) {
+        json_object_set_new(o, "class", json_string(c->data_class));
+    }
+    if (c->rights) {
+        json_object_set_new(o, "rights", json_string(c->rights));
+    }
+    if (c->parent_count) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < c->parent_count; i++) {
+            json_array_append_new(a, hex(c->parents[i], WB_HASH_BYTES));
+        }
+        json_object_set_new(o, "parents", a);
+    }
+    if (c->has_model) {
+        json_object_set_new(o, "model", hex(c->model, WB_HASH_BYTES));
+    }
+    if (c->residency_local_only) {
+        json_object_set_new(o, "residency", json_string("local-only"));
+    } else if (c->residency_count) {
+        json_object_set_new(o, "residency",
+                            strings(c->residency, c->residency_count));
+    }
+    if (c->media) {
+        json_object_set_new(o, "media", json_string(c->media));
+    }
+    if (c->has_devsig) {
+        json_object_set_new(o, "devsig", hex(c->devsig, WB_HASH_BYTES));
+    }
+    return o;
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Shared by the waybill subcommands: options every command takes, output
+ * in text or JSON, errors mapped to exit codes. */
+#ifndef WB_CLI_H
+#define WB_CLI_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include <waybill/waybill.h>
+
+#define EXIT_VERIFY 1
+#define EXIT_USAGE  2
+#define EXIT_IO     3
+
+struct cli {
+    const char *dir; /* --dir, $WAYBILL_DIR or ./waybill-data */
+    bool json;       /* --json */
+    const char *cmd; /* for messages */
+};
+
+/* Report err with a message and the library's detail on stderr (and as a
+ * JSON object on stdout under --json); returns the exit code. */
+int cli_fail(const struct cli *c, wb_err err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A usage error: message and exit code 2. */
+int cli_usage(const struct cli *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Open the site of c->dir, reporting failures; returns 0 or the exit
+ * code. */
+int cli_open(const struct cli *c, struct wb_site **s);
+
+/* Print j (stolen) on stdout, indented, with a newline. */
+void cli_json(json_t *j);
+
+/* Read a file ("-" = stdin) of at most max bytes; NUL-terminated. */
+wb_err cli_read(const char *path, size_t max, uint8_t **buf, size_t *len);
+
+/* Write bytes to path ("-" = stdout), replacing it atomically. */
+wb_err cli_write(const char *path, const uint8_t *buf, size_t len);
+
+/* Parse a decimal index; false (after a usage message) on junk. */
+bool
+cli_u64(const struct cli *c, const char *what, const char *s, uint64_t *out);
+
+/* A verifier from text or a file: signed-note verifier key text, or a PEM
+ * public key (Ed25519 or P-256). */
+wb_err cli_verifier(const char *arg, struct wb_verifier **out);
+
+/* Claims as a JSON object (names from design.md). */
+json_t *cli_claims_json(const struct wb_claims *c);
+
+int cmd_init(struct cli *c, int argc, char **argv);
+int cmd_key(struct cli *c, int argc, char **argv);
+int cmd_keygen(struct cli *c, int argc, char **argv);
+int cmd_device(struct cli *c, int argc, char **argv);
+int cmd_ingest(struct cli *c, int argc, char **argv);
+int cmd_checkpoint(struct cli *c, int argc, char **argv);
+int cmd_prove(struct cli *c, int argc, char **argv);
+int cmd_verify_proof(struct cli *c, int argc, char **argv);
+int cmd_show(struct cli *c, int argc, char **argv);
+int cmd_leaf(struct cli *c, int argc, char **argv);
+int cmd_token(struct cli *c, int argc, char **argv);
+int cmd_verify(struct cli *c, int argc, char **argv);
+int cmd_erase(struct cli *c, int argc, char **argv);
+
+#endif

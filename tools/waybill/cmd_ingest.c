@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* waybill ingest: records from a file or stdin into the log. A file is
+ * checked whole before anything is written; stdin is streamed, committed
+ * batch by batch. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define MAX_LIST 64
+
+static const char usage_text[] =
+    "usage: waybill ingest [--device ID] [--purpose P]... [--class C]\n"
+    "  [--jurisdiction CC] [--rights HOLDER] [--residency local-only|CC,..]\n"
+    "  [--format jsonl|csv|raw|cose] [--batch N] [--ack] [--dry-run] "
+    "[FILE|-]";
+
+struct ingest_args {
+    struct wb_ingest_opts o;
+    const char *purposes[MAX_LIST];
+    const char *residency[MAX_LIST];
+    char residency_buf[1024];
+    bool ack;
+    const char *path;
+};
+
+static void
+on_commit(void *ctx, uint64_t first, uint64_t last)
+{
+    (void)ctx;
+    printf("committed %llu %llu\n", (unsigned long long)first,
+           (unsigned long long)last);
+    fflush(stdout);
+}
+
+static bool
+parse_format(const char *s, enum wb_ingest_format *f)
+{
+    static const char *const names[] = {"jsonl", "csv", "raw", "cose"};
+
+    for (int i = 0; i < 4; i++) {
+        if (strcmp(s, names[i]) == 0) {
+            *f = (enum wb_ingest_format)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* "local-only" or a comma-separated list of jurisdictions. */
+static bool
+parse_residency(struct ingest_args *a, const char *s)
+{
+    char *tok;
+    char *save = NULL;
+
+    if (strcmp(s, "local-only") == 0) {
+        a->o.residency_local_only = 1;
+        return true;
+    }
+    snprintf(a->residency_buf, sizeof a->residency_buf, "%s", s);
+    for (tok = strtok_r(a->residency_buf, ",", &save); tok != NULL;
+         tok = strtok_r(NULL, ",", &save)) {
+        if (a->o.residency_count == MAX_LIST) {
+            return false;
+        }
+        a->residency[a->o.residency_count++] = tok;
+    }
+    a->o.residency = a->residency;
+    return a->o.residency_count > 0;
+}
+
+static int
+parse_args(struct cli *c, struct ingest_args *a, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"device", required_argument, 0, 'd'},
+        {"purpose", required_argument, 0, 'p'},
+        {"class", required_argument, 0, 'c'},
+        {"jurisdiction", required_argument, 0, 'j'},
+        {"rights", required_argument, 0, 'r'},
+        {"residency", required_argument, 0, 'R'},
+        {"format", required_argument, 0, 'f'},
+        {"batch", required_argument, 0, 'b'},
+        {"ack", no_argument, 0, 'a'},
+        {"dry-run", no_argument, 0, 'n'},
+        {0, 0, 0, 0}};
+    uint64_t n;
+    int ch;
+
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'd':
+            a->o.device = optarg;
+            break;
+        case 'p':
+            if (a->o.purpose_count == MAX_LIST) {
+                return cli_usage(c, "at most %d purposes", MAX_LIST);
+            }
+            a->purposes[a->o.purpose_count++] = optarg;
+            a->o.purposes = a->purposes;
+            break;
+        case 'c':
+            a->o.data_class = optarg;
+            break;
+        case 'j':
+            a->o.jurisdiction = optarg;
+            break;
+        case 'r':
+            a->o.rights = optarg;
+            break;
+        case 'R':
+            if (!parse_residency(a, optarg)) {
+                return cli_usage(c, "--residency: local-only or CC,CC,...");
+            }
+            break;
+        case 'f':
+            if (!parse_format(optarg, &a->o.format)) {
+                return cli_usage(c,
+                                 "--format: jsonl, csv, raw or cose, not "
+                                 "\"%s\"",
+                                 optarg);
+            }
+            break;
+        case 'b':
+            if (!cli_u64(c, "--batch", optarg, &n)) {
+                return EXIT_USAGE;
+            }
+            if (n == 0 || n > 1000000) {
+                return cli_usage(c, "--batch: 1..1000000");
+            }
+            a->o.batch_size = (size_t)n;
+            break;
+        case 'a':
+            a->ack = true;
+            break;
+        case 'n':
+            a->o.dry_run = true;
+            break;
+        default:
+            return cli_usage(c, "%s", usage_text);
+        }
+    }
+    if (argc - optind > 1) {
+        return cli_usage(c, "%s", usage_text);
+    }
+    a->path = optind < argc ? argv[optind] : "-";
+    return 0;
+}
+
+static int
+report(struct cli *c,
+       const struct ingest_args *a,
+       const struct wb_ingest_stats *st)
+{
+    if (c->json) {
+        cli_json(json_pack(
+            "{s:b, s:b, s:I, s:I, s:I, s:I}", "ok", 1, "dry_run", a->o.dry_run,
+            "records", (json_int_t)st->records, "first", (json_int_t)st->first,
+            "last", (json_int_t)st->last, "batches", (json_int_t)st->batches));
+    } else if (a->o.dry_run) {
+        printf("checked %llu records; nothing written\n",
+               (unsigned long long)st->records);
+    } else if (st->records == 0) {
+        printf("no records\n");
+    } else {
+        printf("ingested %llu records (entries %llu..%llu) in %llu "
+               "batches\n",
+               (unsigned long long)st->records, (unsigned long long)st->first,
+               (unsigned long long)st->last, (unsigned long long)st->batches);
+    }
+    return 0;
+}
+
+int
+cmd_ingest(struct cli *c, int argc, char **argv)
+{
+    struct ingest_args a;
+    struct wb_ingest_stats st;
+    struct wb_site *s = NULL;
+    FILE *in = stdin;
+    bool dry = false;
+    wb_err rc;
+    int code;
+
+    memset(&a, 0, sizeof a);
+    code = parse_args(c, &a, argc, argv);
+    if (code != 0) {
+        return code;
+    }
+    a.o.source = strcmp(a.path, "-") == 0 ? "stdin" : a.path;
+    a.o.on_commit = a.ack ? on_commit : NULL;
+    if (strcmp(a.path, "-") != 0) {
+        in = fopen(a.path, "rb");
+        if (in == NULL) {
+            return cli_fail(c, WB_ERR_IO, "cannot open %s", a.path);
+        }
+    }
+    code = cli_open(c, &s);
+    if (code != 0) {
+        goto out;
+    }
+    /* a file is checked whole first, so bad input writes nothing */
+    dry = a.o.dry_run;
+    if (in != stdin && !dry) {
+        a.o.dry_run = true;
+        rc = wb_ingest_stream(s, in, &a.o, &st);
+        a.o.dry_run = false;
+        if (rc != WB_OK) {
+            code = cli_fail(c, rc, "nothing ingested");
+            goto out;
+        }
+        rewind(in);
+    }
+    rc = wb_ingest_stream(s, in, &a.o, &st);
+    if (rc != WB_OK) {
+        code = st.records > 0 ? cli_fail(c, rc,
+                                         "stopped after %llu committed records "
+                                         "(entries %llu..%llu)",
+                                         (unsigned long long)st.records,
+                                         (unsigned long long)st.first,
+                                         (unsigned long long)st.last)
+                              : cli_fail(c, rc, "nothing ingested");
+        goto out;
+    }
+    code = report(c, &a, &st);
+out:
+    wb_site_close(s);
+    if (in != stdin) {
+        fclose(in);
+    }
+    return code;
+}

@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* waybill verify-proof (offline, no site), verify (the whole site), erase. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct vp_args {
+    const char *key;
+    const char *leaf;
+    const char *token;
+    const char *consistency;
+    const char *old_cp;
+    const char *new_cp;
+    const char *proof;
+};
+
+/* Parse lines of base64 hashes. */
+static wb_err
+parse_hash_lines(const char *text,
+                 size_t len,
+                 uint8_t proof[WB_MERKLE_MAX_PROOF][WB_HASH_BYTES],
+                 size_t *count)
+{
+    size_t off = 0;
+    size_t line = 0;
+
+    *count = 0;
+    while (off < len) {
+        const char *nl = memchr(text + off, '\n', len - off);
+        size_t n = nl ? (size_t)(nl - (text + off)) : len - off;
+        uint8_t *h = NULL;
+        size_t h_len = 0;
+        line++;
+        if (*count == WB_MERKLE_MAX_PROOF) {
+            wb_errmsg_set("more than %d hashes", WB_MERKLE_MAX_PROOF);
+            return WB_ERR_TOOBIG;
+        }
+        if (nl == NULL ||
+            wb_base64_decode(text + off, n, &h, &h_len) != WB_OK ||
+            h_len != WB_HASH_BYTES) {
+            wb_free(h);
+            wb_errmsg_set("line %zu: expected a base64 SHA-256 hash and a "
+                          "newline",
+                          line);
+            return WB_ERR_FORMAT;
+        }
+        memcpy(proof[(*count)++], h, WB_HASH_BYTES);
+        wb_free(h);
+        off += n + 1;
+    }
+    return WB_OK;
+}
+
+/* Read and verify a checkpoint file. */
+static wb_err
+read_checkpoint(const char *path,
+                const struct wb_verifier *v,
+                struct wb_checkpoint *cp)
+{
+    uint8_t *text = NULL;
+    size_t len = 0;
+    wb_err rc = cli_read(path, WB_NOTE_MAX_BYTES, &text, &len);
+
+    if (rc == WB_OK) {
+        rc = wb_checkpoint_verify((const char *)text, len, v, cp);
+    }
+    free(text);
+    return rc;
+}
+
+static int
+verify_consistency(struct cli *c,
+                   const struct vp_args *a,
+                   const struct wb_verifier *v)
+{
+    uint8_t proof[WB_MERKLE_MAX_PROOF][WB_HASH_BYTES];
+    struct wb_checkpoint old_cp;
+    struct wb_checkpoint new_cp;
+    uint8_t *text = NULL;
+    size_t len = 0;
+    size_t count = 0;
+    wb_err rc;
+
+    rc = read_checkpoint(a->old_cp, v, &old_cp);
+    if (rc != WB_OK) {
+        return cli_fail(c, rc, "old checkpoint %s", a->old_cp);
+    }
+    rc = read_checkpoint(a->new_cp, v, &new_cp);
+    if (rc != WB_OK) {
+        return cli_fail(c, rc, "new checkpoint %s", a->new_cp);
+    }
+    rc = cli_read(a->consistency, WB_TLOG_PROOF_MAX_BYTES, &text, &len);
+    if (rc == WB_OK) {
+        rc = parse_hash_lines((const char *)text, len, proof, &count);
+    }
+    free(text);
+    if (rc != WB_OK) {
+        return cli_fail(c, rc, "proof %s", a->consistency);
+    }
+    if (strcmp(old_cp.origin, new_cp.origin) != 0) {
+        return cli_fail(c, WB_ERR_VERIFY, "checkpoints are of different logs");
+    }
+    rc = wb_merkle_verify_consistency(
+        old_cp.size, new_cp.size, old_cp.root, new_cp.root,
+        (const uint8_t(*)[WB_HASH_BYTES])proof, count);
+    if (rc != WB_OK) {
+        return cli_fail(c, rc == WB_ERR_INVAL ? WB_ERR_VERIFY : rc,
+                        "consistency of %llu -> %llu does not verify",
+                        (unsigned long long)old_cp.size,
+                        (unsigned long long)new_cp.size);
+    }
+    if (c->json) {
+        cli_json(json_pack("{s:b, s:s, s:I, s:I}", "ok", 1, "origin",
+                           new_cp.origin, "old", (json_int_t)old_cp.size, "new",
+                           (json_int_t)new_cp.size));
+    } else {
+        printf("OK: %s grew from %llu to %llu entries without rewriting "
+               "history\n",
+               new_cp.origin, (unsigned long long)old_cp.size,
+               (unsigned long long)new_cp.size);
+    }
+    return 0;
+}
+
+/* The leaf bytes: from --leaf, or the payload of a --token verified with
+ * the same key. */
+static int
+load_leaf(struct cli *c,
+          const struct vp_args *a,
+          const struct wb_verifier *v,
+          uint8_t **leaf,
+          size_t *leaf_len)
+{
+    struct wb_cose_sign1 cose;
+    uint8_t *tok = NULL;
+    size_t tok_len = 0;
+    wb_err rc;
+
+    if (a->leaf != NULL) {
+        rc = cli_read(a->leaf, WB_CLAIMS_MAX_BYTES, leaf, leaf_len);
+        return rc == WB_OK ? 0 : cli_fail(c, rc, "leaf %s", a->leaf);
+    }
+    rc = cli_read(a->token, WB_TOKEN_MAX_BYTES, &tok, &tok_len);
+    if (rc == WB_OK) {
+        rc = wb_cose_verify(tok, tok_len, v, NULL, 0, &cose);
+    }
+    if (rc == WB_OK) {
+        *leaf = malloc(cose.payload_len + 1);
+        rc = *leaf ? WB_OK : WB_ERR_NOMEM;
+    }
+    if (rc == WB_OK) {
+        memcpy(*leaf, cose.payload, cose.payload_len);
+        *leaf_len = cose.payload_len;
+    }
+    free(tok);
+    return rc == WB_OK ? 0 : cli_fail(c, rc, "token %s", a->token);
+}
+
+static int
+verify_inclusion(struct cli *c,
+                 const struct vp_args *a,
+                 const struct wb_verifier *v)
+{
+    struct wb_checkpoint cp;
+    uint8_t *leaf = NULL;
+    uint8_t *proof = NULL;
+    size_t leaf_len = 0;
+    size_t proof_len = 0;
+    struct wb_tlog_proof *p = NULL;
+    wb_err rc;
+    int code = load_leaf(c, a, v, &leaf, &leaf_len);
+
+    if (code != 0) {
+        return code;
+    }
+    rc = cli_read(a->proof, WB_TLOG_PROOF_MAX_BYTES, &proof, &proof_len);
+    if (rc != WB_OK) {
+        code = cli_fail(c, rc, "proof %s", a->proof);
+        goto out;
+    }
+    rc = wb_tlog_proof_verify((const char *)proof, proof_len, v, leaf, leaf_len,
+                              &cp);
+    if (rc == WB_OK) {
+        rc = wb_tlog_proof_parse((const char *)proof, proof_len, &p);
+    }
+    if (rc != WB_OK) {
+        code = cli_fail(c, rc == WB_ERR_INVAL ? WB_ERR_VERIFY : rc,
+                        "proof %s does not verify", a->proof);
+    } else if (c->json) {
+        cli_json(json_pack("{s:b, s:s, s:I, s:I}", "ok", 1, "origin", cp.origin,
+                           "index", (json_int_t)p->index, "size",
+                           (json_int_t)cp.size));
+    } else {
+        printf("OK: entry %llu is in %s at size %llu\n",
+               (unsigned long long)p->index, cp.origin,
+               (unsigned long long)cp.size);
+    }
+out:
+    wb_tlog_proof_free(p);
+    free(leaf);
+    free(proof);
+    return code;
+}
+
+int
+cmd_verify_proof(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"key", required_argument, 0, 'k'},
+        {"leaf", required_argument, 0, 'l'},
+        {"token", required_argument, 0, 't'},
+        {"consistency", required_argument, 0, 'c'},
+        {"old", required_argument, 0, 'o'},
+        {"new", required_argument, 0, 'n'},
+        {0, 0, 0, 0}};
+    const char *usage =
+        "usage: waybill verify-proof --key VKEY (--leaf FILE | --token FILE) "
+        "PROOF\n       waybill verify-proof --key VKEY --consistency PROOF "
+        "--old CP --new CP";
+    struct vp_args a;
+    struct wb_verifier *v = NULL;
+    wb_err rc;
+    int ch;
+    int code;
+
+    memset(&a, 0, sizeof a);
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'k':
+            a.key = optarg;
+            break;
+        case 'l':
+            a.leaf = optarg;
+            break;
+        case 't':
+            a.token = optarg;
+            break;
+        case 'c':
+            a.consistency = optarg;
+            break;
+        case 'o':
+            a.old_cp = optarg;
+            break;
+        case 'n':
+            a.new_cp = optarg;
+            break;
+        default:
+            return cli_usage(c, "%s", usage);
+        }
+    }
+    if (a.key == NULL ||
+        (a.consistency != NULL
+             ? (a.old_cp == NULL || a.new_cp == NULL || optind != argc)
+             : ((a.leaf == NULL) == (a.token == NULL) || argc - optind != 1))) {
+        return cli_usage(c, "%s", usage);
+    }
+    a.proof = optind < argc ? argv[optind] : NULL;
+    rc = cli_verifier(a.key, &v);
+    if (rc != WB_OK) {
+        return cli_fail(c, rc, "--key");
+    }
+    code = a.consistency ? verify_consistency(c, &a, v)
+                         : verify_inclusion(c, &a, v);
+    wb_verifier_free(v);
+    return code;
+}
+
+int
+cmd_verify(struct cli *c, int argc, char **argv)
+{
+    struct wb_verify_report r;
+    struct wb_site *s = NULL;
+    wb_err rc;
+    int code;
+
+    (void)argv;
+    if (argc != 1) {
+        return cli_usage(c, "usage: waybill verify");
+    }
+    code = cli_open(c, &s);
+    if (code != 0) {
+        return code;
+    }
+    rc = wb_site_verify(s, &r);
+    if (c->json && (rc == WB_OK || rc == WB_ERR_VERIFY)) {
+        cli_json(json_pack(
+            "{s:b, s:I, s:I, s:I, s:I, s:I, s:s}", "ok", rc == WB_OK, "entries",
+            (json_int_t)r.entries, "payloads", (json_int_t)r.payloads, "erased",
+            (json_int_t)r.erased, "checkpoints", (json_int_t)r.checkpoints,
+            "first_bad", (json_int_t)r.first_bad, "problem", r.what));
+        code = wb_err_exit_code(rc);
+    } else if (rc == WB_OK) {
+        printf("ok: %llu entries, %llu payloads match their commitments, "
+               "%llu erased, %llu checkpoints\n",
+               (unsigned long long)r.entries, (unsigned long long)r.payloads,
+               (unsigned long long)r.erased, (unsigned long long)r.checkpoints);
+    } else if (rc == WB_ERR_VERIFY) {
+        fprintf(stderr, "waybill verify: FAILED at entry %lld: %s\n",
+                (long long)r.first_bad, r.what);
+        code = EXIT_VERIFY;
+    } else {
+        code = cli_fail(c, rc, "cannot verify %s", c->dir);
+    }
+    wb_site_close(s);
+    return code;
+}
+
+int
+cmd_erase(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"reason", required_argument, 0, 'r'},
+                                         {0, 0, 0, 0}};
+    const char *reason = NULL;
+    struct wb_site *s = NULL;
+    uint64_t index = 0;
+    uint64_t erasure = 0;
+    wb_err rc;
+    int ch;
+    int code;
+
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (ch != 'r') {
+            return cli_usage(c, "usage: waybill erase INDEX --reason TEXT");
+        }
+        reason = optarg;
+    }
+    if (reason == NULL || argc - optind != 1) {
+        return cli_usage(c, "usage: waybill erase INDEX --reason TEXT");
+    }
+    if (!cli_u64(c, "INDEX", argv[optind], &index)) {
+        return EXIT_USAGE;
+    }
+    code = cli_open(c, &s);
+    if (code != 0) {
+        return code;
+    }
+    rc = wb_site_erase(s, index, reason, &erasure);
+    if (rc != WB_OK) {
+        code = cli_fail(c, rc, "cannot erase entry %s", argv[optind]);
+    } else if (c->json) {
+        cli_json(json_pack("{s:b, s:I, s:I}", "ok", 1, "erased",
+                           (json_int_t)index, "erasure_entry",
+                           (json_int_t)erasure));
+    } else {
+        printf("erased the payload of entry %llu (erasure logged as entry "
+               "%llu)\n",
+               (unsigned long long)index, (unsigned long long)erasure);
+    }
+    wb_site_close(s);
+    return code;
+}

@@ -13,6 +13,10 @@ wb_site_begin(struct wb_site *s)
     if (s->in_batch) {
         return wb__err(WB_ERR_BUSY, "a batch is already open");
     }
+    rc = wb__ledger_usable(s);
+    if (rc != WB_OK) {
+        return rc;
+    }
     rc = wb__db_begin(s->db);
     if (rc == WB_OK) {
         s->in_batch = true;

@@ -18,6 +18,8 @@ struct wb_site {
     struct wb_merkle_frontier tree;  /* including the open batch */
     struct wb_merkle_frontier saved; /* as of the last commit */
     bool in_batch;
+    char *damage; /* why the stored tree could not be loaded; then only
+                     reading and wb_site_verify work */
     size_t pool_left;
     uint8_t pool[RANDOM_POOL]; /* salts and record ids, refilled in bulk */
 };
@@ -27,6 +29,9 @@ wb_err wb__ledger_read_node(void *ctx,
                             unsigned level,
                             uint64_t index,
                             uint8_t out[WB_HASH_BYTES]);
+
+/* WB_ERR_VERIFY with the damage when the site's tree did not load. */
+wb_err wb__ledger_usable(const struct wb_site *s);
 
 /* Take n fresh random bytes from the pool. */
 void wb__ledger_random(struct wb_site *s, uint8_t *out, size_t n);

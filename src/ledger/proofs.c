@@ -52,6 +52,10 @@ wb_site_prove(struct wb_site *s, uint64_t index, uint64_t size, char **out)
     wb_err rc;
 
     *out = NULL;
+    rc = wb__ledger_usable(s);
+    if (rc != WB_OK) {
+        return rc;
+    }
     if (size == 0) {
         rc = wb__db_checkpoint_latest(s->db, index + 1, &size, &cp);
         if (rc == WB_ERR_NOTFOUND) {
@@ -91,6 +95,9 @@ wb_site_prove_consistency(struct wb_site *s,
                           size_t *count)
 {
     *count = 0;
+    if (wb__ledger_usable(s) != WB_OK) {
+        return WB_ERR_VERIFY;
+    }
     if (new_size > s->tree.size || old_size == 0 || old_size > new_size) {
         return wb__err(WB_ERR_INVAL, "need 0 < OLD <= NEW <= %llu (log size)",
                        (unsigned long long)s->tree.size);

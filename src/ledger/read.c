@@ -72,6 +72,11 @@ wb_site_payload(struct wb_site *s,
 wb_err
 wb_site_root(struct wb_site *s, uint64_t size, uint8_t root[WB_HASH_BYTES])
 {
+    wb_err rc = wb__ledger_usable(s);
+
+    if (rc != WB_OK) {
+        return rc;
+    }
     if (size > s->tree.size) {
         return wb__err(WB_ERR_INVAL, "size %llu: the log has %llu entries",
                        (unsigned long long)size,

@@ -88,6 +88,7 @@ site_free(struct wb_site *s)
     wb__db_close(s->db);
     wb_signer_free(s->signer);
     wb__free(s->dir);
+    wb__free(s->damage);
     wb_wipe(s->pool, sizeof s->pool);
     wb__free(s);
 }
@@ -121,7 +122,9 @@ out:
     return WB_OK;
 }
 
-/* Load the log size and frontier from the database. */
+/* Load the log size and frontier from the database. A store damaged
+ * behind the library's back still opens, so wb_site_verify can name the
+ * bad entry; everything that would build on the damage refuses. */
 static wb_err
 load_tree(struct wb_site *s)
 {
@@ -131,8 +134,25 @@ load_tree(struct wb_site *s)
     if (rc == WB_OK) {
         rc = wb_merkle_frontier_load(&s->tree, n, wb__ledger_read_node, s);
     }
+    if (rc == WB_ERR_VERIFY || rc == WB_ERR_NOTFOUND ||
+        rc == WB_ERR_FORMAT) {
+        s->damage = wb__strdup(wb_errmsg());
+        wb_merkle_frontier_init(&s->tree);
+        rc = s->damage ? WB_OK : WB_ERR_NOMEM;
+    }
     s->saved = s->tree;
     return rc;
+}
+
+wb_err
+wb__ledger_usable(const struct wb_site *s)
+{
+    if (s->damage != NULL) {
+        return wb__err(WB_ERR_VERIFY, "the log is damaged (%s); run waybill "
+                                      "verify",
+                       s->damage);
+    }
+    return WB_OK;
 }
 
 /* Make the signer: imported from key_text, or fresh. */

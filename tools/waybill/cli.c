@@ -13,7 +13,11 @@
 static void
 report(const struct cli *c, int code, const char *kind, const char *msg)
 {
-    fprintf(stderr, "waybill %s: %s\n", c->cmd, msg);
+    if (strcmp(c->cmd, "waybill") == 0) {
+        fprintf(stderr, "waybill: %s\n", msg);
+    } else {
+        fprintf(stderr, "waybill %s: %s\n", c->cmd, msg);
+    }
     if (c->json) {
         cli_json(json_pack("{s:b, s:s, s:s, s:i}", "ok", 0, "error", msg,
                            "kind", kind, "exit", code));
@@ -32,7 +36,10 @@ cli_fail(const struct cli *c, wb_err err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(head, sizeof head, fmt, ap);
     va_end(ap);
-    if (detail[0] != '\0') {
+    if (head[0] == '\0') {
+        snprintf(msg, sizeof msg, "%s",
+                 detail[0] != '\0' ? detail : wb_strerror(err));
+    } else if (detail[0] != '\0') {
         snprintf(msg, sizeof msg, "%s: %s", head, detail);
     } else {
         snprintf(msg, sizeof msg, "%s: %s", head, wb_strerror(err));
@@ -92,7 +99,7 @@ cli_read(const char *path, size_t max, uint8_t **buf, size_t *len)
     *len = 0;
     if (f == NULL) {
         wb_errmsg_set("%s: %s", path, strerror(errno));
-        return WB_ERR_IO;
+        return errno == ENOENT ? WB_ERR_NOTFOUND : WB_ERR_IO;
     }
     while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
         uint8_t *np;

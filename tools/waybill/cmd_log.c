@@ -205,7 +205,7 @@ cmd_show(struct cli *c, int argc, char **argv)
         rc = wb_site_payload(s, index, &payload, &payload_len, &erased);
     }
     if (rc != WB_OK) {
-        code = cli_fail(c, rc, "entry %s", argv[1]);
+        code = cli_fail(c, rc, "%s", "");
         goto out;
     }
     o = json_pack("{s:I, s:o, s:I, s:b}", "index", (json_int_t)index, "claims",

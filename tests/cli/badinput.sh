@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Bad input: each gets a clear message naming the input and position, exit 2
+# (1 for a failed verification), and nothing half-written.
+. "$(dirname "$0")/lib.bash"
+cd "$T"
+
+size() { W --json verify | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["entries"])'; }
+
+W init --origin bad.waybill.example >/dev/null
+W device add press-1 >/dev/null
+vkey=$(W keygen --name press-2 --out press-2.key)
+W device add press-2 --pubkey "$vkey" >/dev/null
+W keygen --name press-2 --out forger.key >/dev/null   # same name, other key
+W keygen --name press-1 --out nokey.key >/dev/null
+base=$(size)
+
+# malformed JSON in the middle of a file: nothing from the file is written
+printf '{"v":1}\n{"v":2}\n{"v":3\n{"v":4}\n' > bad.jsonl
+expect 2 W ingest bad.jsonl
+has "$T/err" "bad.jsonl:3:"
+same "$(size)" "$base" "after a bad JSON line"
+
+printf '{"v":1}\n[1,2]\n' > notobj.jsonl
+expect 2 W ingest notobj.jsonl
+has "$T/err" "notobj.jsonl:2: expected a JSON object"
+
+printf '{"v":1,"v":2}\n' > dup.jsonl
+expect 2 W ingest dup.jsonl
+has "$T/err" "dup.jsonl:1:"
+
+printf '{"ts":"yesterday"}\n' > ts.jsonl
+expect 2 W ingest ts.jsonl
+has "$T/err" 'field "ts"'
+
+# an oversized line, an oversized raw payload
+/usr/bin/python3 -c 'print("{\"x\":\"" + "a" * 70000 + "\"}")' > long.jsonl
+expect 2 W ingest long.jsonl
+has "$T/err" "long.jsonl:1: line longer than"
+head -c 1048577 /dev/zero > big.bin
+expect 2 W ingest --format raw big.bin
+has "$T/err" "larger than"
+same "$(size)" "$base" "after oversized input"
+
+# CSV: short row, unterminated quote, no header
+printf 'a,b\n1,2\n3\n' > short.csv
+expect 2 W ingest --format csv short.csv
+has "$T/err" "short.csv:3: 1 fields, the header has 2"
+printf 'a,b\n1,"2\n' > quote.csv
+expect 2 W ingest --format csv quote.csv
+has "$T/err" "quote.csv:"
+: > empty.csv
+expect 2 W ingest --format csv empty.csv
+has "$T/err" "no header row"
+same "$(size)" "$base" "after bad CSV"
+
+# devices: unknown, forged signature, a device without a key, kid mismatch
+printf '{"v":1}\n' > one.jsonl
+expect 2 W ingest --device press-9 one.jsonl
+has "$T/err" 'unknown device "press-9"'
+printf 'reading' | W token sign --key-file press-2.key --out good.cose
+printf 'reading' | W token sign --key-file forger.key --out forged.cose
+printf 'reading' | W token sign --key-file nokey.key --out nokey.cose
+printf 'reading' | W token sign --key-file press-2.key --kid press-7 --out kid.cose
+expect 1 W ingest --format cose forged.cose
+has "$T/err" "forged.cose:1: device press-2: signature does not verify"
+expect 1 W ingest --format cose nokey.cose
+has "$T/err" "device press-1 has no registered key"
+expect 2 W ingest --format cose kid.cose
+has "$T/err" 'unknown device "press-7"'
+expect 1 W ingest --format cose --device press-2 kid.cose
+has "$T/err" "is not device"
+head -c 20 good.cose > trunc.cose
+expect 2 W ingest --format cose trunc.cose
+same "$(size)" "$base" "after refused device input"
+cat good.cose forged.cose > mixed.cose
+expect 1 W ingest --format cose mixed.cose
+has "$T/err" "mixed.cose:2:"
+same "$(size)" "$base" "a bad second token writes nothing"
+expect 0 W ingest --format cose good.cose
+base=$((base + 1))
+
+# stdin is streamed: whole batches before the bad line stay, and are told
+/usr/bin/python3 -c '
+for i in range(2500): print("{\"i\":%d}" % i)
+print("{oops")' > stream.jsonl
+expect 2 W ingest --batch 1000 - < stream.jsonl
+has "$T/err" "stdin:2501:"
+has "$T/err" "stopped after 2000 committed records"
+same "$(size)" "$((base + 2000))" "stdin keeps the committed batches"
+
+# proofs, checkpoints, tokens: wrong key, truncated, corrupted
+W key > site.vkey
+W checkpoint > cp.txt
+W leaf 1 --out leaf1
+W prove 1 > proof1
+W token 1 --out tok1
+expect 0 W verify-proof --key site.vkey --leaf leaf1 proof1
+expect 1 W verify-proof --key "$vkey" --leaf leaf1 proof1
+head -c 60 proof1 > proof1.trunc
+expect 2 W verify-proof --key site.vkey --leaf leaf1 proof1.trunc
+sed 's/^index 1$/index 2/' proof1 > proof1.idx
+expect 1 W verify-proof --key site.vkey --leaf leaf1 proof1.idx
+W leaf 2 --out leaf2
+expect 1 W verify-proof --key site.vkey --leaf leaf2 proof1
+expect 1 W token verify --key "$vkey" tok1
+head -c 30 tok1 > tok1.trunc
+expect 2 W token verify --key site.vkey tok1.trunc
+expect 2 W verify-proof --key 'nonsense+zz+@@' --leaf leaf1 proof1
+has "$T/err" "--key"
+expect 2 W verify-proof --key site.vkey --leaf leaf1
+expect 2 W verify-proof --key site.vkey --leaf leaf1 --token tok1 proof1
+expect 2 W verify-proof --key site.vkey --leaf no-such-file proof1
+has "$T/err" "no-such-file"
+
+# usage errors
+expect 2 W ingest --batch 0 one.jsonl
+expect 2 W prove
+expect 2 W prove 99999
+expect 2 W checkpoint --size 99999
+expect 2 W erase 1
+expect 2 W device
+expect 2 W init
+finish

@@ -1,0 +1,1 @@
+init --origin golden.waybill.example/site

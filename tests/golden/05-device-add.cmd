@@ -1,0 +1,1 @@
+device add press-1

@@ -1,0 +1,1 @@
+device add 'bad id'

@@ -1,0 +1,1 @@
+ingest --device press-1 --purpose predictive-maintenance --jurisdiction CN @SRC@/tests/golden/telemetry.jsonl

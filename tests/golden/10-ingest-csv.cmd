@@ -1,0 +1,1 @@
+ingest --format csv --purpose quality-control @SRC@/tests/golden/telemetry.csv

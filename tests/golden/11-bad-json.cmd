@@ -1,0 +1,1 @@
+ingest @SRC@/tests/golden/bad.jsonl

@@ -1,0 +1,1 @@
+ingest --format csv @SRC@/tests/golden/short-row.csv

@@ -1,0 +1,1 @@
+ingest --device press-9 @SRC@/tests/golden/telemetry.jsonl

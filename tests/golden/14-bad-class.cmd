@@ -1,0 +1,1 @@
+ingest --class secret @SRC@/tests/golden/telemetry.jsonl

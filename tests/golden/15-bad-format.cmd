@@ -1,0 +1,1 @@
+ingest --format xml @SRC@/tests/golden/telemetry.jsonl

@@ -1,0 +1,1 @@
+erase 3 --reason again

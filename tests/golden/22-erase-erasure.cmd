@@ -1,0 +1,1 @@
+erase 6 --reason 'not an erasure target'

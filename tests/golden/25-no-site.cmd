@@ -1,0 +1,1 @@
+--dir @TMP@/nowhere key

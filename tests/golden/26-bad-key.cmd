@@ -1,0 +1,1 @@
+token verify --key not-a-key @SRC@/tests/golden/telemetry.jsonl

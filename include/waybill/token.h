@@ -142,4 +142,13 @@ WB_API WB_NODISCARD wb_err wb_cose_verify(const uint8_t *tok,
                                           size_t aad_len,
                                           struct wb_cose_sign1 *out);
 
+/** Length of the first CBOR data item in a CBOR sequence (RFC 8742) at
+ *  seq, looking at no more than max bytes: splits a stream of tokens.
+ *  WB_ERR_FORMAT on malformed or indefinite-length CBOR, WB_ERR_TOOBIG
+ *  when the item would run past max while more input exists. */
+WB_API WB_NODISCARD wb_err wb_cbor_item_length(const uint8_t *seq,
+                                               size_t len,
+                                               size_t max,
+                                               size_t *item_len);
+
 #endif

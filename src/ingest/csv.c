@@ -4,7 +4,6 @@
  * column -> text, in header order. "ts" and "device" columns set the
  * record's time and device. */
 #include <csv.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "ingest/ingest_int.h"
@@ -106,15 +105,7 @@ apply_columns(struct csv_state *st, struct wb__rec *r)
     wb_err rc = WB_OK;
 
     if (v != NULL) {
-        const char *t = json_string_value(v);
-        char *end = NULL;
-        double d = strtod(t, &end);
-        rc = (end == t || *end != '\0')
-                 ? wb__err(WB_ERR_FORMAT,
-                           "column \"ts\": \"%s\" is not "
-                           "seconds since 1970",
-                           t)
-                 : wb__rec_set_ts(r, d);
+        rc = wb__rec_set_ts_text(r, json_string_value(v));
     }
     v = json_object_get(st->obj, "device");
     if (rc == WB_OK && v != NULL) {

@@ -28,6 +28,8 @@ void wb__rec_init(struct wb__rec *r, const struct wb_ingest_opts *o);
 /* Apply a "ts" value (seconds since the epoch, fractions allowed) and a
  * "device" value from the record itself; either may be NULL. */
 wb_err wb__rec_set_ts(struct wb__rec *r, double ts);
+/* Exact decimal seconds ("1795000040.040123456"), to the nanosecond. */
+wb_err wb__rec_set_ts_text(struct wb__rec *r, const char *t);
 wb_err wb__rec_set_device(struct wb__rec *r,
                           const struct wb_ingest_opts *o,
                           const char *device);

@@ -72,10 +72,11 @@ put_line(const uint8_t *line,
     wb__rec_init(&r, o);
     v = json_object_get(j, "ts");
     if (v != NULL) {
-        rc = json_is_number(v)
-                 ? wb__rec_set_ts(&r, json_number_value(v))
-                 : wb__err(WB_ERR_FORMAT, "field \"ts\": expected a number "
-                                          "of seconds since 1970");
+        rc = json_is_number(v) ? wb__rec_set_ts(&r, json_number_value(v))
+             : json_is_string(v)
+                 ? wb__rec_set_ts_text(&r, json_string_value(v))
+                 : wb__err(WB_ERR_FORMAT, "field \"ts\": expected seconds "
+                                          "since 1970");
     }
     v = json_object_get(j, "device");
     if (rc == WB_OK && v != NULL) {

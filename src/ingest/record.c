@@ -24,32 +24,84 @@ wb__rec_init(struct wb__rec *r, const struct wb_ingest_opts *o)
     c->residency_count = o->residency_count;
 }
 
+/* Set iat and time_ns, refusing times outside 1970-01-01 .. 9999-12-31. */
+static wb_err
+set_time(struct wb__rec *r, int64_t sec, uint32_t ns)
+{
+    if (sec <= 0 || sec >= 253402300800LL) {
+        /* iat 0 means "now" to the ledger; the epoch itself is no
+         * plausible telemetry time */
+        return wb__err(WB_ERR_FORMAT,
+                       "field \"ts\": not seconds since "
+                       "1970 (got %lld)",
+                       (long long)sec);
+    }
+    r->e.claims.iat = sec;
+    r->e.claims.has_time_ns = 1;
+    r->e.claims.time_ns = ns;
+    return WB_OK;
+}
+
 wb_err
 wb__rec_set_ts(struct wb__rec *r, double ts)
 {
     double sec;
-    double frac;
+    double us;
 
-    /* 1970 .. 9999-12-31 */
     if (!isfinite(ts) || ts < 0 || ts >= 253402300800.0) {
         return wb__err(WB_ERR_FORMAT,
                        "field \"ts\": not seconds since "
                        "1970 (got %g)",
                        ts);
     }
-    frac = modf(ts, &sec);
-    r->e.claims.iat = (int64_t)sec;
-    r->e.claims.has_time_ns = 1;
-    r->e.claims.time_ns = (uint32_t)llround(frac * 1e9);
-    if (r->e.claims.time_ns >= 1000000000u) {
-        r->e.claims.time_ns = 999999999u;
+    /* a JSON number is a double: at today's epoch seconds it carries
+     * microseconds, not nanoseconds; send "ts" as a string for those */
+    us = llround(modf(ts, &sec) * 1e6);
+    if (us >= 1e6) {
+        sec += 1;
+        us = 0;
     }
-    if (r->e.claims.iat == 0) {
-        /* iat 0 means "now" to the ledger; the epoch itself is no
-         * plausible telemetry time */
-        return wb__err(WB_ERR_FORMAT, "field \"ts\": 0 is not a time");
+    return set_time(r, (int64_t)sec, (uint32_t)us * 1000u);
+}
+
+wb_err
+wb__rec_set_ts_text(struct wb__rec *r, const char *t)
+{
+    int64_t sec = 0;
+    uint32_t ns = 0;
+    size_t i = 0;
+    int digits = 0;
+
+    for (; t[i] >= '0' && t[i] <= '9' && i < 12; i++) {
+        sec = sec * 10 + (t[i] - '0');
     }
-    return WB_OK;
+    if (i == 0) {
+        goto bad;
+    }
+    if (t[i] == '.') {
+        for (i++; t[i] >= '0' && t[i] <= '9'; i++, digits++) {
+            if (digits < 9) {
+                ns = ns * 10 + (uint32_t)(t[i] - '0');
+            } else if (digits >= 18) {
+                goto bad;
+            }
+        }
+        if (digits == 0) {
+            goto bad;
+        }
+        for (int d = digits; d < 9; d++) {
+            ns *= 10;
+        }
+    }
+    if (t[i] != '\0') {
+        goto bad;
+    }
+    return set_time(r, sec, ns);
+bad:
+    return wb__err(WB_ERR_FORMAT,
+                   "field \"ts\": \"%.40s\" is not decimal "
+                   "seconds since 1970",
+                   t);
 }
 
 wb_err

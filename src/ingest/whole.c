@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Whole-input formats: raw bytes as one record, and a CBOR sequence
  * (RFC 8742) of device-signed COSE_Sign1 tokens, one record each. */
-#include <cbor.h>
 #include <string.h>
 
 #include "ingest/ingest_int.h"
@@ -25,27 +24,6 @@ read_all(FILE *in, size_t max, struct wb__buf *b)
     return rc;
 }
 
-/* Length of the CBOR data item at the start of p, at most max bytes.
- * libcbor decodes it (into a tree we drop at once). */
-static wb_err
-item_length(const uint8_t *p, size_t len, size_t max, size_t *item_len)
-{
-    struct cbor_load_result res;
-    cbor_item_t *item = cbor_load(p, len < max ? len : max, &res);
-
-    *item_len = 0;
-    if (item == NULL) {
-        if (res.error.code == CBOR_ERR_NOTENOUGHDATA && len > max) {
-            return wb__err(WB_ERR_TOOBIG, "token larger than %zu bytes", max);
-        }
-        return wb__err(WB_ERR_FORMAT, "byte %zu: not a CBOR data item",
-                       res.error.position);
-    }
-    cbor_decref(&item);
-    *item_len = res.read;
-    return WB_OK;
-}
-
 static wb_err
 put_tokens(const uint8_t *p,
            size_t len,
@@ -56,10 +34,11 @@ put_tokens(const uint8_t *p,
     wb_err rc = WB_OK;
     size_t off = 0;
 
-    for (*pos = 1; rc == WB_OK && off < len; (*pos)++) {
+    for (*pos = 0; rc == WB_OK && off < len;) {
         struct wb__rec r;
         size_t n = 0;
-        rc = item_length(p + off, len - off, WB_TOKEN_MAX_BYTES, &n);
+        (*pos)++;
+        rc = wb_cbor_item_length(p + off, len - off, WB_TOKEN_MAX_BYTES, &n);
         if (rc != WB_OK) {
             break;
         }
@@ -70,6 +49,7 @@ put_tokens(const uint8_t *p,
         off += n;
     }
     if (rc == WB_OK && len == 0) {
+        *pos = 1;
         rc = wb__err(WB_ERR_FORMAT, "no tokens in the input");
     }
     return rc;

@@ -11,6 +11,8 @@
 #define WB_MERKLE_MAX_PROOF 128
 /* Largest checkpoint or signed note parsed. */
 #define WB_NOTE_MAX_BYTES 65536
+/* Most signature lines read in one note (as golang.org/x/mod/sumdb/note). */
+#define WB_NOTE_MAX_SIGS 100
 /* Largest tlog-proof text parsed. */
 #define WB_TLOG_PROOF_MAX_BYTES 131072
 /* Longest log origin line. */
@@ -39,7 +41,9 @@ WB_API void wb_merkle_frontier_init(struct wb_merkle_frontier *f);
 
 /** Append a leaf hash. stored[0] gets the leaf hash and stored[k] the hash
  *  of the perfect subtree of height k this leaf completed; returns how many
- *  were written (1 + number of trailing one bits of the old size). */
+ *  were written (1 + number of trailing one bits of the old size).
+ *  stored[k] is node (level k, index old_size >> k). At size UINT64_MAX
+ *  nothing is appended and 0 is returned. */
 WB_API unsigned wb_merkle_frontier_append(struct wb_merkle_frontier *f,
                                           const uint8_t leaf[WB_HASH_BYTES],
                                           uint8_t stored[65][WB_HASH_BYTES]);

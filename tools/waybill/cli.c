@@ -172,6 +172,33 @@ cli_write(const char *path, const uint8_t *buf, size_t len)
     return WB_OK;
 }
 
+wb_err
+cli_emit(const struct cli *c, const char *field, const char *path,
+         const uint8_t *buf, size_t len)
+{
+    char *b64 = NULL;
+    wb_err rc;
+
+    if (!c->json) {
+        return cli_write(path, buf, len);
+    }
+    if (strcmp(path, "-") != 0) {
+        rc = cli_write(path, buf, len);
+        if (rc == WB_OK) {
+            cli_json(json_pack("{s:b, s:s, s:I}", "ok", 1, "out", path,
+                               "bytes", (json_int_t)len));
+        }
+        return rc;
+    }
+    rc = wb_base64_encode(buf, len, &b64);
+    if (rc == WB_OK) {
+        cli_json(json_pack("{s:b, s:s, s:I}", "ok", 1, field, b64, "bytes",
+                           (json_int_t)len));
+    }
+    wb_free(b64);
+    return rc;
+}
+
 bool
 cli_u64(const struct cli *c, const char *what, const char *s, uint64_t *out)
 {

@@ -41,6 +41,12 @@ wb_err cli_read(const char *path, size_t max, uint8_t **buf, size_t *len);
 /* Write bytes to path ("-" = stdout), replacing it atomically. */
 wb_err cli_write(const char *path, const uint8_t *buf, size_t len);
 
+/* Emit binary output: written to path ("-" = stdout); under --json the
+ * bytes go into a JSON object as base64 (path "-") or the object names the
+ * file written. */
+wb_err cli_emit(const struct cli *c, const char *field, const char *path,
+                const uint8_t *buf, size_t len);
+
 /* Parse a decimal index; false (after a usage message) on junk. */
 bool
 cli_u64(const struct cli *c, const char *what, const char *s, uint64_t *out);

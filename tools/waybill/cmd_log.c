@@ -257,7 +257,7 @@ cmd_leaf(struct cli *c, int argc, char **argv)
     }
     rc = wb_site_leaf(s, index, &leaf, &leaf_len);
     if (rc == WB_OK) {
-        rc = cli_write(out, leaf, leaf_len);
+        rc = cli_emit(c, "leaf", out, leaf, leaf_len);
     }
     if (rc != WB_OK) {
         code = cli_fail(c, rc, "entry %s", argv[1]);

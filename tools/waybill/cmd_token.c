@@ -36,7 +36,7 @@ token_mint(struct cli *c, int argc, char **argv)
     if (!cli_u64(c, "INDEX", argv[optind], &index)) {
         return EXIT_USAGE;
     }
-    if (strcmp(out, "-") == 0 && isatty(STDOUT_FILENO)) {
+    if (strcmp(out, "-") == 0 && !c->json && isatty(STDOUT_FILENO)) {
         return cli_usage(c, "the token is binary CBOR; use --out FILE");
     }
     code = cli_open(c, &s);
@@ -45,7 +45,7 @@ token_mint(struct cli *c, int argc, char **argv)
     }
     rc = wb_site_token(s, index, &tok, &tok_len);
     if (rc == WB_OK) {
-        rc = cli_write(out, tok, tok_len);
+        rc = cli_emit(c, "token", out, tok, tok_len);
     }
     if (rc != WB_OK) {
         code = cli_fail(c, rc, "cannot mint token for entry %s", argv[optind]);
@@ -176,7 +176,7 @@ token_sign(struct cli *c, int argc, char **argv)
                           payload_len, &tok, &tok_len);
     }
     if (rc == WB_OK) {
-        rc = cli_write(out, tok, tok_len);
+        rc = cli_emit(c, "token", out, tok, tok_len);
     }
     if (rc != WB_OK) {
         code = cli_fail(c, rc, "cannot sign");

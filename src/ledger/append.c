@@ -101,57 +101,84 @@ make_leaf(struct wb_site *s,
 }
 
 wb_err
-wb_site_append(struct wb_site *s, const struct wb_append *e, uint64_t *index)
+wb__ledger_tx_begin(struct wb_site *s, bool *own)
 {
-    uint8_t salt[WB_SALT_BYTES];
+    wb_err rc = WB_OK;
+
+    *own = !s->in_batch;
+    if (*own) {
+        rc = wb_site_begin(s);
+        if (rc != WB_OK) {
+            *own = false;
+        }
+    }
+    return rc;
+}
+
+wb_err
+wb__ledger_tx_end(struct wb_site *s, bool own, wb_err rc)
+{
+    if (!own) {
+        return rc;
+    }
+    if (rc == WB_OK) {
+        return wb_site_commit(s);
+    }
+    wb_site_rollback(s);
+    return rc;
+}
+
+/* Hash the leaf into the tree and insert its row, in the open batch. */
+static wb_err
+append_row(struct wb_site *s,
+           const struct wb_append *e,
+           struct wb__row *row,
+           uint8_t salt[WB_SALT_BYTES])
+{
     uint8_t stored[65][WB_HASH_BYTES];
     uint8_t leaf_hash[WB_HASH_BYTES];
     struct wb_merkle_frontier before = s->tree;
-    struct wb__row row;
-    bool own_tx = false;
     unsigned n;
+    wb_err rc;
+
+    wb_merkle_leaf_hash(row->leaf, row->leaf_len, leaf_hash);
+    row->idx = s->tree.size;
+    n = wb_merkle_frontier_append(&s->tree, leaf_hash, stored);
+    row->hashes = &stored[0][0];
+    row->hashes_len = (size_t)n * WB_HASH_BYTES;
+    if (e->payload != NULL) {
+        row->salt = salt;
+        row->salt_len = WB_SALT_BYTES;
+        row->payload = (uint8_t *)(uintptr_t)e->payload;
+        row->payload_len = e->payload_len;
+    }
+    row->devtok = (uint8_t *)(uintptr_t)e->device_token;
+    row->devtok_len = e->device_token_len;
+    rc = wb__db_entry_insert(s->db, row, e->claims.kind);
+    if (rc != WB_OK) {
+        s->tree = before;
+    }
+    return rc;
+}
+
+wb_err
+wb_site_append(struct wb_site *s, const struct wb_append *e, uint64_t *index)
+{
+    uint8_t salt[WB_SALT_BYTES];
+    struct wb__row row;
+    bool own = false;
     wb_err rc;
 
     memset(&row, 0, sizeof row);
     rc = make_leaf(s, e, salt, &row.leaf, &row.leaf_len);
-    if (rc != WB_OK) {
-        goto out;
+    if (rc == WB_OK) {
+        rc = wb__ledger_tx_begin(s, &own);
     }
-    if (!s->in_batch) {
-        rc = wb_site_begin(s);
-        if (rc != WB_OK) {
-            goto out;
-        }
-        own_tx = true;
+    if (rc == WB_OK) {
+        rc = wb__ledger_tx_end(s, own, append_row(s, e, &row, salt));
     }
-    wb_merkle_leaf_hash(row.leaf, row.leaf_len, leaf_hash);
-    row.idx = s->tree.size;
-    n = wb_merkle_frontier_append(&s->tree, leaf_hash, stored);
-    row.hashes = &stored[0][0];
-    row.hashes_len = (size_t)n * WB_HASH_BYTES;
-    if (e->payload != NULL) {
-        row.salt = salt;
-        row.salt_len = WB_SALT_BYTES;
-        row.payload = (uint8_t *)(uintptr_t)e->payload;
-        row.payload_len = e->payload_len;
-    }
-    row.devtok = (uint8_t *)(uintptr_t)e->device_token;
-    row.devtok_len = e->device_token_len;
-    rc = wb__db_entry_insert(s->db, &row, e->claims.kind);
-    if (rc != WB_OK) {
-        s->tree = before;
-        goto out;
-    }
-    if (index != NULL) {
+    if (rc == WB_OK && index != NULL) {
         *index = row.idx;
-    }
-    if (own_tx) {
-        own_tx = false;
-        rc = wb_site_commit(s);
-    }
-out:
-    if (own_tx) {
-        wb_site_rollback(s);
     }
     wb_wipe(salt, sizeof salt);
     wb__free(row.leaf);

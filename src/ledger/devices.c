@@ -64,7 +64,7 @@ wb_site_device_add(struct wb_site *s,
     struct wb_device d;
     struct wb_append e;
     char *json = NULL;
-    bool own_tx = false;
+    bool own = false;
     wb_err rc;
 
     memset(&d, 0, sizeof d);
@@ -91,12 +91,9 @@ wb_site_device_add(struct wb_site *s,
     if (rc != WB_OK) {
         goto out;
     }
-    if (!s->in_batch) {
-        rc = wb_site_begin(s);
-        if (rc != WB_OK) {
-            goto out;
-        }
-        own_tx = true;
+    rc = wb__ledger_tx_begin(s, &own);
+    if (rc != WB_OK) {
+        goto out;
     }
     e.claims.kind = "device";
     e.claims.sub = id;
@@ -112,17 +109,11 @@ wb_site_device_add(struct wb_site *s,
         d.created = now;
         rc = wb__db_device_put(s->db, &d);
     }
-    if (rc == WB_OK && own_tx) {
-        own_tx = false;
-        rc = wb_site_commit(s);
-    }
+    rc = wb__ledger_tx_end(s, own, rc);
     if (rc == WB_OK && entry != NULL) {
         *entry = d.entry;
     }
 out:
-    if (own_tx) {
-        wb_site_rollback(s);
-    }
     wb__free(json);
     return rc;
 }

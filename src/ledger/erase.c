@@ -95,11 +95,7 @@ wb_site_erase(struct wb_site *s,
     if (rc == WB_OK) {
         rc = wb__db_entry_erase(s->db, index);
     }
-    if (rc == WB_OK) {
-        rc = wb_site_commit(s);
-    } else {
-        wb_site_rollback(s);
-    }
+    rc = wb__ledger_tx_end(s, true, rc);
     if (rc == WB_OK) {
         /* secure_delete zeroed the old cells in the database; the WAL
          * still holds the pages from before, so fold and truncate it */

@@ -33,6 +33,11 @@ wb_err wb__ledger_read_node(void *ctx,
 /* WB_ERR_VERIFY with the damage when the site's tree did not load. */
 wb_err wb__ledger_usable(const struct wb_site *s);
 
+/* Begin a transaction unless a batch is open (*own says which), and end
+ * it: commit when rc is WB_OK, else roll back; returns the final code. */
+wb_err wb__ledger_tx_begin(struct wb_site *s, bool *own);
+wb_err wb__ledger_tx_end(struct wb_site *s, bool own, wb_err rc);
+
 /* Take n fresh random bytes from the pool. */
 void wb__ledger_random(struct wb_site *s, uint8_t *out, size_t n);
 

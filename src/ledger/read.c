@@ -18,6 +18,16 @@ check_index(const struct wb_site *s, uint64_t index)
     return WB_OK;
 }
 
+/* Entry index's row, checked against the log size. */
+static wb_err
+get_row(struct wb_site *s, uint64_t index, struct wb__row *row)
+{
+    wb_err rc = check_index(s, index);
+
+    memset(row, 0, sizeof *row);
+    return rc == WB_OK ? wb__db_entry_get(s->db, index, row) : rc;
+}
+
 wb_err
 wb_site_leaf(struct wb_site *s,
              uint64_t index,
@@ -25,19 +35,11 @@ wb_site_leaf(struct wb_site *s,
              size_t *leaf_len)
 {
     struct wb__row row;
-    wb_err rc = check_index(s, index);
+    wb_err rc = get_row(s, index, &row);
 
-    *leaf = NULL;
-    *leaf_len = 0;
-    if (rc != WB_OK) {
-        return rc;
-    }
-    rc = wb__db_entry_get(s->db, index, &row);
-    if (rc == WB_OK) {
-        *leaf = row.leaf;
-        *leaf_len = row.leaf_len;
-        row.leaf = NULL;
-    }
+    *leaf = rc == WB_OK ? row.leaf : NULL;
+    *leaf_len = rc == WB_OK ? row.leaf_len : 0;
+    row.leaf = NULL;
     wb__row_clear(&row);
     return rc;
 }
@@ -50,21 +52,12 @@ wb_site_payload(struct wb_site *s,
                 int *erased)
 {
     struct wb__row row;
-    wb_err rc = check_index(s, index);
+    wb_err rc = get_row(s, index, &row);
 
-    *payload = NULL;
-    *payload_len = 0;
-    *erased = 0;
-    if (rc != WB_OK) {
-        return rc;
-    }
-    rc = wb__db_entry_get(s->db, index, &row);
-    if (rc == WB_OK) {
-        *erased = row.payload == NULL;
-        *payload = row.payload;
-        *payload_len = row.payload_len;
-        row.payload = NULL;
-    }
+    *payload = rc == WB_OK ? row.payload : NULL;
+    *payload_len = rc == WB_OK ? row.payload_len : 0;
+    *erased = rc == WB_OK && row.payload == NULL;
+    row.payload = NULL;
     wb__row_clear(&row);
     return rc;
 }

@@ -134,8 +134,7 @@ load_tree(struct wb_site *s)
     if (rc == WB_OK) {
         rc = wb_merkle_frontier_load(&s->tree, n, wb__ledger_read_node, s);
     }
-    if (rc == WB_ERR_VERIFY || rc == WB_ERR_NOTFOUND ||
-        rc == WB_ERR_FORMAT) {
+    if (rc == WB_ERR_VERIFY || rc == WB_ERR_NOTFOUND || rc == WB_ERR_FORMAT) {
         s->damage = wb__strdup(wb_errmsg());
         wb_merkle_frontier_init(&s->tree);
         rc = s->damage ? WB_OK : WB_ERR_NOMEM;
@@ -148,8 +147,9 @@ wb_err
 wb__ledger_usable(const struct wb_site *s)
 {
     if (s->damage != NULL) {
-        return wb__err(WB_ERR_VERIFY, "the log is damaged (%s); run waybill "
-                                      "verify",
+        return wb__err(WB_ERR_VERIFY,
+                       "the log is damaged (%s); run waybill "
+                       "verify",
                        s->damage);
     }
     return WB_OK;

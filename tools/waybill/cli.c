@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,8 +174,11 @@ cli_write(const char *path, const uint8_t *buf, size_t len)
 }
 
 wb_err
-cli_emit(const struct cli *c, const char *field, const char *path,
-         const uint8_t *buf, size_t len)
+cli_emit(const struct cli *c,
+         const char *field,
+         const char *path,
+         const uint8_t *buf,
+         size_t len)
 {
     char *b64 = NULL;
     wb_err rc;
@@ -185,8 +189,8 @@ cli_emit(const struct cli *c, const char *field, const char *path,
     if (strcmp(path, "-") != 0) {
         rc = cli_write(path, buf, len);
         if (rc == WB_OK) {
-            cli_json(json_pack("{s:b, s:s, s:I}", "ok", 1, "out", path,
-                               "bytes", (json_int_t)len));
+            cli_json(json_pack("{s:b, s:s, s:I}", "ok", 1, "out", path, "bytes",
+                               (json_int_t)len));
         }
         return rc;
     }
@@ -197,6 +201,58 @@ cli_emit(const struct cli *c, const char *field, const char *path,
     }
     wb_free(b64);
     return rc;
+}
+
+int
+cli_export(struct cli *c,
+           int argc,
+           char **argv,
+           const char *field,
+           wb_err (*fetch)(struct wb_site *s,
+                           uint64_t index,
+                           uint8_t **out,
+                           size_t *out_len))
+{
+    static const struct option opts[] = {{"out", required_argument, 0, 'o'},
+                                         {0, 0, 0, 0}};
+    const char *out = "-";
+    struct wb_site *s = NULL;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    uint64_t index = 0;
+    wb_err rc;
+    int ch;
+    int code;
+
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (ch != 'o') {
+            return cli_usage(c, "usage: waybill %s INDEX [--out FILE]", field);
+        }
+        out = optarg;
+    }
+    if (argc - optind != 1) {
+        return cli_usage(c, "usage: waybill %s INDEX [--out FILE]", field);
+    }
+    if (!cli_u64(c, "INDEX", argv[optind], &index)) {
+        return EXIT_USAGE;
+    }
+    if (strcmp(out, "-") == 0 && !c->json && isatty(STDOUT_FILENO)) {
+        return cli_usage(c, "the %s is binary CBOR; use --out FILE", field);
+    }
+    code = cli_open(c, &s);
+    if (code != 0) {
+        return code;
+    }
+    rc = fetch(s, index, &buf, &len);
+    if (rc == WB_OK) {
+        rc = cli_emit(c, field, out, buf, len);
+    }
+    if (rc != WB_OK) {
+        code = cli_fail(c, rc, "entry %s", argv[optind]);
+    }
+    wb_free(buf);
+    wb_site_close(s);
+    return code;
 }
 
 bool

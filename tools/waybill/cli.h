@@ -44,8 +44,22 @@ wb_err cli_write(const char *path, const uint8_t *buf, size_t len);
 /* Emit binary output: written to path ("-" = stdout); under --json the
  * bytes go into a JSON object as base64 (path "-") or the object names the
  * file written. */
-wb_err cli_emit(const struct cli *c, const char *field, const char *path,
-                const uint8_t *buf, size_t len);
+wb_err cli_emit(const struct cli *c,
+                const char *field,
+                const char *path,
+                const uint8_t *buf,
+                size_t len);
+
+/* `waybill leaf|token INDEX [--out FILE]`: fetch the entry's bytes with
+ * fetch and emit them (binary CBOR: never raw to a terminal). */
+int cli_export(struct cli *c,
+               int argc,
+               char **argv,
+               const char *field,
+               wb_err (*fetch)(struct wb_site *s,
+                               uint64_t index,
+                               uint8_t **out,
+                               size_t *out_len));
 
 /* Parse a decimal index; false (after a usage message) on junk. */
 bool

@@ -229,40 +229,5 @@ out:
 int
 cmd_leaf(struct cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {{"out", required_argument, 0, 'o'},
-                                         {0, 0, 0, 0}};
-    const char *usage = "usage: waybill leaf INDEX [--out FILE]";
-    const char *out = "-";
-    struct wb_site *s = NULL;
-    uint8_t *leaf = NULL;
-    size_t leaf_len = 0;
-    uint64_t index = 0;
-    wb_err rc;
-    int ch;
-    int code;
-
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (ch != 'o') {
-            return cli_usage(c, "%s", usage);
-        }
-        out = optarg;
-    }
-    if (argc - optind != 1) {
-        return cli_usage(c, "%s", usage);
-    }
-    argv[1] = argv[optind];
-    code = index_and_site(c, 2, argv, usage, &index, &s);
-    if (code != 0) {
-        return code;
-    }
-    rc = wb_site_leaf(s, index, &leaf, &leaf_len);
-    if (rc == WB_OK) {
-        rc = cli_emit(c, "leaf", out, leaf, leaf_len);
-    }
-    if (rc != WB_OK) {
-        code = cli_fail(c, rc, "entry %s", argv[1]);
-    }
-    wb_free(leaf);
-    wb_site_close(s);
-    return code;
+    return cli_export(c, argc, argv, "leaf", wb_site_leaf);
 }

@@ -5,55 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
-
-static int
-token_mint(struct cli *c, int argc, char **argv)
-{
-    static const struct option opts[] = {{"out", required_argument, 0, 'o'},
-                                         {0, 0, 0, 0}};
-    const char *usage = "usage: waybill token INDEX [--out FILE]";
-    const char *out = "-";
-    struct wb_site *s = NULL;
-    uint8_t *tok = NULL;
-    size_t tok_len = 0;
-    uint64_t index = 0;
-    wb_err rc;
-    int ch;
-    int code;
-
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (ch != 'o') {
-            return cli_usage(c, "%s", usage);
-        }
-        out = optarg;
-    }
-    if (argc - optind != 1) {
-        return cli_usage(c, "%s", usage);
-    }
-    if (!cli_u64(c, "INDEX", argv[optind], &index)) {
-        return EXIT_USAGE;
-    }
-    if (strcmp(out, "-") == 0 && !c->json && isatty(STDOUT_FILENO)) {
-        return cli_usage(c, "the token is binary CBOR; use --out FILE");
-    }
-    code = cli_open(c, &s);
-    if (code != 0) {
-        return code;
-    }
-    rc = wb_site_token(s, index, &tok, &tok_len);
-    if (rc == WB_OK) {
-        rc = cli_emit(c, "token", out, tok, tok_len);
-    }
-    if (rc != WB_OK) {
-        code = cli_fail(c, rc, "cannot mint token for entry %s", argv[optind]);
-    }
-    wb_free(tok);
-    wb_site_close(s);
-    return code;
-}
 
 static int
 token_verify(struct cli *c, int argc, char **argv)
@@ -201,5 +154,5 @@ cmd_token(struct cli *c, int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "sign") == 0) {
         return token_sign(c, argc - 1, argv + 1);
     }
-    return token_mint(c, argc, argv);
+    return cli_export(c, argc, argv, "token", wb_site_token);
 }

@@ -46,8 +46,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.source = "fuzz";
     o.purposes = purposes;
     o.purpose_count = 1;
-    in = fmemopen((void *)(uintptr_t)(data + 1), size - 1 ? size - 1 : 1,
-                  "rb");
+    in = fmemopen((void *)(uintptr_t)(data + 1), size - 1 ? size - 1 : 1, "rb");
     if (in == NULL) {
         return 0;
     }

@@ -5,9 +5,9 @@
 
 #include <waybill/core.h>
 #include <waybill/crypto.h>
+#include <waybill/ingest.h>
+#include <waybill/ledger.h>
 #include <waybill/log.h>
 #include <waybill/token.h>
-#include <waybill/ledger.h>
-#include <waybill/ingest.h>
 
 #endif

@@ -334,8 +334,8 @@ parse(const uint8_t *in, size_t len, struct raw *raw)
     }
     for (uint64_t i = 0; i < it.u; i++) {
         struct wb__cbor_item key;
-        int64_t label;
-        int idx;
+        int64_t label = 0;
+        int idx = 0;
 
         rc = next(&r, &key);
         if (rc == WB_OK) {

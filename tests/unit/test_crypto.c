@@ -26,8 +26,7 @@ test_base64(void)
         "A===",
         "AB==",
         "AAB=",
-        "\x80"
-        "AAA",
+        "\x80\x41\x41\x41",
         "AA AA",
         "AA\nA",
         "====",

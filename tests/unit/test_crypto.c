@@ -21,17 +21,8 @@ test_base64(void)
     size_t n = 0;
     char *s = NULL;
     static const char *const bad[] = {
-        "AAA",
-        "AA=A",
-        "A===",
-        "AB==",
-        "AAB=",
-        "\x80\x41\x41\x41",
-        "AA AA",
-        "AA\nA",
-        "====",
-        "A",
-        "QUJD\n",
+        "AAA",   "AA=A",  "A===", "AB==", "AAB=",   "\x80\x41\x41\x41",
+        "AA AA", "AA\nA", "====", "A",    "QUJD\n",
     };
 
     for (size_t len = 0; len <= sizeof bin; len++) {

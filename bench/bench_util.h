@@ -191,7 +191,7 @@ bu_append_init(struct wb_append *e, const uint8_t *payload, size_t len)
 static inline void
 bu_ingest(struct wb_site *s, uint64_t from, uint64_t to, uint64_t batch)
 {
-    uint8_t payload[BU_PAYLOAD_BYTES];
+    uint8_t payload[BU_PAYLOAD_BYTES] = {0};
     struct wb_append e;
 
     bu_append_init(&e, payload, sizeof payload);

@@ -99,15 +99,15 @@ proofs(uint64_t n)
            "verify (leaf hash + verify_inclusion)", (double)n / ver,
            ver / (double)n * 1e6);
     printf("  %-40s %12.0f /s  %8.3f us each\n",
-           "bare SHA-256, same calls (libsodium)", (double)n / sha,
+           "bare SHA-256, same calls (wb_sha256)", (double)n / sha,
            sha / (double)n * 1e6);
     printf("  %-40s %12.0f /s  %8.3f us each\n",
            "bare SHA-256, same calls (OpenSSL EVP)", (double)n / evp,
            evp / (double)n * 1e6);
-    printf("  ratio verify / bare libsodium SHA-256 = %.3f (throughput); "
+    printf("  ratio verify / bare wb_sha256 = %.3f (throughput); "
            "verify / OpenSSL = %.3f\n",
            sha / ver, evp / ver);
-    printf("  (hash calls/s: libsodium %.2fM, OpenSSL %.2fM)\n\n",
+    printf("  (hash calls/s: wb_sha256 %.2fM, OpenSSL %.2fM)\n\n",
            (double)calls / sha / 1e6, (double)calls / evp / 1e6);
     bu_mtree_free(&t);
     free(buf);
@@ -300,7 +300,7 @@ selfcheck(uint64_t m)
     printf("  %-44s %12.0f rec/s %8.3f us/rec\n", "wb_claims_decode of leaves",
            (double)sm.n / decode, decode / (double)sm.n * 1e6);
     printf("  %-44s %12.0f rec/s %8.3f us/rec\n",
-           "bare SHA-256 leaf+payload (libsodium)", (double)sm.n / sha,
+           "bare SHA-256 leaf+payload (wb_sha256)", (double)sm.n / sha,
            sha / (double)sm.n * 1e6);
     printf("  %-44s %12.0f rec/s %8.3f us/rec\n",
            "  leaf hash + frontier (tree nodes)", (double)sm.n / sha_tree,
@@ -308,7 +308,7 @@ selfcheck(uint64_t m)
     printf("  %-44s %12.0f rec/s %8.3f us/rec\n",
            "bare SHA-256 leaf+payload (OpenSSL EVP)", (double)sm.n / evp,
            evp / (double)sm.n * 1e6);
-    printf("  ratio ours / bare SHA-256 (libsodium) = %.3f, ours / OpenSSL "
+    printf("  ratio ours / bare wb_sha256 = %.3f, ours / OpenSSL "
            "= %.3f (throughput)\n",
            ((double)m / verify) / ((double)sm.n / sha),
            ((double)m / verify) / ((double)sm.n / evp));

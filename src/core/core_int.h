@@ -25,7 +25,7 @@ char *wb__strndup(const char *s, size_t n);
 
 /* Make the k-th allocation from now on fail (k >= 1); 0 disables. Returns
  * the number of allocations made since the last call. For tests. */
-WB_API unsigned long wb__test_fail_alloc_at(unsigned long k);
+unsigned long wb__test_fail_alloc_at(unsigned long k);
 
 /* Set this thread's error detail (printf format) and return err, so that
  * `return wb__err(WB_ERR_FORMAT, "line %d: ...", n);` reads naturally. */
@@ -56,10 +56,10 @@ void wb__buf_clear(struct wb__buf *b);
 
 /* Read a whole file into a new buffer (NUL-terminated, wb_free), at most
  * max bytes: WB_ERR_TOOBIG beyond, WB_ERR_IO (detail names the path). */
-WB_API WB_NODISCARD wb_err wb__read_file(const char *path,
-                                         size_t max,
-                                         uint8_t **out,
-                                         size_t *out_len);
+WB_NODISCARD wb_err wb__read_file(const char *path,
+                                  size_t max,
+                                  uint8_t **out,
+                                  size_t *out_len);
 
 /* Parse a decimal uint64 with no sign, no leading zeros (except "0"), no
  * spaces; false on any defect or overflow. */

@@ -93,10 +93,11 @@ test_note_keys(void)
     snprintf(buf, sizeof buf, "%s", vkey);
     buf[strlen("plant-7.example/log+")] ^= 1;
     TT_CHECK(wb_verifier_from_note_key(buf, strlen(buf), &v) == WB_ERR_FORMAT);
+    wb_signer_free(k2);
+    k2 = NULL;
     snprintf(buf, sizeof buf, "%s", priv);
     buf[strlen("PRIVATE+KEY+plant-7.example/log+") + 2] ^= 1;
-    TT_CHECK(wb_signer_from_note_key(buf, strlen(buf), &k2) !=
-             WB_OK); /* k2 stays from before: freed below */
+    TT_CHECK(wb_signer_from_note_key(buf, strlen(buf), &k2) != WB_OK);
     TT_CHECK(wb_signer_from_note_key(vkey, strlen(vkey), &k2) ==
              WB_ERR_FORMAT); /* no PRIVATE+KEY+ prefix */
     TT_CHECK(k2 == NULL);

@@ -49,6 +49,7 @@ wb_site_prove(struct wb_site *s, uint64_t index, uint64_t size, char **out)
     uint8_t proof[WB_MERKLE_MAX_PROOF][WB_HASH_BYTES];
     size_t count = 0;
     char *cp = NULL;
+    bool own = false;
     wb_err rc;
 
     *out = NULL;
@@ -75,8 +76,12 @@ wb_site_prove(struct wb_site *s, uint64_t index, uint64_t size, char **out)
                      (unsigned long long)index, (unsigned long long)size);
         goto out;
     }
-    rc = wb_merkle_prove_inclusion(wb__ledger_read_node, s, index, size, proof,
-                                   &count);
+    rc = wb__db_read_begin(s->db, &own);
+    if (rc == WB_OK) {
+        rc = wb_merkle_prove_inclusion(wb__ledger_read_node, s, index, size,
+                                       proof, &count);
+        wb__db_read_end(s->db, own);
+    }
     if (rc == WB_OK) {
         rc = wb_tlog_proof_format(index, NULL, 0,
                                   (const uint8_t(*)[WB_HASH_BYTES])proof, count,
@@ -94,6 +99,9 @@ wb_site_prove_consistency(struct wb_site *s,
                           uint8_t proof[WB_MERKLE_MAX_PROOF][WB_HASH_BYTES],
                           size_t *count)
 {
+    bool own = false;
+    wb_err rc;
+
     *count = 0;
     if (wb__ledger_usable(s) != WB_OK) {
         return WB_ERR_VERIFY;
@@ -102,8 +110,13 @@ wb_site_prove_consistency(struct wb_site *s,
         return wb__err(WB_ERR_INVAL, "need 0 < OLD <= NEW <= %llu (log size)",
                        (unsigned long long)s->tree.size);
     }
-    return wb_merkle_prove_consistency(wb__ledger_read_node, s, old_size,
-                                       new_size, proof, count);
+    rc = wb__db_read_begin(s->db, &own);
+    if (rc == WB_OK) {
+        rc = wb_merkle_prove_consistency(wb__ledger_read_node, s, old_size,
+                                         new_size, proof, count);
+        wb__db_read_end(s->db, own);
+    }
+    return rc;
 }
 
 wb_err

@@ -65,6 +65,7 @@ wb_site_payload(struct wb_site *s,
 wb_err
 wb_site_root(struct wb_site *s, uint64_t size, uint8_t root[WB_HASH_BYTES])
 {
+    bool own = false;
     wb_err rc = wb__ledger_usable(s);
 
     if (rc != WB_OK) {
@@ -79,5 +80,10 @@ wb_site_root(struct wb_site *s, uint64_t size, uint8_t root[WB_HASH_BYTES])
         wb_merkle_frontier_root(&s->tree, root);
         return WB_OK;
     }
-    return wb_merkle_root(wb__ledger_read_node, s, size, root);
+    rc = wb__db_read_begin(s->db, &own);
+    if (rc == WB_OK) {
+        rc = wb_merkle_root(wb__ledger_read_node, s, size, root);
+        wb__db_read_end(s->db, own);
+    }
+    return rc;
 }

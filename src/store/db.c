@@ -8,6 +8,7 @@
 
 static const char *const sql_text[ST__COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_BEGIN_READ] = "BEGIN",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
@@ -190,6 +191,29 @@ wb_err
 wb__db_commit(struct wb__db *db)
 {
     return exec_stmt(db, ST_COMMIT, "commit");
+}
+
+wb_err
+wb__db_read_begin(struct wb__db *db, bool *own)
+{
+    wb_err rc = WB_OK;
+
+    *own = sqlite3_get_autocommit(db->h) != 0;
+    if (*own) {
+        rc = exec_stmt(db, ST_BEGIN_READ, "begin read");
+        if (rc != WB_OK) {
+            *own = false;
+        }
+    }
+    return rc;
+}
+
+void
+wb__db_read_end(struct wb__db *db, bool own)
+{
+    if (own) {
+        (void)exec_stmt(db, ST_COMMIT, "end read");
+    }
 }
 
 void

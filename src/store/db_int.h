@@ -9,6 +9,7 @@
 
 enum wb__stmt {
     ST_BEGIN,
+    ST_BEGIN_READ,
     ST_COMMIT,
     ST_ROLLBACK,
     ST_META_GET,

@@ -37,6 +37,12 @@ wb_err wb__db_begin(struct wb__db *db);
 wb_err wb__db_commit(struct wb__db *db);
 void wb__db_rollback(struct wb__db *db);
 
+/* Hold one read transaction over a run of reads (a proof's node reads:
+ * 2-4x faster than one implicit transaction each). *own is false when a
+ * transaction was already open; wb__db_read_end then does nothing. */
+wb_err wb__db_read_begin(struct wb__db *db, bool *own);
+void wb__db_read_end(struct wb__db *db, bool own);
+
 /* Key/value settings of the site (origin, schema version). */
 wb_err wb__db_meta_get(struct wb__db *db, const char *key, char **value);
 wb_err wb__db_meta_set(struct wb__db *db, const char *key, const char *value);

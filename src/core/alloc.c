@@ -19,6 +19,7 @@ wb__test_fail_alloc_at(unsigned long k)
     return n;
 }
 
+/* Counts allocations; true when this one is to fail. */
 static bool
 should_fail(void)
 {
@@ -26,31 +27,34 @@ should_fail(void)
     return fail_at != 0 && alloc_count == fail_at;
 }
 
+/* Every failed allocation leaves the same detail, so no stale message of
+ * an earlier error is reported with WB_ERR_NOMEM. */
+static void *
+checked(void *p)
+{
+    if (p == NULL) {
+        (void)wb__err(WB_ERR_NOMEM, "out of memory");
+    }
+    return p;
+}
+
 void *
 wb__malloc(size_t n)
 {
-    if (should_fail()) {
-        return NULL;
-    }
-    return malloc(n == 0 ? 1 : n);
+    return checked(should_fail() ? NULL : malloc(n == 0 ? 1 : n));
 }
 
 void *
 wb__calloc(size_t count, size_t n)
 {
-    if (should_fail()) {
-        return NULL;
-    }
-    return calloc(count == 0 ? 1 : count, n == 0 ? 1 : n);
+    return checked(
+        should_fail() ? NULL : calloc(count == 0 ? 1 : count, n == 0 ? 1 : n));
 }
 
 void *
 wb__realloc(void *p, size_t n)
 {
-    if (should_fail()) {
-        return NULL;
-    }
-    return realloc(p, n == 0 ? 1 : n);
+    return checked(should_fail() ? NULL : realloc(p, n == 0 ? 1 : n));
 }
 
 void

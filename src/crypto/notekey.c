@@ -50,6 +50,7 @@ wb__note_key_split(const char *text,
     size_t name_len;
     const char *rest;
     size_t rest_len;
+    wb_err rc;
 
     *key = NULL;
     *key_len = 0;
@@ -75,8 +76,9 @@ wb__note_key_split(const char *text,
     if (wb_hex_decode(rest, 8, id, WB_KEY_ID_BYTES) != WB_OK) {
         return wb__err(WB_ERR_FORMAT, "key: bad key id hex");
     }
-    if (wb_base64_decode(rest + 9, rest_len - 9, key, key_len) != WB_OK) {
-        return wb__err(WB_ERR_FORMAT, "key: bad base64 key");
+    rc = wb_base64_decode(rest + 9, rest_len - 9, key, key_len);
+    if (rc == WB_ERR_FORMAT) {
+        rc = wb__err(WB_ERR_FORMAT, "key: bad base64 key");
     }
-    return WB_OK;
+    return rc;
 }

@@ -91,6 +91,9 @@ check_checkpoints(struct walk *w)
         const struct cp_item *c = &w->cps[w->cp_next++];
         uint64_t at = c->size ? c->size - 1 : 0;
         wb_err rc = wb_checkpoint_verify(c->text, strlen(c->text), w->v, &cp);
+        if (rc == WB_ERR_NOMEM) {
+            return rc;
+        }
         if (rc != WB_OK) {
             return bad(w, at, "checkpoint of size %llu does not verify: %s",
                        (unsigned long long)c->size, wb_errmsg());
@@ -161,7 +164,11 @@ check_row(void *ctx, const struct wb__row *row)
         return bad(w, w->tree.size, "entry is missing (next stored is %llu)",
                    (unsigned long long)row->idx);
     }
-    if (wb_claims_decode(row->leaf, row->leaf_len, &c) != WB_OK) {
+    rc = wb_claims_decode(row->leaf, row->leaf_len, &c);
+    if (rc == WB_ERR_NOMEM) {
+        return rc;
+    }
+    if (rc != WB_OK) {
         return bad(w, row->idx, "leaf is not valid claims: %s", wb_errmsg());
     }
     wb_merkle_leaf_hash(row->leaf, row->leaf_len, leaf_hash);

@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The ledger through its public API: append and batches, rollback, reopen,
+ * checkpoints and proofs checked by the offline verifiers, devices, erasure,
+ * the self-check, and every allocation failing in turn. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <waybill/waybill.h>
+
+#include "core/core_int.h"
+#include "tinytest.h"
+
+static char dir[64];
+
+/* A record with a payload and the usual claims. */
+static struct wb_append
+record(const char *payload)
+{
+    static const char *const purposes[] = {"predictive-maintenance"};
+    struct wb_append e;
+
+    memset(&e, 0, sizeof e);
+    e.claims.kind = "record";
+    e.claims.purposes = purposes;
+    e.claims.purpose_count = 1;
+    e.claims.data_class = "non-personal";
+    e.claims.jurisdiction = "CN";
+    e.claims.media = "text/plain";
+    e.claims.iat = 1795000000;
+    e.payload = (const uint8_t *)payload;
+    e.payload_len = strlen(payload);
+    return e;
+}
+
+static struct wb_verifier *
+site_verifier(struct wb_site *s)
+{
+    struct wb_verifier *v = NULL;
+    char *vkey = NULL;
+
+    if (wb_signer_verifier_key(wb_site_signer(s), &vkey) == WB_OK) {
+        if (wb_verifier_from_note_key(vkey, strlen(vkey), &v) != WB_OK) {
+            v = NULL;
+        }
+    }
+    wb_free(vkey);
+    return v;
+}
+
+/* Every entry's tlog-proof verifies offline, and not for another leaf. */
+static void
+check_all_proofs(struct wb_site *s, struct wb_verifier *v)
+{
+    uint64_t n = wb_site_size(s);
+
+    for (uint64_t i = 0; i < n; i++) {
+        uint8_t *leaf = NULL;
+        size_t leaf_len = 0;
+        char *proof = NULL;
+        struct wb_checkpoint cp;
+        TT_CHECK(wb_site_leaf(s, i, &leaf, &leaf_len) == WB_OK);
+        TT_CHECK(wb_site_prove(s, i, 0, &proof) == WB_OK);
+        TT_CHECK(proof != NULL &&
+                 wb_tlog_proof_verify(proof, strlen(proof), v, leaf, leaf_len,
+                                      &cp) == WB_OK);
+        if (leaf != NULL && leaf_len > 0) {
+            leaf[leaf_len - 1] ^= 1;
+            TT_CHECK(wb_tlog_proof_verify(proof, strlen(proof), v, leaf,
+                                          leaf_len, &cp) != WB_OK);
+        }
+        wb_free(leaf);
+        wb_free(proof);
+    }
+}
+
+static void
+test_append_and_prove(void)
+{
+    struct wb_site *s = NULL;
+    struct wb_verifier *v = NULL;
+    struct wb_append e = record("vibration 0.31");
+    struct wb_claims *c = NULL;
+    struct wb_verify_report r;
+    uint8_t root1[WB_HASH_BYTES];
+    uint8_t root2[WB_HASH_BYTES];
+    uint8_t proof[WB_MERKLE_MAX_PROOF][WB_HASH_BYTES];
+    uint8_t *p = NULL;
+    size_t len = 0;
+    size_t count = 0;
+    uint64_t idx = 99;
+    char *cp = NULL;
+    int erased = -1;
+
+    TT_CHECK(wb_site_create(dir, "test.waybill.example/log", NULL, 0, &s) ==
+             WB_OK);
+    TT_CHECK(wb_site_create(dir, "again", NULL, 0, NULL) == WB_ERR_EXISTS);
+    v = site_verifier(s);
+    TT_CHECK(v != NULL);
+
+    /* a single append is its own durable transaction */
+    TT_CHECK(wb_site_append(s, &e, &idx) == WB_OK && idx == 0);
+    /* a batch, rolled back, leaves nothing behind */
+    TT_CHECK(wb_site_root(s, 1, root1) == WB_OK);
+    TT_CHECK(wb_site_begin(s) == WB_OK);
+    TT_CHECK(wb_site_begin(s) == WB_ERR_BUSY);
+    for (int i = 0; i < 5; i++) {
+        TT_CHECK(wb_site_append(s, &e, NULL) == WB_OK);
+    }
+    TT_CHECK(wb_site_size(s) == 6);
+    wb_site_rollback(s);
+    TT_CHECK(wb_site_size(s) == 1);
+    TT_CHECK(wb_site_root(s, 1, root2) == WB_OK);
+    TT_EQ_MEM(root1, root2, WB_HASH_BYTES);
+    /* a committed batch of 300 */
+    TT_CHECK(wb_site_begin(s) == WB_OK);
+    for (int i = 0; i < 300; i++) {
+        char buf[64];
+        struct wb_append b;
+        snprintf(buf, sizeof buf, "reading %d", i);
+        b = record(buf);
+        TT_CHECK(wb_site_append(s, &b, &idx) == WB_OK);
+    }
+    TT_CHECK(idx == 300);
+    /* a refused record does not spoil the batch */
+    e.claims.data_class = "secret";
+    TT_CHECK(wb_site_append(s, &e, NULL) == WB_ERR_INVAL);
+    e.claims.data_class = "non-personal";
+    TT_CHECK(wb_site_commit(s) == WB_OK);
+    TT_CHECK(wb_site_size(s) == 301);
+    TT_CHECK(wb_site_checkpoint(s, 100, &cp) == WB_OK);
+    wb_free(cp);
+    check_all_proofs(s, v);
+
+    /* claims and payload round trip */
+    TT_CHECK(wb_site_leaf(s, 5, &p, &len) == WB_OK);
+    TT_CHECK(wb_claims_decode(p, len, &c) == WB_OK);
+    TT_CHECK(c != NULL && strcmp(c->iss, "test.waybill.example/log") == 0);
+    TT_CHECK(c != NULL && strcmp(c->kind, "record") == 0 && c->has_payload);
+    wb_claims_free(c);
+    wb_free(p);
+    TT_CHECK(wb_site_payload(s, 5, &p, &len, &erased) == WB_OK);
+    TT_CHECK(erased == 0 && len == 9 && memcmp(p, "reading 4", 9) == 0);
+    wb_free(p);
+    TT_CHECK(wb_site_leaf(s, 301, &p, &len) == WB_ERR_NOTFOUND);
+
+    /* consistency between every pair of a few sizes */
+    TT_CHECK(wb_site_root(s, 100, root1) == WB_OK);
+    TT_CHECK(wb_site_root(s, 301, root2) == WB_OK);
+    TT_CHECK(wb_site_prove_consistency(s, 100, 301, proof, &count) == WB_OK);
+    TT_CHECK(wb_merkle_verify_consistency(
+                 100, 301, root1, root2, (const uint8_t(*)[WB_HASH_BYTES])proof,
+                 count) == WB_OK);
+    TT_CHECK(wb_site_prove_consistency(s, 0, 301, proof, &count) ==
+             WB_ERR_INVAL);
+    TT_CHECK(wb_site_prove_consistency(s, 5, 302, proof, &count) ==
+             WB_ERR_INVAL);
+
+    /* erasure keeps every proof valid */
+    TT_CHECK(wb_site_erase(s, 7, "retention expired", &idx) == WB_OK);
+    TT_CHECK(idx == 301);
+    TT_CHECK(wb_site_erase(s, 7, "again", NULL) == WB_ERR_EXISTS);
+    TT_CHECK(wb_site_erase(s, 301, "an erasure", NULL) == WB_ERR_INVAL);
+    TT_CHECK(wb_site_erase(s, 8, "", NULL) == WB_ERR_INVAL);
+    TT_CHECK(wb_site_payload(s, 7, &p, &len, &erased) == WB_OK);
+    TT_CHECK(erased == 1 && p == NULL);
+    check_all_proofs(s, v);
+    TT_CHECK(wb_site_verify(s, &r) == WB_OK);
+    TT_CHECK(r.entries == 302 && r.erased == 1 && r.first_bad == -1);
+    TT_CHECK(r.checkpoints >= 2);
+    TT_CHECK(wb_site_root(s, 302, root1) == WB_OK);
+    wb_site_close(s);
+
+    /* reopened: same tree, same proofs */
+    s = NULL;
+    TT_CHECK(wb_site_open(dir, &s) == WB_OK);
+    TT_CHECK(s != NULL && wb_site_size(s) == 302);
+    TT_CHECK(s != NULL && wb_site_root(s, 302, root2) == WB_OK);
+    TT_EQ_MEM(root1, root2, WB_HASH_BYTES);
+    if (s != NULL) {
+        check_all_proofs(s, v);
+    }
+    wb_site_close(s);
+    wb_verifier_free(v);
+}
+
+static void
+test_devices(void)
+{
+    struct wb_site *s = NULL;
+    struct wb_signer *dk = NULL;
+    struct wb_signer *forger = NULL;
+    struct wb_device d;
+    struct wb_device *list = NULL;
+    struct wb_cose_sign1 cose;
+    uint8_t *tok = NULL;
+    size_t tok_len = 0;
+    size_t n = 0;
+    size_t pk_len = 0;
+    const uint8_t *pk;
+
+    TT_CHECK(wb_site_open(dir, &s) == WB_OK);
+    TT_CHECK(wb_signer_generate("press-1", &dk) == WB_OK);
+    TT_CHECK(wb_signer_generate("press-1", &forger) == WB_OK);
+    pk = wb_signer_public_key(dk, &pk_len);
+    TT_CHECK(wb_site_device_add(s, "press-1", WB_ALG_EDDSA, pk, pk_len, NULL) ==
+             WB_OK);
+    TT_CHECK(wb_site_device_add(s, "press-1", 0, NULL, 0, NULL) ==
+             WB_ERR_EXISTS);
+    TT_CHECK(wb_site_device_add(s, "bad id", 0, NULL, 0, NULL) == WB_ERR_INVAL);
+    TT_CHECK(wb_site_device_add(s, "press-2", WB_ALG_EDDSA, pk, 31, NULL) ==
+             WB_ERR_FORMAT);
+    TT_CHECK(wb_site_device_add(s, "press-2", 0, NULL, 0, NULL) == WB_OK);
+    TT_CHECK(wb_site_device_list(s, &list, &n) == WB_OK && n == 2);
+    TT_CHECK(list != NULL && strcmp(list[0].id, "press-1") == 0);
+    wb_free(list);
+    TT_CHECK(wb_site_device_get(s, "press-3", &d) == WB_ERR_NOTFOUND);
+
+    TT_CHECK(wb_cose_sign(dk, (const uint8_t *)"press-1", 7,
+                          (const uint8_t *)"42", 2, &tok, &tok_len) == WB_OK);
+    TT_CHECK(wb_site_device_verify(s, NULL, tok, tok_len, &d, &cose) == WB_OK);
+    TT_CHECK(strcmp(d.id, "press-1") == 0 && cose.payload_len == 2);
+    TT_CHECK(wb_site_device_verify(s, "press-2", tok, tok_len, &d, &cose) ==
+             WB_ERR_DENIED);
+    wb_free(tok);
+    TT_CHECK(wb_cose_sign(forger, (const uint8_t *)"press-1", 7,
+                          (const uint8_t *)"42", 2, &tok, &tok_len) == WB_OK);
+    TT_CHECK(wb_site_device_verify(s, NULL, tok, tok_len, &d, &cose) ==
+             WB_ERR_BADSIG);
+    wb_free(tok);
+    wb_signer_free(dk);
+    wb_signer_free(forger);
+    wb_site_close(s);
+}
+
+/* Fail each allocation in turn: every path returns NOMEM (or succeeds),
+ * and leaks nothing (LSan and valgrind watch). */
+static void
+test_alloc_failures(const char *fdir)
+{
+    int completed = 0;
+    struct wb_site *s0 = NULL;
+
+    /* a small site of its own keeps every round short */
+    TT_CHECK(wb_site_create(fdir, "fault.waybill.example", NULL, 0, &s0) ==
+             WB_OK);
+    for (int i = 0; s0 != NULL && i < 4; i++) {
+        struct wb_append e = record("y");
+        TT_CHECK(wb_site_append(s0, &e, NULL) == WB_OK);
+    }
+    wb_site_close(s0);
+    for (unsigned long k = 1; k < 5000 && !completed; k++) {
+        struct wb_site *s = NULL;
+        struct wb_append e = record("x");
+        struct wb_verify_report r;
+        char *cp = NULL;
+        char *proof = NULL;
+        wb_err rc;
+
+        wb__test_fail_alloc_at(k);
+        rc = wb_site_open(fdir, &s);
+        /* rolled back, so every round sees the same site */
+        if (rc == WB_OK) {
+            rc = wb_site_begin(s);
+        }
+        if (rc == WB_OK) {
+            rc = wb_site_append(s, &e, NULL);
+            wb_site_rollback(s);
+        }
+        if (rc == WB_OK) {
+            rc = wb_site_checkpoint(s, 0, &cp);
+        }
+        if (rc == WB_OK) {
+            rc = wb_site_prove(s, 3, 0, &proof);
+        }
+        if (rc == WB_OK) {
+            rc = wb_site_verify(s, &r);
+        }
+        TT_CHECK_MSG(rc == WB_OK || rc == WB_ERR_NOMEM,
+                     "allocation %lu: %s (%s)", k, wb_strerror(rc),
+                     wb_errmsg());
+        completed = rc == WB_OK;
+        wb_free(cp);
+        wb_free(proof);
+        wb_site_close(s);
+    }
+    wb__test_fail_alloc_at(0);
+    TT_CHECK(completed);
+}
+
+int
+main(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/wbledger.XXXXXX");
+    if (wb_init() != WB_OK || mkdtemp(dir) == NULL) {
+        return 1;
+    }
+    {
+        char fdir[80];
+        snprintf(fdir, sizeof fdir, "%s/fault", dir);
+        strcat(dir, "/site");
+        test_append_and_prove();
+        test_devices();
+        test_alloc_failures(fdir);
+    }
+    {
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf '%.*s'", (int)(strlen(dir) - 5), dir);
+        if (system(cmd) != 0) {
+            tt_fail++;
+        }
+    }
+    return TT_REPORT();
+}

@@ -116,6 +116,19 @@ wb_merkle_verify_consistency(uint64_t size1,
                              const uint8_t (*proof)[WB_HASH_BYTES],
                              size_t count);
 
+/** A proof as text: each hash in standard base64 and a newline, nothing
+ *  else (the consistency proof format), into *out (wb_free). */
+WB_API WB_NODISCARD wb_err wb_proof_lines_format(
+    const uint8_t (*proof)[WB_HASH_BYTES], size_t count, char **out);
+
+/** Parse proof lines into proof[], count in *count. WB_ERR_FORMAT naming
+ *  the line, WB_ERR_TOOBIG past WB_MERKLE_MAX_PROOF hashes. */
+WB_API WB_NODISCARD wb_err
+wb_proof_lines_parse(const char *text,
+                     size_t len,
+                     uint8_t proof[WB_MERKLE_MAX_PROOF][WB_HASH_BYTES],
+                     size_t *count);
+
 /* ---- checkpoints (C2SP tlog-checkpoint over C2SP signed-note) ----------- */
 
 struct wb_checkpoint {

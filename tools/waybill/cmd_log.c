@@ -81,37 +81,27 @@ prove_consistency(struct cli *c,
     uint64_t old_size;
     uint64_t new_size;
     size_t count = 0;
-    json_t *arr = json_array();
+    char *text = NULL;
     wb_err rc;
 
     if (!cli_u64(c, "OLD", a, &old_size) || !cli_u64(c, "NEW", b, &new_size)) {
-        json_decref(arr);
         return EXIT_USAGE;
     }
     rc = wb_site_prove_consistency(s, old_size, new_size, proof, &count);
+    if (rc == WB_OK) {
+        rc = wb_proof_lines_format((const uint8_t(*)[WB_HASH_BYTES])proof,
+                                   count, &text);
+    }
     if (rc != WB_OK) {
-        json_decref(arr);
         return cli_fail(c, rc, "cannot prove consistency");
     }
-    for (size_t i = 0; i < count; i++) {
-        char *b64 = NULL;
-        if (wb_base64_encode(proof[i], WB_HASH_BYTES, &b64) != WB_OK) {
-            json_decref(arr);
-            return cli_fail(c, WB_ERR_NOMEM, "cannot format proof");
-        }
-        if (c->json) {
-            json_array_append_new(arr, json_string(b64));
-        } else {
-            printf("%s\n", b64);
-        }
-        wb_free(b64);
-    }
     if (c->json) {
-        cli_json(json_pack("{s:I, s:I, s:o}", "old", (json_int_t)old_size,
-                           "new", (json_int_t)new_size, "proof", arr));
+        cli_json(json_pack("{s:I, s:I, s:s}", "old", (json_int_t)old_size,
+                           "new", (json_int_t)new_size, "proof", text));
     } else {
-        json_decref(arr);
+        fputs(text, stdout);
     }
+    wb_free(text);
     return 0;
 }
 

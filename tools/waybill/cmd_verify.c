@@ -17,43 +17,6 @@ struct vp_args {
     const char *proof;
 };
 
-/* Parse lines of base64 hashes. */
-static wb_err
-parse_hash_lines(const char *text,
-                 size_t len,
-                 uint8_t proof[WB_MERKLE_MAX_PROOF][WB_HASH_BYTES],
-                 size_t *count)
-{
-    size_t off = 0;
-    size_t line = 0;
-
-    *count = 0;
-    while (off < len) {
-        const char *nl = memchr(text + off, '\n', len - off);
-        size_t n = nl ? (size_t)(nl - (text + off)) : len - off;
-        uint8_t *h = NULL;
-        size_t h_len = 0;
-        line++;
-        if (*count == WB_MERKLE_MAX_PROOF) {
-            wb_errmsg_set("more than %d hashes", WB_MERKLE_MAX_PROOF);
-            return WB_ERR_TOOBIG;
-        }
-        if (nl == NULL ||
-            wb_base64_decode(text + off, n, &h, &h_len) != WB_OK ||
-            h_len != WB_HASH_BYTES) {
-            wb_free(h);
-            wb_errmsg_set("line %zu: expected a base64 SHA-256 hash and a "
-                          "newline",
-                          line);
-            return WB_ERR_FORMAT;
-        }
-        memcpy(proof[(*count)++], h, WB_HASH_BYTES);
-        wb_free(h);
-        off += n + 1;
-    }
-    return WB_OK;
-}
-
 /* Read and verify a checkpoint file. */
 static wb_err
 read_checkpoint(const char *path,
@@ -94,7 +57,7 @@ verify_consistency(struct cli *c,
     }
     rc = cli_read(a->consistency, WB_TLOG_PROOF_MAX_BYTES, &text, &len);
     if (rc == WB_OK) {
-        rc = parse_hash_lines((const char *)text, len, proof, &count);
+        rc = wb_proof_lines_parse((const char *)text, len, proof, &count);
     }
     free(text);
     if (rc != WB_OK) {

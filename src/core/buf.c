@@ -29,7 +29,7 @@ reserve(struct wb__buf *b, size_t extra)
     if (want <= b->cap) {
         return WB_OK;
     }
-    ncap = b->cap ? b->cap : 64;
+    ncap = b->cap ? b->cap : 512; /* a leaf or token fits: one allocation */
     while (ncap < want) {
         ncap *= 2;
     }

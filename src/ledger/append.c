@@ -137,7 +137,7 @@ append_row(struct wb_site *s,
 {
     uint8_t stored[65][WB_HASH_BYTES];
     uint8_t leaf_hash[WB_HASH_BYTES];
-    struct wb_merkle_frontier before = s->tree;
+    uint64_t before = s->tree.size;
     unsigned n;
     wb_err rc;
 
@@ -156,7 +156,12 @@ append_row(struct wb_site *s,
     row->devtok_len = e->device_token_len;
     rc = wb__db_entry_insert(s->db, row, e->claims.kind);
     if (rc != WB_OK) {
-        s->tree = before;
+        /* rare: rebuild the frontier from the rows rather than copy 2 KiB
+         * on every append to be able to undo */
+        if (wb_merkle_frontier_load(&s->tree, before, wb__ledger_read_node,
+                                    s) != WB_OK) {
+            wb_site_rollback(s); /* the whole batch, consistently */
+        }
     }
     return rc;
 }

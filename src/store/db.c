@@ -71,8 +71,8 @@ wb__db_stmt(struct wb__db *db, enum wb__stmt k)
             return NULL;
         }
     } else {
+        /* every caller binds every parameter, so no clear_bindings */
         sqlite3_reset(db->st[k]);
-        sqlite3_clear_bindings(db->st[k]);
     }
     return db->st[k];
 }

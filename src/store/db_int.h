@@ -35,8 +35,9 @@ struct wb__db {
     sqlite3_stmt *st[ST__COUNT];
 };
 
-/* The cached statement k, reset and with bindings cleared; NULL with the
- * error detail set on failure. */
+/* The cached statement k, reset; callers bind every parameter on every
+ * use (bindings are not cleared). NULL with the error detail set on
+ * failure. */
 sqlite3_stmt *wb__db_stmt(struct wb__db *db, enum wb__stmt k);
 
 /* WB_ERR_DB with SQLite's message and `what` in the detail. */

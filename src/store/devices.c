@@ -19,6 +19,8 @@ wb__db_device_put(struct wb__db *db, const struct wb_device *d)
     sqlite3_bind_int(st, 2, d->alg);
     if (d->pubkey_len > 0) {
         sqlite3_bind_blob(st, 3, d->pubkey, (int)d->pubkey_len, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(st, 3);
     }
     sqlite3_bind_int64(st, 4, (sqlite3_int64)d->entry);
     sqlite3_bind_int64(st, 5, d->created);

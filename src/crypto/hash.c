@@ -13,7 +13,10 @@
 #include "crypto/crypto_int.h"
 
 void
-wb_sha256_2(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
+wb_sha256_2(const uint8_t *a,
+            size_t a_len,
+            const uint8_t *b,
+            size_t b_len,
             uint8_t out[WB_HASH_BYTES])
 {
     SHA256_CTX c;

@@ -43,7 +43,7 @@ reserve(struct wb__buf *b, size_t extra)
 }
 
 wb_err
-wb__buf_append(struct wb__buf *b, const void *p, size_t n)
+wb__buf_append_grow(struct wb__buf *b, const void *p, size_t n)
 {
     wb_err rc = reserve(b, n);
 

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <string.h>
 
 #include <waybill/core.h>
 
@@ -44,8 +45,21 @@ struct wb__buf {
 };
 
 void wb__buf_init(struct wb__buf *b, size_t max);
-/* Append; WB_ERR_TOOBIG past max (the buffer is kept), WB_ERR_NOMEM. */
-wb_err wb__buf_append(struct wb__buf *b, const void *p, size_t n);
+/* Append; WB_ERR_TOOBIG past max (the buffer is kept), WB_ERR_NOMEM. The
+ * common case, room already there, is inline: CBOR encoding appends a few
+ * bytes at a time on the ingest path. */
+wb_err wb__buf_append_grow(struct wb__buf *b, const void *p, size_t n);
+
+static inline wb_err
+wb__buf_append(struct wb__buf *b, const void *p, size_t n)
+{
+    if (b->cap - b->len > n && b->len + n <= b->max) {
+        memcpy(b->data + b->len, p, n);
+        b->len += n;
+        return WB_OK;
+    }
+    return wb__buf_append_grow(b, p, n);
+}
 wb_err wb__buf_printf(struct wb__buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* NUL-terminate (not counted in len). */

@@ -70,7 +70,7 @@ wb_err wb__db_entry_walk(struct wb__db *db, wb__row_fn fn, void *ctx);
 wb_err
 wb__db_checkpoint_put(struct wb__db *db, uint64_t size, const char *text);
 wb_err wb__db_checkpoint_get(struct wb__db *db, uint64_t size, char **text);
-/* Smallest... no: the latest (largest size) checkpoint with size >= min. */
+/* The latest (largest) stored checkpoint whose size is at least min_size. */
 wb_err wb__db_checkpoint_latest(struct wb__db *db,
                                 uint64_t min_size,
                                 uint64_t *size,

@@ -6,6 +6,7 @@
 #ifndef WAYBILL_LEDGER_H
 #define WAYBILL_LEDGER_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include <waybill/log.h>
@@ -176,6 +177,74 @@ WB_API WB_NODISCARD wb_err wb_site_device_verify(struct wb_site *s,
                                                  size_t tok_len,
                                                  struct wb_device *dev,
                                                  struct wb_cose_sign1 *cose);
+
+/* ---- registers ------------------------------------------------------------
+ * Consent records, server registrations and loaded policies are versioned
+ * JSON documents. Each version is the payload of one log entry whose kind
+ * names the register, so a register is as tamper-evident as data. */
+
+#define WB_REGISTER_ID_MAX 128
+
+struct wb_register_doc {
+    char id[WB_REGISTER_ID_MAX + 1];
+    uint32_t version; /* 1, 2, ... */
+    uint64_t entry;   /* log index of the entry that recorded it */
+    char *doc;        /* the JSON document; owned (wb_register_doc_clear) */
+};
+
+/** Append e (kind = the register's name, payload = the document, text) and
+ *  record it as `version` of `id`, in one transaction (the open batch, if
+ *  any). *entry (may be NULL) gets the log index. WB_ERR_EXISTS if that
+ *  version is already recorded (a concurrent writer); WB_ERR_INVAL on a bad
+ *  id or version. */
+WB_API WB_NODISCARD wb_err wb_site_register_put(struct wb_site *s,
+                                                const struct wb_append *e,
+                                                const char *id,
+                                                uint32_t version,
+                                                uint64_t *entry);
+
+/** Version `version` (0 = the latest) of id in register reg into *out
+ *  (wb_register_doc_clear). WB_ERR_NOTFOUND. */
+WB_API WB_NODISCARD wb_err wb_site_register_get(struct wb_site *s,
+                                                const char *reg,
+                                                const char *id,
+                                                uint32_t version,
+                                                struct wb_register_doc *out);
+
+/** Every version of id, oldest first (id != NULL), or the latest version of
+ *  every id in reg ordered by id (id == NULL), into a new array *out
+ *  (wb_register_docs_free). */
+WB_API WB_NODISCARD wb_err wb_site_register_list(struct wb_site *s,
+                                                 const char *reg,
+                                                 const char *id,
+                                                 struct wb_register_doc **out,
+                                                 size_t *count);
+
+/** Free the document of d and zero it. NULL-safe. */
+WB_API void wb_register_doc_clear(struct wb_register_doc *d);
+
+/** Free an array from wb_site_register_list. NULL-safe. */
+WB_API void wb_register_docs_free(struct wb_register_doc *v, size_t count);
+
+/** Count subject (a pseudonymous id; stored only as a keyed hash under a
+ *  site secret) once per (exporter, year, sensitive), attributed to log
+ *  entry `entry`. Only inside an open batch, so the tally commits or rolls
+ *  back with the entry. *added is true when it was new. */
+WB_API WB_NODISCARD wb_err wb_site_tally_add(struct wb_site *s,
+                                             const char *exporter,
+                                             int year,
+                                             bool sensitive,
+                                             const char *subject,
+                                             uint64_t entry,
+                                             bool *added);
+
+/** Distinct subjects counted for (exporter, year, sensitive), including the
+ *  open batch. */
+WB_API WB_NODISCARD wb_err wb_site_tally_count(struct wb_site *s,
+                                               const char *exporter,
+                                               int year,
+                                               bool sensitive,
+                                               uint64_t *count);
 
 /* ---- erasure and self-check ------------------------------------------------
  */

@@ -231,6 +231,41 @@ check_erasures(struct walk *w)
     return WB_OK;
 }
 
+/* Every register document must be the payload of its entry, an entry of
+ * the register's kind (unless that payload was erased, and logged so). */
+static wb_err
+check_register(void *ctx, const char *reg, const struct wb_register_doc *d)
+{
+    struct walk *w = ctx;
+    struct wb__row row;
+    struct wb_claims *c = NULL;
+    wb_err rc;
+
+    memset(&row, 0, sizeof row);
+    if (d->entry >= w->tree.size) {
+        return bad(w, d->entry, "%s %s version %u names a missing entry", reg,
+                   d->id, (unsigned)d->version);
+    }
+    rc = wb__db_entry_get(w->s->db, d->entry, &row);
+    if (rc == WB_OK) {
+        rc = wb_claims_decode(row.leaf, row.leaf_len, &c);
+    }
+    if (rc == WB_OK && strcmp(c->kind, reg) != 0) {
+        rc = bad(w, d->entry, "%s %s version %u: the entry is a %s entry", reg,
+                 d->id, (unsigned)d->version, c->kind);
+    } else if (rc == WB_OK && !row.erased &&
+               (row.payload_len != strlen(d->doc) ||
+                memcmp(row.payload, d->doc, row.payload_len) != 0)) {
+        rc = bad(w, d->entry,
+                 "%s %s version %u differs from the payload "
+                 "the log commits to",
+                 reg, d->id, (unsigned)d->version);
+    }
+    wb_claims_free(c);
+    wb__row_clear(&row);
+    return rc;
+}
+
 wb_err
 wb_site_verify(struct wb_site *s, struct wb_verify_report *r)
 {
@@ -266,6 +301,9 @@ wb_site_verify(struct wb_site *s, struct wb_verify_report *r)
     }
     if (rc == WB_OK) {
         rc = check_erasures(&w);
+    }
+    if (rc == WB_OK) {
+        rc = wb__db_reg_walk(s->db, check_register, &w);
     }
     for (size_t i = 0; i < w.cp_count; i++) {
         wb__free(w.cps[i].text);

@@ -36,6 +36,23 @@ static const char *const sql_text[ST__COUNT] = {
                    "WHERE id = ?1",
     [ST_DEV_LIST] = "SELECT id, alg, pubkey, entry, created FROM devices "
                     "ORDER BY id",
+    [ST_REG_PUT] = "INSERT INTO registers(reg, id, version, entry, doc) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_REG_GET] = "SELECT id, version, entry, doc FROM registers "
+                   "WHERE reg = ?1 AND id = ?2 AND version = ?3",
+    [ST_REG_LATEST] = "SELECT id, version, entry, doc FROM registers "
+                      "WHERE reg = ?1 AND id = ?2 "
+                      "ORDER BY version DESC LIMIT 1",
+    [ST_REG_HISTORY] = "SELECT id, version, entry, doc FROM registers "
+                       "WHERE reg = ?1 AND id = ?2 ORDER BY version",
+    [ST_REG_LIST] = "SELECT id, max(version), entry, doc FROM registers "
+                    "WHERE reg = ?1 GROUP BY id ORDER BY id",
+    [ST_REG_WALK] = "SELECT reg, id, version, entry, doc FROM registers "
+                    "ORDER BY entry",
+    [ST_TALLY_ADD] = "INSERT OR IGNORE INTO tallies(exporter, year, "
+                     "sensitive, subject, entry) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_TALLY_COUNT] = "SELECT count(*) FROM tallies WHERE exporter = ?1 "
+                       "AND year = ?2 AND sensitive = ?3",
 };
 
 static const char schema[] =
@@ -51,7 +68,20 @@ static const char schema[] =
     " size INTEGER PRIMARY KEY, text TEXT NOT NULL, created INTEGER);"
     "CREATE TABLE IF NOT EXISTS devices("
     " id TEXT PRIMARY KEY, alg INTEGER NOT NULL, pubkey BLOB,"
-    " entry INTEGER NOT NULL, created INTEGER NOT NULL);";
+    " entry INTEGER NOT NULL, created INTEGER NOT NULL);"
+    /* Registers (consent, server, policy): every version of a document is
+     * the payload of the log entry that recorded it. */
+    "CREATE TABLE IF NOT EXISTS registers("
+    " reg TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL,"
+    " entry INTEGER NOT NULL UNIQUE, doc TEXT NOT NULL,"
+    " PRIMARY KEY(reg, id, version)) WITHOUT ROWID;"
+    /* Distinct individuals per exporter and year, from logged transfers:
+     * keyed hashes of subject ids, never the ids. */
+    "CREATE TABLE IF NOT EXISTS tallies("
+    " exporter TEXT NOT NULL, year INTEGER NOT NULL,"
+    " sensitive INTEGER NOT NULL, subject BLOB NOT NULL,"
+    " entry INTEGER NOT NULL,"
+    " PRIMARY KEY(exporter, year, sensitive, subject)) WITHOUT ROWID;";
 
 wb_err
 wb__db_fail(struct wb__db *db, const char *what)

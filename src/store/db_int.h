@@ -27,6 +27,14 @@ enum wb__stmt {
     ST_DEV_PUT,
     ST_DEV_GET,
     ST_DEV_LIST,
+    ST_REG_PUT,
+    ST_REG_GET,
+    ST_REG_LATEST,
+    ST_REG_HISTORY,
+    ST_REG_LIST,
+    ST_REG_WALK,
+    ST_TALLY_ADD,
+    ST_TALLY_COUNT,
     ST__COUNT
 };
 

@@ -86,4 +86,47 @@ wb__db_device_get(struct wb__db *db, const char *id, struct wb_device *d);
 wb_err
 wb__db_device_list(struct wb__db *db, struct wb_device **out, size_t *count);
 
+/* Registers: version `version` of document `id` in register `reg`,
+ * recorded by log entry `entry`. WB_ERR_EXISTS when that version (or that
+ * entry) is already recorded. */
+wb_err wb__db_reg_put(struct wb__db *db,
+                      const char *reg,
+                      const char *id,
+                      uint32_t version,
+                      uint64_t entry,
+                      const char *doc);
+/* One version (0 = the latest). WB_ERR_NOTFOUND. */
+wb_err wb__db_reg_get(struct wb__db *db,
+                      const char *reg,
+                      const char *id,
+                      uint32_t version,
+                      struct wb_register_doc *out);
+/* Every version of id (id != NULL), or the latest version of every id in
+ * reg, ordered, into a new array (wb_register_docs_free). */
+wb_err wb__db_reg_list(struct wb__db *db,
+                       const char *reg,
+                       const char *id,
+                       struct wb_register_doc **out,
+                       size_t *count);
+/* Walk every register row in entry order. */
+typedef wb_err (*wb__reg_fn)(void *ctx,
+                             const char *reg,
+                             const struct wb_register_doc *d);
+wb_err wb__db_reg_walk(struct wb__db *db, wb__reg_fn fn, void *ctx);
+
+/* Tallies of distinct subjects: add one (its keyed hash); *added is 1 when
+ * it was new for (exporter, year, sensitive). */
+wb_err wb__db_tally_add(struct wb__db *db,
+                        const char *exporter,
+                        int year,
+                        bool sensitive,
+                        const uint8_t subject[WB_HASH_BYTES],
+                        uint64_t entry,
+                        bool *added);
+wb_err wb__db_tally_count(struct wb__db *db,
+                          const char *exporter,
+                          int year,
+                          bool sensitive,
+                          uint64_t *count);
+
 #endif

@@ -85,5 +85,9 @@ int cmd_leaf(struct cli *c, int argc, char **argv);
 int cmd_token(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);
 int cmd_erase(struct cli *c, int argc, char **argv);
+int cmd_consent(struct cli *c, int argc, char **argv);
+int cmd_purpose(struct cli *c, int argc, char **argv);
+int cmd_server(struct cli *c, int argc, char **argv);
+int cmd_policy(struct cli *c, int argc, char **argv);
 
 #endif

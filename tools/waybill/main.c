@@ -50,7 +50,9 @@ static const struct command commands[] = {
     {"prove", cmd_prove},   {"verify-proof", cmd_verify_proof},
     {"show", cmd_show},     {"leaf", cmd_leaf},
     {"token", cmd_token},   {"verify", cmd_verify},
-    {"erase", cmd_erase},
+    {"erase", cmd_erase},   {"consent", cmd_consent},
+    {"purpose", cmd_purpose}, {"server", cmd_server},
+    {"policy", cmd_policy},
 };
 
 /* Take --dir DIR / --dir=DIR / --json out of argv wherever they stand. */

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Registers kept in the log: each version of a consent record, server
+ * registration or loaded policy is the payload of one entry, and a table
+ * indexes the versions. Also the per-year tallies of distinct subjects. */
+#include <sodium.h>
+#include <string.h>
+
+#include "ledger/ledger_int.h"
+
+static bool
+register_id_ok(const char *id)
+{
+    size_t n = strlen(id);
+
+    if (n == 0 || n > WB_REGISTER_ID_MAX) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = id[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || strchr("._:/@-", c) != NULL)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+wb_err
+wb_site_register_put(struct wb_site *s,
+                     const struct wb_append *e,
+                     const char *id,
+                     uint32_t version,
+                     uint64_t *entry)
+{
+    uint64_t idx = 0;
+    bool own = false;
+    wb_err rc;
+
+    if (e->claims.kind == NULL || e->payload == NULL ||
+        memchr(e->payload, 0, e->payload_len) != NULL) {
+        return wb__err(WB_ERR_INVAL, "a register entry needs a kind and a "
+                                     "text document");
+    }
+    if (!register_id_ok(id)) {
+        return wb__err(WB_ERR_INVAL,
+                       "%s id \"%s\": use 1..%d of A-Z a-z 0-9 . _ : / @ -",
+                       e->claims.kind, id, WB_REGISTER_ID_MAX);
+    }
+    if (version == 0) {
+        return wb__err(WB_ERR_INVAL, "%s %s: versions start at 1",
+                       e->claims.kind, id);
+    }
+    rc = wb__ledger_tx_begin(s, &own);
+    if (rc != WB_OK) {
+        return rc;
+    }
+    rc = wb_site_append(s, e, &idx);
+    if (rc == WB_OK) {
+        char *doc = wb__malloc(e->payload_len + 1);
+        if (doc == NULL) {
+            rc = WB_ERR_NOMEM;
+        } else {
+            memcpy(doc, e->payload, e->payload_len);
+            doc[e->payload_len] = '\0';
+            rc = wb__db_reg_put(s->db, e->claims.kind, id, version, idx, doc);
+            wb__free(doc);
+        }
+    }
+    rc = wb__ledger_tx_end(s, own, rc);
+    if (rc == WB_OK && entry != NULL) {
+        *entry = idx;
+    }
+    return rc;
+}
+
+wb_err
+wb_site_register_get(struct wb_site *s,
+                     const char *reg,
+                     const char *id,
+                     uint32_t version,
+                     struct wb_register_doc *out)
+{
+    return wb__db_reg_get(s->db, reg, id, version, out);
+}
+
+wb_err
+wb_site_register_list(struct wb_site *s,
+                      const char *reg,
+                      const char *id,
+                      struct wb_register_doc **out,
+                      size_t *count)
+{
+    return wb__db_reg_list(s->db, reg, id, out, count);
+}
+
+void
+wb_register_doc_clear(struct wb_register_doc *d)
+{
+    if (d == NULL) {
+        return;
+    }
+    wb__free(d->doc);
+    memset(d, 0, sizeof *d);
+}
+
+void
+wb_register_docs_free(struct wb_register_doc *v, size_t count)
+{
+    if (v == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        wb__free(v[i].doc);
+    }
+    wb__free(v);
+}
+
+/* The site's secret for hashing subject ids, made on first use. */
+static wb_err
+tally_key(struct wb_site *s, uint8_t key[crypto_generichash_KEYBYTES])
+{
+    char *hex = NULL;
+    size_t n = 0;
+    wb_err rc = wb__db_meta_get(s->db, "tally_key", &hex);
+
+    if (rc == WB_ERR_NOTFOUND) {
+        char text[2 * crypto_generichash_KEYBYTES + 1];
+        wb__ledger_random(s, key, crypto_generichash_KEYBYTES);
+        sodium_bin2hex(text, sizeof text, key, crypto_generichash_KEYBYTES);
+        rc = wb__db_meta_set(s->db, "tally_key", text);
+        sodium_memzero(text, sizeof text);
+        return rc;
+    }
+    if (rc != WB_OK) {
+        return rc;
+    }
+    if (sodium_hex2bin(key, crypto_generichash_KEYBYTES, hex, strlen(hex),
+                       NULL, &n, NULL) != 0 ||
+        n != crypto_generichash_KEYBYTES) {
+        rc = wb__err(WB_ERR_FORMAT, "database: bad tally_key setting");
+    }
+    sodium_memzero(hex, strlen(hex));
+    wb__free(hex);
+    return rc;
+}
+
+wb_err
+wb_site_tally_add(struct wb_site *s,
+                  const char *exporter,
+                  int year,
+                  bool sensitive,
+                  const char *subject,
+                  uint64_t entry,
+                  bool *added)
+{
+    uint8_t key[crypto_generichash_KEYBYTES];
+    uint8_t h[WB_HASH_BYTES];
+    wb_err rc;
+
+    *added = false;
+    if (!s->in_batch) {
+        return wb__err(WB_ERR_INVAL, "tallies change only inside a batch");
+    }
+    rc = tally_key(s, key);
+    if (rc == WB_OK) {
+        crypto_generichash(h, sizeof h, (const uint8_t *)subject,
+                           strlen(subject), key, sizeof key);
+        rc = wb__db_tally_add(s->db, exporter, year, sensitive, h, entry,
+                              added);
+    }
+    sodium_memzero(key, sizeof key);
+    return rc;
+}
+
+wb_err
+wb_site_tally_count(struct wb_site *s,
+                    const char *exporter,
+                    int year,
+                    bool sensitive,
+                    uint64_t *count)
+{
+    return wb__db_tally_count(s->db, exporter, year, sensitive, count);
+}

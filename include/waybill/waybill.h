@@ -8,6 +8,7 @@
 #include <waybill/ingest.h>
 #include <waybill/ledger.h>
 #include <waybill/log.h>
+#include <waybill/policy.h>
 #include <waybill/token.h>
 
 #endif

@@ -16,7 +16,8 @@
 struct cli {
     const char *dir; /* --dir, $WAYBILL_DIR or ./waybill-data */
     bool json;       /* --json */
-    const char *cmd; /* for messages */
+    const char *cmd;      /* for messages */
+    const char *profiles; /* --profiles DIR, or NULL */
 };
 
 /* Report err with a message and the library's detail on stderr (and as a
@@ -31,6 +32,15 @@ int cli_usage(const struct cli *c, const char *fmt, ...)
 /* Open the site of c->dir, reporting failures; returns 0 or the exit
  * code. */
 int cli_open(const struct cli *c, struct wb_site **s);
+
+/* Load the policy profiles: --profiles DIR, else $WAYBILL_PROFILES, else
+ * DIR/profiles of the site when it exists, else the installed set, else
+ * the source tree's. Returns 0 or the exit code (reported). */
+int cli_policy(const struct cli *c, struct wb_policy **p);
+
+/* Parse a YYYY-MM-DD option; false (after a usage message) on junk. */
+bool cli_date(const struct cli *c, const char *what, const char *s,
+              int32_t *days);
 
 /* Print j (stolen) on stdout, indented, with a newline. */
 void cli_json(json_t *j);

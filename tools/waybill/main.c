@@ -7,7 +7,7 @@
 #include "cli.h"
 
 static const char usage[] =
-    "usage: waybill [--dir DIR] [--json] COMMAND [ARGS]\n"
+    "usage: waybill [--dir DIR] [--profiles DIR] [--json] COMMAND [ARGS]\n"
     "\n"
     "site:\n"
     "  init --origin NAME [--key-file FILE]   create a site directory\n"
@@ -71,6 +71,11 @@ global_options(struct cli *c, int *argc, char **argv)
             c->dir = argv[++i];
         } else if (strncmp(argv[i], "--dir=", 6) == 0) {
             c->dir = argv[i] + 6;
+        } else if (strcmp(argv[i], "--profiles") == 0) {
+            if (i + 1 >= *argc) {
+                return -1;
+            }
+            c->profiles = argv[++i];
         } else if (strcmp(argv[i], "--") == 0) {
             while (i < *argc) {
                 argv[out++] = argv[i++];
@@ -88,12 +93,12 @@ global_options(struct cli *c, int *argc, char **argv)
 int
 main(int argc, char **argv)
 {
-    struct cli c = {NULL, false, "waybill"};
+    struct cli c = {NULL, false, "waybill", NULL};
     const char *env = getenv("WAYBILL_DIR");
 
     c.dir = env && env[0] ? env : "./waybill-data";
     if (global_options(&c, &argc, argv) != 0) {
-        return cli_usage(&c, "--dir needs a directory");
+        return cli_usage(&c, "--dir and --profiles need a directory");
     }
     if (wb_init() != WB_OK) {
         return cli_fail(&c, WB_ERR_CRYPTO, "cannot start the crypto library");

@@ -46,6 +46,7 @@ enum wb_decision {
 #define WB_FACT_CONSENT_GPC        (1u << 7)
 #define WB_FACT_REPETITIVE         (1u << 8)
 #define WB_FACT_REMOTE_ACCESS      (1u << 9)
+#define WB_FACT_SERVER_NAMED       (1u << 10) /* recipient.server given */
 
 enum wb_role {
     WB_ROLE_NONE = 0,

@@ -16,6 +16,7 @@ static const struct {
     {"recipient.dpf_certified", WB_FACT_DPF_CERTIFIED},
     {"recipient.restricted_list", WB_FACT_RESTRICTED_LIST},
     {"recipient.registered", WB_FACT_REGISTERED},
+    {"recipient.server_named", WB_FACT_SERVER_NAMED},
     {"data.important_notified", WB_FACT_IMPORTANT_NOTIFIED},
     {"consent.separate", WB_FACT_CONSENT_SEPARATE},
     {"consent.gpc", WB_FACT_CONSENT_GPC},

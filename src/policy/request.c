@@ -189,6 +189,9 @@ parse_recipient(struct req *r, json_t *o)
         return rc;
     }
     r->q->role = (enum wb_role)role;
+    if (r->q->server[0] != '\0') {
+        r->q->facts |= WB_FACT_SERVER_NAMED;
+    }
     return WB_OK;
 }
 

@@ -34,7 +34,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (wb_policy_load(names, texts, lens, 2, &p) == WB_OK &&
         wb_policy_request_parse(p, request, sizeof request - 1, &q) == WB_OK) {
-        (void)wb_policy_decide(p, &q, &d);
+        wb_err rc = wb_policy_decide(p, &q, &d);
+        (void)rc;
     }
     wb_policy_free(p);
     return 0;

@@ -41,7 +41,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     if (wb_policy_request_parse(p, (const char *)data, size, &q) == WB_OK) {
-        (void)wb_policy_decide(p, &q, &d);
+        wb_err rc = wb_policy_decide(p, &q, &d);
+        (void)rc;
     }
     return 0;
 }

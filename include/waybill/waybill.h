@@ -5,10 +5,12 @@
 
 #include <waybill/core.h>
 #include <waybill/crypto.h>
+#include <waybill/decision.h>
 #include <waybill/ingest.h>
 #include <waybill/ledger.h>
 #include <waybill/log.h>
 #include <waybill/policy.h>
+#include <waybill/server.h>
 #include <waybill/token.h>
 
 #endif

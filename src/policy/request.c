@@ -133,7 +133,7 @@ enum_field(json_t *obj,
         return WB_OK;
     }
     *out = s ? wb__name_index(names, s) : -1;
-    if (*out <= 0) {
+    if (*out < 0) {
         char what[200];
         snprintf(what, sizeof what, "unknown value \"%.60s\"",
                  s ? s : "(not a string)");

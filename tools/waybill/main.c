@@ -29,6 +29,21 @@ static const char usage[] =
     "  verify-proof --key VKEY --leaf FILE PROOF\n"
     "  verify-proof --key VKEY --consistency PROOF --old CP --new CP\n"
     "  verify                                 check the whole site\n"
+    "servers:\n"
+    "  server register ID --endpoint URL --operator NAME --country CC\n"
+    "         --role ROLE --registration REF --mechanism TYPE\n"
+    "         --mechanism-ref REF [--valid-from DATE] --valid-until DATE\n"
+    "         [--pin sha256//B64 | --cert PEM]   (or: server register --from "
+    "FILE)\n"
+    "  server update ID [field options] [--reason TEXT] | --from FILE\n"
+    "  server suspend|reinstate|revoke ID --reason TEXT\n"
+    "  server list [--date DATE] | server show ID [--version N] [--date DATE]\n"
+    "  server history ID\n"
+    "policy:\n"
+    "  policy list                            the loaded jurisdiction "
+    "profiles\n"
+    "  policy check --request FILE|- [--subjects FILE] [--record]\n"
+    "         [--exit-code]                   decide a transfer (JSON out)\n"
     "tokens:\n"
     "  token INDEX [--out FILE]               mint a portable token\n"
     "  token verify --key VKEY FILE\n"
@@ -44,13 +59,13 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"init", cmd_init},     {"key", cmd_key},
-    {"keygen", cmd_keygen}, {"device", cmd_device},
-    {"ingest", cmd_ingest}, {"checkpoint", cmd_checkpoint},
-    {"prove", cmd_prove},   {"verify-proof", cmd_verify_proof},
-    {"show", cmd_show},     {"leaf", cmd_leaf},
-    {"token", cmd_token},   {"verify", cmd_verify},
-    {"erase", cmd_erase},   {"consent", cmd_consent},
+    {"init", cmd_init},       {"key", cmd_key},
+    {"keygen", cmd_keygen},   {"device", cmd_device},
+    {"ingest", cmd_ingest},   {"checkpoint", cmd_checkpoint},
+    {"prove", cmd_prove},     {"verify-proof", cmd_verify_proof},
+    {"show", cmd_show},       {"leaf", cmd_leaf},
+    {"token", cmd_token},     {"verify", cmd_verify},
+    {"erase", cmd_erase},     {"consent", cmd_consent},
     {"purpose", cmd_purpose}, {"server", cmd_server},
     {"policy", cmd_policy},
 };

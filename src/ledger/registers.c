@@ -134,8 +134,8 @@ tally_key(struct wb_site *s, uint8_t key[crypto_generichash_KEYBYTES])
     if (rc != WB_OK) {
         return rc;
     }
-    if (sodium_hex2bin(key, crypto_generichash_KEYBYTES, hex, strlen(hex),
-                       NULL, &n, NULL) != 0 ||
+    if (sodium_hex2bin(key, crypto_generichash_KEYBYTES, hex, strlen(hex), NULL,
+                       &n, NULL) != 0 ||
         n != crypto_generichash_KEYBYTES) {
         rc = wb__err(WB_ERR_FORMAT, "database: bad tally_key setting");
     }
@@ -165,8 +165,8 @@ wb_site_tally_add(struct wb_site *s,
     if (rc == WB_OK) {
         crypto_generichash(h, sizeof h, (const uint8_t *)subject,
                            strlen(subject), key, sizeof key);
-        rc = wb__db_tally_add(s->db, exporter, year, sensitive, h, entry,
-                              added);
+        rc =
+            wb__db_tally_add(s->db, exporter, year, sensitive, h, entry, added);
     }
     sodium_memzero(key, sizeof key);
     return rc;

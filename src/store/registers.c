@@ -28,8 +28,8 @@ wb__db_reg_put(struct wb__db *db,
     sqlite3_bind_text(st, 5, doc, -1, SQLITE_STATIC);
     r = sqlite3_step(st);
     if ((r & 0xff) == SQLITE_CONSTRAINT) {
-        rc = wb__err(WB_ERR_EXISTS, "%s %s version %u is already recorded",
-                     reg, id, (unsigned)version);
+        rc = wb__err(WB_ERR_EXISTS, "%s %s version %u is already recorded", reg,
+                     id, (unsigned)version);
     } else if (r != SQLITE_DONE) {
         rc = wb__db_fail(db, "record register document");
     }
@@ -77,10 +77,9 @@ wb__db_reg_get(struct wb__db *db,
     if (r == SQLITE_ROW) {
         rc = read_doc(st, 0, out);
     } else if (r == SQLITE_DONE) {
-        rc = version == 0
-                 ? wb__err(WB_ERR_NOTFOUND, "no %s \"%s\"", reg, id)
-                 : wb__err(WB_ERR_NOTFOUND, "no %s \"%s\" version %u", reg, id,
-                           (unsigned)version);
+        rc = version == 0 ? wb__err(WB_ERR_NOTFOUND, "no %s \"%s\"", reg, id)
+                          : wb__err(WB_ERR_NOTFOUND, "no %s \"%s\" version %u",
+                                    reg, id, (unsigned)version);
     } else {
         rc = wb__db_fail(db, "read register");
     }

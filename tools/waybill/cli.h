@@ -14,8 +14,8 @@
 #define EXIT_IO     3
 
 struct cli {
-    const char *dir; /* --dir, $WAYBILL_DIR or ./waybill-data */
-    bool json;       /* --json */
+    const char *dir;      /* --dir, $WAYBILL_DIR or ./waybill-data */
+    bool json;            /* --json */
     const char *cmd;      /* for messages */
     const char *profiles; /* --profiles DIR, or NULL */
 };
@@ -39,8 +39,8 @@ int cli_open(const struct cli *c, struct wb_site **s);
 int cli_policy(const struct cli *c, struct wb_policy **p);
 
 /* Parse a YYYY-MM-DD option; false (after a usage message) on junk. */
-bool cli_date(const struct cli *c, const char *what, const char *s,
-              int32_t *days);
+bool
+cli_date(const struct cli *c, const char *what, const char *s, int32_t *days);
 
 /* Print j (stolen) on stdout, indented, with a newline. */
 void cli_json(json_t *j);

@@ -5,6 +5,9 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+#include <waybill/consent.h>
 
 #include "cli.h"
 
@@ -13,8 +16,8 @@
 static const char usage_text[] =
     "usage: waybill ingest [--device ID] [--purpose P]... [--class C]\n"
     "  [--jurisdiction CC] [--rights HOLDER] [--residency local-only|CC,..]\n"
-    "  [--format jsonl|csv|raw|cose] [--batch N] [--ack] [--dry-run] "
-    "[FILE|-]";
+    "  [--consent ID] [--format jsonl|csv|raw|cose] [--batch N] [--ack]\n"
+    "  [--dry-run] [FILE|-]";
 
 struct ingest_args {
     struct wb_ingest_opts o;
@@ -23,6 +26,8 @@ struct ingest_args {
     char residency_buf[1024];
     bool ack;
     const char *path;
+    const char *consent;  /* --consent ID */
+    struct wb_consent *k; /* its latest version */
 };
 
 static void
@@ -85,6 +90,7 @@ parse_args(struct cli *c, struct ingest_args *a, int argc, char **argv)
         {"batch", required_argument, 0, 'b'},
         {"ack", no_argument, 0, 'a'},
         {"dry-run", no_argument, 0, 'n'},
+        {"consent", required_argument, 0, 'C'},
         {0, 0, 0, 0}};
     uint64_t n;
     int ch;
@@ -138,6 +144,9 @@ parse_args(struct cli *c, struct ingest_args *a, int argc, char **argv)
         case 'n':
             a->o.dry_run = true;
             break;
+        case 'C':
+            a->consent = optarg;
+            break;
         default:
             return cli_usage(c, "%s", usage_text);
         }
@@ -147,6 +156,36 @@ parse_args(struct cli *c, struct ingest_args *a, int argc, char **argv)
     }
     a->path = optind < argc ? argv[optind] : "-";
     return 0;
+}
+
+/* --consent ID: the latest version of the consent, which must be given or
+ * renewed today, becomes every record's consent claim [ID, version]. */
+static int
+attach_consent(struct cli *c, struct wb_site *s, struct ingest_args *a)
+{
+    enum wb_consent_status st;
+    wb_err rc;
+
+    if (a->consent == NULL) {
+        return 0;
+    }
+    rc = wb_consent_get(s, a->consent, 0, &a->k);
+    if (rc != WB_OK) {
+        return cli_fail(c, rc, "--consent %s: nothing ingested", a->consent);
+    }
+    st = wb_consent_effective_state(a->k,
+                                    (int32_t)((int64_t)time(NULL) / 86400));
+    if (st != WB_CONSENT_GIVEN && st != WB_CONSENT_RENEWED) {
+        wb_errmsg_set("consent %s (version %u) is %s, not given or renewed",
+                      a->k->id, (unsigned)a->k->version,
+                      wb_consent_state_name(st));
+        return cli_fail(c, WB_ERR_INVAL, "--consent %s: nothing ingested",
+                        a->consent);
+    }
+    /* wb_ingest_opts cannot carry a consent claim yet */
+    wb_errmsg_set("this build's ingest cannot set the consent claim");
+    return cli_fail(c, WB_ERR_INTERNAL, "--consent %s: nothing ingested",
+                    a->consent);
 }
 
 static int
@@ -198,6 +237,9 @@ cmd_ingest(struct cli *c, int argc, char **argv)
         }
     }
     code = cli_open(c, &s);
+    if (code == 0) {
+        code = attach_consent(c, s, &a);
+    }
     if (code != 0) {
         goto out;
     }
@@ -226,6 +268,7 @@ cmd_ingest(struct cli *c, int argc, char **argv)
     }
     code = report(c, &a, &st);
 out:
+    wb_consent_free(a.k);
     wb_site_close(s);
     if (in != stdin) {
         fclose(in);

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The purpose check: may a logged record be used for a purpose on a date,
+ * given its purposes claim, its class and the latest version of the
+ * consent it names. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <waybill/consent.h>
+
+#include "core/core_int.h"
+
+/* Reasons for and against, gathered as the checks run. */
+struct verdict {
+    bool permitted;
+    char pro[WB_PURPOSE_WHY_MAX];
+    char con[WB_PURPOSE_WHY_MAX];
+};
+
+static void add(char *buf, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+/* Append one reason line to buf (truncated at WB_PURPOSE_WHY_MAX). */
+static void
+add(char *buf, const char *fmt, va_list ap)
+{
+    size_t n = strlen(buf);
+
+    if (n > 0 && n + 1 < WB_PURPOSE_WHY_MAX) {
+        buf[n++] = '\n';
+        buf[n] = '\0';
+    }
+    if (n + 1 < WB_PURPOSE_WHY_MAX) {
+        vsnprintf(buf + n, WB_PURPOSE_WHY_MAX - n, fmt, ap);
+    }
+}
+
+static void yes(struct verdict *v, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void no(struct verdict *v, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+yes(struct verdict *v, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    add(v->pro, fmt, ap);
+    va_end(ap);
+}
+
+static void
+no(struct verdict *v, const char *fmt, ...)
+{
+    va_list ap;
+
+    v->permitted = false;
+    va_start(ap, fmt);
+    add(v->con, fmt, ap);
+    va_end(ap);
+}
+
+/* The record's purposes, comma-separated, into buf. */
+static void
+join(const struct wb_claims *c, char *buf, size_t len)
+{
+    size_t n = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < c->purpose_count && n < len; i++) {
+        int k =
+            snprintf(buf + n, len - n, "%s%s", i ? ", " : "", c->purposes[i]);
+        n += k > 0 ? (size_t)k : 0;
+    }
+}
+
+/* A purpose of the record's purposes claim must cover the use. */
+static void
+check_record_purposes(const struct wb_policy *pol,
+                      const struct wb_claims *c,
+                      const char *purpose,
+                      struct verdict *v)
+{
+    char list[512];
+
+    if (c->purpose_count == 0) {
+        no(v, "the record declares no purposes");
+        return;
+    }
+    join(c, list, sizeof list);
+    for (size_t i = 0; i < c->purpose_count; i++) {
+        if (wb_policy_purpose_covers(pol, c->purposes[i], purpose)) {
+            yes(v, "the record's purpose %s covers %s", c->purposes[i],
+                purpose);
+            return;
+        }
+    }
+    no(v, "the record's purposes (%s) do not cover %s", list, purpose);
+}
+
+/* The flag of purpose name in c, or NULL. */
+static const struct wb_consent_purpose *
+flag_of(const struct wb_consent *c, const char *name)
+{
+    for (size_t i = 0; i < c->purpose_count; i++) {
+        if (strcmp(c->purposes[i].id, name) == 0) {
+            return &c->purposes[i];
+        }
+    }
+    return NULL;
+}
+
+/* The most specific flag of c on purpose or an ancestor, or NULL. */
+static const struct wb_consent_purpose *
+deciding_flag(const struct wb_policy *pol,
+              const struct wb_consent *c,
+              const char *purpose)
+{
+    size_t steps = wb_policy_purpose_count(pol);
+    int i = wb_policy_purpose_find(pol, purpose);
+
+    /* bounded by the vocabulary's size, whatever its parent links say */
+    for (size_t k = 0; i >= 0 && k <= steps; k++) {
+        const char *parent = wb_policy_purpose_parent(pol, i);
+        const struct wb_consent_purpose *f =
+            flag_of(c, wb_policy_purpose_name(pol, i));
+        if (f != NULL) {
+            return f;
+        }
+        if (parent == NULL) {
+            break;
+        }
+        i = wb_policy_purpose_find(pol, parent);
+    }
+    return NULL;
+}
+
+/* The latest version of the record's consent must be in force on date and
+ * its flags must cover the use. */
+static wb_err
+check_consent(struct wb_site *s,
+              const struct wb_policy *pol,
+              const struct wb_claims *rec,
+              const char *purpose,
+              int32_t date,
+              struct verdict *v)
+{
+    const struct wb_consent_purpose *f;
+    struct wb_consent *c = NULL;
+    enum wb_consent_status st;
+    char day[11];
+    wb_err rc = wb_consent_get(s, rec->consent_id, 0, &c);
+
+    wb_date_format(date, day);
+    if (rc == WB_ERR_NOTFOUND) {
+        wb_errmsg_clear();
+        no(v, "consent %s, named by the record, is not in the consent register",
+           rec->consent_id);
+        return WB_OK;
+    }
+    if (rc != WB_OK) {
+        return rc;
+    }
+    st = wb_consent_effective_state(c, date);
+    if (st != WB_CONSENT_GIVEN && st != WB_CONSENT_RENEWED) {
+        no(v, "consent %s (version %u, the latest) is %s on %s", c->id,
+           (unsigned)c->version, wb_consent_state_name(st), day);
+    } else {
+        yes(v, "consent %s (version %u, the latest) is %s on %s", c->id,
+            (unsigned)c->version, wb_consent_state_name(st), day);
+    }
+    f = deciding_flag(pol, c, purpose);
+    if (f == NULL) {
+        no(v, "consent %s (version %u) grants no purpose covering %s", c->id,
+           (unsigned)c->version, purpose);
+    } else if (!f->granted) {
+        no(v, "consent %s (version %u) denies %s%s%s", c->id,
+           (unsigned)c->version, f->id,
+           strcmp(f->id, purpose) ? ", covering " : "",
+           strcmp(f->id, purpose) ? purpose : "");
+    } else {
+        yes(v, "consent %s (version %u) grants %s%s%s", c->id,
+            (unsigned)c->version, f->id,
+            strcmp(f->id, purpose) ? ", covering " : "",
+            strcmp(f->id, purpose) ? purpose : "");
+    }
+    wb_consent_free(c);
+    return WB_OK;
+}
+
+static bool
+is_personal(const struct wb_claims *c)
+{
+    return c->data_class != NULL &&
+           (strcmp(c->data_class, "personal") == 0 ||
+            strcmp(c->data_class, "sensitive-personal") == 0);
+}
+
+/* The record's claims at index; only records and inference outputs. */
+static wb_err
+load_record(struct wb_site *s, uint64_t index, struct wb_claims **out)
+{
+    uint8_t *leaf = NULL;
+    size_t len = 0;
+    wb_err rc = wb_site_leaf(s, index, &leaf, &len);
+
+    if (rc == WB_OK) {
+        rc = wb_claims_decode(leaf, len, out);
+    }
+    wb_free(leaf);
+    if (rc != WB_OK) {
+        wb__err_prefix("entry %llu", (unsigned long long)index);
+        return rc;
+    }
+    if (strcmp((*out)->kind, "record") != 0 &&
+        strcmp((*out)->kind, "inference") != 0) {
+        rc = wb__err(WB_ERR_INVAL,
+                     "entry %llu is a %s entry, not a record: purposes "
+                     "apply to records",
+                     (unsigned long long)index, (*out)->kind);
+        wb_claims_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+static void
+copy_why(const struct verdict *v, char *why, size_t why_len)
+{
+    if (why != NULL && why_len > 0) {
+        snprintf(why, why_len, "%s", v->permitted ? v->pro : v->con);
+    }
+}
+
+wb_err
+wb_purpose_check(struct wb_site *s,
+                 const struct wb_policy *pol,
+                 uint64_t index,
+                 const char *purpose,
+                 int32_t date,
+                 bool *permitted,
+                 char *why,
+                 size_t why_len)
+{
+    struct wb_claims *c = NULL;
+    struct verdict *v;
+    wb_err rc;
+
+    if (why != NULL && why_len > 0) {
+        why[0] = '\0';
+    }
+    if (permitted == NULL || s == NULL || pol == NULL || purpose == NULL) {
+        return wb__err(WB_ERR_INVAL, "purpose check: missing argument");
+    }
+    *permitted = false;
+    if (wb_policy_purpose_find(pol, purpose) < 0) {
+        return wb__err(WB_ERR_INVAL,
+                       "purpose \"%.64s\" is not in the purpose vocabulary",
+                       purpose);
+    }
+    rc = load_record(s, index, &c);
+    if (rc != WB_OK) {
+        return rc;
+    }
+    v = wb__calloc(1, sizeof *v);
+    if (v == NULL) {
+        wb_claims_free(c);
+        return WB_ERR_NOMEM;
+    }
+    v->permitted = true;
+    check_record_purposes(pol, c, purpose, v);
+    if (c->consent_id != NULL) {
+        rc = check_consent(s, pol, c, purpose, date, v);
+    } else if (is_personal(c)) {
+        no(v, "the record is %s data and names no consent", c->data_class);
+    } else {
+        yes(v, "the record is %s data: no consent needed",
+            c->data_class ? c->data_class : "unclassified");
+    }
+    if (rc == WB_OK) {
+        *permitted = v->permitted;
+        copy_why(v, why, why_len);
+    }
+    wb__free(v);
+    wb_claims_free(c);
+    return rc;
+}

@@ -29,7 +29,7 @@
 /* The register's name, also the kind of its entries. */
 #define WB_CONSENT_REGISTER "consent"
 /* Caps, in bytes or items. */
-#define WB_CONSENT_DOC_MAX  (64 * 1024) /* one document */
+#define WB_CONSENT_DOC_MAX  65536 /* one document */
 #define WB_CONSENT_ID_MAX   WB_REGISTER_ID_MAX
 #define WB_CONSENT_TEXT_MAX 1024 /* a free-text field */
 #define WB_CONSENT_ITEM_MAX 256  /* a list item, the subject, a purpose id */

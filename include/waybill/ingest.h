@@ -30,6 +30,8 @@ struct wb_ingest_opts {
     const char *data_class;   /* default "non-personal" */
     const char *jurisdiction; /* ISO 3166-1 alpha-2 or 3166-2 */
     const char *rights;
+    const char *consent_id; /* consent claim [id, version], or NULL */
+    uint64_t consent_version;
     int residency_local_only;
     const char *const *residency;
     size_t residency_count;

@@ -3,6 +3,7 @@
 #ifndef WAYBILL_H
 #define WAYBILL_H
 
+#include <waybill/consent.h>
 #include <waybill/core.h>
 #include <waybill/crypto.h>
 #include <waybill/decision.h>

@@ -81,8 +81,12 @@ wb_consent_state_parse(const char *name, enum wb_consent_status *st)
 static wb_err
 check_text(wb_err code, const char *field, const char *s, size_t max)
 {
-    size_t n = strnlen(s, max + 1);
+    size_t n;
 
+    if (s == NULL) {
+        return wb__err(code, "field \"%s\": missing", field);
+    }
+    n = strnlen(s, max + 1);
     if (n == 0) {
         return wb__err(code, "field \"%s\": empty", field);
     }
@@ -274,14 +278,8 @@ check_consent(wb_err code, const struct wb_consent *c)
                        c->id ? c->id : "", WB_CONSENT_ID_MAX);
     }
     rc = check_numbers(code, c);
-    if (rc == WB_OK && c->subject == NULL) {
-        rc = wb__err(code, "field \"subject\": missing");
-    }
     if (rc == WB_OK) {
         rc = check_text(code, "subject", c->subject, WB_CONSENT_ITEM_MAX);
-    }
-    if (rc == WB_OK && c->controller == NULL) {
-        rc = wb__err(code, "field \"controller\": missing");
     }
     if (rc == WB_OK) {
         rc = check_text(code, "controller", c->controller, WB_CONSENT_TEXT_MAX);
@@ -370,7 +368,9 @@ parse_timestamp(const char *s, int64_t *out)
 {
     char date[11];
     int32_t days = 0;
-    int h = 0, m = 0, sec = 0;
+    int h = 0;
+    int m = 0;
+    int sec = 0;
 
     if (strlen(s) != TIMESTAMP_LEN || s[10] != 'T' || s[13] != ':' ||
         s[16] != ':' || s[19] != 'Z') {
@@ -383,7 +383,7 @@ parse_timestamp(const char *s, int64_t *out)
         wb_errmsg_clear();
         return false;
     }
-    *out = (int64_t)days * 86400 + h * 3600 + m * 60 + sec;
+    *out = (int64_t)days * 86400 + (int64_t)h * 3600 + (int64_t)m * 60 + sec;
     return *out > 0;
 }
 
@@ -1056,6 +1056,9 @@ from_doc(const struct wb_register_doc *d, struct wb_consent *out)
     struct wb_consent *c = NULL;
     wb_err rc = wb_consent_from_json(d->doc, strlen(d->doc), &c);
 
+    if (rc == WB_OK && c == NULL) {
+        rc = WB_ERR_INTERNAL;
+    }
     if (rc != WB_OK) {
         wb__err_prefix("consent %s version %u (entry %llu)", d->id,
                        (unsigned)d->version, (unsigned long long)d->entry);
@@ -1352,8 +1355,8 @@ load_for_change(struct wb_site *s,
         return wb__err(WB_ERR_INVAL, "consent: no site or id");
     }
     rc = wb_consent_get(s, id, 0, cur);
-    if (rc != WB_OK) {
-        return rc;
+    if (rc != WB_OK || *cur == NULL) {
+        return rc != WB_OK ? rc : WB_ERR_INTERNAL;
     }
     if (is_final((*cur)->state)) {
         rc = wb__err(WB_ERR_INVAL,

@@ -209,9 +209,9 @@ load_record(struct wb_site *s, uint64_t index, struct wb_claims **out)
         rc = wb_claims_decode(leaf, len, out);
     }
     wb_free(leaf);
-    if (rc != WB_OK) {
+    if (rc != WB_OK || *out == NULL) {
         wb__err_prefix("entry %llu", (unsigned long long)index);
-        return rc;
+        return rc != WB_OK ? rc : WB_ERR_INTERNAL;
     }
     if (strcmp((*out)->kind, "record") != 0 &&
         strcmp((*out)->kind, "inference") != 0) {
@@ -260,8 +260,8 @@ wb_purpose_check(struct wb_site *s,
                        purpose);
     }
     rc = load_record(s, index, &c);
-    if (rc != WB_OK) {
-        return rc;
+    if (rc != WB_OK || c == NULL) {
+        return rc != WB_OK ? rc : WB_ERR_INTERNAL;
     }
     v = wb__calloc(1, sizeof *v);
     if (v == NULL) {

@@ -19,6 +19,8 @@ wb__rec_init(struct wb__rec *r, const struct wb_ingest_opts *o)
     c->data_class = o->data_class ? o->data_class : "non-personal";
     c->jurisdiction = o->jurisdiction;
     c->rights = o->rights;
+    c->consent_id = o->consent_id;
+    c->consent_version = o->consent_version;
     c->residency_local_only = o->residency_local_only;
     c->residency = o->residency;
     c->residency_count = o->residency_count;

@@ -404,14 +404,33 @@ document(const struct wb_consent *k)
     return j;
 }
 
+/* An object of a document as text: purpose flags spelled out, else
+ * "key value" pairs. */
+static void
+print_object(const char *key, json_t *v)
+{
+    const char *k;
+    json_t *x;
+    bool first = true;
+
+    json_object_foreach(v, k, x)
+    {
+        if (strcmp(key, "purposes") == 0) {
+            printf("%s%s (%s)", first ? "" : ", ", k,
+                   json_is_true(x) ? "granted" : "denied");
+        } else {
+            printf("%s%s %s", first ? "" : ", ", k, json_string_value(x));
+        }
+        first = false;
+    }
+}
+
 /* One JSON value of a document as text: lists joined, flags spelled. */
 static void
 print_value(const char *key, json_t *v)
 {
-    const char *k;
     json_t *x;
     size_t i;
-    bool first = true;
 
     if (json_is_string(v)) {
         fputs(json_string_value(v), stdout);
@@ -424,16 +443,7 @@ print_value(const char *key, json_t *v)
         }
         fputs(json_array_size(v) ? "" : "-", stdout);
     } else if (json_is_object(v)) {
-        json_object_foreach(v, k, x)
-        {
-            if (strcmp(key, "purposes") == 0) {
-                printf("%s%s (%s)", first ? "" : ", ", k,
-                       json_is_true(x) ? "granted" : "denied");
-            } else {
-                printf("%s%s %s", first ? "" : ", ", k, json_string_value(x));
-            }
-            first = false;
-        }
+        print_object(key, v);
     } else {
         fputs("-", stdout);
     }
@@ -540,7 +550,7 @@ print_line(const struct wb_consent *k, int32_t date, bool history)
     if (history) {
         printf("%u\tentry %llu\t%s\t%s\tby %s%s%s\n", (unsigned)k->version,
                (unsigned long long)k->entry, wb_consent_state_name(k->state),
-               rec && json_is_string(rec) ? json_string_value(rec) : "-",
+               json_is_string(rec) ? json_string_value(rec) : "-",
                k->by ? k->by : "-", k->reason ? "\t" : "",
                k->reason ? k->reason : "");
     } else {

@@ -182,10 +182,9 @@ attach_consent(struct cli *c, struct wb_site *s, struct ingest_args *a)
         return cli_fail(c, WB_ERR_INVAL, "--consent %s: nothing ingested",
                         a->consent);
     }
-    /* wb_ingest_opts cannot carry a consent claim yet */
-    wb_errmsg_set("this build's ingest cannot set the consent claim");
-    return cli_fail(c, WB_ERR_INTERNAL, "--consent %s: nothing ingested",
-                    a->consent);
+    a->o.consent_id = a->k->id;
+    a->o.consent_version = a->k->version;
+    return 0;
 }
 
 static int

@@ -590,7 +590,11 @@ test_purpose_check(struct wb_site *s)
     struct wb_consent in = full("c-pc");
     struct wb_consent_purpose f[] = {{"service-optimisation", true},
                                      {"product-improvement", false}};
-    uint64_t plain, personal, with, ghost, consent_entry;
+    uint64_t plain;
+    uint64_t personal;
+    uint64_t with;
+    uint64_t ghost;
+    uint64_t consent_entry;
     const char *today_s = "2026-12-01";
     char why[16];
     bool ok = true;

@@ -192,6 +192,10 @@ struct wb_register_doc {
     char *doc;        /* the JSON document; owned (wb_register_doc_clear) */
 };
 
+/** True when id is 1..max bytes of A-Z a-z 0-9 . _ : / @ - (the ids of
+ *  devices and register documents). */
+WB_API bool wb_id_ok(const char *id, size_t max);
+
 /** Append e (kind = the register's name, payload = the document, text) and
  *  record it as `version` of `id`, in one transaction (the open batch, if
  *  any). *entry (may be NULL) gets the log index. WB_ERR_EXISTS if that

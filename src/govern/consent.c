@@ -108,25 +108,6 @@ check_opt_text(wb_err code, const char *field, const char *s, size_t max)
     return s == NULL ? WB_OK : check_text(code, field, s, max);
 }
 
-/* Ids of the register: 1..128 of A-Z a-z 0-9 . _ : / @ - */
-static bool
-id_ok(const char *id)
-{
-    size_t n = strnlen(id, WB_CONSENT_ID_MAX + 1);
-
-    if (n == 0 || n > WB_CONSENT_ID_MAX) {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        char c = id[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || strchr("._:/@-", c) != NULL)) {
-            return false;
-        }
-    }
-    return true;
-}
-
 /* Purpose ids, as in the vocabulary: a-z 0-9 - */
 static bool
 purpose_id_ok(const char *p)
@@ -271,7 +252,7 @@ check_consent(wb_err code, const struct wb_consent *c)
 {
     wb_err rc;
 
-    if (c->id == NULL || !id_ok(c->id)) {
+    if (c->id == NULL || !wb_id_ok(c->id, WB_CONSENT_ID_MAX)) {
         return wb__err(code,
                        "field \"id\": \"%.64s\" is not 1..%d of A-Z a-z 0-9 "
                        ". _ : / @ -",

@@ -103,25 +103,6 @@ field_text(const char *name, const char *v, size_t size, bool required)
     return WB_OK;
 }
 
-/* Register ids: 1..128 of [A-Za-z0-9._:/@-]. */
-static bool
-id_ok(const char *id)
-{
-    size_t n = strlen(id);
-
-    if (n == 0 || n > WB_SERVER_ID_MAX) {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        char c = id[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || strchr("._:/@-", c) != NULL)) {
-            return false;
-        }
-    }
-    return true;
-}
-
 static bool
 mech_type_ok(const char *t)
 {
@@ -367,7 +348,7 @@ wb_server_check(const struct wb_server *s)
     if ((rc = field_text("id", s->id, sizeof s->id, true)) != WB_OK) {
         return rc;
     }
-    if (!id_ok(s->id)) {
+    if (!wb_id_ok(s->id, WB_SERVER_ID_MAX)) {
         return wb__err(WB_ERR_INVAL,
                        "id: \"%.*s\": use 1..%d of A-Z a-z 0-9 . _ : / @ -",
                        ECHO_MAX, s->id, WB_SERVER_ID_MAX);

@@ -7,25 +7,6 @@
 
 #include "ledger/ledger_int.h"
 
-/* Device ids: 1..128 bytes of [A-Za-z0-9._:/@-]. */
-static bool
-device_id_ok(const char *id)
-{
-    size_t n = strlen(id);
-
-    if (n == 0 || n > WB_DEVICE_ID_MAX) {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        char c = id[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || strchr("._:/@-", c) != NULL)) {
-            return false;
-        }
-    }
-    return true;
-}
-
 /* The registration payload: {"id":..,"alg":..,"pubkey":base64 or null}. */
 static wb_err
 registration_json(const struct wb_device *d, char **out)
@@ -69,7 +50,7 @@ wb_site_device_add(struct wb_site *s,
 
     memset(&d, 0, sizeof d);
     memset(&e, 0, sizeof e);
-    if (!device_id_ok(id)) {
+    if (!wb_id_ok(id, WB_DEVICE_ID_MAX)) {
         return wb__err(WB_ERR_INVAL,
                        "device id \"%s\": use 1..%d of "
                        "A-Z a-z 0-9 . _ : / @ -",

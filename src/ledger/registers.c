@@ -7,12 +7,12 @@
 
 #include "ledger/ledger_int.h"
 
-static bool
-register_id_ok(const char *id)
+bool
+wb_id_ok(const char *id, size_t max)
 {
-    size_t n = strlen(id);
+    size_t n = strnlen(id, max + 1);
 
-    if (n == 0 || n > WB_REGISTER_ID_MAX) {
+    if (n == 0 || n > max) {
         return false;
     }
     for (size_t i = 0; i < n; i++) {
@@ -41,7 +41,7 @@ wb_site_register_put(struct wb_site *s,
         return wb__err(WB_ERR_INVAL, "a register entry needs a kind and a "
                                      "text document");
     }
-    if (!register_id_ok(id)) {
+    if (!wb_id_ok(id, WB_REGISTER_ID_MAX)) {
         return wb__err(WB_ERR_INVAL,
                        "%s id \"%s\": use 1..%d of A-Z a-z 0-9 . _ : / @ -",
                        e->claims.kind, id, WB_REGISTER_ID_MAX);

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* MQTT ingest (libmosquitto): subscribe to configured topics at QoS 1, turn
+ * every message into a logged record, and acknowledge a message to the
+ * broker only once the batch holding it is durable. Runs in its own thread
+ * with its own site handle. */
+#ifndef WAYBILL_MQTT_H
+#define WAYBILL_MQTT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <waybill/core.h>
+#include <waybill/metrics.h>
+
+#define WB_MQTT_MAX_ROUTES   64
+#define WB_MQTT_MAX_PURPOSES 16
+
+/* What a message's payload is. AUTO: a COSE_Sign1 (CBOR tag 18 or a
+ * 4-element array) is a device token, a JSON object is a JSON record,
+ * anything else raw bytes. */
+enum wb_mqtt_format {
+    WB_MQTT_AUTO = 0,
+    WB_MQTT_JSON,
+    WB_MQTT_RAW,
+    WB_MQTT_COSE
+};
+
+/* A topic filter and the claims its messages get. The device is `device`
+ * when set, else topic level `device_level` (0-based) of the message's
+ * topic. MQTT 5 user properties "purpose" (repeatable), "consent"
+ * ("id" or "id@version") and "msg-id" override the defaults. */
+struct wb_mqtt_route {
+    const char *filter; /* MQTT subscription filter, e.g. "plant/+/tele" */
+    const char *device; /* fixed device id, or NULL */
+    int device_level;   /* topic level naming the device when device NULL */
+    enum wb_mqtt_format format;
+    const char *purposes[WB_MQTT_MAX_PURPOSES];
+    size_t purpose_count;
+    const char *data_class;   /* NULL = "non-personal" */
+    const char *jurisdiction; /* NULL = none */
+    const char *rights;       /* NULL = none */
+    bool residency_local_only;
+    const char *consent_id; /* default consent claim, or NULL */
+    uint64_t consent_version;
+};
+
+struct wb_mqtt_config {
+    const char *host;                /* NULL = 127.0.0.1 */
+    int port;                        /* 0 = 1883 */
+    const char *client_id;           /* NULL = "waybilld-" + site origin hash; a
+                                        persistent session is kept under it */
+    const char *username, *password; /* or NULL */
+    const char *cafile, *certfile, *keyfile; /* TLS, or NULL */
+    int keepalive;                           /* seconds; 0 = 30 */
+    struct wb_mqtt_route routes[WB_MQTT_MAX_ROUTES];
+    size_t route_count;
+    size_t batch_size;           /* records per durable commit; 0 = 5000 */
+    unsigned commit_interval_ms; /* longest wait before a commit; 0 = 20 */
+};
+
+struct wb_mqtt;
+
+/** Open the site at site_dir with a handle of its own, connect to the
+ *  broker (retrying with backoff from 100 ms to 10 s while it is down) and
+ *  start ingesting in a new thread. cfg and the strings it points to are
+ *  copied. m (may be NULL) receives counts. WB_ERR_INVAL on a bad config
+ *  (detail names the field), WB_ERR_NOTFOUND (no site), WB_ERR_IO. */
+WB_API WB_NODISCARD wb_err wb_mqtt_start(const char *site_dir,
+                                         const struct wb_mqtt_config *cfg,
+                                         struct wb_metrics *m,
+                                         struct wb_mqtt **out);
+
+/** Stop: commit the open batch, acknowledge it, disconnect, join the
+ *  thread, close the site handle and free q. NULL-safe. */
+WB_API void wb_mqtt_stop(struct wb_mqtt *q);
+
+/** True while connected and subscribed. */
+WB_API bool wb_mqtt_connected(const struct wb_mqtt *q);
+
+#endif

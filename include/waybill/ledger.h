@@ -46,6 +46,12 @@ WB_API const char *wb_site_origin(const struct wb_site *s);
 /** The site's signer; owned by s. */
 WB_API const struct wb_signer *wb_site_signer(const struct wb_site *s);
 
+/** Bring this handle's view of the log up to date with entries other
+ *  handles or processes committed (wb_site_begin does this itself; call it
+ *  before reading the size or signing a checkpoint in a long-lived handle).
+ *  No-op inside a batch. WB_ERR_DB, WB_ERR_VERIFY. */
+WB_API WB_NODISCARD wb_err wb_site_refresh(struct wb_site *s);
+
 /** Number of entries in the log (committed and in the open batch). */
 WB_API uint64_t wb_site_size(const struct wb_site *s);
 
@@ -63,7 +69,9 @@ struct wb_append {
     size_t device_token_len;
 };
 
-/** Start a batch (one transaction). WB_ERR_BUSY if one is open. */
+/** Start a batch (one write transaction). Another handle or process may
+ *  have appended since this handle last looked: the tree is brought up to
+ *  date first. WB_ERR_BUSY if one is open. */
 WB_API WB_NODISCARD wb_err wb_site_begin(struct wb_site *s);
 
 /** Append one entry to the open batch (or, with no batch open, as its own
@@ -249,6 +257,25 @@ WB_API WB_NODISCARD wb_err wb_site_tally_count(struct wb_site *s,
                                                int year,
                                                bool sensitive,
                                                uint64_t *count);
+
+/* ---- message idempotency -------------------------------------------------
+ * A message that may be delivered twice (MQTT QoS 1 after a crash or a
+ * reconnect) carries a 32-byte key; the most recent WB_MSGKEY_WINDOW keys
+ * are kept with the entry that logged them. */
+
+#define WB_MSGKEY_WINDOW 262144
+
+/** The entry logged under key into *entry; WB_ERR_NOTFOUND when none of
+ *  the last WB_MSGKEY_WINDOW keyed entries has it. Sees the open batch. */
+WB_API WB_NODISCARD wb_err wb_site_msgkey_find(struct wb_site *s,
+                                               const uint8_t key[32],
+                                               uint64_t *entry);
+
+/** Record key for entry `entry`, inside the open batch (so it commits or
+ *  rolls back with the entry). WB_ERR_INVAL without an open batch. */
+WB_API WB_NODISCARD wb_err wb_site_msgkey_put(struct wb_site *s,
+                                              const uint8_t key[32],
+                                              uint64_t entry);
 
 /* ---- erasure and self-check ------------------------------------------------
  */

@@ -5,6 +5,50 @@
 
 #include "ledger/ledger_int.h"
 
+/* Inside a fresh write transaction: when another handle (the daemon's
+ * HTTP thread, a CLI run beside the daemon) appended since this handle's
+ * tree was loaded, reload the frontier: O(log n) node reads. */
+static wb_err
+catch_up(struct wb_site *s)
+{
+    uint64_t next = 0;
+    wb_err rc = wb__db_entry_next(s->db, &next);
+
+    if (rc == WB_OK && next != s->tree.size) {
+        rc = wb_merkle_frontier_load(&s->tree, next, wb__ledger_read_node, s);
+    }
+    if (rc != WB_OK) {
+        wb__db_rollback(s->db);
+    }
+    return rc;
+}
+
+wb_err
+wb_site_refresh(struct wb_site *s)
+{
+    uint64_t next = 0;
+    bool own = false;
+    wb_err rc;
+
+    if (s->in_batch) {
+        return WB_OK;
+    }
+    rc = wb__ledger_usable(s);
+    if (rc == WB_OK) {
+        rc = wb__db_read_begin(s->db, &own);
+    }
+    if (rc != WB_OK) {
+        return rc;
+    }
+    rc = wb__db_entry_next(s->db, &next);
+    if (rc == WB_OK && next != s->tree.size) {
+        rc = wb_merkle_frontier_load(&s->tree, next, wb__ledger_read_node, s);
+        s->saved = s->tree;
+    }
+    wb__db_read_end(s->db, own);
+    return rc;
+}
+
 wb_err
 wb_site_begin(struct wb_site *s)
 {
@@ -18,6 +62,9 @@ wb_site_begin(struct wb_site *s)
         return rc;
     }
     rc = wb__db_begin(s->db);
+    if (rc == WB_OK) {
+        rc = catch_up(s);
+    }
     if (rc == WB_OK) {
         s->in_batch = true;
         s->saved = s->tree;
@@ -221,4 +268,19 @@ wb__ledger_read_node(void *ctx,
     }
     memcpy(out, hashes + (size_t)level * WB_HASH_BYTES, WB_HASH_BYTES);
     return WB_OK;
+}
+
+wb_err
+wb_site_msgkey_find(struct wb_site *s, const uint8_t key[32], uint64_t *entry)
+{
+    return wb__db_msgkey_get(s->db, key, entry);
+}
+
+wb_err
+wb_site_msgkey_put(struct wb_site *s, const uint8_t key[32], uint64_t entry)
+{
+    if (!s->in_batch) {
+        return wb__err(WB_ERR_INVAL, "message key outside a batch");
+    }
+    return wb__db_msgkey_put(s->db, key, entry);
 }

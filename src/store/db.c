@@ -15,6 +15,7 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_META_SET] = "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)",
     [ST_ENTRY_COUNT] = "SELECT count(*), coalesce(max(idx) + 1, 0) "
                        "FROM entries",
+    [ST_ENTRY_NEXT] = "SELECT coalesce(max(idx) + 1, 0) FROM entries",
     [ST_ENTRY_INSERT] = "INSERT INTO entries(idx, kind, leaf, hashes, salt, "
                         "payload, devtok) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [ST_ENTRY_HASHES] = "SELECT hashes FROM entries WHERE idx = ?1",
@@ -53,6 +54,9 @@ static const char *const sql_text[ST__COUNT] = {
                      "sensitive, subject, entry) VALUES (?1, ?2, ?3, ?4, ?5)",
     [ST_TALLY_COUNT] = "SELECT count(*) FROM tallies WHERE exporter = ?1 "
                        "AND year = ?2 AND sensitive = ?3",
+    [ST_MSGKEY_GET] = "SELECT entry FROM msgkeys WHERE key = ?1",
+    [ST_MSGKEY_PUT] = "INSERT OR REPLACE INTO msgkeys(slot, key, entry) "
+                      "VALUES (?1, ?2, ?3)",
 };
 
 static const char schema[] =
@@ -81,7 +85,12 @@ static const char schema[] =
     " exporter TEXT NOT NULL, year INTEGER NOT NULL,"
     " sensitive INTEGER NOT NULL, subject BLOB NOT NULL,"
     " entry INTEGER NOT NULL,"
-    " PRIMARY KEY(exporter, year, sensitive, subject)) WITHOUT ROWID;";
+    " PRIMARY KEY(exporter, year, sensitive, subject)) WITHOUT ROWID;"
+    /* Idempotency keys of the most recent keyed messages (MQTT
+     * redeliveries), a ring of WB_MSGKEY_WINDOW slots by entry. */
+    "CREATE TABLE IF NOT EXISTS msgkeys("
+    " slot INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE,"
+    " entry INTEGER NOT NULL);";
 
 wb_err
 wb__db_fail(struct wb__db *db, const char *what)

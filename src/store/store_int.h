@@ -49,6 +49,8 @@ wb_err wb__db_meta_set(struct wb__db *db, const char *key, const char *value);
 
 /* Entries. */
 wb_err wb__db_entry_count(struct wb__db *db, uint64_t *count);
+/* Index the next entry would get (max + 1): O(log n), unlike count. */
+wb_err wb__db_entry_next(struct wb__db *db, uint64_t *next);
 wb_err wb__db_entry_insert(struct wb__db *db,
                            const struct wb__row *row,
                            const char *kind);
@@ -128,5 +130,12 @@ wb_err wb__db_tally_count(struct wb__db *db,
                           int year,
                           bool sensitive,
                           uint64_t *count);
+
+/* Message idempotency keys (32 bytes): the entry recorded under key, or
+ * WB_ERR_NOTFOUND; put overwrites slot entry % WB_MSGKEY_WINDOW. */
+wb_err
+wb__db_msgkey_get(struct wb__db *db, const uint8_t key[32], uint64_t *entry);
+wb_err
+wb__db_msgkey_put(struct wb__db *db, const uint8_t key[32], uint64_t entry);
 
 #endif

@@ -61,4 +61,19 @@ WB_API WB_NODISCARD wb_err wb_ingest_stream(struct wb_site *s,
                                             const struct wb_ingest_opts *opts,
                                             struct wb_ingest_stats *stats);
 
+/** Append one message as a record: a whole JSON object (WB_INGEST_JSONL,
+ *  at most WB_INGEST_LINE_MAX bytes), raw bytes (WB_INGEST_RAW, at most
+ *  WB_PAYLOAD_MAX_BYTES) or device-signed COSE_Sign1 tokens
+ *  (WB_INGEST_COSE), with opts' claims; into the open batch, or as its own
+ *  durable transaction without one. The device must be registered and a
+ *  token must verify. *index (may be NULL) gets the log index of the
+ *  (last) record. WB_ERR_FORMAT / WB_ERR_TOOBIG / WB_ERR_NOTFOUND /
+ *  WB_ERR_BADSIG / WB_ERR_DENIED with detail naming the field. The open
+ *  batch stays usable after a refusal. */
+WB_API WB_NODISCARD wb_err wb_ingest_message(struct wb_site *s,
+                                             const struct wb_ingest_opts *opts,
+                                             const uint8_t *msg,
+                                             size_t len,
+                                             uint64_t *index);
+
 #endif

@@ -74,6 +74,11 @@ WB_API WB_NODISCARD wb_err wb_mqtt_start(const char *site_dir,
  *  thread, close the site handle and free q. NULL-safe. */
 WB_API void wb_mqtt_stop(struct wb_mqtt *q);
 
+/** WB_OK while ingesting; the store error (WB_ERR_DB, WB_ERR_IO) that
+ *  stopped the thread otherwise: nothing of the failed batch was
+ *  acknowledged, and the caller should exit and be restarted. */
+WB_API wb_err wb_mqtt_error(const struct wb_mqtt *q);
+
 /** True while connected and subscribed. */
 WB_API bool wb_mqtt_connected(const struct wb_mqtt *q);
 

@@ -12,6 +12,8 @@ struct ledger_sink {
     size_t batch_size;
     size_t in_batch;
     uint64_t batch_first;
+    bool caller_batch; /* the caller begins and commits (one message) */
+    uint64_t index;    /* of the last record appended */
     char known_device[WB_DEVICE_ID_MAX + 1]; /* last device found */
 };
 
@@ -109,6 +111,9 @@ put(void *ctx, const struct wb_append *in, uint64_t pos)
         }
         return rc;
     }
+    if (ls->caller_batch) {
+        return wb_site_append(ls->s, &e, &ls->index);
+    }
     if (ls->in_batch == 0) {
         rc = wb_site_begin(ls->s);
         if (rc != WB_OK) {
@@ -168,6 +173,45 @@ wb_ingest_stream(struct wb_site *s,
         stats->position = pos;
         wb__err_prefix("%s:%llu", opts->source ? opts->source : "input",
                        (unsigned long long)pos);
+    }
+    return rc;
+}
+
+wb_err
+wb_ingest_message(struct wb_site *s,
+                  const struct wb_ingest_opts *opts,
+                  const uint8_t *msg,
+                  size_t len,
+                  uint64_t *index)
+{
+    struct wb_ingest_stats stats;
+    struct ledger_sink ls;
+    struct wb__sink k = {put, &ls};
+    uint64_t pos = 1;
+    wb_err rc;
+
+    memset(&stats, 0, sizeof stats);
+    memset(&ls, 0, sizeof ls);
+    ls.s = s;
+    ls.o = opts;
+    ls.stats = &stats;
+    ls.caller_batch = true;
+    switch (opts->format) {
+    case WB_INGEST_JSONL:
+        rc = len > WB_INGEST_LINE_MAX
+                 ? wb__err(WB_ERR_TOOBIG, "message larger than %d bytes",
+                           WB_INGEST_LINE_MAX)
+                 : wb__ingest_json(msg, len, opts, &k, 1);
+        break;
+    case WB_INGEST_RAW:
+    case WB_INGEST_COSE:
+        rc = wb__ingest_buffer(msg, len, opts, &k, &pos);
+        break;
+    default:
+        rc = wb__err(WB_ERR_INVAL, "format: not a message format");
+    }
+    if (rc == WB_OK && index != NULL) {
+        *index = ls.index;
     }
     return rc;
 }

@@ -34,6 +34,20 @@ wb_err wb__rec_set_device(struct wb__rec *r,
                           const struct wb_ingest_opts *o,
                           const char *device);
 
+/* One JSON object (a line, or a whole message) into a record. */
+wb_err wb__ingest_json(const uint8_t *line,
+                       size_t len,
+                       const struct wb_ingest_opts *o,
+                       struct wb__sink *k,
+                       uint64_t pos);
+/* Raw bytes as one record, or a CBOR sequence of device tokens (by
+ * o->format), from memory. */
+wb_err wb__ingest_buffer(const uint8_t *p,
+                         size_t len,
+                         const struct wb_ingest_opts *o,
+                         struct wb__sink *k,
+                         uint64_t *pos);
+
 /* Parsers; *pos tracks the line or row reached. */
 wb_err wb__ingest_jsonl(FILE *in,
                         const struct wb_ingest_opts *o,

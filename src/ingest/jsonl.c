@@ -46,13 +46,12 @@ blank(const uint8_t *p, size_t n)
     return true;
 }
 
-/* One line into a record and the sink. */
-static wb_err
-put_line(const uint8_t *line,
-         size_t len,
-         const struct wb_ingest_opts *o,
-         struct wb__sink *k,
-         uint64_t pos)
+wb_err
+wb__ingest_json(const uint8_t *line,
+                size_t len,
+                const struct wb_ingest_opts *o,
+                struct wb__sink *k,
+                uint64_t pos)
 {
     struct wb__rec r;
     json_error_t jerr;
@@ -119,7 +118,7 @@ wb__ingest_jsonl(FILE *in,
         if (blank(line.data, line.len)) {
             continue;
         }
-        rc = put_line(line.data, line.len, o, k, *pos);
+        rc = wb__ingest_json(line.data, line.len, o, k, *pos);
         if (rc != WB_OK) {
             break;
         }

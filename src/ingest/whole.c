@@ -56,6 +56,26 @@ put_tokens(const uint8_t *p,
 }
 
 wb_err
+wb__ingest_buffer(const uint8_t *p,
+                  size_t len,
+                  const struct wb_ingest_opts *o,
+                  struct wb__sink *k,
+                  uint64_t *pos)
+{
+    struct wb__rec r;
+
+    *pos = 1;
+    if (o->format == WB_INGEST_COSE) {
+        return put_tokens(p, len, o, k, pos);
+    }
+    wb__rec_init(&r, o);
+    r.e.claims.media = "application/octet-stream";
+    r.e.payload = p ? p : (const uint8_t *)"";
+    r.e.payload_len = len;
+    return k->put(k->ctx, &r.e, 1);
+}
+
+wb_err
 wb__ingest_whole(FILE *in,
                  const struct wb_ingest_opts *o,
                  struct wb__sink *k,
@@ -69,15 +89,8 @@ wb__ingest_whole(FILE *in,
     *pos = 1;
     wb__buf_init(&b, max);
     rc = read_all(in, max, &b);
-    if (rc == WB_OK && o->format == WB_INGEST_COSE) {
-        rc = put_tokens(b.data, b.len, o, k, pos);
-    } else if (rc == WB_OK) {
-        struct wb__rec r;
-        wb__rec_init(&r, o);
-        r.e.claims.media = "application/octet-stream";
-        r.e.payload = b.data ? b.data : (const uint8_t *)"";
-        r.e.payload_len = b.len;
-        rc = k->put(k->ctx, &r.e, 1);
+    if (rc == WB_OK) {
+        rc = wb__ingest_buffer(b.data, b.len, o, k, pos);
     }
     wb__buf_clear(&b);
     return rc;

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* MQTT ingest configuration: checked once at start and copied, so the
+ * ingest thread owns everything it reads. */
+#include <string.h>
+
+#include "mqtt/mqtt_int.h"
+
+static const char *const classes[] = {"non-personal", "personal",
+                                      "sensitive-personal", "important"};
+
+/* Every string field of cfg, for sizing and copying. */
+#define ROUTE_STRINGS(r)                                                       \
+    &(r)->filter, &(r)->device, &(r)->data_class, &(r)->jurisdiction,          \
+        &(r)->rights, &(r)->consent_id
+
+static wb_err
+check_route(const struct wb_mqtt_route *r, size_t i)
+{
+    bool ok = false;
+
+    if (r->filter == NULL ||
+        mosquitto_sub_topic_check(r->filter) != MOSQ_ERR_SUCCESS) {
+        return wb__err(WB_ERR_INVAL,
+                       "mqtt.routes[%zu].topic: not a valid "
+                       "MQTT topic filter",
+                       i);
+    }
+    if (r->device != NULL && !wb_id_ok(r->device, WB_DEVICE_ID_MAX)) {
+        return wb__err(WB_ERR_INVAL,
+                       "mqtt.routes[%zu].device: not a device "
+                       "id",
+                       i);
+    }
+    if (r->device == NULL && (r->device_level < 0 || r->device_level > 32)) {
+        return wb__err(WB_ERR_INVAL,
+                       "mqtt.routes[%zu]: needs a device or a "
+                       "device_level of 0..32",
+                       i);
+    }
+    if (r->purpose_count > WB_MQTT_MAX_PURPOSES) {
+        return wb__err(WB_ERR_INVAL, "mqtt.routes[%zu].purposes: more than %d",
+                       i, WB_MQTT_MAX_PURPOSES);
+    }
+    for (size_t k = 0; k < r->purpose_count; k++) {
+        if (r->purposes[k] == NULL || !wb_id_ok(r->purposes[k], 128)) {
+            return wb__err(WB_ERR_INVAL,
+                           "mqtt.routes[%zu].purposes[%zu]: "
+                           "not a purpose id",
+                           i, k);
+        }
+    }
+    for (size_t k = 0; r->data_class != NULL && k < 4; k++) {
+        ok = ok || strcmp(r->data_class, classes[k]) == 0;
+    }
+    if (r->data_class != NULL && !ok) {
+        return wb__err(WB_ERR_INVAL,
+                       "mqtt.routes[%zu].class: \"%s\" is not "
+                       "non-personal, personal, sensitive-personal or "
+                       "important",
+                       i, r->data_class);
+    }
+    if (r->consent_id != NULL && !wb_id_ok(r->consent_id, 128)) {
+        return wb__err(WB_ERR_INVAL,
+                       "mqtt.routes[%zu].consent: not a "
+                       "consent id",
+                       i);
+    }
+    if ((unsigned)r->format > WB_MQTT_COSE) {
+        return wb__err(WB_ERR_INVAL, "mqtt.routes[%zu].format: unknown", i);
+    }
+    return WB_OK;
+}
+
+static size_t
+need(const char *s)
+{
+    return s ? strlen(s) + 1 : 0;
+}
+
+/* Copy *p into the arena at *at and point *p at the copy. */
+static void
+move(const char **p, char **at)
+{
+    size_t n;
+
+    if (*p == NULL) {
+        return;
+    }
+    n = strlen(*p) + 1;
+    memcpy(*at, *p, n);
+    *p = *at;
+    *at += n;
+}
+
+wb_err
+wb__mqtt_cfg_copy(const struct wb_mqtt_config *cfg, struct wb__mqtt_cfg *out)
+{
+    struct wb_mqtt_config *c = &out->c;
+    size_t total = 0;
+    char *at;
+    wb_err rc;
+
+    memset(out, 0, sizeof *out);
+    if (cfg->route_count == 0 || cfg->route_count > WB_MQTT_MAX_ROUTES) {
+        return wb__err(WB_ERR_INVAL, "mqtt.routes: need 1..%d routes",
+                       WB_MQTT_MAX_ROUTES);
+    }
+    if (cfg->port < 0 || cfg->port > 65535) {
+        return wb__err(WB_ERR_INVAL, "mqtt.port: %d is not a port", cfg->port);
+    }
+    if ((cfg->certfile == NULL) != (cfg->keyfile == NULL)) {
+        return wb__err(WB_ERR_INVAL, "mqtt: certfile and keyfile go "
+                                     "together");
+    }
+    if (cfg->batch_size > 65535) {
+        return wb__err(WB_ERR_INVAL, "mqtt.batch_size: at most 65535 (the "
+                                     "MQTT receive window)");
+    }
+    for (size_t i = 0; i < cfg->route_count; i++) {
+        rc = check_route(&cfg->routes[i], i);
+        if (rc != WB_OK) {
+            return rc;
+        }
+    }
+    *c = *cfg;
+    {
+        const char **top[] = {&c->host,     &c->client_id, &c->username,
+                              &c->password, &c->cafile,    &c->certfile,
+                              &c->keyfile};
+        for (size_t i = 0; i < sizeof top / sizeof top[0]; i++) {
+            total += need(*top[i]);
+        }
+        for (size_t i = 0; i < c->route_count; i++) {
+            struct wb_mqtt_route *r = &c->routes[i];
+            const char **f[] = {ROUTE_STRINGS(r)};
+            for (size_t k = 0; k < sizeof f / sizeof f[0]; k++) {
+                total += need(*f[k]);
+            }
+            for (size_t k = 0; k < r->purpose_count; k++) {
+                total += need(r->purposes[k]);
+            }
+        }
+        out->strings = at = wb__malloc(total + 1);
+        if (at == NULL) {
+            return WB_ERR_NOMEM;
+        }
+        for (size_t i = 0; i < sizeof top / sizeof top[0]; i++) {
+            move(top[i], &at);
+        }
+        for (size_t i = 0; i < c->route_count; i++) {
+            struct wb_mqtt_route *r = &c->routes[i];
+            const char **f[] = {ROUTE_STRINGS(r)};
+            for (size_t k = 0; k < sizeof f / sizeof f[0]; k++) {
+                move(f[k], &at);
+            }
+            for (size_t k = 0; k < r->purpose_count; k++) {
+                move(&r->purposes[k], &at);
+            }
+        }
+    }
+    if (c->host == NULL) {
+        c->host = "127.0.0.1";
+    }
+    if (c->port == 0) {
+        c->port = 1883;
+    }
+    if (c->keepalive <= 0) {
+        c->keepalive = 30;
+    }
+    if (c->batch_size == 0) {
+        c->batch_size = 5000;
+    }
+    if (c->commit_interval_ms == 0) {
+        c->commit_interval_ms = 20;
+    }
+    return WB_OK;
+}
+
+void
+wb__mqtt_cfg_clear(struct wb__mqtt_cfg *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    if (c->c.password != NULL) {
+        wb_wipe((void *)(uintptr_t)c->c.password, strlen(c->c.password));
+    }
+    wb__free(c->strings);
+    memset(c, 0, sizeof *c);
+}

@@ -1,0 +1,521 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The MQTT ingest thread. libmosquitto (2.0) queues a QoS 1 PUBACK as soon
+ * as it has read the PUBLISH; in threaded mode (mosquitto_threaded_set)
+ * queued packets are only written by mosquitto_loop_write, which this loop
+ * calls only when no batch is open. So a message is acknowledged to the
+ * broker only after the batch holding it is durable: a crash before that
+ * leaves it unacknowledged, and the broker sends it again (the persistent
+ * session keeps it); one after the commit but before the write is a
+ * redelivery that the idempotency key recognises. */
+#include <errno.h>
+#include <mqtt_protocol.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <waybill/crypto.h>
+#include <waybill/log.h>
+
+#include "mqtt/mqtt_int.h"
+
+struct wb_mqtt {
+    struct wb__mqtt_cfg cfg;
+    char client_id[64];
+    struct wb_metrics own; /* when the caller passes none */
+    struct wb_metrics *m;
+    struct wb_site *site;
+    struct mosquitto *mosq;
+    pthread_t thread;
+    int wake[2];
+    atomic_bool stop;
+    atomic_bool connected; /* connected and subscribed */
+    atomic_int fatal;      /* a store error: the thread stopped */
+    bool batch_open;
+    size_t handled; /* messages handled in the open batch */
+    size_t logged;  /* of which appended */
+    struct timespec t0;
+    time_t reject_sec;
+    unsigned reject_printed;
+};
+
+static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
+
+static void
+lib_init(void)
+{
+    mosquitto_lib_init();
+}
+
+static uint64_t
+us_since(const struct timespec *t0)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)(t.tv_sec - t0->tv_sec) * 1000000u +
+           (uint64_t)((t.tv_nsec - t0->tv_nsec) / 1000);
+}
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+say(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    fprintf(stderr, "waybilld: mqtt: ");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+/* Refusals go to stderr, at most 20 a second (counted in the metrics). */
+static void
+report_reject(struct wb_mqtt *q)
+{
+    time_t now = time(NULL);
+
+    atomic_fetch_add(&q->m->rejected_inputs, 1);
+    if (now != q->reject_sec) {
+        q->reject_sec = now;
+        q->reject_printed = 0;
+    }
+    if (q->reject_printed++ < 20) {
+        say("refused: %s", wb_errmsg());
+    }
+}
+
+static void
+fail(struct wb_mqtt *q, wb_err rc, const char *what)
+{
+    say("%s: %s; stopping (nothing of the open batch was acknowledged)", what,
+        wb_errmsg()[0] ? wb_errmsg() : wb_strerror(rc));
+    atomic_store(&q->fatal, (int)rc);
+    atomic_store(&q->stop, true);
+}
+
+static void
+on_message(struct mosquitto *mosq,
+           void *obj,
+           const struct mosquitto_message *msg,
+           const mosquitto_property *props)
+{
+    struct wb_mqtt *q = obj;
+    struct wb__mqtt_msg m;
+    const mosquitto_property *p = props;
+    enum wb__mqtt_outcome out = WB__MQTT_REJECTED;
+    bool skip = false;
+    wb_err rc = WB_OK;
+
+    (void)mosq;
+    if (atomic_load(&q->fatal) != 0) {
+        return;
+    }
+    memset(&m, 0, sizeof m);
+    m.topic = msg->topic;
+    m.payload = msg->payload ? msg->payload : (const uint8_t *)"";
+    m.payload_len = (size_t)msg->payloadlen;
+    while (m.prop_count < WB_MQTT_PROPS_MAX) {
+        char *name = NULL;
+        char *value = NULL;
+        p = mosquitto_property_read_string_pair(p, MQTT_PROP_USER_PROPERTY,
+                                                &name, &value, skip);
+        if (p == NULL) {
+            break;
+        }
+        m.names[m.prop_count] = name;
+        m.values[m.prop_count++] = value;
+        skip = true;
+    }
+    if (!q->batch_open) {
+        rc = wb_site_begin(q->site);
+        if (rc != WB_OK) {
+            fail(q, rc, "begin batch");
+            goto out;
+        }
+        q->batch_open = true;
+        clock_gettime(CLOCK_MONOTONIC, &q->t0);
+    }
+    atomic_fetch_add(&q->m->mqtt_messages, 1);
+    wb_errmsg_clear();
+    rc = wb__mqtt_handle(q->site, &q->cfg.c, &m, &out);
+    if (rc != WB_OK) {
+        fail(q, rc, "append");
+        goto out;
+    }
+    q->handled++;
+    if (out == WB__MQTT_LOGGED) {
+        q->logged++;
+    } else if (out == WB__MQTT_DUPLICATE) {
+        atomic_fetch_add(&q->m->mqtt_duplicates, 1);
+    } else {
+        report_reject(q);
+    }
+out:
+    for (size_t i = 0; i < m.prop_count; i++) {
+        free((void *)(uintptr_t)m.names[i]);
+        free((void *)(uintptr_t)m.values[i]);
+    }
+}
+
+static void
+on_connect(struct mosquitto *mosq,
+           void *obj,
+           int rc,
+           int flags,
+           const mosquitto_property *props)
+{
+    struct wb_mqtt *q = obj;
+    char *filters[WB_MQTT_MAX_ROUTES];
+
+    (void)flags;
+    (void)props;
+    if (rc != 0) {
+        say("broker refused the connection: %s", mosquitto_reason_string(rc));
+        return;
+    }
+    for (size_t i = 0; i < q->cfg.c.route_count; i++) {
+        filters[i] = (char *)(uintptr_t)q->cfg.c.routes[i].filter;
+    }
+    rc = mosquitto_subscribe_multiple(mosq, NULL, (int)q->cfg.c.route_count,
+                                      filters, 1, 0, NULL);
+    if (rc != MOSQ_ERR_SUCCESS) {
+        say("subscribe: %s", mosquitto_strerror(rc));
+    }
+}
+
+static void
+on_subscribe(struct mosquitto *mosq,
+             void *obj,
+             int mid,
+             int count,
+             const int *granted,
+             const mosquitto_property *props)
+{
+    struct wb_mqtt *q = obj;
+
+    (void)mosq;
+    (void)mid;
+    (void)props;
+    for (int i = 0; i < count; i++) {
+        if (granted[i] > 2) {
+            say("subscription to %s refused by the broker",
+                q->cfg.c.routes[i].filter);
+        }
+    }
+    atomic_store(&q->connected, true);
+    atomic_store(&q->m->mqtt_connected, 1);
+}
+
+static void
+on_disconnect(struct mosquitto *mosq,
+              void *obj,
+              int rc,
+              const mosquitto_property *props)
+{
+    struct wb_mqtt *q = obj;
+
+    (void)mosq;
+    (void)rc;
+    (void)props;
+    atomic_store(&q->connected, false);
+    atomic_store(&q->m->mqtt_connected, 0);
+}
+
+/* Write what libmosquitto queued (PUBACKs, pings, subscribes); only
+ * called with no batch open. false when the connection is gone. */
+static bool
+flush(struct wb_mqtt *q)
+{
+    int tries = 0;
+
+    while (mosquitto_want_write(q->mosq)) {
+        struct pollfd pfd = {mosquitto_socket(q->mosq), POLLOUT, 0};
+        int rc = mosquitto_loop_write(q->mosq, 1);
+        if (rc != MOSQ_ERR_SUCCESS) {
+            return false;
+        }
+        if (mosquitto_want_write(q->mosq) && pfd.fd >= 0) {
+            if (++tries > 100) {
+                return false; /* 10 s without room to write */
+            }
+            (void)poll(&pfd, 1, 100);
+        }
+    }
+    return true;
+}
+
+/* Commit the open batch; then, and only then, acknowledge it. */
+static void
+commit(struct wb_mqtt *q)
+{
+    wb_err rc;
+
+    if (!q->batch_open) {
+        return;
+    }
+    rc = wb_site_commit(q->site);
+    q->batch_open = false;
+    if (rc != WB_OK) {
+        fail(q, rc, "commit");
+        return;
+    }
+    wb_metrics_batch(q->m, q->logged, us_since(&q->t0));
+    atomic_store(&q->m->log_size, wb_site_size(q->site));
+    q->handled = q->logged = 0;
+}
+
+static void
+lost(struct wb_mqtt *q, int rc)
+{
+    if (atomic_load(&q->stop)) {
+        return;
+    }
+    say("connection lost: %s", mosquitto_strerror(rc));
+    commit(q); /* logged; the broker resends them, the keys catch that */
+    atomic_store(&q->connected, false);
+    atomic_store(&q->m->mqtt_connected, 0);
+    mosquitto_disconnect(q->mosq);
+}
+
+static int
+connect_broker(struct wb_mqtt *q)
+{
+    mosquitto_property *props = NULL;
+    int rc;
+
+    /* a session that outlives the daemon, and a window of unacknowledged
+     * messages as large as MQTT allows (one batch fits in it) */
+    rc = mosquitto_property_add_int32(&props, MQTT_PROP_SESSION_EXPIRY_INTERVAL,
+                                      UINT32_MAX);
+    if (rc == MOSQ_ERR_SUCCESS) {
+        rc = mosquitto_property_add_int16(&props, MQTT_PROP_RECEIVE_MAXIMUM,
+                                          65535);
+    }
+    if (rc == MOSQ_ERR_SUCCESS) {
+        rc = mosquitto_connect_bind_v5(q->mosq, q->cfg.c.host, q->cfg.c.port,
+                                       q->cfg.c.keepalive, NULL, props);
+    }
+    mosquitto_property_free_all(&props);
+    return rc;
+}
+
+/* Sleep ms unless woken by a stop. */
+static void
+nap(struct wb_mqtt *q, int ms)
+{
+    struct pollfd pfd = {q->wake[0], POLLIN, 0};
+
+    if (!atomic_load(&q->stop)) {
+        (void)poll(&pfd, 1, ms);
+    }
+}
+
+static void
+serve(struct wb_mqtt *q)
+{
+    struct pollfd pfd[2];
+    int timeout = 1000;
+    int rc;
+
+    if (q->batch_open) {
+        uint64_t el = us_since(&q->t0) / 1000;
+        timeout = el >= q->cfg.c.commit_interval_ms
+                      ? 0
+                      : (int)(q->cfg.c.commit_interval_ms - el);
+    }
+    pfd[0].fd = mosquitto_socket(q->mosq);
+    pfd[0].events = POLLIN;
+    if (!q->batch_open && mosquitto_want_write(q->mosq)) {
+        pfd[0].events |= POLLOUT;
+    }
+    pfd[1].fd = q->wake[0];
+    pfd[1].events = POLLIN;
+    pfd[0].revents = pfd[1].revents = 0;
+    if (poll(pfd, 2, timeout) < 0 && errno != EINTR) {
+        lost(q, MOSQ_ERR_ERRNO);
+        return;
+    }
+    if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+        rc = mosquitto_loop_read(q->mosq, 1);
+        if (rc != MOSQ_ERR_SUCCESS) {
+            lost(q, rc);
+            return;
+        }
+    }
+    if (q->batch_open &&
+        (q->handled >= q->cfg.c.batch_size ||
+         us_since(&q->t0) / 1000 >= q->cfg.c.commit_interval_ms)) {
+        commit(q);
+    }
+    if (!q->batch_open && atomic_load(&q->fatal) == 0 && !flush(q)) {
+        lost(q, MOSQ_ERR_CONN_LOST);
+        return;
+    }
+    rc = mosquitto_loop_misc(q->mosq);
+    if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_NO_CONN) {
+        lost(q, rc);
+    }
+}
+
+static void *
+run(void *arg)
+{
+    struct wb_mqtt *q = arg;
+    int backoff = 100;
+    bool up = false;
+
+    while (!atomic_load(&q->stop)) {
+        if (!up) {
+            int rc = connect_broker(q);
+            if (rc != MOSQ_ERR_SUCCESS) {
+                say("cannot connect to %s:%d: %s", q->cfg.c.host, q->cfg.c.port,
+                    rc == MOSQ_ERR_ERRNO ? strerror(errno)
+                                         : mosquitto_strerror(rc));
+                nap(q, backoff);
+                backoff = backoff >= 5000 ? 10000 : backoff * 2;
+                continue;
+            }
+            up = true;
+        }
+        serve(q);
+        if (mosquitto_socket(q->mosq) < 0) {
+            up = false;
+            atomic_fetch_add(&q->m->mqtt_reconnects, 1);
+            nap(q, backoff);
+            backoff = backoff >= 5000 ? 10000 : backoff * 2;
+        } else if (atomic_load(&q->connected)) {
+            backoff = 100;
+        }
+    }
+    if (atomic_load(&q->fatal) == 0) {
+        commit(q);
+        if (atomic_load(&q->fatal) == 0 && up) {
+            (void)flush(q);
+            mosquitto_disconnect_v5(q->mosq, 0, NULL);
+            (void)flush(q);
+        }
+    } else if (q->batch_open) {
+        wb_site_rollback(q->site);
+        q->batch_open = false;
+    }
+    atomic_store(&q->m->mqtt_connected, 0);
+    return NULL;
+}
+
+wb_err
+wb_mqtt_start(const char *site_dir,
+              const struct wb_mqtt_config *cfg,
+              struct wb_metrics *m,
+              struct wb_mqtt **out)
+{
+    struct wb_mqtt *q;
+    wb_err rc;
+
+    *out = NULL;
+    pthread_once(&lib_once, lib_init);
+    q = wb__calloc(1, sizeof *q);
+    if (q == NULL) {
+        return WB_ERR_NOMEM;
+    }
+    q->wake[0] = q->wake[1] = -1;
+    wb_metrics_init(&q->own);
+    q->m = m ? m : &q->own;
+    rc = wb__mqtt_cfg_copy(cfg, &q->cfg);
+    if (rc == WB_OK) {
+        rc = wb_site_open(site_dir, &q->site);
+    }
+    if (rc == WB_OK && q->cfg.c.client_id == NULL) {
+        uint8_t h[WB_HASH_BYTES];
+        char hex[17];
+        const char *origin = wb_site_origin(q->site);
+        wb_sha256((const uint8_t *)origin, strlen(origin), h);
+        wb_hex_encode(h, 8, hex);
+        snprintf(q->client_id, sizeof q->client_id, "waybilld-%s", hex);
+        q->cfg.c.client_id = q->client_id;
+    }
+    if (rc == WB_OK && pipe(q->wake) != 0) {
+        rc = wb__err(WB_ERR_IO, "pipe: %s", strerror(errno));
+    }
+    if (rc == WB_OK) {
+        q->mosq = mosquitto_new(q->cfg.c.client_id, false, q);
+        if (q->mosq == NULL) {
+            rc = wb__err(WB_ERR_NOMEM, "mqtt: cannot create a client");
+        }
+    }
+    if (rc == WB_OK) {
+        int mrc = mosquitto_int_option(q->mosq, MOSQ_OPT_PROTOCOL_VERSION,
+                                       MQTT_PROTOCOL_V5);
+        if (mrc == MOSQ_ERR_SUCCESS) {
+            mrc = mosquitto_threaded_set(q->mosq, true);
+        }
+        if (mrc == MOSQ_ERR_SUCCESS && q->cfg.c.username != NULL) {
+            mrc = mosquitto_username_pw_set(q->mosq, q->cfg.c.username,
+                                            q->cfg.c.password);
+        }
+        if (mrc == MOSQ_ERR_SUCCESS && q->cfg.c.cafile != NULL) {
+            mrc = mosquitto_tls_set(q->mosq, q->cfg.c.cafile, NULL,
+                                    q->cfg.c.certfile, q->cfg.c.keyfile, NULL);
+        }
+        if (mrc != MOSQ_ERR_SUCCESS) {
+            rc = wb__err(WB_ERR_INVAL, "mqtt: %s", mosquitto_strerror(mrc));
+        }
+    }
+    if (rc == WB_OK) {
+        mosquitto_connect_v5_callback_set(q->mosq, on_connect);
+        mosquitto_subscribe_v5_callback_set(q->mosq, on_subscribe);
+        mosquitto_disconnect_v5_callback_set(q->mosq, on_disconnect);
+        mosquitto_message_v5_callback_set(q->mosq, on_message);
+        atomic_store(&q->m->log_size, wb_site_size(q->site));
+        if (pthread_create(&q->thread, NULL, run, q) != 0) {
+            rc = wb__err(WB_ERR_IO, "mqtt: cannot start a thread");
+        }
+    }
+    if (rc != WB_OK) {
+        mosquitto_destroy(q->mosq);
+        q->mosq = NULL;
+        wb_mqtt_stop(q);
+        return rc;
+    }
+    *out = q;
+    return WB_OK;
+}
+
+void
+wb_mqtt_stop(struct wb_mqtt *q)
+{
+    if (q == NULL) {
+        return;
+    }
+    if (q->mosq != NULL) {
+        atomic_store(&q->stop, true);
+        if (write(q->wake[1], "x", 1) < 0) {
+            /* the loop wakes within its poll timeout anyway */
+        }
+        pthread_join(q->thread, NULL);
+        mosquitto_destroy(q->mosq);
+    }
+    if (q->wake[0] >= 0) {
+        close(q->wake[0]);
+        close(q->wake[1]);
+    }
+    wb_site_close(q->site);
+    wb__mqtt_cfg_clear(&q->cfg);
+    wb__free(q);
+}
+
+bool
+wb_mqtt_connected(const struct wb_mqtt *q)
+{
+    return q != NULL && atomic_load(&q->connected);
+}
+
+wb_err
+wb_mqtt_error(const struct wb_mqtt *q)
+{
+    return q == NULL ? WB_OK : (wb_err)atomic_load(&q->fatal);
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Inside MQTT ingest: the configuration copy, the message handler (no
+ * sockets: the fuzz target drives it) and the connection loop. */
+#ifndef WB_MQTT_INT_H
+#define WB_MQTT_INT_H
+
+#include <mosquitto.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <waybill/ingest.h>
+#include <waybill/ledger.h>
+#include <waybill/mqtt.h>
+
+#include "core/core_int.h"
+
+/* One user property of a message ("purpose", "consent",
+ * "consent-version", "msg-id"); strings owned by the message. */
+#define WB_MQTT_PROPS_MAX 32
+
+struct wb__mqtt_msg {
+    const char *topic;
+    const uint8_t *payload;
+    size_t payload_len;
+    const char *names[WB_MQTT_PROPS_MAX];
+    const char *values[WB_MQTT_PROPS_MAX];
+    size_t prop_count;
+};
+
+/* What handling a message came to. */
+enum wb__mqtt_outcome {
+    WB__MQTT_LOGGED,    /* appended to the open batch */
+    WB__MQTT_DUPLICATE, /* its key is logged already: a redelivery */
+    WB__MQTT_REJECTED   /* refused: detail in wb_errmsg() */
+};
+
+/* A validated deep copy of a wb_mqtt_config (one allocation of strings). */
+struct wb__mqtt_cfg {
+    struct wb_mqtt_config c;
+    char *strings;
+};
+
+/* Check cfg (detail names the field) and copy it into out. */
+wb_err wb__mqtt_cfg_copy(const struct wb_mqtt_config *cfg,
+                         struct wb__mqtt_cfg *out);
+void wb__mqtt_cfg_clear(struct wb__mqtt_cfg *c);
+
+/* Handle one message against the open batch of s: route by topic, claims
+ * from the route and the message's properties, idempotency key, append.
+ * Returns WB_OK with *out set, or a store error (WB_ERR_DB, WB_ERR_IO,
+ * WB_ERR_NOMEM) that must abort the batch. */
+wb_err wb__mqtt_handle(struct wb_site *s,
+                       const struct wb_mqtt_config *cfg,
+                       const struct wb__mqtt_msg *msg,
+                       enum wb__mqtt_outcome *out);
+
+#endif

@@ -290,6 +290,30 @@ WB_API WB_NODISCARD wb_err wb_site_erase(struct wb_site *s,
                                          const char *reason,
                                          uint64_t *erasure);
 
+/** Erase several entries as wb_site_erase does, in one transaction (all
+ *  or none) and one WAL truncation; each gets its own erasure entry,
+ *  logged in the order given; *first (may be NULL) gets the index of the
+ *  first. Errors as wb_site_erase, naming the entry. */
+WB_API WB_NODISCARD wb_err wb_site_erase_many(struct wb_site *s,
+                                              const uint64_t *indexes,
+                                              size_t count,
+                                              const char *reason,
+                                              uint64_t *first);
+
+/* Called with an entry's log index and leaf bytes (valid during the call
+ * only); a non-OK return stops the walk and is returned. */
+typedef wb_err (*wb_leaf_fn)(void *ctx,
+                             uint64_t index,
+                             const uint8_t *leaf,
+                             size_t leaf_len);
+
+/** Call fn for every entry that still holds a payload or device token
+ *  (erasure entries excluded), in index order, in one read transaction.
+ *  No batch may be open (WB_ERR_BUSY). WB_ERR_DB. */
+WB_API WB_NODISCARD wb_err wb_site_walk_erasable(struct wb_site *s,
+                                                 wb_leaf_fn fn,
+                                                 void *ctx);
+
 struct wb_verify_report {
     uint64_t entries;     /* entries checked */
     uint64_t payloads;    /* commitments checked */

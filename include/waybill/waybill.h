@@ -10,7 +10,10 @@
 #include <waybill/ingest.h>
 #include <waybill/ledger.h>
 #include <waybill/log.h>
+#include <waybill/metrics.h>
+#include <waybill/mqtt.h>
 #include <waybill/policy.h>
+#include <waybill/retention.h>
 #include <waybill/server.h>
 #include <waybill/token.h>
 

@@ -37,11 +37,12 @@ check_erasable(const struct wb__row *row)
     return rc;
 }
 
-wb_err
-wb_site_erase(struct wb_site *s,
-              uint64_t index,
-              const char *reason,
-              uint64_t *erasure)
+/* Inside the open batch: log the erasure of index and drop its payload. */
+static wb_err
+erase_one(struct wb_site *s,
+          uint64_t index,
+          const char *reason,
+          uint64_t *erasure)
 {
     uint8_t parent[1][WB_HASH_BYTES];
     struct wb__row row;
@@ -52,13 +53,6 @@ wb_site_erase(struct wb_site *s,
 
     memset(&row, 0, sizeof row);
     memset(&e, 0, sizeof e);
-    if (reason == NULL || reason[0] == '\0' || strlen(reason) > REASON_MAX) {
-        return wb__err(WB_ERR_INVAL, "a reason of 1..%d bytes is required",
-                       REASON_MAX);
-    }
-    if (s->in_batch) {
-        return wb__err(WB_ERR_BUSY, "commit the open batch first");
-    }
     if (index >= s->tree.size) {
         return wb__err(WB_ERR_NOTFOUND,
                        "entry %llu: the log has %llu "
@@ -87,13 +81,39 @@ wb_site_erase(struct wb_site *s,
     e.claims.parent_count = 1;
     e.payload = (const uint8_t *)json;
     e.payload_len = strlen(json);
-    rc = wb_site_begin(s);
-    if (rc != WB_OK) {
-        goto out;
-    }
     rc = wb_site_append(s, &e, erasure);
     if (rc == WB_OK) {
         rc = wb__db_entry_erase(s->db, index);
+    }
+out:
+    json_decref(o);
+    wb__free(json);
+    wb__row_clear(&row);
+    return rc;
+}
+
+wb_err
+wb_site_erase_many(struct wb_site *s,
+                   const uint64_t *indexes,
+                   size_t count,
+                   const char *reason,
+                   uint64_t *first)
+{
+    wb_err rc;
+
+    if (reason == NULL || reason[0] == '\0' || strlen(reason) > REASON_MAX) {
+        return wb__err(WB_ERR_INVAL, "a reason of 1..%d bytes is required",
+                       REASON_MAX);
+    }
+    if (s->in_batch) {
+        return wb__err(WB_ERR_BUSY, "commit the open batch first");
+    }
+    if (count == 0) {
+        return WB_OK;
+    }
+    rc = wb_site_begin(s);
+    for (size_t i = 0; rc == WB_OK && i < count; i++) {
+        rc = erase_one(s, indexes[i], reason, i == 0 ? first : NULL);
     }
     rc = wb__ledger_tx_end(s, true, rc);
     if (rc == WB_OK) {
@@ -101,9 +121,31 @@ wb_site_erase(struct wb_site *s,
          * still holds the pages from before, so fold and truncate it */
         rc = wb__db_wal_truncate(s->db);
     }
-out:
-    json_decref(o);
-    wb__free(json);
-    wb__row_clear(&row);
+    return rc;
+}
+
+wb_err
+wb_site_erase(struct wb_site *s,
+              uint64_t index,
+              const char *reason,
+              uint64_t *erasure)
+{
+    return wb_site_erase_many(s, &index, 1, reason, erasure);
+}
+
+wb_err
+wb_site_walk_erasable(struct wb_site *s, wb_leaf_fn fn, void *ctx)
+{
+    bool own = false;
+    wb_err rc;
+
+    if (s->in_batch) {
+        return wb__err(WB_ERR_BUSY, "commit the open batch first");
+    }
+    rc = wb__db_read_begin(s->db, &own);
+    if (rc == WB_OK) {
+        rc = wb__db_entry_erasable(s->db, fn, ctx);
+        wb__db_read_end(s->db, own);
+    }
     return rc;
 }

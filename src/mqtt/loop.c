@@ -207,7 +207,10 @@ on_subscribe(struct mosquitto *mosq,
                 q->cfg.c.routes[i].filter);
         }
     }
-    atomic_store(&q->connected, true);
+    if (!atomic_exchange(&q->connected, true)) {
+        say("subscribed to %zu topic filter(s) as %s", q->cfg.c.route_count,
+            q->cfg.c.client_id);
+    }
     atomic_store(&q->m->mqtt_connected, 1);
 }
 

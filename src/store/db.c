@@ -25,6 +25,9 @@ static const char *const sql_text[ST__COUNT] = {
                        "devtok = NULL, erased = 1 WHERE idx = ?1",
     [ST_ENTRY_WALK] = "SELECT idx, leaf, hashes, salt, payload, devtok, "
                       "erased FROM entries ORDER BY idx",
+    [ST_ENTRY_ERASABLE] = "SELECT idx, leaf FROM entries WHERE erased = 0 "
+                          "AND kind != 'erasure' AND (payload IS NOT NULL "
+                          "OR devtok IS NOT NULL) ORDER BY idx",
     [ST_CP_PUT] = "INSERT OR IGNORE INTO checkpoints(size, text, created) "
                   "VALUES (?1, ?2, strftime('%s','now'))",
     [ST_CP_GET] = "SELECT text FROM checkpoints WHERE size = ?1",

@@ -21,6 +21,7 @@ enum wb__stmt {
     ST_ENTRY_GET,
     ST_ENTRY_ERASE,
     ST_ENTRY_WALK,
+    ST_ENTRY_ERASABLE,
     ST_CP_PUT,
     ST_CP_GET,
     ST_CP_LATEST,

@@ -230,3 +230,25 @@ wb__db_entry_walk(struct wb__db *db, wb__row_fn fn, void *ctx)
     sqlite3_reset(st);
     return rc;
 }
+
+wb_err
+wb__db_entry_erasable(struct wb__db *db, wb_leaf_fn fn, void *ctx)
+{
+    sqlite3_stmt *st = wb__db_stmt(db, ST_ENTRY_ERASABLE);
+    wb_err rc = WB_OK;
+    int r;
+
+    if (st == NULL) {
+        return WB_ERR_DB;
+    }
+    while (rc == WB_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        rc =
+            fn(ctx, (uint64_t)sqlite3_column_int64(st, 0),
+               sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+    }
+    if (rc == WB_OK && r != SQLITE_DONE) {
+        rc = wb__db_fail(db, "walk erasable entries");
+    }
+    sqlite3_reset(st);
+    return rc;
+}

@@ -67,6 +67,9 @@ void wb__row_clear(struct wb__row *row);
 /* Walk all entries in index order; fn returns non-OK to stop. */
 typedef wb_err (*wb__row_fn)(void *ctx, const struct wb__row *row);
 wb_err wb__db_entry_walk(struct wb__db *db, wb__row_fn fn, void *ctx);
+/* Leaves of the entries that still hold a payload or device token (not
+ * erasures), in index order. */
+wb_err wb__db_entry_erasable(struct wb__db *db, wb_leaf_fn fn, void *ctx);
 
 /* Checkpoints, keyed by tree size. */
 wb_err

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# MQTT ingest through a real mosquitto broker: topic routes and the device
+# from the topic, JSON, raw and device-signed COSE payloads, MQTT 5 user
+# properties for purpose, consent and message id, refusals that keep the
+# daemon serving, redeliveries logged once, and acknowledgements held back
+# until the batch is durable (a SIGKILL inside the commit window loses
+# nothing).
+. "$(dirname "$0")/lib.bash"
+. "$(dirname "$0")/broker.bash"
+cd "$T"
+
+W init --origin mqtt.waybill.example >/dev/null
+W device add press-1 >/dev/null
+W keygen --name sensor-2 --out sensor-2.key >sensor-2.vkey
+W device add sensor-2 --pubkey "$(cat sensor-2.vkey)" >/dev/null
+start_broker || exit 1
+
+cat >d.json <<CONF
+{"mqtt": {"port": $BROKER_PORT, "commit_interval_ms": 20,
+  "routes": [
+    {"topic": "plant/+/tele", "device_level": 1,
+     "purposes": ["predictive-maintenance"], "class": "non-personal",
+     "jurisdiction": "CN", "residency": "local-only"},
+    {"topic": "plant/raw", "device": "press-1", "format": "raw"},
+    {"topic": "plant/signed", "device": "sensor-2", "format": "cose"}]}}
+CONF
+start_daemon --config d.json || exit 1
+
+pub -t plant/press-1/tele -m '{"ts": 1795000001, "seq": 1}'
+pub -t plant/press-1/tele -m '{"ts": 1795000002, "seq": 2}' \
+    -D publish user-property purpose quality-control \
+    -D publish user-property purpose process-optimisation
+pub -t plant/raw -m 'raw-bytes-42'
+printf '{"seq": 3}' | W token sign --key-file sensor-2.key --kid sensor-2 --out tok.cbor 2>err.sign
+if [ -s tok.cbor ]; then pub -t plant/signed -f tok.cbor; ok; else bad "token sign: $(cat err.sign)"; fi
+# refused: unknown device, a forged token, invalid JSON on a JSON route
+pub -t plant/press-9/tele -m '{"seq": 9}'
+W keygen --name sensor-2 --out forger.key >/dev/null
+printf '{"seq": 10}' | W token sign --key-file forger.key --kid sensor-2 --out forged.cbor 2>/dev/null
+pub -t plant/signed -f forged.cbor
+# the same message twice: the second is a redelivery of the first
+pub -t plant/press-1/tele -m '{"ts": 1795000001, "seq": 1}'
+# a message id makes two equal payloads two messages, and one id one
+pub -t plant/press-1/tele -m '{"seq": 5}' -D publish user-property msg-id m-5a
+pub -t plant/press-1/tele -m '{"seq": 5}' -D publish user-property msg-id m-5b
+pub -t plant/press-1/tele -m '{"seq": 5}' -D publish user-property msg-id m-5b
+wait_records 6
+records >recs.txt
+same "$(grep -c . recs.txt)" 6 "records logged: $(cat recs.txt)"
+same "$(grep -c '"seq": 1}' recs.txt)" 1 "a redelivery logged twice"
+same "$(grep -c '"seq": 5}' recs.txt)" 2 "msg-id dedup"
+has recs.txt 'raw-bytes-42'
+has recs.txt '{"seq": 3}'
+has "$T/daemon.log" 'unknown device "press-9"'
+has "$T/daemon.log" 'topic plant/signed'
+
+# claims: device from the topic, route defaults, properties override
+W --json show "$(entry_of '"seq": 1}')" >s1.json
+has s1.json '"sub": "press-1"'
+has s1.json '"jurisdiction": "CN"'
+has s1.json '"residency": "local-only"'
+has s1.json '"predictive-maintenance"'
+W --json show "$(entry_of '"seq": 2}')" >s2.json
+has s2.json '"quality-control"'
+has s2.json '"process-optimisation"'
+if grep -q predictive-maintenance s2.json; then bad "property purposes did not replace the route's"; else ok; fi
+W --json show "$(entry_of '"seq": 3}')" >s4.json
+has s4.json '"sub": "sensor-2"'
+has s4.json '"devsig"'
+
+# consent by property: given consent is attached, a withdrawn one refused
+expect 0 W consent grant c-op-7 --subject operator-7 --controller "plant-7 GmbH" \
+    --purpose predictive-maintenance --jurisdiction CN --category telemetry \
+    --basis "PIPL Art. 13(1)" --notice notice-3
+pub -t plant/press-1/tele -m '{"seq": 20}' -D publish user-property consent c-op-7
+wait_records 7
+W --json show "$(entry_of '"seq": 20}')" >s7.json
+has s7.json '"c-op-7"'
+expect 0 W consent withdraw c-op-7 --reason "operator left"
+pub -t plant/press-1/tele -m '{"seq": 21}' -D publish user-property consent c-op-7
+pub -t plant/press-1/tele -m '{"seq": 22}'
+wait_records 8
+records >recs.txt
+if grep -q '"seq": 21' recs.txt; then bad "a record under withdrawn consent was logged"; else ok; fi
+has "$T/daemon.log" 'withdrawn'
+
+# acknowledgements wait for the commit: a long commit window, SIGKILL
+# inside it, and every message comes back through the persistent session
+stop_daemon TERM
+sed -e 's/"commit_interval_ms": 20/"commit_interval_ms": 4000, "batch_size": 65535/' d.json >slow.json
+start_daemon --config slow.json || exit 1
+for i in $(seq 100 109); do pub -t plant/press-1/tele -m "{\"seq\": $i}"; done
+sleep 0.5
+before=$(records | grep -c .)
+stop_daemon KILL
+same "$before" 8 "records committed inside the commit window"
+same "$(records | grep -c '"seq": 10[0-9]}')" 0 "records of the open batch before the kill"
+expect 0 W verify
+start_daemon --config d.json || exit 1
+wait_records 18
+records >recs.txt
+for i in $(seq 100 109); do
+    same "$(grep -c "\"seq\": $i}" recs.txt)" 1 "message $i after SIGKILL in the commit window"
+done
+
+# SIGTERM commits and acknowledges the open batch
+stop_daemon TERM
+start_daemon --config slow.json || exit 1
+for i in $(seq 200 204); do pub -t plant/press-1/tele -m "{\"seq\": $i}"; done
+sleep 0.3
+stop_daemon TERM
+same "$(records | grep -c '"seq": 20[0-4]}')" 5 "SIGTERM flushed the open batch"
+start_daemon --config d.json || exit 1
+sleep 0.5
+same "$(records | grep -c '"seq": 20[0-4]}')" 5 "acknowledged on SIGTERM: nothing redelivered"
+
+# bad configuration: named field, exit 2, nothing started
+echo '{"mqtt": {"routes": [{"topic": "a/#/b"}]}}' >bad1.json
+expect 2 "$WAYBILLD" --config bad1.json
+has "$T/err" 'mqtt.routes[0]'
+echo '{"mqtt": {"port": 1883, "routez": []}}' >bad2.json
+expect 2 "$WAYBILLD" --config bad2.json
+has "$T/err" 'mqtt.routez: unknown field'
+printf '{"mqtt":\n  {"port": }}\n' >bad3.json
+expect 2 "$WAYBILLD" --config bad3.json
+has "$T/err" 'bad3.json:2:'
+expect 3 "$WAYBILLD" --dir "$T/nosite"
+has "$T/err" 'waybill init'
+
+stop_daemon TERM
+expect 0 W verify
+finish

@@ -23,6 +23,7 @@ max_queued_messages 0
 persistence true
 persistence_location $T/broker/
 autosave_interval 1
+user $(id -un)
 CONF
     mosquitto -c "$T/broker/mosquitto.conf" >>"$T/broker/log" 2>&1 &
     BROKER_PID=$!
@@ -75,6 +76,10 @@ print("\n".join((r[0] or b"").decode("utf-8", "replace") for r in rows))
 PY
 }
 
+record_count() {
+    /usr/bin/python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM entries WHERE kind = '"'record'"'").fetchone()[0])' "$WAYBILL_DIR/waybill.db"
+}
+
 # entry_of TEXT: log index of the first record whose payload holds TEXT
 entry_of() {
     /usr/bin/python3 - "$WAYBILL_DIR/waybill.db" "$1" <<'PY'
@@ -90,7 +95,7 @@ PY
 # wait_records N: until the log holds N records (or 15 s)
 wait_records() {
     for _ in $(seq 300); do
-        [ "$(records | grep -c .)" -ge "$1" ] && return 0
+        [ "$(record_count)" -ge "$1" ] && return 0
         sleep 0.05
     done
     return 1

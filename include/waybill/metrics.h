@@ -35,8 +35,8 @@ struct wb_metrics {
 /** Zero every counter of m. */
 WB_API void wb_metrics_init(struct wb_metrics *m);
 
-/** Count one durable commit of `records` records that took latency_us
- *  (begin to fsync'd commit). */
+/** Count one durable commit of `records` records whose commit (write and
+ *  fsync) took latency_us. */
 WB_API void
 wb_metrics_batch(struct wb_metrics *m, uint64_t records, uint64_t latency_us);
 

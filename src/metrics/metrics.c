@@ -119,7 +119,7 @@ wb_metrics_render(const struct wb_metrics *m, char **out, size_t *len)
     if (rc == WB_OK) {
         rc = wb__buf_printf(&b,
                             "# HELP waybill_batch_commit_seconds Batch commit "
-                            "latency (begin to durable commit).\n"
+                            "latency (write and fsync of the batch).\n"
                             "# TYPE waybill_batch_commit_seconds histogram\n");
     }
     for (i = 0; rc == WB_OK && i < WB_METRICS_LATENCY_BUCKETS; i++) {

@@ -256,18 +256,20 @@ flush(struct wb_mqtt *q)
 static void
 commit(struct wb_mqtt *q)
 {
+    struct timespec t0;
     wb_err rc;
 
     if (!q->batch_open) {
         return;
     }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     rc = wb_site_commit(q->site);
     q->batch_open = false;
     if (rc != WB_OK) {
         fail(q, rc, "commit");
         return;
     }
-    wb_metrics_batch(q->m, q->logged, us_since(&q->t0));
+    wb_metrics_batch(q->m, q->logged, us_since(&t0));
     atomic_store(&q->m->log_size, wb_site_size(q->site));
     q->handled = q->logged = 0;
 }
@@ -291,14 +293,10 @@ connect_broker(struct wb_mqtt *q)
     mosquitto_property *props = NULL;
     int rc;
 
-    /* a session that outlives the daemon, and a window of unacknowledged
-     * messages as large as MQTT allows (one batch fits in it) */
+    /* a session that outlives the daemon (the window of unacknowledged
+     * messages, MOSQ_OPT_RECEIVE_MAXIMUM, is set at start) */
     rc = mosquitto_property_add_int32(&props, MQTT_PROP_SESSION_EXPIRY_INTERVAL,
                                       UINT32_MAX);
-    if (rc == MOSQ_ERR_SUCCESS) {
-        rc = mosquitto_property_add_int16(&props, MQTT_PROP_RECEIVE_MAXIMUM,
-                                          65535);
-    }
     if (rc == MOSQ_ERR_SUCCESS) {
         rc = mosquitto_connect_bind_v5(q->mosq, q->cfg.c.host, q->cfg.c.port,
                                        q->cfg.c.keepalive, NULL, props);
@@ -453,6 +451,12 @@ wb_mqtt_start(const char *site_dir,
     if (rc == WB_OK) {
         int mrc = mosquitto_int_option(q->mosq, MOSQ_OPT_PROTOCOL_VERSION,
                                        MQTT_PROTOCOL_V5);
+        if (mrc == MOSQ_ERR_SUCCESS) {
+            /* as many unacknowledged messages as MQTT allows: a whole
+             * batch waits for its commit (libmosquitto's default is 20) */
+            mrc =
+                mosquitto_int_option(q->mosq, MOSQ_OPT_RECEIVE_MAXIMUM, 65535);
+        }
         if (mrc == MOSQ_ERR_SUCCESS) {
             mrc = mosquitto_threaded_set(q->mosq, true);
         }

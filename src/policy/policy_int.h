@@ -85,6 +85,7 @@ enum wb__strategy { STRAT_NONE, STRAT_FIRST_MATCH, STRAT_MOST_RESTRICTIVE };
 
 struct wb__profile {
     const char *name; /* "name@version" */
+    const char *id;   /* "name" */
     const char *title;
     const char *file;
     bool everyone;            /* applies_to "*" */
@@ -109,7 +110,21 @@ struct wb__purpose {
     uint64_t self_and_ancestors[PURPOSE_WORDS];
 };
 
+#define WB_POLICY_PROFILES_MAX 64
+
+/* A file the policy was loaded from, kept so that a site can log the exact
+ * text its decisions rest on. */
+struct wb__source {
+    const char *id;      /* interned: "purposes" or the profile's name */
+    const char *profile; /* interned "name@version"; NULL: the vocabulary */
+    const char *file;    /* interned base name of the file */
+    char *text;          /* owned copy, NUL-terminated */
+    size_t len;
+};
+
 struct wb_policy {
+    struct wb__source sources[WB_POLICY_PROFILES_MAX + 1];
+    size_t source_count;
     struct wb__profile *profiles;
     size_t profile_count;
     struct wb__purpose purposes[WB_POLICY_PURPOSES_MAX];
@@ -122,8 +137,6 @@ struct wb_policy {
     char **strings; /* interned, owned */
     size_t string_count, string_cap;
 };
-
-#define WB_POLICY_PROFILES_MAX 64
 
 /* Names of enum values, NULL-terminated, in enum order. */
 extern const char *const wb__role_names[];

@@ -201,6 +201,23 @@ WB_API WB_NODISCARD wb_err wb_policy_decision_json(
 /** "allow", "deny", ...; "?" for an unknown value. */
 WB_API const char *wb_decision_name(enum wb_decision d);
 
+/** WB_OK if code is an ISO 3166-1 alpha-2 country code by Debian's
+ *  iso-codes tables (/usr/share/iso-codes/json, read once per process);
+ *  WB_ERR_INVAL if not; WB_ERR_IO if the tables cannot be read (retried on
+ *  the next call). Thread-safe. */
+WB_API WB_NODISCARD wb_err wb_country_check(const char *code);
+
+/** As wb_country_check, accepting also an ISO 3166-2 subdivision
+ *  ("US-CA"). */
+WB_API WB_NODISCARD wb_err wb_region_check(const char *code);
+
+/** As wb_country_check against a list in the iso-codes JSON format
+ *  ({"3166-1": [{"alpha_2": "DE", ...}, ...]}), for tests and other
+ *  lists. WB_ERR_FORMAT if the list does not parse. */
+WB_API WB_NODISCARD wb_err wb_country_check_in(const char *list_json,
+                                               size_t list_len,
+                                               const char *code);
+
 /** Days since 1970-01-01 of a YYYY-MM-DD date. WB_ERR_INVAL on anything
  *  else (also impossible dates). */
 WB_API WB_NODISCARD wb_err wb_date_parse(const char *s, int32_t *days);

@@ -7,9 +7,8 @@
 
 #include "govern/govern_int.h"
 
-#define DAY_MIN      (-25567) /* 1900-01-01 */
-#define DAY_MAX      2932896  /* 9999-12-31 */
-#define CODE_MAX_LEN 6        /* "US-CA", "CN-BJ", "FR-75C" */
+#define DAY_MIN (-25567) /* 1900-01-01 */
+#define DAY_MAX 2932896  /* 9999-12-31 */
 
 static wb_err
 check_text(wb_err code, const char *field, const char *s, size_t max)
@@ -59,28 +58,20 @@ purpose_id_ok(const char *p)
     return true;
 }
 
-/* ISO 3166-1 alpha-2 "DE", or ISO 3166-2 "US-CA". */
-static bool
-code_ok(const char *s)
+/* An assigned ISO 3166-1 alpha-2 code "DE" or ISO 3166-2 subdivision
+ * "US-CA", by the iso-codes tables (WB_ERR_IO when they cannot be read). */
+static wb_err
+check_code(wb_err code, const char *field, const char *s)
 {
-    size_t n = strnlen(s, CODE_MAX_LEN + 1);
+    wb_err rc = wb_region_check(s != NULL ? s : "");
 
-    if (n < 2 || !(s[0] >= 'A' && s[0] <= 'Z') ||
-        !(s[1] >= 'A' && s[1] <= 'Z')) {
-        return false;
+    if (rc == WB_ERR_INVAL) {
+        rc = wb__err(code,
+                     "field \"%s\": \"%.64s\" is not an ISO 3166-1 alpha-2 "
+                     "or ISO 3166-2 code",
+                     field, s != NULL ? s : "");
     }
-    if (n == 2) {
-        return true;
-    }
-    if (n < 4 || n > CODE_MAX_LEN || s[2] != '-') {
-        return false;
-    }
-    for (size_t i = 3; i < n; i++) {
-        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9'))) {
-            return false;
-        }
-    }
-    return true;
+    return rc;
 }
 
 /* A list of texts (codes when `codes`): at most WB_CONSENT_LIST_MAX, each
@@ -108,11 +99,11 @@ check_list(
         if (rc != WB_OK) {
             return rc;
         }
-        if (codes && !code_ok(v[i])) {
-            return wb__err(code,
-                           "field \"%s\": \"%s\" is not an ISO 3166-1 "
-                           "alpha-2 or ISO 3166-2 code",
-                           name, v[i]);
+        if (codes) {
+            rc = check_code(code, name, v[i]);
+            if (rc != WB_OK) {
+                return rc;
+            }
         }
         for (size_t j = 0; j < i; j++) {
             if (strcmp(v[i], v[j]) == 0) {
@@ -200,11 +191,8 @@ wb__consent_check(wb_err code, const struct wb_consent *c)
     if (rc == WB_OK) {
         rc = check_purposes(code, c);
     }
-    if (rc == WB_OK && (c->jurisdiction == NULL || !code_ok(c->jurisdiction))) {
-        rc = wb__err(code,
-                     "field \"jurisdiction\": \"%.64s\" is not an ISO 3166-1 "
-                     "alpha-2 or ISO 3166-2 code",
-                     c->jurisdiction ? c->jurisdiction : "");
+    if (rc == WB_OK) {
+        rc = check_code(code, "jurisdiction", c->jurisdiction);
     }
     if (rc == WB_OK) {
         rc = check_list(code, "data_categories", c->data_categories,

@@ -394,8 +394,7 @@ cset_add(struct wb__cset *s,
 }
 
 wb_err
-wb__cset_from_list(struct wb_policy *p,
-                   struct wb__profile *pr,
+wb__cset_from_list(struct wb__profile *pr,
                    json_t *list,
                    const struct wb__at *at,
                    const char *field,
@@ -440,7 +439,7 @@ wb__cset_from_list(struct wb_policy *p,
                                   at);
                 }
             }
-        } else if (strlen(code) != 2 || !wb__policy_code_ok(p, code)) {
+        } else if (strlen(code) != 2 || !wb__iso_code_ok(code)) {
             rc = wb__at_err(at,
                             "%s: \"%s\" is not an ISO 3166-1 alpha-2 "
                             "code",
@@ -487,7 +486,7 @@ load_set(struct wb_policy *p,
     }
     if (json_is_array(m)) {
         struct wb__cset *tmp;
-        rc = wb__cset_from_list(p, pr, m, &at, "members", &tmp);
+        rc = wb__cset_from_list(pr, m, &at, "members", &tmp);
         if (rc == WB_OK) {
             tmp->name = wb__strdup(at_name);
             rc = tmp->name ? WB_OK : WB_ERR_NOMEM;
@@ -509,7 +508,7 @@ load_set(struct wb_policy *p,
             if (rc != WB_OK) {
                 break;
             }
-            if (strlen(code) != 2 || !wb__policy_code_ok(p, code)) {
+            if (strlen(code) != 2 || !wb__iso_code_ok(code)) {
                 rc = wb__at_err(&at, "\"%s\" is not an ISO 3166-1 alpha-2 code",
                                 code);
             } else if (!json_is_object(v)) {
@@ -704,7 +703,7 @@ load_header(struct wb_policy *p,
                 pr->everyone = true;
             } else if (strlen(code) > 2 && code[0] != '@') {
                 const char **v;
-                if (!wb__policy_code_ok(p, code)) {
+                if (!wb__iso_code_ok(code)) {
                     rc = wb__at_err(&at,
                                     "applies_to: \"%s\" is not an ISO "
                                     "3166-2 subdivision",
@@ -725,7 +724,7 @@ load_header(struct wb_policy *p,
             }
         }
         if (rc == WB_OK && json_array_size(countries) > 0) {
-            rc = wb__cset_from_list(p, pr, countries, &at, "applies_to",
+            rc = wb__cset_from_list(pr, countries, &at, "applies_to",
                                     &pr->applies);
         }
         json_decref(countries);
@@ -853,7 +852,6 @@ wb_policy_free(struct wb_policy *p)
         wb__free(p->strings[i]);
     }
     wb__free(p->strings);
-    wb__free(p->subdivisions);
     wb__free(p);
 }
 
@@ -906,7 +904,7 @@ wb_policy_load(const char *const *names,
     if (p == NULL) {
         return WB_ERR_NOMEM;
     }
-    rc = wb__policy_iso_load(p);
+    rc = wb__iso_load();
     if (rc == WB_OK &&
         (count == 0 || strcmp(base_name(names[0]), "purposes.jsonl") != 0)) {
         rc = wb__err(WB_ERR_FORMAT,

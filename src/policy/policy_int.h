@@ -131,9 +131,6 @@ struct wb_policy {
     size_t purpose_count;
     const char *mechs[MECH_MAX]; /* mechanism type names */
     size_t mech_count;
-    uint64_t valid_countries[(COUNTRIES + 63) / 64];
-    char (*subdivisions)[WB_POLICY_CODE_MAX + 1]; /* sorted */
-    size_t subdivision_count;
     char **strings; /* interned, owned */
     size_t string_count, string_cap;
 };
@@ -150,11 +147,13 @@ int wb__name_index(const char *const *names, const char *s);
 /* Intern s (a copy); NULL on allocation failure. */
 const char *wb__policy_intern(struct wb_policy *p, const char *s);
 
-/* ISO 3166 tables from Debian's iso-codes into p. */
-wb_err wb__policy_iso_load(struct wb_policy *p);
+/* Read the process's ISO 3166 tables (Debian's iso-codes) if not yet
+ * read; WB_ERR_IO/WB_ERR_FORMAT (retried on the next call). Thread-safe. */
+wb_err wb__iso_load(void);
 
-/* True for an alpha-2 code or subdivision in the ISO tables. */
-bool wb__policy_code_ok(const struct wb_policy *p, const char *code);
+/* True for an assigned alpha-2 code or ISO 3166-2 subdivision; false
+ * before a successful wb__iso_load. */
+bool wb__iso_code_ok(const char *code);
 
 /* Where a load error is: "file:line: rule id: " prefix. */
 struct wb__at {
@@ -190,8 +189,7 @@ wb_err wb__rule_compile(struct wb_policy *p,
 
 /* Resolve a list of codes and @set names (undated sets keep their dates)
  * into a new anonymous set owned by pr. */
-wb_err wb__cset_from_list(struct wb_policy *p,
-                          struct wb__profile *pr,
+wb_err wb__cset_from_list(struct wb__profile *pr,
                           json_t *list,
                           const struct wb__at *at,
                           const char *field,

@@ -75,6 +75,11 @@ expect 2 W consent grant c9 --subject s --controller k --purpose marketing --jur
 has "$T/err" "--state"
 expect 2 W consent grant c9 --subject s --controller k --purpose marketing --jurisdiction DE --store de
 has "$T/err" '"storage_locations[0]"'
+# codes are checked against the ISO 3166 tables, not only their shape
+expect 2 W consent grant c9 --subject s --controller k --purpose marketing --jurisdiction QQ
+has "$T/err" '"jurisdiction": "QQ" is not an ISO 3166-1'
+expect 2 W consent grant c9 --subject s --controller k --purpose marketing --jurisdiction DE --restrict US-ZZ
+has "$T/err" '"geographic_restrictions[0]"'
 expect 2 W consent grant "c 9" --subject s --controller k --purpose marketing --jurisdiction DE
 has "$T/err" '"id"'
 expect 2 W --json consent grant c9 --subject "" --controller k --purpose marketing --jurisdiction DE

@@ -94,13 +94,8 @@ struct wb_consent {
     uint64_t entry; /* log index of this version's entry (not in the doc) */
 };
 
-/** "given", "withdrawn", ...; "none" for WB_CONSENT_NONE, "?" otherwise. */
-WB_API const char *wb_consent_state_name(enum wb_consent_status st);
-
-/** The state named `name` into *st. WB_ERR_INVAL for an unknown name
- *  ("none" included). */
-WB_API WB_NODISCARD wb_err wb_consent_state_parse(const char *name,
-                                                  enum wb_consent_status *st);
+/* wb_consent_state_name and wb_consent_state_parse are in policy.h, with
+ * the states. */
 
 /** Strictly parse one document (at most WB_CONSENT_DOC_MAX bytes, no
  *  duplicate keys) into a new *out (wb_consent_free). version, replaces and

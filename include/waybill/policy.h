@@ -67,6 +67,18 @@ enum wb_consent_status {
     WB_CONSENT_RENEWED
 };
 
+/** "processor", "controller", "importer", "third-party"; "none" for
+ *  WB_ROLE_NONE; "?" otherwise. Static. */
+WB_API const char *wb_role_name(enum wb_role role);
+
+/** "given", "withdrawn", ...; "none" for WB_CONSENT_NONE, "?" otherwise. */
+WB_API const char *wb_consent_state_name(enum wb_consent_status st);
+
+/** The state named `name` into *st. WB_ERR_INVAL for an unknown name
+ *  ("none" included). */
+WB_API WB_NODISCARD wb_err wb_consent_state_parse(const char *name,
+                                                  enum wb_consent_status *st);
+
 struct wb_policy;
 
 /* A request, parsed and resolved against a loaded policy. */

@@ -47,14 +47,6 @@ wb__consent_deciding_flag(const struct wb_policy *pol,
                           const struct wb_consent *c,
                           const char *purpose);
 
-/* ---- the server registry --------------------------------------------------
- */
-
-/* Names of wb_server_status and wb_role values, in enum order (index 0 of
- * the roles, WB_ROLE_NONE, is "?"). */
-extern const char *const wb__server_status_names[];
-extern const char *const wb__server_role_names[];
-
 /* ---- the policy register --------------------------------------------------
  */
 

@@ -50,11 +50,11 @@ wb_server_to_json(const struct wb_server *s, char **out)
         s->version ? json_integer(s->version) : json_null(), "replaces",
         s->replaces ? json_integer(s->replaces) : json_null(), "endpoint",
         s->endpoint, "operator", s->operator_name, "country", s->country,
-        "role", wb__server_role_names[s->role], "registration", s->registration,
+        "role", wb_server_role_name(s->role), "registration", s->registration,
         "mechanism", "type", m->type, "reference", m->reference, "valid_from",
         date_json(m->has_valid_from, m->valid_from), "valid_until",
         date_json(true, m->valid_until), "pin", opt_string(s->pin), "status",
-        wb__server_status_names[s->status], "reason", opt_string(s->reason),
+        wb_server_status_name(s->status), "reason", opt_string(s->reason),
         "recorded", s->recorded ? json_string(recorded) : json_null());
     if (o == NULL) {
         return WB_ERR_NOMEM;
@@ -186,13 +186,25 @@ get_version(const json_t *o, const char *key, uint32_t *out)
     return WB_OK;
 }
 
-/* A string member naming one of names[first..last] into *out (left alone
+static const char *
+role_at(int i)
+{
+    return wb_server_role_name((enum wb_role)i);
+}
+
+static const char *
+status_at(int i)
+{
+    return wb_server_status_name((enum wb_server_status)i);
+}
+
+/* A string member naming one of name_of(first..last) into *out (left alone
  * when the member is absent or null and optional). */
 static wb_err
 get_enum(const json_t *o,
          const char *key,
          bool required,
-         const char *const *names,
+         const char *(*name_of)(int),
          int first,
          int last,
          int *out)
@@ -207,14 +219,14 @@ get_enum(const json_t *o,
         return wb__err(WB_ERR_FORMAT, "%s: expected a string", key);
     }
     for (int i = first; i <= last; i++) {
-        if (strcmp(json_string_value(v), names[i]) == 0) {
+        if (strcmp(json_string_value(v), name_of(i)) == 0) {
             *out = i;
             return WB_OK;
         }
     }
     return wb__err(WB_ERR_INVAL, "%s: \"%.*s\": use %s", key, ECHO_MAX,
                    json_string_value(v),
-                   names == wb__server_role_names
+                   name_of == role_at
                        ? "processor, controller, importer or third-party"
                        : "active, suspended or revoked");
 }
@@ -244,9 +256,8 @@ parse_doc(const json_t *root, struct wb_server *s)
                          sizeof s->operator_name)) != WB_OK ||
         (rc = get_string(root, "country", "country", true, s->country,
                          sizeof s->country)) != WB_OK ||
-        (rc = get_enum(root, "role", true, wb__server_role_names,
-                       WB_ROLE_PROCESSOR, WB_ROLE_THIRD_PARTY, &role)) !=
-            WB_OK ||
+        (rc = get_enum(root, "role", true, role_at, WB_ROLE_PROCESSOR,
+                       WB_ROLE_THIRD_PARTY, &role)) != WB_OK ||
         (rc = get_string(root, "registration", "registration", true,
                          s->registration, sizeof s->registration)) != WB_OK ||
         (rc = member(root, "mechanism", "mechanism", true, &mech)) != WB_OK) {
@@ -267,9 +278,8 @@ parse_doc(const json_t *root, struct wb_server *s)
                        &m->valid_until)) != WB_OK ||
         (rc = get_string(root, "pin", "pin", false, s->pin, sizeof s->pin)) !=
             WB_OK ||
-        (rc = get_enum(root, "status", false, wb__server_status_names,
-                       WB_SERVER_ACTIVE, WB_SERVER_REVOKED, &status)) !=
-            WB_OK ||
+        (rc = get_enum(root, "status", false, status_at, WB_SERVER_ACTIVE,
+                       WB_SERVER_REVOKED, &status)) != WB_OK ||
         (rc = get_string(root, "reason", "reason", false, s->reason,
                          sizeof s->reason)) != WB_OK) {
         return rc;

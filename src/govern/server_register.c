@@ -184,7 +184,7 @@ wb_server_set_status(struct wb_site *site,
     }
     if (v.status == status) {
         return wb__err(WB_ERR_INVAL, "server %s is %s already", id,
-                       wb__server_status_names[status]);
+                       wb_server_status_name(status));
     }
     v.status = status;
     memcpy(v.reason, reason, strlen(reason) + 1);

@@ -5,10 +5,8 @@
 
 #include "govern/govern_int.h"
 
-const char *const wb__server_status_names[] = {"active", "suspended", "revoked",
-                                               "expired", "not-yet-valid"};
-const char *const wb__server_role_names[] = {"?", "processor", "controller",
-                                             "importer", "third-party"};
+static const char *const status_names[] = {"active", "suspended", "revoked",
+                                           "expired", "not-yet-valid"};
 
 enum wb_server_status
 wb_server_effective(const struct wb_server *s, int32_t date)
@@ -37,14 +35,13 @@ wb_server_registered(const struct wb_server *s, int32_t date)
 const char *
 wb_server_status_name(enum wb_server_status st)
 {
-    return (unsigned)st <= WB_SERVER_NOT_YET_VALID ? wb__server_status_names[st]
-                                                   : "?";
+    return (unsigned)st <= WB_SERVER_NOT_YET_VALID ? status_names[st] : "?";
 }
 
 const char *
 wb_server_role_name(enum wb_role role)
 {
     return role >= WB_ROLE_PROCESSOR && role <= WB_ROLE_THIRD_PARTY
-               ? wb__server_role_names[role]
+               ? wb_role_name(role)
                : "?";
 }

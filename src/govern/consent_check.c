@@ -25,11 +25,9 @@ check_text(wb_err code, const char *field, const char *s, size_t max)
     if (n > max) {
         return wb__err(code, "field \"%s\": longer than %zu bytes", field, max);
     }
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch < 0x20 || ch == 0x7f) {
-            return wb__err(code, "field \"%s\": control character", field);
-        }
+    if (!wb__text_ok(s, n)) {
+        return wb__err(code, "field \"%s\": control character or not UTF-8",
+                       field);
     }
     return WB_OK;
 }

@@ -13,52 +13,6 @@
 #define DAY_FIRST   (-25567) /* 1900-01-01 */
 #define DAY_LAST    2932896  /* 9999-12-31 */
 
-/* Well-formed UTF-8 (no overlongs, surrogates or code points past
- * U+10FFFF) without control characters (C0, DEL, C1). */
-static bool
-text_ok(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-
-    while (*p != 0) {
-        unsigned c = *p;
-        unsigned cp;
-        int more;
-        if (c < 0x80) {
-            if (c < 0x20 || c == 0x7f) {
-                return false;
-            }
-            p++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf) {
-            more = 1;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            more = 2;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            more = 3;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        for (int i = 1; i <= more; i++) {
-            if ((p[i] & 0xc0) != 0x80) {
-                return false;
-            }
-            cp = (cp << 6) | (p[i] & 0x3fu);
-        }
-        if ((more == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-            (more == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0x80 && cp <= 0x9f)) {
-            return false;
-        }
-        p += more + 1;
-    }
-    return true;
-}
-
 /* A string field of a struct: terminated inside its array, not empty
  * unless optional, and plain text. */
 static wb_err
@@ -73,7 +27,7 @@ field_text(const char *name, const char *v, size_t size, bool required)
     if (required && n == 0) {
         return wb__err(WB_ERR_INVAL, "%s: required", name);
     }
-    if (!text_ok(v)) {
+    if (!wb__text_ok(v, n)) {
         return wb__err(WB_ERR_INVAL,
                        "%s: not UTF-8 text without control characters", name);
     }

@@ -83,7 +83,7 @@ sed -i 's/"title":"China PIPL/"title":"PRC PIPL/' prof2/cn-pipl.jsonl
 cmp -s prof2/cn-pipl.jsonl "$WB_SRC/profiles/cn-pipl.jsonl" && bad "sed changed nothing" || ok
 expect 0 W --profiles prof2 policy list
 has "$T/out" 'changed (run policy load)'
-expect 0 W --profiles prof2 policy load
+expect 0 W policy load --profiles prof2
 has "$T/out" 'cn-pipl                  version 2 (entry 9): logged'
 same "$(grep -c ': logged$' "$T/out")" "1"
 expect 0 W policy history cn-pipl

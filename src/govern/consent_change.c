@@ -184,7 +184,6 @@ wb_consent_answer(struct wb_site *s,
     return rc;
 }
 
-/* cur's purpose flags with `purpose` set false, into a new array *out. */
 wb_err
 wb_consent_withdraw(struct wb_site *s,
                     const char *id,
@@ -212,7 +211,53 @@ wb_consent_withdraw(struct wb_site *s,
     if (purpose == NULL) {
         n.state = WB_CONSENT_WITHDRAWN;
     } else {
-        rc = wb__consent_deny_flag(cur, purpose, &flags, &n.purpose_count);
+        rc =
+            wb__consent_set_flag(cur, purpose, false, &flags, &n.purpose_count);
+        n.purposes = flags;
+    }
+    if (rc == WB_OK) {
+        rc = wb__consent_record(s, &n, out);
+    }
+    wb__free(flags);
+    wb_consent_free(cur);
+    return rc;
+}
+
+wb_err
+wb_consent_allow(struct wb_site *s,
+                 const struct wb_policy *pol,
+                 const char *id,
+                 const char *purpose,
+                 const char *reason,
+                 struct wb_consent **out)
+{
+    struct wb_consent_purpose *flags = NULL;
+    struct wb_consent *cur = NULL;
+    struct wb_consent n;
+    wb_err rc = WB_OK;
+
+    if (out != NULL) {
+        *out = NULL;
+    }
+    if (purpose == NULL ||
+        (pol != NULL && wb_policy_purpose_find(pol, purpose) < 0)) {
+        return wb__err(WB_ERR_INVAL,
+                       "purpose \"%.64s\" is not in the purpose vocabulary",
+                       purpose ? purpose : "");
+    }
+    rc = load_for_change(s, id, "grant a purpose of", &cur);
+    if (rc != WB_OK) {
+        return rc;
+    }
+    if (cur->state != WB_CONSENT_GIVEN && cur->state != WB_CONSENT_RENEWED) {
+        rc = wb__err(WB_ERR_INVAL,
+                     "consent %s is %s: a purpose is granted on a given or "
+                     "renewed consent (answer or renew it first)",
+                     id, wb_consent_state_name(cur->state));
+    } else {
+        n = next_version(cur);
+        n.reason = reason != NULL && reason[0] != '\0' ? reason : NULL;
+        rc = wb__consent_set_flag(cur, purpose, true, &flags, &n.purpose_count);
         n.purposes = flags;
     }
     if (rc == WB_OK) {

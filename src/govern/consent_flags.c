@@ -18,10 +18,11 @@ wb__consent_any_granted(const struct wb_consent *c)
 }
 
 wb_err
-wb__consent_deny_flag(const struct wb_consent *cur,
-                      const char *purpose,
-                      struct wb_consent_purpose **out,
-                      size_t *count)
+wb__consent_set_flag(const struct wb_consent *cur,
+                     const char *purpose,
+                     bool granted,
+                     struct wb_consent_purpose **out,
+                     size_t *count)
 {
     struct wb_consent_purpose *p;
     size_t n = cur->purpose_count;
@@ -30,10 +31,13 @@ wb__consent_deny_flag(const struct wb_consent *cur,
     while (i < n && strcmp(cur->purposes[i].id, purpose) != 0) {
         i++;
     }
-    if (i < n && !cur->purposes[i].granted) {
-        return wb__err(WB_ERR_INVAL,
-                       "consent %s: purpose %s is already withdrawn", cur->id,
-                       purpose);
+    if (i < n && cur->purposes[i].granted == granted) {
+        return wb__err(WB_ERR_INVAL, "consent %s: purpose %s is already %s",
+                       cur->id, purpose, granted ? "granted" : "withdrawn");
+    }
+    if (i == n && n == WB_CONSENT_LIST_MAX) {
+        return wb__err(WB_ERR_INVAL, "consent %s: already %d purpose flags",
+                       cur->id, WB_CONSENT_LIST_MAX);
     }
     p = wb__calloc(n + 1, sizeof *p);
     if (p == NULL) {
@@ -41,10 +45,10 @@ wb__consent_deny_flag(const struct wb_consent *cur,
     }
     memcpy(p, cur->purposes, n * sizeof *p);
     if (i == n) {
-        p[n].id = purpose; /* a flag of its own, below a granted parent */
+        p[n].id = purpose; /* a flag of its own, below its parent's */
         n++;
     }
-    p[i].granted = false;
+    p[i].granted = granted;
     *out = p;
     *count = n;
     return WB_OK;

@@ -28,13 +28,14 @@ wb_err wb__consent_record(struct wb_site *s,
 /* Purpose flags (consent_flags.c). */
 bool wb__consent_any_granted(const struct wb_consent *c);
 
-/* cur's flags with `purpose` set false (added when it has none) into a
- * new array *out (wb__free; its ids are borrowed from cur and purpose).
- * WB_ERR_INVAL if that flag is false already. */
-wb_err wb__consent_deny_flag(const struct wb_consent *cur,
-                             const char *purpose,
-                             struct wb_consent_purpose **out,
-                             size_t *count);
+/* cur's flags with `purpose` set to granted (added when it has none) into
+ * a new array *out (wb__free; its ids are borrowed from cur and purpose).
+ * WB_ERR_INVAL if that flag has that value already, or no room is left. */
+wb_err wb__consent_set_flag(const struct wb_consent *cur,
+                            const char *purpose,
+                            bool granted,
+                            struct wb_consent_purpose **out,
+                            size_t *count);
 
 /* The purposes c grants while given or renewed, into out; their number. */
 size_t wb__consent_granted(const struct wb_consent *c,

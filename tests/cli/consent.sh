@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Consent records and the purpose check through the command line: grant,
-# withdraw, renew, revoke, show, history, list; bad input names the field
+# withdraw, allow, renew, revoke, show, history, list; bad input names the field
 # (exit 2); the register verifies and an altered document makes verify
 # fail; ingest --consent and purpose check before and after a withdrawal.
 . "$(dirname "$0")/lib.bash"
@@ -209,7 +209,19 @@ else
     expect 1 W purpose check --entry "$withc" --purpose predictive-maintenance
     has "$T/out" "denies predictive-maintenance"
     expect 0 W purpose check --entry "$withc" --purpose resource-optimisation
+    # granted again: a new version, and the check follows it
+    expect 0 W consent allow c3 --purpose predictive-maintenance --reason "asked again"
+    has "$T/out" "consent c3 version 3"
+    expect 0 W purpose check --entry "$withc" --purpose predictive-maintenance
+    has "$T/out" "consent c3 (version 3) grants predictive-maintenance"
+    expect 2 W consent allow c3 --purpose predictive-maintenance
+    has "$T/err" "already granted"
+    expect 2 W consent allow c3
+    has "$T/err" "--purpose P is required"
+    expect 2 W consent allow c3 --purpose world-domination
     expect 0 W consent withdraw c3 --reason "moved away"
+    expect 2 W consent allow c3 --purpose predictive-maintenance
+    has "$T/err" "withdrawn"
     expect 1 W --json purpose check --entry "$withc" --purpose resource-optimisation
     has "$T/out" "is withdrawn on"
     expect 2 W ingest --consent c3 --class personal rec.jsonl

@@ -41,6 +41,7 @@ static const char usage[] =
     "         --from FILE|-)                  record version 1\n"
     "  consent answer ID given|refused        answer a requested consent\n"
     "  consent withdraw ID [--purpose P] --reason TEXT\n"
+    "  consent allow ID --purpose P [--reason TEXT]   grant one more purpose\n"
     "  consent renew ID [--expires DATE]\n"
     "  consent revoke ID --reason TEXT        the controller ends it\n"
     "  consent show ID [--version N] [--date DATE]\n"

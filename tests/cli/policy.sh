@@ -162,6 +162,16 @@ sql site/waybill.db "UPDATE registers SET doc = replace(doc, 'PRC PIPL', 'PRC Pl
 expect 1 W verify
 has "$T/err" 'policy cn-pipl version 2 differs from the payload'
 sql site/waybill.db "UPDATE registers SET doc = replace(doc, 'PRC PlPL', 'PRC PIPL') WHERE reg = 'policy' AND id = 'cn-pipl' AND version = 2"
+expect 0 W verify
+# a version's register row deleted behind the log's back fails verify too
+cp -a site tampered
+sql tampered/waybill.db "DELETE FROM registers WHERE reg = 'policy' AND id = 'cn-pipl' AND version = 2"
+expect 1 W --dir tampered verify
+has "$T/err" 'FAILED at entry 9'
+has "$T/err" 'register row is missing'
+expect 0 W --dir tampered policy history cn-pipl
+same "$(wc -l < "$T/out")" "2" "history without the deleted version"
+rm -rf tampered
 expect 2 W policy check --request wrongcountry.json
 has "$T/err" "differs from server srv-de-1's registered country DE"
 expect 0 W verify

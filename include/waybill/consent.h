@@ -8,7 +8,7 @@
  * States and what may follow them:
  *   requested  -> given or refused (wb_consent_answer), withdrawn, revoked
  *   given      -> withdrawn (whole, or one purpose flag: state unchanged),
- *                 renewed, revoked
+ *                 a purpose granted (state unchanged), renewed, revoked
  *   renewed    -> as given
  *   expired    -> renewed, withdrawn, revoked (a stored "expired" comes
  *                 only from imported documents; a given or renewed consent
@@ -94,13 +94,8 @@ struct wb_consent {
     uint64_t entry; /* log index of this version's entry (not in the doc) */
 };
 
-/** "given", "withdrawn", ...; "none" for WB_CONSENT_NONE, "?" otherwise. */
-WB_API const char *wb_consent_state_name(enum wb_consent_status st);
-
-/** The state named `name` into *st. WB_ERR_INVAL for an unknown name
- *  ("none" included). */
-WB_API WB_NODISCARD wb_err wb_consent_state_parse(const char *name,
-                                                  enum wb_consent_status *st);
+/* wb_consent_state_name and wb_consent_state_parse are in policy.h, with
+ * the states. */
 
 /** Strictly parse one document (at most WB_CONSENT_DOC_MAX bytes, no
  *  duplicate keys) into a new *out (wb_consent_free). version, replaces and
@@ -162,6 +157,21 @@ WB_API WB_NODISCARD wb_err wb_consent_withdraw(struct wb_site *s,
                                                const char *purpose,
                                                const char *reason,
                                                struct wb_consent **out);
+
+/** Grant `purpose` on consent `id` as a new version by the subject: its
+ *  flag set true (added if the record has none, so it covers the
+ *  purpose's descendants that have no flag of their own); the state is
+ *  unchanged and must be given or renewed. reason may be NULL. pol (may be
+ *  NULL) checks the purpose against its vocabulary. WB_ERR_NOTFOUND;
+ *  WB_ERR_INVAL when the state is not given or renewed, the flag is true
+ *  already or the purpose is unknown. *out may be NULL. The counterpart of
+ *  wb_consent_withdraw with a purpose. */
+WB_API WB_NODISCARD wb_err wb_consent_allow(struct wb_site *s,
+                                            const struct wb_policy *pol,
+                                            const char *id,
+                                            const char *purpose,
+                                            const char *reason,
+                                            struct wb_consent **out);
 
 /** Renew consent `id` as a new version by the subject: state renewed;
  *  expires (may be NULL) replaces the expiry, else it is kept.

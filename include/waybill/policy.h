@@ -67,6 +67,18 @@ enum wb_consent_status {
     WB_CONSENT_RENEWED
 };
 
+/** "processor", "controller", "importer", "third-party"; "none" for
+ *  WB_ROLE_NONE; "?" otherwise. Static. */
+WB_API const char *wb_role_name(enum wb_role role);
+
+/** "given", "withdrawn", ...; "none" for WB_CONSENT_NONE, "?" otherwise. */
+WB_API const char *wb_consent_state_name(enum wb_consent_status st);
+
+/** The state named `name` into *st. WB_ERR_INVAL for an unknown name
+ *  ("none" included). */
+WB_API WB_NODISCARD wb_err wb_consent_state_parse(const char *name,
+                                                  enum wb_consent_status *st);
+
 struct wb_policy;
 
 /* A request, parsed and resolved against a loaded policy. */
@@ -128,6 +140,28 @@ WB_API size_t wb_policy_profile_count(const struct wb_policy *p);
 WB_API const char *wb_policy_profile_name(const struct wb_policy *p, size_t i);
 WB_API const char *wb_policy_profile_title(const struct wb_policy *p, size_t i);
 
+/* The register id of the purpose vocabulary's file (no profile may take
+ * this name). */
+#define WB_POLICY_VOCABULARY_ID "purposes"
+
+/* A file a policy was loaded from. Everything is owned by the policy. */
+struct wb_policy_source {
+    const char *id;      /* WB_POLICY_VOCABULARY_ID or the profile's name */
+    const char *profile; /* "name@version"; NULL for the vocabulary */
+    const char *file;    /* the file's base name, e.g. "cn-pipl.jsonl" */
+    const char *text;    /* its bytes as loaded, NUL-terminated */
+    size_t len;
+};
+
+/** Number of files p was loaded from: the vocabulary first, then each
+ *  profile in load order. 0 for NULL. */
+WB_API size_t wb_policy_source_count(const struct wb_policy *p);
+
+/** The i-th file of p into *out (zeroed and false when out of range). */
+WB_API bool wb_policy_source(const struct wb_policy *p,
+                             size_t i,
+                             struct wb_policy_source *out);
+
 /** Index of purpose id `name` in the vocabulary, or -1. */
 WB_API int wb_policy_purpose_find(const struct wb_policy *p, const char *name);
 
@@ -179,11 +213,39 @@ WB_API WB_NODISCARD wb_err wb_policy_decision_json(
 /** "allow", "deny", ...; "?" for an unknown value. */
 WB_API const char *wb_decision_name(enum wb_decision d);
 
+/** WB_OK if code is an ISO 3166-1 alpha-2 country code by Debian's
+ *  iso-codes tables (/usr/share/iso-codes/json, read once per process);
+ *  WB_ERR_INVAL if not; WB_ERR_IO if the tables cannot be read (retried on
+ *  the next call). Thread-safe. */
+WB_API WB_NODISCARD wb_err wb_country_check(const char *code);
+
+/** As wb_country_check, accepting also an ISO 3166-2 subdivision
+ *  ("US-CA"). */
+WB_API WB_NODISCARD wb_err wb_region_check(const char *code);
+
+/** As wb_country_check against a list in the iso-codes JSON format
+ *  ({"3166-1": [{"alpha_2": "DE", ...}, ...]}), for tests and other
+ *  lists. WB_ERR_FORMAT if the list does not parse. */
+WB_API WB_NODISCARD wb_err wb_country_check_in(const char *list_json,
+                                               size_t list_len,
+                                               const char *code);
+
 /** Days since 1970-01-01 of a YYYY-MM-DD date. WB_ERR_INVAL on anything
  *  else (also impossible dates). */
 WB_API WB_NODISCARD wb_err wb_date_parse(const char *s, int32_t *days);
 
 /** YYYY-MM-DD of days since 1970-01-01 into buf (at least 11 bytes). */
 WB_API void wb_date_format(int32_t days, char *buf);
+
+#define WB_TIME_LEN 20             /* "YYYY-MM-DDTHH:MM:SSZ" */
+#define WB_TIME_MAX 253402300799LL /* 9999-12-31T23:59:59Z */
+
+/** "YYYY-MM-DDTHH:MM:SSZ" (UTC) of t, seconds since the epoch (clamped to
+ *  0..WB_TIME_MAX), into buf (at least WB_TIME_LEN + 1 bytes). */
+WB_API void wb_time_format(int64_t t, char *buf);
+
+/** Seconds since the epoch of a strict UTC time "YYYY-MM-DDTHH:MM:SSZ" on
+ *  or after 1970-01-01. WB_ERR_INVAL (detail set) on anything else. */
+WB_API WB_NODISCARD wb_err wb_time_parse(const char *s, int64_t *t);
 
 #endif

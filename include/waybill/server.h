@@ -156,17 +156,4 @@ WB_API const char *wb_server_role_name(enum wb_role role);
 WB_API WB_NODISCARD wb_err wb_server_pin_from_pem(
     const char *pem, size_t len, char pin[WB_SERVER_PIN_MAX + 1]);
 
-/** WB_OK if code is an ISO 3166-1 alpha-2 country code by Debian's
- *  iso-codes list (/usr/share/iso-codes/json/iso_3166-1.json, read on
- *  first use); WB_ERR_INVAL if not; WB_ERR_IO if the list cannot be read
- *  (retried on the next call). Thread-safe. */
-WB_API WB_NODISCARD wb_err wb_country_check(const char *code);
-
-/** As wb_country_check against a list in the iso-codes JSON format
- *  ({"3166-1": [{"alpha_2": "DE", ...}, ...]}), for tests and other
- *  lists. WB_ERR_FORMAT if the list does not parse. */
-WB_API WB_NODISCARD wb_err wb_country_check_in(const char *list_json,
-                                               size_t list_len,
-                                               const char *code);
-
 #endif

@@ -79,6 +79,13 @@ WB_NODISCARD wb_err wb__read_file(const char *path,
  * spaces; false on any defect or overflow. */
 bool wb__parse_u64(const char *s, size_t len, uint64_t *out);
 
+/* True when s[0..n) is well-formed UTF-8 (no overlongs, surrogates or
+ * code points above U+10FFFF). */
+bool wb__utf8_valid(const uint8_t *s, size_t n);
+
+/* Plain text: well-formed UTF-8 without control characters (C0, DEL, C1). */
+bool wb__text_ok(const char *s, size_t n);
+
 /* Compact JSON of j (jansson flags) into a new string (wb_free). */
 wb_err wb__json_dump(const json_t *j, size_t flags, char **out);
 

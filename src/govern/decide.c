@@ -2,12 +2,22 @@
 /* Deciding a transfer at a site: registry lookup, subject tallies, the
  * policy decision, and the logged "decision" entry. */
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <waybill/decision.h>
 #include <waybill/server.h>
 
-#include "core/core_int.h"
+#include "govern/govern_int.h"
+
+/* Who decides a refusal the profiles did not make, and why. */
+static const char refusing_profile[] = "site-registry";
+static const char refuse_unregistered[] =
+    "site-registry: the named server is not registered and active on the "
+    "request date; data leaves only for a registered server";
+static const char refuse_unnamed[] =
+    "site-registry: the request names no server; a recorded transfer names "
+    "its registered server (recipient.server)";
 
 /* Calendar year of a day number. */
 static int
@@ -118,12 +128,34 @@ strongest_class(uint32_t classes)
                                                    : "non-personal";
 }
 
+/* The cites of the policy files as a JSON array. */
+static json_t *
+cites_json(const struct wb_policy_cite *c, size_t n)
+{
+    json_t *a = json_array();
+
+    for (size_t i = 0; a != NULL && i < n; i++) {
+        json_t *o =
+            json_pack("{s:s, s:o, s:I, s:I, s:s}", "id", c[i].id, "profile",
+                      c[i].profile[0] ? json_string(c[i].profile) : json_null(),
+                      "version", (json_int_t)c[i].version, "entry",
+                      (json_int_t)c[i].entry, "sha256", c[i].sha256);
+        if (o == NULL || json_array_append_new(a, o) != 0) {
+            json_decref(a);
+            a = NULL;
+        }
+    }
+    return a;
+}
+
 /* The decision entry's payload: the request as received, the decision,
- * and the counts it used. */
+ * the counts it used and the policy files it rests on. */
 static wb_err
 payload(const char *json,
         size_t len,
         const struct wb_site_decision *d,
+        const struct wb_policy_cite *cites,
+        size_t cite_count,
         char **out)
 {
     json_t *req = json_loadb(json, len, 0, NULL);
@@ -132,12 +164,13 @@ payload(const char *json,
     wb_err rc = wb_policy_decision_json(&d->decision, true, &dec);
 
     if (rc == WB_OK) {
-        o = json_pack("{s:o, s:o, s:{s:I, s:I, s:I}}", "request", req,
+        o = json_pack("{s:o, s:o, s:{s:I, s:I, s:I}, s:b, s:o}", "request", req,
                       "decision", json_loads(dec, 0, NULL), "counted",
                       "subjects_new", (json_int_t)d->subjects_new,
                       "subjects_ytd", (json_int_t)d->request.subjects_ytd,
                       "sensitive_subjects_ytd",
-                      (json_int_t)d->request.sensitive_subjects_ytd);
+                      (json_int_t)d->request.sensitive_subjects_ytd, "refused",
+                      d->refused, "policy", cites_json(cites, cite_count));
         req = NULL;
         rc = o ? wb__json_dump(o, JSON_COMPACT | JSON_PRESERVE_ORDER, out)
                : WB_ERR_NOMEM;
@@ -145,6 +178,90 @@ payload(const char *json,
     json_decref(req);
     json_decref(o);
     wb__free(dec);
+    return rc;
+}
+
+/* A recorded transfer goes only to a named server registered and active on
+ * the request date: otherwise the decision becomes a deny, with why. */
+static void
+refuse_unless_registered(struct wb_site_decision *out)
+{
+    struct wb_policy_decision *d = &out->decision;
+    const struct wb_policy_request *q = &out->request;
+
+    if (q->facts & WB_FACT_REGISTERED) {
+        return;
+    }
+    out->refused = true;
+    if (d->decision != WB_DENY) {
+        d->decision = WB_DENY;
+        d->profile = refusing_profile;
+        d->mechanism_count = 0;
+        d->obligation_count = 0;
+    }
+    if (d->reason_count < WB_POLICY_REASONS_MAX) {
+        d->reasons[d->reason_count++] =
+            q->server[0] ? refuse_unregistered : refuse_unnamed;
+    }
+}
+
+/* Log the decision in out (and, for an allow, its subjects) in one
+ * transaction with the policy files it cites. */
+static wb_err
+record_decision(struct wb_site *s,
+                const struct wb_policy *p,
+                const char *json,
+                size_t len,
+                const char *const *subjects,
+                size_t subject_count,
+                struct wb_site_decision *out)
+{
+    const struct wb_policy_request *q = &out->request;
+    size_t n = wb_policy_source_count(p);
+    struct wb_policy_cite *cites = wb__calloc(n ? n : 1, sizeof *cites);
+    const char *purpose =
+        q->purpose >= 0 ? wb_policy_purpose_name(p, q->purpose) : NULL;
+    bool allowed = out->decision.decision == WB_ALLOW ||
+                   out->decision.decision == WB_ALLOW_WITH_OBLIGATIONS;
+    struct wb_append e;
+    char *doc = NULL;
+    wb_err rc = cites != NULL ? wb_site_begin(s) : WB_ERR_NOMEM;
+
+    if (rc == WB_OK) {
+        rc = wb__policy_log_in_batch(s, p, cites, &out->policy_added);
+    }
+    if (rc == WB_OK && allowed) {
+        struct wb_site_decision again = *out;
+        rc = count(s, &again.request, subjects, subject_count, wb_site_size(s),
+                   &again);
+    }
+    if (rc == WB_OK) {
+        rc = payload(json, len, out, cites, n, &doc);
+    }
+    if (rc == WB_OK) {
+        memset(&e, 0, sizeof e);
+        e.claims.kind = "decision";
+        e.claims.sub = q->server[0] ? q->server : NULL;
+        e.claims.jurisdiction = q->exporter;
+        e.claims.data_class = strongest_class(q->classes);
+        e.claims.purposes = purpose ? &purpose : NULL;
+        e.claims.purpose_count = purpose ? 1 : 0;
+        e.claims.media = "application/json";
+        e.payload = (const uint8_t *)doc;
+        e.payload_len = strlen(doc);
+        rc = wb_site_append(s, &e, &out->entry);
+    }
+    if (rc == WB_OK) {
+        rc = wb_site_commit(s);
+    } else if (cites != NULL) {
+        wb_site_rollback(s);
+    }
+    out->recorded = rc == WB_OK;
+    if (rc != WB_OK) {
+        out->policy_added = 0;
+    }
+    wb__free(doc);
+    wb__free(cites);
     return rc;
 }
 
@@ -159,27 +276,14 @@ wb_site_decide(struct wb_site *s,
                struct wb_site_decision *out)
 {
     struct wb_policy_request *q = &out->request;
-    struct wb_append e;
-    const char *purpose = NULL;
-    char *doc = NULL;
-    bool allowed;
     wb_err rc;
 
     memset(out, 0, sizeof *out);
-    memset(&e, 0, sizeof e);
     rc = wb_policy_request_parse(p, json, len, q);
     if (rc == WB_OK) {
         rc = resolve_server(s, p, q);
     }
-    if (rc == WB_OK && record && !(q->facts & WB_FACT_REGISTERED)) {
-        rc = wb__err(WB_ERR_DENIED,
-                     q->server[0] ? "server %s is not registered and active "
-                                    "on the request date"
-                                  : "a recorded transfer must name its "
-                                    "registered server (recipient.server)%s",
-                     q->server);
-    }
-    /* first pass: count this transfer's subjects, decide, roll back */
+    /* count this transfer's subjects, decide, roll the count back */
     if (rc == WB_OK) {
         rc = wb_site_begin(s);
     }
@@ -193,38 +297,6 @@ wb_site_decide(struct wb_site *s,
     if (rc != WB_OK || !record) {
         return rc;
     }
-    /* second pass: log the decision; keep the tally only for an allow */
-    allowed = out->decision.decision == WB_ALLOW ||
-              out->decision.decision == WB_ALLOW_WITH_OBLIGATIONS;
-    rc = wb_site_begin(s);
-    if (rc == WB_OK && allowed) {
-        struct wb_site_decision again = *out;
-        rc = count(s, &again.request, subjects, subject_count, wb_site_size(s),
-                   &again);
-    }
-    if (rc == WB_OK) {
-        rc = payload(json, len, out, &doc);
-    }
-    if (rc == WB_OK) {
-        purpose =
-            q->purpose >= 0 ? wb_policy_purpose_name(p, q->purpose) : NULL;
-        e.claims.kind = "decision";
-        e.claims.sub = q->server[0] ? q->server : NULL;
-        e.claims.jurisdiction = q->exporter;
-        e.claims.data_class = strongest_class(q->classes);
-        e.claims.purposes = purpose ? &purpose : NULL;
-        e.claims.purpose_count = purpose ? 1 : 0;
-        e.claims.media = "application/json";
-        e.payload = (const uint8_t *)doc;
-        e.payload_len = strlen(doc);
-        rc = wb_site_append(s, &e, &out->entry);
-    }
-    if (rc == WB_OK) {
-        rc = wb_site_commit(s);
-    } else {
-        wb_site_rollback(s);
-    }
-    out->recorded = rc == WB_OK;
-    wb__free(doc);
-    return rc;
+    refuse_unless_registered(out);
+    return record_decision(s, p, json, len, subjects, subject_count, out);
 }

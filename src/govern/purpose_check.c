@@ -8,7 +8,7 @@
 
 #include <waybill/consent.h>
 
-#include "core/core_int.h"
+#include "govern/govern_int.h"
 
 /* Reasons for and against, gathered as the checks run. */
 struct verdict {
@@ -99,43 +99,6 @@ check_record_purposes(const struct wb_policy *pol,
     no(v, "the record's purposes (%s) do not cover %s", list, purpose);
 }
 
-/* The flag of purpose name in c, or NULL. */
-static const struct wb_consent_purpose *
-flag_of(const struct wb_consent *c, const char *name)
-{
-    for (size_t i = 0; i < c->purpose_count; i++) {
-        if (strcmp(c->purposes[i].id, name) == 0) {
-            return &c->purposes[i];
-        }
-    }
-    return NULL;
-}
-
-/* The most specific flag of c on purpose or an ancestor, or NULL. */
-static const struct wb_consent_purpose *
-deciding_flag(const struct wb_policy *pol,
-              const struct wb_consent *c,
-              const char *purpose)
-{
-    size_t steps = wb_policy_purpose_count(pol);
-    int i = wb_policy_purpose_find(pol, purpose);
-
-    /* bounded by the vocabulary's size, whatever its parent links say */
-    for (size_t k = 0; i >= 0 && k <= steps; k++) {
-        const char *parent = wb_policy_purpose_parent(pol, i);
-        const struct wb_consent_purpose *f =
-            flag_of(c, wb_policy_purpose_name(pol, i));
-        if (f != NULL) {
-            return f;
-        }
-        if (parent == NULL) {
-            break;
-        }
-        i = wb_policy_purpose_find(pol, parent);
-    }
-    return NULL;
-}
-
 /* The latest version of the record's consent must be in force on date and
  * its flags must cover the use. */
 static wb_err
@@ -170,7 +133,7 @@ check_consent(struct wb_site *s,
         yes(v, "consent %s (version %u, the latest) is %s on %s", c->id,
             (unsigned)c->version, wb_consent_state_name(st), day);
     }
-    f = deciding_flag(pol, c, purpose);
+    f = wb__consent_deciding_flag(pol, c, purpose);
     if (f == NULL) {
         no(v, "consent %s (version %u) grants no purpose covering %s", c->id,
            (unsigned)c->version, purpose);

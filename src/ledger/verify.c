@@ -26,7 +26,13 @@ struct walk {
     size_t erased_count;
     uint8_t (*declared)[WB_HASH_BYTES]; /* parents of erasure entries */
     size_t declared_count;
+    uint64_t *reg_idx; /* entries of a register's kind, ascending */
+    bool *reg_seen;    /* ... and whether a register row names each */
+    size_t reg_count;
 };
+
+/* The kinds whose entries each record a version of a register document. */
+static const char *const register_kinds[] = {"consent", "server", "policy"};
 
 /* Record the first bad entry and stop the walk. */
 static wb_err bad(struct walk *w, uint64_t idx, const char *fmt, ...)
@@ -150,6 +156,57 @@ check_payload(struct walk *w,
     return WB_OK;
 }
 
+/* Remember an entry of a register's kind: a register row must name it. */
+static wb_err
+note_register_entry(struct walk *w, const char *kind, uint64_t idx)
+{
+    uint64_t *p;
+    bool *q;
+
+    for (size_t i = 0; i < sizeof register_kinds / sizeof register_kinds[0];
+         i++) {
+        if (strcmp(kind, register_kinds[i]) != 0) {
+            continue;
+        }
+        p = wb__realloc(w->reg_idx, (w->reg_count + 1) * sizeof *p);
+        if (p == NULL) {
+            return WB_ERR_NOMEM;
+        }
+        w->reg_idx = p;
+        q = wb__realloc(w->reg_seen, (w->reg_count + 1) * sizeof *q);
+        if (q == NULL) {
+            return WB_ERR_NOMEM;
+        }
+        w->reg_seen = q;
+        p[w->reg_count] = idx;
+        q[w->reg_count++] = false;
+        break;
+    }
+    return WB_OK;
+}
+
+/* Mark the register entry idx as named by a row (a register other than
+ * register_kinds' names no such entry: nothing to mark). */
+static void
+mark_register_entry(struct walk *w, uint64_t idx)
+{
+    size_t lo = 0;
+    size_t hi = w->reg_count;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (w->reg_idx[mid] == idx) {
+            w->reg_seen[mid] = true;
+            return;
+        }
+        if (w->reg_idx[mid] < idx) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+}
+
 static wb_err
 check_row(void *ctx, const struct wb__row *row)
 {
@@ -191,6 +248,9 @@ check_row(void *ctx, const struct wb__row *row)
                 w->erased_idx = p;
             }
         }
+    }
+    if (rc == WB_OK) {
+        rc = note_register_entry(w, c->kind, row->idx);
     }
     for (size_t i = 0;
          rc == WB_OK && strcmp(c->kind, "erasure") == 0 && i < c->parent_count;
@@ -250,6 +310,9 @@ check_register(void *ctx, const char *reg, const struct wb_register_doc *d)
     if (rc == WB_OK) {
         rc = wb_claims_decode(row.leaf, row.leaf_len, &c);
     }
+    if (rc == WB_OK) {
+        mark_register_entry(w, d->entry);
+    }
     if (rc == WB_OK && strcmp(c->kind, reg) != 0) {
         rc = bad(w, d->entry, "%s %s version %u: the entry is a %s entry", reg,
                  d->id, (unsigned)d->version, c->kind);
@@ -305,6 +368,12 @@ wb_site_verify(struct wb_site *s, struct wb_verify_report *r)
     if (rc == WB_OK) {
         rc = wb__db_reg_walk(s->db, check_register, &w);
     }
+    for (size_t i = 0; rc == WB_OK && i < w.reg_count; i++) {
+        if (!w.reg_seen[i]) {
+            rc = bad(&w, w.reg_idx[i],
+                     "a register entry whose register row is missing");
+        }
+    }
     for (size_t i = 0; i < w.cp_count; i++) {
         wb__free(w.cps[i].text);
     }
@@ -312,6 +381,8 @@ wb_site_verify(struct wb_site *s, struct wb_verify_report *r)
     wb__free(w.erased);
     wb__free(w.erased_idx);
     wb__free(w.declared);
+    wb__free(w.reg_idx);
+    wb__free(w.reg_seen);
     wb_verifier_free(w.v);
     return rc;
 }

@@ -353,7 +353,7 @@ compile_if(struct wb_policy *p,
             struct wb__cset *s = NULL;
             rc = enum_items(v, key, at, &items, &neg, &own);
             if (rc == WB_OK) {
-                rc = wb__cset_from_list(p, pr, items, at, key, &s);
+                rc = wb__cset_from_list(pr, items, at, key, &s);
             }
             json_decref(own);
             *(country ? &r->country : &r->exporter) = s;

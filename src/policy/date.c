@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Calendar dates as days since 1970-01-01 (proleptic Gregorian). */
+/* Calendar dates as days since 1970-01-01 (proleptic Gregorian), and UTC
+ * times of day as YYYY-MM-DDTHH:MM:SSZ. */
 #include <stdio.h>
 #include <string.h>
 
@@ -69,4 +70,55 @@ wb_date_format(int32_t days, char *buf)
     y += m <= 2;
     snprintf(buf, 11, "%04d-%02u-%02u", (y % 10000 + 10000) % 10000, m % 13,
              d % 32);
+}
+
+void
+wb_time_format(int64_t t, char *buf)
+{
+    unsigned sec;
+    char date[11];
+
+    t = t < 0 ? 0 : t > WB_TIME_MAX ? WB_TIME_MAX : t;
+    sec = (unsigned)(t % 86400);
+    wb_date_format((int32_t)(t / 86400), date);
+    snprintf(buf, WB_TIME_LEN + 1, "%.10sT%02u:%02u:%02uZ", date, sec / 3600,
+             (sec / 60) % 60, sec % 60);
+}
+
+/* Two decimal digits at s, at most max, into *out. */
+static bool
+two_digits(const char *s, int max, int *out)
+{
+    if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9') {
+        return false;
+    }
+    *out = (s[0] - '0') * 10 + (s[1] - '0');
+    return *out <= max;
+}
+
+wb_err
+wb_time_parse(const char *s, int64_t *t)
+{
+    char date[11];
+    int32_t days = 0;
+    int h = 0, m = 0, sec = 0;
+
+    if (s == NULL || strlen(s) != WB_TIME_LEN || s[10] != 'T' || s[13] != ':' ||
+        s[16] != ':' || s[19] != 'Z') {
+        goto bad;
+    }
+    memcpy(date, s, 10);
+    date[10] = '\0';
+    if (wb_date_parse(date, &days) != WB_OK || days < 0 ||
+        !two_digits(s + 11, 23, &h) || !two_digits(s + 14, 59, &m) ||
+        !two_digits(s + 17, 59, &sec)) {
+        goto bad;
+    }
+    *t = (int64_t)days * 86400 + (int64_t)h * 3600 + (int64_t)m * 60 + sec;
+    return WB_OK;
+bad:
+    return wb__err(WB_ERR_INVAL,
+                   "\"%.40s\" is not a UTC time (YYYY-MM-DDTHH:MM:SSZ, from "
+                   "1970)",
+                   s ? s : "");
 }

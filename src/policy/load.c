@@ -394,8 +394,7 @@ cset_add(struct wb__cset *s,
 }
 
 wb_err
-wb__cset_from_list(struct wb_policy *p,
-                   struct wb__profile *pr,
+wb__cset_from_list(struct wb__profile *pr,
                    json_t *list,
                    const struct wb__at *at,
                    const char *field,
@@ -440,7 +439,7 @@ wb__cset_from_list(struct wb_policy *p,
                                   at);
                 }
             }
-        } else if (strlen(code) != 2 || !wb__policy_code_ok(p, code)) {
+        } else if (strlen(code) != 2 || !wb__iso_code_ok(code)) {
             rc = wb__at_err(at,
                             "%s: \"%s\" is not an ISO 3166-1 alpha-2 "
                             "code",
@@ -487,7 +486,7 @@ load_set(struct wb_policy *p,
     }
     if (json_is_array(m)) {
         struct wb__cset *tmp;
-        rc = wb__cset_from_list(p, pr, m, &at, "members", &tmp);
+        rc = wb__cset_from_list(pr, m, &at, "members", &tmp);
         if (rc == WB_OK) {
             tmp->name = wb__strdup(at_name);
             rc = tmp->name ? WB_OK : WB_ERR_NOMEM;
@@ -509,7 +508,7 @@ load_set(struct wb_policy *p,
             if (rc != WB_OK) {
                 break;
             }
-            if (strlen(code) != 2 || !wb__policy_code_ok(p, code)) {
+            if (strlen(code) != 2 || !wb__iso_code_ok(code)) {
                 rc = wb__at_err(&at, "\"%s\" is not an ISO 3166-1 alpha-2 code",
                                 code);
             } else if (!json_is_object(v)) {
@@ -641,6 +640,13 @@ load_header(struct wb_policy *p,
     if (sources != NULL && !json_is_array(sources)) {
         return wb__at_err(&at, "\"sources\" must be a list");
     }
+    if (strcmp(name, WB_POLICY_VOCABULARY_ID) == 0) {
+        return wb__at_err(&at,
+                          "the profile name \"%s\" is the purpose "
+                          "vocabulary's",
+                          name);
+    }
+    pr->id = name;
     snprintf(full, sizeof full, "%s@%s", name, version);
     pr->name = wb__policy_intern(p, full);
     snprintf(full, sizeof full,
@@ -697,7 +703,7 @@ load_header(struct wb_policy *p,
                 pr->everyone = true;
             } else if (strlen(code) > 2 && code[0] != '@') {
                 const char **v;
-                if (!wb__policy_code_ok(p, code)) {
+                if (!wb__iso_code_ok(code)) {
                     rc = wb__at_err(&at,
                                     "applies_to: \"%s\" is not an ISO "
                                     "3166-2 subdivision",
@@ -718,7 +724,7 @@ load_header(struct wb_policy *p,
             }
         }
         if (rc == WB_OK && json_array_size(countries) > 0) {
-            rc = wb__cset_from_list(p, pr, countries, &at, "applies_to",
+            rc = wb__cset_from_list(pr, countries, &at, "applies_to",
                                     &pr->applies);
         }
         json_decref(countries);
@@ -813,10 +819,12 @@ load_profile(struct wb_policy *p, const char *file, const struct lines *ls)
         }
     }
     for (size_t k = 0; rc == WB_OK && k + 1 < p->profile_count; k++) {
-        if (p->profiles[k].name == pr->name) {
+        if (p->profiles[k].id == pr->id) {
+            /* one version of a profile at a time: the site's policy
+             * register keeps its versions under the name */
             at.line = ls->v[0].line;
-            rc = wb__at_err(&at, "profile %s is also loaded from %s", pr->name,
-                            p->profiles[k].file);
+            rc = wb__at_err(&at, "profile %s is also loaded from %s (as %s)",
+                            pr->id, p->profiles[k].file, p->profiles[k].name);
         }
     }
     if (rc == WB_OK && pr->strategy == STRAT_NONE) {
@@ -837,11 +845,13 @@ wb_policy_free(struct wb_policy *p)
         profile_clear(&p->profiles[i]);
     }
     wb__free(p->profiles);
+    for (size_t i = 0; i < p->source_count; i++) {
+        wb__free(p->sources[i].text);
+    }
     for (size_t i = 0; i < p->string_count; i++) {
         wb__free(p->strings[i]);
     }
     wb__free(p->strings);
-    wb__free(p->subdivisions);
     wb__free(p);
 }
 
@@ -850,6 +860,34 @@ base_name(const char *path)
 {
     const char *s = strrchr(path, '/');
     return s ? s + 1 : path;
+}
+
+/* Keep a copy of a loaded file's text: the vocabulary, or the profile
+ * loaded last. */
+static wb_err
+keep_source(struct wb_policy *p,
+            const char *file,
+            const char *text,
+            size_t len,
+            bool vocabulary)
+{
+    struct wb__source *src = &p->sources[p->source_count];
+    const struct wb__profile *pr =
+        vocabulary ? NULL : &p->profiles[p->profile_count - 1];
+
+    src->id =
+        vocabulary ? wb__policy_intern(p, WB_POLICY_VOCABULARY_ID) : pr->id;
+    src->profile = vocabulary ? NULL : pr->name;
+    src->file = wb__policy_intern(p, base_name(file));
+    src->text = wb__strndup(text, len);
+    src->len = len;
+    if (src->id == NULL || src->file == NULL || src->text == NULL) {
+        wb__free(src->text);
+        src->text = NULL;
+        return WB_ERR_NOMEM;
+    }
+    p->source_count++;
+    return WB_OK;
 }
 
 wb_err
@@ -866,7 +904,7 @@ wb_policy_load(const char *const *names,
     if (p == NULL) {
         return WB_ERR_NOMEM;
     }
-    rc = wb__policy_iso_load(p);
+    rc = wb__iso_load();
     if (rc == WB_OK &&
         (count == 0 || strcmp(base_name(names[0]), "purposes.jsonl") != 0)) {
         rc = wb__err(WB_ERR_FORMAT,
@@ -888,6 +926,9 @@ wb_policy_load(const char *const *names,
             rc = load_profile(p, names[i], &ls);
         }
         lines_free(&ls);
+        if (rc == WB_OK) {
+            rc = keep_source(p, names[i], texts[i], lens[i], i == 0);
+        }
     }
     if (rc == WB_OK && p->profile_count == 0) {
         rc = wb__err(WB_ERR_FORMAT, "no profiles loaded");
@@ -980,6 +1021,32 @@ wb_policy_load_dir(const char *dir, struct wb_policy **out)
 }
 
 /* ---- queries ------------------------------------------------------------ */
+
+size_t
+wb_policy_source_count(const struct wb_policy *p)
+{
+    return p != NULL ? p->source_count : 0;
+}
+
+bool
+wb_policy_source(const struct wb_policy *p,
+                 size_t i,
+                 struct wb_policy_source *out)
+{
+    const struct wb__source *src;
+
+    memset(out, 0, sizeof *out);
+    if (p == NULL || i >= p->source_count) {
+        return false;
+    }
+    src = &p->sources[i];
+    out->id = src->id;
+    out->profile = src->profile;
+    out->file = src->file;
+    out->text = src->text;
+    out->len = src->len;
+    return true;
+}
 
 size_t
 wb_policy_profile_count(const struct wb_policy *p)

@@ -85,6 +85,7 @@ enum wb__strategy { STRAT_NONE, STRAT_FIRST_MATCH, STRAT_MOST_RESTRICTIVE };
 
 struct wb__profile {
     const char *name; /* "name@version" */
+    const char *id;   /* "name" */
     const char *title;
     const char *file;
     bool everyone;            /* applies_to "*" */
@@ -109,21 +110,30 @@ struct wb__purpose {
     uint64_t self_and_ancestors[PURPOSE_WORDS];
 };
 
+#define WB_POLICY_PROFILES_MAX 64
+
+/* A file the policy was loaded from, kept so that a site can log the exact
+ * text its decisions rest on. */
+struct wb__source {
+    const char *id;      /* interned: "purposes" or the profile's name */
+    const char *profile; /* interned "name@version"; NULL: the vocabulary */
+    const char *file;    /* interned base name of the file */
+    char *text;          /* owned copy, NUL-terminated */
+    size_t len;
+};
+
 struct wb_policy {
+    struct wb__source sources[WB_POLICY_PROFILES_MAX + 1];
+    size_t source_count;
     struct wb__profile *profiles;
     size_t profile_count;
     struct wb__purpose purposes[WB_POLICY_PURPOSES_MAX];
     size_t purpose_count;
     const char *mechs[MECH_MAX]; /* mechanism type names */
     size_t mech_count;
-    uint64_t valid_countries[(COUNTRIES + 63) / 64];
-    char (*subdivisions)[WB_POLICY_CODE_MAX + 1]; /* sorted */
-    size_t subdivision_count;
     char **strings; /* interned, owned */
     size_t string_count, string_cap;
 };
-
-#define WB_POLICY_PROFILES_MAX 64
 
 /* Names of enum values, NULL-terminated, in enum order. */
 extern const char *const wb__role_names[];
@@ -137,11 +147,13 @@ int wb__name_index(const char *const *names, const char *s);
 /* Intern s (a copy); NULL on allocation failure. */
 const char *wb__policy_intern(struct wb_policy *p, const char *s);
 
-/* ISO 3166 tables from Debian's iso-codes into p. */
-wb_err wb__policy_iso_load(struct wb_policy *p);
+/* Read the process's ISO 3166 tables (Debian's iso-codes) if not yet
+ * read; WB_ERR_IO/WB_ERR_FORMAT (retried on the next call). Thread-safe. */
+wb_err wb__iso_load(void);
 
-/* True for an alpha-2 code or subdivision in the ISO tables. */
-bool wb__policy_code_ok(const struct wb_policy *p, const char *code);
+/* True for an assigned alpha-2 code or ISO 3166-2 subdivision; false
+ * before a successful wb__iso_load. */
+bool wb__iso_code_ok(const char *code);
 
 /* Where a load error is: "file:line: rule id: " prefix. */
 struct wb__at {
@@ -177,8 +189,7 @@ wb_err wb__rule_compile(struct wb_policy *p,
 
 /* Resolve a list of codes and @set names (undated sets keep their dates)
  * into a new anonymous set owned by pr. */
-wb_err wb__cset_from_list(struct wb_policy *p,
-                          struct wb__profile *pr,
+wb_err wb__cset_from_list(struct wb__profile *pr,
                           json_t *list,
                           const struct wb__at *at,
                           const char *field,

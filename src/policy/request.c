@@ -82,18 +82,14 @@ text(json_t *obj, const char *key, const char *field, char *buf, size_t cap)
 }
 
 static wb_err
-code(const struct wb_policy *p,
-     json_t *obj,
-     const char *key,
-     const char *field,
-     char *buf)
+code(json_t *obj, const char *key, const char *field, char *buf)
 {
     wb_err rc = text(obj, key, field, buf, WB_POLICY_CODE_MAX + 1);
 
     if (rc == WB_ERR_INVAL || (rc == WB_OK && buf[0] == '\0')) {
         return bad(field, "an ISO 3166 code is required");
     }
-    if (rc == WB_OK && !wb__policy_code_ok(p, buf)) {
+    if (rc == WB_OK && !wb__iso_code_ok(buf)) {
         return wb__err(WB_ERR_INVAL,
                        "request: %s: unknown jurisdiction \"%s\" (ISO "
                        "3166-1 alpha-2 or 3166-2)",
@@ -154,7 +150,7 @@ parse_exporter(struct req *r, json_t *o)
                                "profiles)");
     }
     if ((rc = check_fields(o, "exporter", f)) != WB_OK ||
-        (rc = code(r->p, o, "jurisdiction", "exporter.jurisdiction",
+        (rc = code(o, "jurisdiction", "exporter.jurisdiction",
                    r->q->exporter)) != WB_OK ||
         (rc = flag(o, "ciio", "exporter", WB_FACT_CIIO, &r->q->facts)) !=
             WB_OK) {
@@ -176,7 +172,7 @@ parse_recipient(struct req *r, json_t *o)
         return bad("recipient", "required (at least its country)");
     }
     if ((rc = check_fields(o, "recipient", f)) != WB_OK ||
-        (rc = code(r->p, o, "country", "recipient.country", r->q->country)) !=
+        (rc = code(o, "country", "recipient.country", r->q->country)) !=
             WB_OK ||
         (rc = text(o, "server", "recipient.server", r->q->server,
                    sizeof r->q->server)) != WB_OK ||

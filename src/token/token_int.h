@@ -53,10 +53,6 @@ wb_err wb__cbor_skip_rest(struct wb__cbor_rd *r,
                           const struct wb__cbor_item *it,
                           int depth);
 
-/* True when s[0..n) is well-formed UTF-8 (no overlongs, surrogates or
- * code points above U+10FFFF). */
-bool wb__utf8_valid(const uint8_t *s, size_t n);
-
 /* ---- writing ----------------------------------------------------------- */
 
 /* Deterministic CBOR writer with a sticky error: after the first failure

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Consent records and the purpose check through the command line: grant,
-# withdraw, renew, revoke, show, history, list; bad input names the field
+# withdraw, allow, renew, revoke, show, history, list; bad input names the field
 # (exit 2); the register verifies and an altered document makes verify
 # fail; ingest --consent and purpose check before and after a withdrawal.
 . "$(dirname "$0")/lib.bash"
@@ -75,6 +75,11 @@ expect 2 W consent grant c9 --subject s --controller k --purpose marketing --jur
 has "$T/err" "--state"
 expect 2 W consent grant c9 --subject s --controller k --purpose marketing --jurisdiction DE --store de
 has "$T/err" '"storage_locations[0]"'
+# codes are checked against the ISO 3166 tables, not only their shape
+expect 2 W consent grant c9 --subject s --controller k --purpose marketing --jurisdiction QQ
+has "$T/err" '"jurisdiction": "QQ" is not an ISO 3166-1'
+expect 2 W consent grant c9 --subject s --controller k --purpose marketing --jurisdiction DE --restrict US-ZZ
+has "$T/err" '"geographic_restrictions[0]"'
 expect 2 W consent grant "c 9" --subject s --controller k --purpose marketing --jurisdiction DE
 has "$T/err" '"id"'
 expect 2 W --json consent grant c9 --subject "" --controller k --purpose marketing --jurisdiction DE
@@ -204,7 +209,19 @@ else
     expect 1 W purpose check --entry "$withc" --purpose predictive-maintenance
     has "$T/out" "denies predictive-maintenance"
     expect 0 W purpose check --entry "$withc" --purpose resource-optimisation
+    # granted again: a new version, and the check follows it
+    expect 0 W consent allow c3 --purpose predictive-maintenance --reason "asked again"
+    has "$T/out" "consent c3 version 3"
+    expect 0 W purpose check --entry "$withc" --purpose predictive-maintenance
+    has "$T/out" "consent c3 (version 3) grants predictive-maintenance"
+    expect 2 W consent allow c3 --purpose predictive-maintenance
+    has "$T/err" "already granted"
+    expect 2 W consent allow c3
+    has "$T/err" "--purpose P is required"
+    expect 2 W consent allow c3 --purpose world-domination
     expect 0 W consent withdraw c3 --reason "moved away"
+    expect 2 W consent allow c3 --purpose predictive-maintenance
+    has "$T/err" "withdrawn"
     expect 1 W --json purpose check --entry "$withc" --purpose resource-optimisation
     has "$T/out" "is withdrawn on"
     expect 2 W ingest --consent c3 --class personal rec.jsonl

@@ -664,6 +664,77 @@ test_purpose_check(struct wb_site *s)
     wb_policy_free(pol);
 }
 
+/* A withdrawn purpose granted again is a new version, never a rewrite; the
+ * purpose check follows the latest flags. */
+static void
+test_allow(struct wb_site *s)
+{
+    struct wb_policy *pol = policy();
+    struct wb_consent in = full("c-allow");
+    struct wb_consent_purpose f[] = {{"service-optimisation", true}};
+    struct wb_consent *out = NULL;
+    struct wb_consent *v = NULL;
+    size_t n = 0;
+    uint64_t rec;
+
+    TT_CHECK(pol != NULL);
+    if (pol == NULL) {
+        return;
+    }
+    in.purposes = f;
+    in.purpose_count = 1;
+    TT_CHECK(wb_consent_grant(s, pol, &in, NULL) == WB_OK);
+    rec = add_record(s, "personal", "service-provision", "c-allow", 1);
+    expect(s, pol, rec, "predictive-maintenance", "2026-12-01", true,
+           "grants service-optimisation");
+    expect(s, pol, rec, "marketing", "2026-12-01", false, "do not cover");
+    TT_CHECK(wb_consent_withdraw(s, "c-allow", "predictive-maintenance",
+                                 "objected", NULL) == WB_OK);
+    expect(s, pol, rec, "predictive-maintenance", "2026-12-01", false,
+           "denies predictive-maintenance");
+    /* the subject changes their mind: version 3 grants it again */
+    TT_CHECK(wb_consent_allow(s, pol, "c-allow", "predictive-maintenance",
+                              "asked again", &out) == WB_OK);
+    TT_CHECK(out != NULL && out->version == 3 && out->replaces == 2 &&
+             out->state == WB_CONSENT_GIVEN && out->purpose_count == 2 &&
+             out->purposes[1].granted &&
+             strcmp(out->reason, "asked again") == 0);
+    wb_consent_free(out);
+    expect(s, pol, rec, "predictive-maintenance", "2026-12-01", true,
+           "grants predictive-maintenance");
+    /* a new purpose with no flag yet */
+    TT_CHECK(wb_consent_allow(s, pol, "c-allow", "direct-marketing", NULL,
+                              NULL) == WB_OK);
+    /* already granted, unknown purpose, a final state: refused */
+    TT_CHECK(wb_consent_allow(s, pol, "c-allow", "direct-marketing", NULL,
+                              NULL) == WB_ERR_INVAL);
+    TT_CHECK(strstr(wb_errmsg(), "already granted") != NULL);
+    TT_CHECK(wb_consent_allow(s, pol, "c-allow", "world-domination", NULL,
+                              NULL) == WB_ERR_INVAL);
+    TT_CHECK(wb_consent_allow(s, pol, "c-none", "marketing", NULL, NULL) ==
+             WB_ERR_NOTFOUND);
+    TT_CHECK(wb_consent_withdraw(s, "c-allow", NULL, "all", NULL) == WB_OK);
+    TT_CHECK(wb_consent_allow(s, pol, "c-allow", "marketing", NULL, NULL) ==
+             WB_ERR_INVAL);
+    TT_CHECK(strstr(wb_errmsg(), "withdrawn") != NULL);
+    /* history: five versions, each replacing the one before */
+    TT_CHECK(wb_consent_history(s, "c-allow", &v, &n) == WB_OK && n == 5);
+    for (size_t i = 0; v != NULL && i < n; i++) {
+        TT_CHECK(v[i].version == i + 1 && v[i].replaces == i);
+    }
+    TT_CHECK(v != NULL && n == 5 && !v[1].purposes[1].granted &&
+             v[2].purposes[1].granted);
+    wb_consent_list_free(v, n);
+    /* a requested consent is answered first */
+    in.id = "c-allow-req";
+    in.state = WB_CONSENT_REQUESTED;
+    TT_CHECK(wb_consent_grant(s, pol, &in, NULL) == WB_OK);
+    TT_CHECK(wb_consent_allow(s, pol, "c-allow-req", "marketing", NULL, NULL) ==
+             WB_ERR_INVAL);
+    TT_CHECK(strstr(wb_errmsg(), "requested") != NULL);
+    wb_policy_free(pol);
+}
+
 int
 main(void)
 {
@@ -684,6 +755,7 @@ main(void)
         test_lifecycle(s);
         test_request_and_revoke(s);
         test_purpose_check(s);
+        test_allow(s);
         TT_CHECK(wb_site_verify(s, &r) == WB_OK);
         wb_site_close(s);
     }

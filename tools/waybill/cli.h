@@ -100,4 +100,7 @@ int cmd_purpose(struct cli *c, int argc, char **argv);
 int cmd_server(struct cli *c, int argc, char **argv);
 int cmd_policy(struct cli *c, int argc, char **argv);
 
+/* waybill policy load|list|show|history (argv[0] is the subcommand). */
+int cli_policy_register(struct cli *c, int argc, char **argv);
+
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* waybill consent grant|answer|withdraw|renew|revoke|show|history|list:
+/* waybill consent grant|answer|withdraw|allow|renew|revoke|show|history|list:
  * versioned consent records in the site's log. */
 #include <getopt.h>
 #include <stdio.h>
@@ -21,6 +21,7 @@ static const char usage_text[] =
     "       waybill consent grant [ID] --from FILE|-\n"
     "       waybill consent answer ID given|refused\n"
     "       waybill consent withdraw ID [--purpose P] --reason TEXT\n"
+    "       waybill consent allow ID --purpose P [--reason TEXT]\n"
     "       waybill consent renew ID [--expires DATE]\n"
     "       waybill consent revoke ID --reason TEXT\n"
     "       waybill consent show ID [--version N] [--date DATE]\n"
@@ -332,7 +333,7 @@ known_purpose(const struct cli *c, const char *purpose)
     return code;
 }
 
-/* withdraw, renew and revoke: ID and their options. */
+/* withdraw, allow, renew and revoke: ID and their options. */
 static int
 consent_change(struct cli *c, struct wb_site *s, int argc, char **argv)
 {
@@ -351,7 +352,8 @@ consent_change(struct cli *c, struct wb_site *s, int argc, char **argv)
     int ch;
 
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (ch == 'p' && strcmp(what, "withdraw") == 0) {
+        if (ch == 'p' &&
+            (strcmp(what, "withdraw") == 0 || strcmp(what, "allow") == 0)) {
             purpose = optarg;
         } else if (ch == 'r' && strcmp(what, "renew") != 0) {
             reason = optarg;
@@ -367,7 +369,11 @@ consent_change(struct cli *c, struct wb_site *s, int argc, char **argv)
     if (argc - optind != 1) {
         return cli_usage(c, "%s", usage_text);
     }
-    if (strcmp(what, "renew") != 0 && (reason == NULL || reason[0] == '\0')) {
+    if (strcmp(what, "allow") == 0 && purpose == NULL) {
+        return cli_usage(c, "consent allow: --purpose P is required");
+    }
+    if (strcmp(what, "renew") != 0 && strcmp(what, "allow") != 0 &&
+        (reason == NULL || reason[0] == '\0')) {
         return cli_usage(c, "consent %s: --reason TEXT is required", what);
     }
     if (purpose != NULL) {
@@ -378,6 +384,8 @@ consent_change(struct cli *c, struct wb_site *s, int argc, char **argv)
     }
     if (strcmp(what, "withdraw") == 0) {
         rc = wb_consent_withdraw(s, argv[optind], purpose, reason, &out);
+    } else if (strcmp(what, "allow") == 0) {
+        rc = wb_consent_allow(s, NULL, argv[optind], purpose, reason, &out);
     } else if (strcmp(what, "renew") == 0) {
         rc = wb_consent_renew(s, argv[optind], has_expires ? &expires : NULL,
                               &out);
@@ -596,8 +604,9 @@ consent_versions(struct cli *c, struct wb_site *s, const char *id)
 int
 cmd_consent(struct cli *c, int argc, char **argv)
 {
-    static const char *const subs[] = {"grant",  "answer", "withdraw", "renew",
-                                       "revoke", "show",   "history",  "list"};
+    static const char *const subs[] = {"grant", "answer",  "withdraw",
+                                       "allow", "renew",   "revoke",
+                                       "show",  "history", "list"};
     struct wb_site *s = NULL;
     const char *sub;
     size_t i = 0;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* waybill policy check|list|load: transfer decisions under the loaded
- * jurisdiction profiles. */
+/* waybill policy check: transfer decisions under the loaded jurisdiction
+ * profiles, recorded with the policy files they rest on. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +16,14 @@
 static const char check_usage[] =
     "usage: waybill policy check --request FILE|- [--subjects FILE] "
     "[--record] [--exit-code]";
+static const char usage_text[] =
+    "usage: waybill policy check --request FILE|- [--subjects FILE] "
+    "[--record]\n"
+    "         [--exit-code]\n"
+    "       waybill policy load\n"
+    "       waybill policy list\n"
+    "       waybill policy show ID [--version N]\n"
+    "       waybill policy history ID";
 
 /* Split a subjects file into ids, one per line (blank lines skipped). */
 static int
@@ -161,7 +169,7 @@ policy_check(struct cli *c, int argc, char **argv)
     if (rc != WB_OK) {
         ret = cli_fail(c, rc, "%s",
                        rc == WB_ERR_NOTFOUND ? "no profile for this exporter"
-                       : rc == WB_ERR_DENIED ? "transfer not recorded"
+                       : record              ? "decision not recorded"
                                              : "bad request");
         goto out;
     }
@@ -171,12 +179,21 @@ policy_check(struct cli *c, int argc, char **argv)
         goto out;
     }
     puts(out);
-    if (d.recorded) {
-        fprintf(stderr, "waybill: decision recorded as entry %llu\n",
-                (unsigned long long)d.entry);
+    if (d.policy_added > 0) {
+        fprintf(stderr,
+                "waybill: logged %zu policy file(s) in use that the policy "
+                "register did not hold (see waybill policy list)\n",
+                d.policy_added);
     }
-    if (exit_code && (d.decision.decision == WB_DENY ||
-                      d.decision.decision == WB_REQUIRE_MECHANISM)) {
+    if (d.recorded) {
+        fprintf(stderr, "waybill: decision recorded as entry %llu%s\n",
+                (unsigned long long)d.entry,
+                d.refused ? " (refused: no registered server)" : "");
+    }
+    /* a recorded attempt that may not go ahead is a denial (exit 1) */
+    if ((exit_code || d.recorded) &&
+        (d.decision.decision == WB_DENY ||
+         d.decision.decision == WB_REQUIRE_MECHANISM)) {
         ret = EXIT_VERIFY;
     }
 out:
@@ -189,46 +206,18 @@ out:
     return ret;
 }
 
-static int
-policy_list(struct cli *c)
-{
-    struct wb_policy *p = NULL;
-    json_t *arr;
-    int ret = cli_policy(c, &p);
-
-    if (ret != 0) {
-        return ret;
-    }
-    arr = json_array();
-    for (size_t i = 0; i < wb_policy_profile_count(p); i++) {
-        if (c->json) {
-            json_array_append_new(
-                arr,
-                json_pack("{s:s, s:s}", "profile", wb_policy_profile_name(p, i),
-                          "title", wb_policy_profile_title(p, i)));
-        } else {
-            printf("%-28s %s\n", wb_policy_profile_name(p, i),
-                   wb_policy_profile_title(p, i));
-        }
-    }
-    if (c->json) {
-        cli_json(arr);
-    } else {
-        json_decref(arr);
-    }
-    wb_policy_free(p);
-    return 0;
-}
-
 int
 cmd_policy(struct cli *c, int argc, char **argv)
 {
+    static const char *const subs[] = {"load", "list", "show", "history"};
+
     if (argc >= 2 && strcmp(argv[1], "check") == 0) {
         return policy_check(c, argc - 1, argv + 1);
     }
-    if (argc == 2 && strcmp(argv[1], "list") == 0) {
-        return policy_list(c);
+    for (size_t i = 0; argc >= 2 && i < sizeof subs / sizeof subs[0]; i++) {
+        if (strcmp(argv[1], subs[i]) == 0) {
+            return cli_policy_register(c, argc - 1, argv + 1);
+        }
     }
-    return cli_usage(c, "usage: waybill policy check --request FILE|- ... | "
-                        "policy list");
+    return cli_usage(c, "%s", usage_text);
 }

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Text checks shared by every parser: well-formed UTF-8, and plain text
+ * (UTF-8 without control characters). */
+#include "core/core_int.h"
+
+bool
+wb__utf8_valid(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+
+    while (i < n) {
+        uint8_t c = s[i];
+        size_t extra;
+        uint32_t cp;
+        uint32_t min;
+
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF) {
+            extra = 1;
+            cp = c & 0x1F;
+            min = 0x80;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            extra = 2;
+            cp = c & 0x0F;
+            min = 0x800;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            extra = 3;
+            cp = c & 0x07;
+            min = 0x10000;
+        } else {
+            return false;
+        }
+        if (n - i <= extra) {
+            return false;
+        }
+        for (size_t k = 1; k <= extra; k++) {
+            uint8_t cc = s[i + k];
+            if ((cc & 0xC0) != 0x80) {
+                return false;
+            }
+            cp = (cp << 6) | (cc & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+            return false;
+        }
+        i += extra + 1;
+    }
+    return true;
+}
+
+bool
+wb__text_ok(const char *s, size_t n)
+{
+    const uint8_t *p = (const uint8_t *)s;
+
+    if (!wb__utf8_valid(p, n)) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        /* C0 and DEL; C1 (U+0080..U+009F) is 0xC2 0x80..0x9F */
+        if (p[i] < 0x20 || p[i] == 0x7f ||
+            (p[i] == 0xc2 && i + 1 < n && p[i + 1] <= 0x9f)) {
+            return false;
+        }
+    }
+    return true;
+}

@@ -43,6 +43,9 @@ WB_API void wb_site_close(struct wb_site *s);
 /** Log origin; owned by s. */
 WB_API const char *wb_site_origin(const struct wb_site *s);
 
+/** The site directory s was opened or created with; owned by s. */
+WB_API const char *wb_site_dir(const struct wb_site *s);
+
 /** The site's signer; owned by s. */
 WB_API const struct wb_signer *wb_site_signer(const struct wb_site *s);
 

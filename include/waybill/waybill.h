@@ -7,9 +7,11 @@
 #include <waybill/core.h>
 #include <waybill/crypto.h>
 #include <waybill/decision.h>
+#include <waybill/infer.h>
 #include <waybill/ingest.h>
 #include <waybill/ledger.h>
 #include <waybill/log.h>
+#include <waybill/model.h>
 #include <waybill/policy.h>
 #include <waybill/server.h>
 #include <waybill/token.h>

@@ -99,5 +99,7 @@ int cmd_consent(struct cli *c, int argc, char **argv);
 int cmd_purpose(struct cli *c, int argc, char **argv);
 int cmd_server(struct cli *c, int argc, char **argv);
 int cmd_policy(struct cli *c, int argc, char **argv);
+int cmd_model(struct cli *c, int argc, char **argv);
+int cmd_infer(struct cli *c, int argc, char **argv);
 
 #endif

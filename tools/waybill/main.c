@@ -44,6 +44,15 @@ static const char usage[] =
     "profiles\n"
     "  policy check --request FILE|- [--subjects FILE] [--record]\n"
     "         [--exit-code]                   decide a transfer (JSON out)\n"
+    "models:\n"
+    "  model pack SPEC --model FILE --out DIR   make a package\n"
+    "  model sign DIR --key-file VENDOR.key     sign its manifest\n"
+    "  model register DIR --vendor-key VKEY     verify and register\n"
+    "  model list | model show ID | model audit ID\n"
+    "  model verify DIR --key VKEY | model verify ID\n"
+    "  infer --model ID --input SELECTION --run-in CC [--purpose P]\n"
+    "        [--date DATE] [--governance enforce|log-only]\n"
+    "        [--audit-trail FILE]         governed inference on records\n"
     "tokens:\n"
     "  token INDEX [--out FILE]               mint a portable token\n"
     "  token verify --key VKEY FILE\n"
@@ -67,7 +76,8 @@ static const struct command commands[] = {
     {"token", cmd_token},     {"verify", cmd_verify},
     {"erase", cmd_erase},     {"consent", cmd_consent},
     {"purpose", cmd_purpose}, {"server", cmd_server},
-    {"policy", cmd_policy},
+    {"policy", cmd_policy},   {"model", cmd_model},
+    {"infer", cmd_infer},
 };
 
 /* Take --dir DIR / --dir=DIR / --json out of argv wherever they stand. */

@@ -100,6 +100,17 @@ WB_API WB_NODISCARD wb_err wb_site_payload(struct wb_site *s,
                                            size_t *payload_len,
                                            int *erased);
 
+/** Leaf bytes and stored payload of entry index in one read: *leaf as
+ *  wb_site_leaf, *payload as wb_site_payload (both wb_free).
+ *  WB_ERR_NOTFOUND. */
+WB_API WB_NODISCARD wb_err wb_site_entry(struct wb_site *s,
+                                         uint64_t index,
+                                         uint8_t **leaf,
+                                         size_t *leaf_len,
+                                         uint8_t **payload,
+                                         size_t *payload_len,
+                                         int *erased);
+
 /** Merkle root of the log's first `size` entries. */
 WB_API WB_NODISCARD wb_err wb_site_root(struct wb_site *s,
                                         uint64_t size,

@@ -64,7 +64,8 @@ wb__infer_read_input(struct wb_site *s,
     int erased = 0;
     json_error_t jerr;
     json_t *obj = NULL;
-    wb_err rc = wb_site_leaf(s, index, &leaf, &leaf_len);
+    wb_err rc = wb_site_entry(s, index, &leaf, &leaf_len, &payload,
+                              &payload_len, &erased);
 
     memset(in, 0, sizeof *in);
     in->index = index;
@@ -81,9 +82,6 @@ wb__infer_read_input(struct wb_site *s,
     }
     if (rc == WB_OK) {
         rc = check_kind(index, in->claims);
-    }
-    if (rc == WB_OK) {
-        rc = wb_site_payload(s, index, &payload, &payload_len, &erased);
     }
     if (rc == WB_OK && erased) {
         rc = wb__err(WB_ERR_FORMAT,

@@ -14,9 +14,9 @@
 #define KEY_MAX  1024
 
 struct memo {
-    char key[KEY_MAX];
+    char *key;
     bool ok;
-    char why[WB_PURPOSE_WHY_MAX];
+    char *why;
 };
 
 struct wb__infer_gate {
@@ -34,6 +34,10 @@ wb__infer_gate_new(struct wb__infer_gate **out)
 void
 wb__infer_gate_free(struct wb__infer_gate *g)
 {
+    for (size_t i = 0; g != NULL && i < g->count; i++) {
+        wb__free(g->m[i].key);
+        wb__free(g->m[i].why);
+    }
     wb__free(g);
 }
 
@@ -180,9 +184,14 @@ purpose_verdict(struct wb__infer_gate *g,
     rc = wb_purpose_check(s, o->policy, in->index, purpose, o->date, ok, why,
                           why_len);
     if (rc == WB_OK && mm != NULL) {
-        snprintf(mm->key, sizeof mm->key, "%s", key);
+        mm->key = wb__strdup(key);
+        mm->why = wb__strdup(why);
         mm->ok = *ok;
-        snprintf(mm->why, sizeof mm->why, "%s", why);
+        if (mm->key == NULL || mm->why == NULL) {
+            WB_FREE(mm->key);
+            WB_FREE(mm->why);
+            return WB_ERR_NOMEM;
+        }
         g->count++;
     }
     return rc;

@@ -325,23 +325,35 @@ run_rows(struct call *c)
     return rc;
 }
 
-/* The inference record's payload. */
+/* The inference record's payload, {"model", "input", "outputs": {name:
+ * value}}. Written directly: the model id and output names are limited to
+ * characters JSON needs no escape for (manifest.c), the values are finite
+ * numbers or null. */
 static wb_err
 output_doc(const struct call *c, const struct wb_infer_row *r, char **out)
 {
-    json_t *vals = json_object();
-    json_t *o;
+    struct wb__buf b;
     wb_err rc;
 
-    for (size_t j = 0; vals && j < r->value_count; j++) {
-        json_object_set_new(vals, c->m->manifest->output[j].name,
-                            json_real((double)r->values[j]));
+    wb__buf_init(&b, 64 + r->value_count * (WB_MODEL_NAME_MAX + 32) +
+                         sizeof c->m->id);
+    rc = wb__buf_printf(&b, "{\"model\":\"%s\",\"input\":%llu,\"outputs\":{",
+                        c->m->id, (unsigned long long)r->input);
+    for (size_t j = 0; rc == WB_OK && j < r->value_count; j++) {
+        const char *name = c->m->manifest->output[j].name;
+        rc = isfinite(r->values[j])
+                 ? wb__buf_printf(&b, "%s\"%s\":%.9g", j ? "," : "", name,
+                                  (double)r->values[j])
+                 : wb__buf_printf(&b, "%s\"%s\":null", j ? "," : "", name);
     }
-    o = json_pack("{s:s, s:I, s:o}", "model", c->m->id, "input",
-                  (json_int_t)r->input, "outputs", vals);
-    rc = o ? wb__json_dump(o, JSON_COMPACT | JSON_PRESERVE_ORDER, out)
-           : WB_ERR_NOMEM;
-    json_decref(o);
+    if (rc == WB_OK) {
+        rc = wb__buf_printf(&b, "}}");
+    }
+    if (rc == WB_OK) {
+        rc = wb__buf_cstr(&b);
+    }
+    *out = rc == WB_OK ? (char *)wb__buf_take(&b, NULL) : NULL;
+    wb__buf_clear(&b);
     return rc;
 }
 

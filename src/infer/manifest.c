@@ -604,7 +604,7 @@ wb_model_manifest_encode(const struct wb_model_manifest *m,
     }
     root = json_pack(
         "{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:{s:o, s:o}, "
-        "s:s, s:o}",
+        "s:s}",
         "format", WB_MODEL_FORMAT, "name", m->name, "version", m->version,
         "vendor", m->vendor, "runtime", m->runtime, "model_file", m->model_file,
         "input", in, "output", o_, "purposes",
@@ -612,7 +612,12 @@ wb_model_manifest_encode(const struct wb_model_manifest *m,
         list_json(m->out_of_scope, m->out_of_scope_count), "jurisdictions",
         "run", list_json(m->run_in, m->run_in_count), "output",
         list_json(m->output_to, m->output_to_count), "training_data",
-        m->training_data, "files", files);
+        m->training_data);
+    if (root != NULL && m->file_count > 0) {
+        json_object_set_new(root, "files", files); /* absent in a spec */
+    } else {
+        json_decref(files);
+    }
     rc = root ? wb__json_dump(root, JSON_COMPACT | JSON_SORT_KEYS, &s)
               : WB_ERR_NOMEM;
     json_decref(root);

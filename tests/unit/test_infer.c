@@ -85,6 +85,8 @@ test_manifest(void)
         TT_CHECK(wb_model_manifest_parse(b1, n1, true, &again) == WB_OK);
         TT_CHECK(wb_model_manifest_encode(again, &b2, &n2) == WB_OK);
         TT_CHECK(n1 == n2 && b2 != NULL && memcmp(b1, b2, n1) == 0);
+        wb_model_manifest_free(again);
+        again = NULL;
     }
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct wb_model_manifest *x = NULL;

@@ -16,9 +16,9 @@
 #include <waybill/model.h>
 #include <waybill/policy.h>
 
-#define WB_INFER_MAX_INPUTS  100000 /* records in one call */
-#define WB_INFER_WHY_MAX     2048   /* a reason text */
-#define WB_INFER_OUTPUTS_MAX 64     /* values per record */
+#define WB_INFER_MAX_INPUTS  10000 /* records in one call */
+#define WB_INFER_WHY_MAX     2048  /* a reason text */
+#define WB_INFER_OUTPUTS_MAX 64    /* values per record */
 
 /* ---- runtime backends ---------------------------------------------------
  * A backend runs one kind of model file. It never sees a byte that has not
@@ -119,7 +119,8 @@ struct wb_infer_row {
     uint64_t decision; /* the logged denial, when !permitted */
     float values[WB_INFER_OUTPUTS_MAX];
     size_t value_count;
-    char why[WB_INFER_WHY_MAX]; /* reasons when !permitted */
+    char *why; /* reasons when !permitted, one per line; owned by the
+                  result; NULL when permitted */
 };
 
 struct wb_infer_result {

@@ -265,19 +265,24 @@ read_inputs(struct call *c)
 static wb_err
 gate_inputs(struct call *c)
 {
+    char why[WB_INFER_WHY_MAX];
+
     for (size_t i = 0; i < c->n; i++) {
         struct wb_infer_row *r = &c->res->rows[i];
         json_t *extra;
         wb_err rc =
             wb__infer_gate_check(c->gate, c->s, c->o, c->purpose, &c->in[i],
-                                 &r->permitted, r->why, sizeof r->why);
+                                 &r->permitted, why, sizeof why);
         if (rc != WB_OK) {
             return rc;
         }
         r->ran = r->permitted || c->o->mode == WB_INFER_LOG_ONLY;
         if (r->permitted) {
-            r->why[0] = '\0';
             continue;
+        }
+        r->why = wb__strdup(why);
+        if (r->why == NULL) {
+            return WB_ERR_NOMEM;
         }
         c->res->denied++;
         extra = json_pack("{s:I, s:s, s:s, s:b}", "input", (json_int_t)r->input,
@@ -555,6 +560,9 @@ wb_infer_result_free(struct wb_infer_result *r)
 {
     if (r == NULL) {
         return;
+    }
+    for (size_t i = 0; r->rows != NULL && i < r->count; i++) {
+        wb__free(r->rows[i].why);
     }
     wb__free(r->rows);
     wb__free(r);

@@ -30,10 +30,20 @@ log_whole(struct wb_site *s,
         return wb__err(rc, "%s (and the refusal could not be logged: %s)", keep,
                        wb_errmsg());
     }
-    for (char *p = keep; *p; p++) {
-        *p = *p == '\n' ? ';' : *p; /* one line for the message */
+    {
+        char line[WB_INFER_WHY_MAX + 256]; /* one line: "a; b" */
+        size_t n = 0;
+        for (const char *p = keep; *p && n + 3 < sizeof line; p++) {
+            if (*p == '\n') {
+                line[n++] = ';';
+                line[n++] = ' ';
+            } else {
+                line[n++] = *p;
+            }
+        }
+        line[n] = '\0';
+        return wb__err(err, "%s", line);
     }
-    return wb__err(err, "%s", keep);
 }
 
 wb_err

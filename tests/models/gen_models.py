@@ -9,6 +9,8 @@
 #   expected.txt            python xgboost's prediction for each reading
 # Run: /usr/bin/python3 tests/models/gen_models.py  (deterministic: the
 # same bytes every run on the same xgboost version).
+# With --large DIR it writes, instead, a production-sized model for the
+# benchmark (400 trees of depth 8, not committed) and its spec into DIR.
 import json
 import os
 import sys
@@ -33,7 +35,28 @@ def telemetry(rng, n):
     return x, y
 
 
+def large(out):
+    """A production-sized ensemble on the same features (bench_infer)."""
+    rng = np.random.default_rng(SEED)
+    x, y = telemetry(rng, 40000)
+    d = xgb.DMatrix(x, label=y, feature_names=["vib_rms", "temp_c", "current_a"])
+    params = {"objective": "binary:logistic", "max_depth": 8, "eta": 0.05,
+              "nthread": 1, "seed": SEED, "tree_method": "exact",
+              "min_child_weight": 0, "gamma": 0, "lambda": 0.1}
+    bst = xgb.train(params, d, num_boost_round=400)
+    os.makedirs(out, exist_ok=True)
+    bst.save_model(os.path.join(out, "bearing-risk.ubj"))
+    spec = json.load(open(os.path.join(HERE, "bearing-risk.spec.json")))
+    spec["training_data"] = "synthetic bearing telemetry, 40000 rows, seed %d (benchmark model)" % SEED
+    with open(os.path.join(out, "bearing-risk.spec.json"), "w") as f:
+        json.dump(spec, f, indent=2)
+        f.write("\n")
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--large":
+        large(sys.argv[2])
+        return
     rng = np.random.default_rng(SEED)
     x, y = telemetry(rng, 4000)
     d = xgb.DMatrix(x, label=y, feature_names=["vib_rms", "temp_c", "current_a"])

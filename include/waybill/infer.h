@@ -89,6 +89,15 @@ struct wb_infer_hook {
     void *ctx;
 };
 
+/** Attach h (copied; its ctx must outlive its use) to every governed call
+ *  of the process, before the call's own opts.hooks: how an auditor's
+ *  plug-in observes all calls whoever makes them. Not thread-safe: call at
+ *  start-up. WB_ERR_TOOBIG past 8 hooks, WB_ERR_INVAL without a callback. */
+WB_API WB_NODISCARD wb_err wb_infer_hook_attach(const struct wb_infer_hook *h);
+
+/** Detach every hook attached with wb_infer_hook_attach. */
+WB_API void wb_infer_hook_detach_all(void);
+
 /** The example auditor hook: one JSON line per event appended to f
  *  (borrowed; must outlive the hook), flushed each line. */
 WB_API struct wb_infer_hook wb_infer_hook_audit_trail(FILE *f);

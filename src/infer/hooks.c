@@ -6,10 +6,38 @@
 
 #include "infer/infer_int.h"
 
+#define ATTACHED_MAX 8
+
+static struct wb_infer_hook attached[ATTACHED_MAX];
+static size_t attached_count;
+
+wb_err
+wb_infer_hook_attach(const struct wb_infer_hook *h)
+{
+    if (h == NULL || (h->before_input == NULL && h->after_output == NULL &&
+                      h->on_deny == NULL)) {
+        return wb__err(WB_ERR_INVAL, "hook: no callback");
+    }
+    if (attached_count == ATTACHED_MAX) {
+        return wb__err(WB_ERR_TOOBIG, "hook %s: at most %d attached",
+                       h->name ? h->name : "?", ATTACHED_MAX);
+    }
+    attached[attached_count++] = *h;
+    return WB_OK;
+}
+
 void
-wb__infer_hooks_fire(const struct wb_infer_hook *hooks,
-                     size_t count,
-                     const struct wb_infer_event *ev)
+wb_infer_hook_detach_all(void)
+{
+    memset(attached, 0, sizeof attached);
+    attached_count = 0;
+}
+
+/* The hooks of one list for ev->type. */
+static void
+fire_list(const struct wb_infer_hook *hooks,
+          size_t count,
+          const struct wb_infer_event *ev)
 {
     for (size_t i = 0; hooks != NULL && i < count; i++) {
         const struct wb_infer_hook *h = &hooks[i];
@@ -21,6 +49,15 @@ wb__infer_hooks_fire(const struct wb_infer_hook *hooks,
             fn(h->ctx, ev);
         }
     }
+}
+
+void
+wb__infer_hooks_fire(const struct wb_infer_hook *hooks,
+                     size_t count,
+                     const struct wb_infer_event *ev)
+{
+    fire_list(attached, attached_count, ev);
+    fire_list(hooks, count, ev);
 }
 
 static const char *

@@ -50,7 +50,8 @@ wb_err wb__infer_log_refusal(struct wb_site *s,
                              json_t *extra,
                              uint64_t *entry);
 
-/* Call each hook's callback for ev->type. */
+/* Call each attached hook's, then each of hooks[]'s callback for
+ * ev->type. */
 void wb__infer_hooks_fire(const struct wb_infer_hook *hooks,
                           size_t count,
                           const struct wb_infer_event *ev);

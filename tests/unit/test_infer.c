@@ -534,13 +534,19 @@ test_governance(struct wb_site *s, const uint64_t *idx)
     wb_infer_result_free(r);
 
     /* outside the model's jurisdictions: the call is refused, logged,
-     * nothing run */
+     * nothing run; an attached (process-wide) hook sees it too */
     o.run_in = "US";
     memset(&k, 0, sizeof k);
+    {
+        struct wb_infer_hook none = {"none", NULL, NULL, NULL, NULL};
+        TT_CHECK(wb_infer_hook_attach(&h) == WB_OK);
+        TT_CHECK(wb_infer_hook_attach(&none) == WB_ERR_INVAL);
+    }
     size = wb_site_size(s);
     TT_CHECK(wb_infer(s, ID, in, 3, &o, &r) == WB_ERR_DENIED && r == NULL);
     TT_CHECK(strstr(wb_errmsg(), "may run only in DE, CN, not in US") != NULL);
-    TT_CHECK(wb_site_size(s) == size + 1 && k.whole == 1 && k.after == 0);
+    TT_CHECK(wb_site_size(s) == size + 1 && k.whole == 2 && k.after == 0);
+    wb_infer_hook_detach_all();
     last_entry(s, "decision", "inference-refused");
 
     /* a purpose the vendor rules out */

@@ -43,6 +43,9 @@ WB_API void wb_site_close(struct wb_site *s);
 /** Log origin; owned by s. */
 WB_API const char *wb_site_origin(const struct wb_site *s);
 
+/** The site directory s was opened or created with; owned by s. */
+WB_API const char *wb_site_dir(const struct wb_site *s);
+
 /** The site's signer; owned by s. */
 WB_API const struct wb_signer *wb_site_signer(const struct wb_site *s);
 
@@ -104,6 +107,17 @@ WB_API WB_NODISCARD wb_err wb_site_payload(struct wb_site *s,
                                            uint8_t **payload,
                                            size_t *payload_len,
                                            int *erased);
+
+/** Leaf bytes and stored payload of entry index in one read: *leaf as
+ *  wb_site_leaf, *payload as wb_site_payload (both wb_free).
+ *  WB_ERR_NOTFOUND. */
+WB_API WB_NODISCARD wb_err wb_site_entry(struct wb_site *s,
+                                         uint64_t index,
+                                         uint8_t **leaf,
+                                         size_t *leaf_len,
+                                         uint8_t **payload,
+                                         size_t *payload_len,
+                                         int *erased);
 
 /** Merkle root of the log's first `size` entries. */
 WB_API WB_NODISCARD wb_err wb_site_root(struct wb_site *s,

@@ -7,11 +7,13 @@
 #include <waybill/core.h>
 #include <waybill/crypto.h>
 #include <waybill/decision.h>
+#include <waybill/infer.h>
 #include <waybill/ingest.h>
 #include <waybill/ledger.h>
 #include <waybill/log.h>
 #include <waybill/metrics.h>
 #include <waybill/mqtt.h>
+#include <waybill/model.h>
 #include <waybill/policy.h>
 #include <waybill/retention.h>
 #include <waybill/server.h>

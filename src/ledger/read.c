@@ -63,6 +63,29 @@ wb_site_payload(struct wb_site *s,
 }
 
 wb_err
+wb_site_entry(struct wb_site *s,
+              uint64_t index,
+              uint8_t **leaf,
+              size_t *leaf_len,
+              uint8_t **payload,
+              size_t *payload_len,
+              int *erased)
+{
+    struct wb__row row;
+    wb_err rc = get_row(s, index, &row);
+
+    *leaf = rc == WB_OK ? row.leaf : NULL;
+    *leaf_len = rc == WB_OK ? row.leaf_len : 0;
+    *payload = rc == WB_OK ? row.payload : NULL;
+    *payload_len = rc == WB_OK ? row.payload_len : 0;
+    *erased = rc == WB_OK && row.payload == NULL;
+    row.leaf = NULL;
+    row.payload = NULL;
+    wb__row_clear(&row);
+    return rc;
+}
+
+wb_err
 wb_site_root(struct wb_site *s, uint64_t size, uint8_t root[WB_HASH_BYTES])
 {
     bool own = false;

@@ -330,6 +330,12 @@ wb_site_origin(const struct wb_site *s)
     return s->origin;
 }
 
+const char *
+wb_site_dir(const struct wb_site *s)
+{
+    return s->dir;
+}
+
 const struct wb_signer *
 wb_site_signer(const struct wb_site *s)
 {

@@ -99,6 +99,8 @@ int cmd_consent(struct cli *c, int argc, char **argv);
 int cmd_purpose(struct cli *c, int argc, char **argv);
 int cmd_server(struct cli *c, int argc, char **argv);
 int cmd_policy(struct cli *c, int argc, char **argv);
+int cmd_model(struct cli *c, int argc, char **argv);
+int cmd_infer(struct cli *c, int argc, char **argv);
 
 /* waybill policy load|list|show|history (argv[0] is the subcommand). */
 int cli_policy_register(struct cli *c, int argc, char **argv);

@@ -67,6 +67,15 @@ static const char usage[] =
     "  policy list                            profiles and their log state\n"
     "  policy show ID [--version N]           a logged profile's text\n"
     "  policy history ID\n"
+    "models:\n"
+    "  model pack SPEC --model FILE --out DIR   make a package\n"
+    "  model sign DIR --key-file VENDOR.key     sign its manifest\n"
+    "  model register DIR --vendor-key VKEY     verify and register\n"
+    "  model list | model show ID | model audit ID\n"
+    "  model verify DIR --key VKEY | model verify ID\n"
+    "  infer --model ID --input SELECTION --run-in CC [--purpose P]\n"
+    "        [--date DATE] [--governance enforce|log-only]\n"
+    "        [--audit-trail FILE]         governed inference on records\n"
     "tokens:\n"
     "  token INDEX [--out FILE]               mint a portable token\n"
     "  token verify --key VKEY FILE\n"
@@ -91,7 +100,8 @@ static const struct command commands[] = {
     {"token", cmd_token},     {"verify", cmd_verify},
     {"erase", cmd_erase},     {"consent", cmd_consent},
     {"purpose", cmd_purpose}, {"server", cmd_server},
-    {"policy", cmd_policy},
+    {"policy", cmd_policy},   {"model", cmd_model},
+    {"infer", cmd_infer},
 };
 
 /* Take --dir DIR / --dir=DIR / --json out of argv wherever they stand. */

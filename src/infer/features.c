@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The data interface: an input record's features, read from its JSON
+ * payload's fields as the manifest names them. Anything else is a schema
+ * mismatch, named precisely. */
+#include <string.h>
+
+#include "infer/infer_int.h"
+
+/* Is the entry a record the data interface can read? */
+static wb_err
+check_kind(uint64_t index, const struct wb_claims *c)
+{
+    if (strcmp(c->kind, "record") != 0 && strcmp(c->kind, "inference") != 0) {
+        return wb__err(WB_ERR_FORMAT,
+                       "schema mismatch: entry %llu is a %s entry, not a "
+                       "record",
+                       (unsigned long long)index, c->kind);
+    }
+    if (!c->has_payload) {
+        return wb__err(WB_ERR_FORMAT,
+                       "schema mismatch: entry %llu has no payload",
+                       (unsigned long long)index);
+    }
+    return WB_OK;
+}
+
+/* The features of payload obj into x. */
+static wb_err
+fill(const struct wb_model_manifest *m, uint64_t index, json_t *obj, float *x)
+{
+    for (size_t j = 0; j < m->input_count; j++) {
+        const struct wb_model_feature *f = &m->input[j];
+        json_t *v = json_object_get(obj, f->field);
+        if (v == NULL) {
+            return wb__err(WB_ERR_FORMAT,
+                           "schema mismatch: entry %llu: field \"%s\" "
+                           "(feature %s, %s) is missing",
+                           (unsigned long long)index, f->field, f->name,
+                           f->unit);
+        }
+        if (!json_is_number(v)) {
+            return wb__err(WB_ERR_FORMAT,
+                           "schema mismatch: entry %llu: field \"%s\" "
+                           "(feature %s, %s) is not a number",
+                           (unsigned long long)index, f->field, f->name,
+                           f->unit);
+        }
+        x[j] = (float)json_number_value(v);
+    }
+    return WB_OK;
+}
+
+wb_err
+wb__infer_read_input(struct wb_site *s,
+                     const struct wb_model_manifest *m,
+                     uint64_t index,
+                     struct wb__infer_input *in,
+                     float *x)
+{
+    uint8_t *leaf = NULL;
+    uint8_t *payload = NULL;
+    size_t leaf_len = 0;
+    size_t payload_len = 0;
+    int erased = 0;
+    json_error_t jerr;
+    json_t *obj = NULL;
+    wb_err rc = wb_site_entry(s, index, &leaf, &leaf_len, &payload,
+                              &payload_len, &erased);
+
+    memset(in, 0, sizeof *in);
+    in->index = index;
+    if (rc == WB_ERR_NOTFOUND) {
+        rc = wb__err(WB_ERR_FORMAT,
+                     "entry %llu: no such entry (the log has "
+                     "%llu)",
+                     (unsigned long long)index,
+                     (unsigned long long)wb_site_size(s));
+    }
+    if (rc == WB_OK) {
+        wb_merkle_leaf_hash(leaf, leaf_len, in->leaf_hash);
+        rc = wb_claims_decode(leaf, leaf_len, &in->claims);
+    }
+    if (rc == WB_OK) {
+        rc = check_kind(index, in->claims);
+    }
+    if (rc == WB_OK && erased) {
+        rc = wb__err(WB_ERR_FORMAT,
+                     "schema mismatch: entry %llu: the payload was erased",
+                     (unsigned long long)index);
+    }
+    if (rc == WB_OK) {
+        obj = json_loadb((const char *)payload, payload_len,
+                         JSON_REJECT_DUPLICATES, &jerr);
+        if (!json_is_object(obj)) {
+            rc = wb__err(WB_ERR_FORMAT,
+                         "schema mismatch: entry %llu: the payload is not a "
+                         "JSON object%s%s",
+                         (unsigned long long)index, obj ? "" : ": ",
+                         obj ? "" : jerr.text);
+        }
+    }
+    if (rc == WB_OK) {
+        rc = fill(m, index, obj, x);
+    }
+    json_decref(obj);
+    wb_free(payload);
+    wb_free(leaf);
+    if (rc != WB_OK) {
+        wb_claims_free(in->claims);
+        in->claims = NULL;
+    }
+    return rc;
+}

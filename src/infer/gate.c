@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The governance checks of a call: the model's intended purposes, ruled-out
+ * uses and allowed jurisdictions for the whole call; per record the purpose
+ * check of src/govern (consent state and flags, the record's purposes,
+ * personal data needing consent) and residency against where the model
+ * runs. Within one call the purpose check's verdict depends only on the
+ * record's consent, purposes and class, so it is memoised on those. */
+#include <stdio.h>
+#include <string.h>
+
+#include "infer/infer_int.h"
+
+#define MEMO_MAX 16
+#define KEY_MAX  1024
+
+struct memo {
+    char *key;
+    bool ok;
+    char *why;
+};
+
+struct wb__infer_gate {
+    size_t count;
+    struct memo m[MEMO_MAX];
+};
+
+wb_err
+wb__infer_gate_new(struct wb__infer_gate **out)
+{
+    *out = wb__calloc(1, sizeof **out);
+    return *out ? WB_OK : WB_ERR_NOMEM;
+}
+
+void
+wb__infer_gate_free(struct wb__infer_gate *g)
+{
+    for (size_t i = 0; g != NULL && i < g->count; i++) {
+        wb__free(g->m[i].key);
+        wb__free(g->m[i].why);
+    }
+    wb__free(g);
+}
+
+/* Append a line to why. */
+static void
+line(char *why, size_t len, const char *text)
+{
+    size_t n = strlen(why);
+
+    snprintf(why + n, len - n, "%s%s", n ? "\n" : "", text);
+}
+
+static void
+join_list(char *const *v, size_t n, char *buf, size_t len)
+{
+    size_t k = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && k < len; i++) {
+        int w = snprintf(buf + k, len - k, "%s%s", i ? ", " : "", v[i]);
+        k += w > 0 ? (size_t)w : 0;
+    }
+}
+
+bool
+wb__infer_call_allowed(const struct wb_model_manifest *m,
+                       const char *purpose,
+                       const char *run_in,
+                       char *why,
+                       size_t why_len)
+{
+    char list[512];
+    char text[1024];
+
+    why[0] = '\0';
+    if (!wb__infer_in_list(m->purposes, m->purpose_count, purpose)) {
+        join_list(m->purposes, m->purpose_count, list, sizeof list);
+        snprintf(text, sizeof text,
+                 "model %s@%s is not intended for purpose %s (intended: %s)",
+                 m->name, m->version, purpose, list);
+        line(why, why_len, text);
+    }
+    if (wb__infer_in_list(m->out_of_scope, m->out_of_scope_count, purpose)) {
+        snprintf(text, sizeof text, "model %s@%s rules out use for %s", m->name,
+                 m->version, purpose);
+        line(why, why_len, text);
+    }
+    if (!wb__infer_in_list(m->run_in, m->run_in_count, run_in)) {
+        join_list(m->run_in, m->run_in_count, list, sizeof list);
+        snprintf(text, sizeof text, "model %s@%s may run only in %s, not in %s",
+                 m->name, m->version, list, run_in);
+        line(why, why_len, text);
+    }
+    if (!wb__infer_in_list(m->output_to, m->output_to_count, run_in)) {
+        join_list(m->output_to, m->output_to_count, list, sizeof list);
+        snprintf(text, sizeof text,
+                 "model %s@%s's outputs may be kept only in %s, not in %s "
+                 "where it would run",
+                 m->name, m->version, list, run_in);
+        line(why, why_len, text);
+    }
+    return why[0] == '\0';
+}
+
+/* The record's residency claim against run_in. */
+static bool
+residency_ok(const struct wb_claims *c,
+             uint64_t index,
+             const char *run_in,
+             char *text,
+             size_t len)
+{
+    const char *home = c->jurisdiction;
+
+    if (c->residency_local_only) {
+        if (home != NULL && strcmp(home, run_in) == 0) {
+            return true;
+        }
+        snprintf(text, len,
+                 "entry %llu is local-only%s%s%s: running in %s would take "
+                 "it out",
+                 (unsigned long long)index, home ? " (held in " : "",
+                 home ? home : " with no jurisdiction claim", home ? ")" : "",
+                 run_in);
+        return false;
+    }
+    if (c->residency_count == 0 || (home && strcmp(home, run_in) == 0)) {
+        return true;
+    }
+    for (size_t i = 0; i < c->residency_count; i++) {
+        if (strcmp(c->residency[i], run_in) == 0) {
+            return true;
+        }
+    }
+    snprintf(text, len,
+             "entry %llu's residency does not include %s where the model "
+             "runs",
+             (unsigned long long)index, run_in);
+    return false;
+}
+
+/* The memo key of a record: its consent, purposes and class. */
+static void
+key_of(const struct wb_claims *c, char *key, size_t len)
+{
+    size_t k = (size_t)snprintf(key, len, "%s\x1f%llu\x1f%s",
+                                c->consent_id ? c->consent_id : "",
+                                (unsigned long long)c->consent_version,
+                                c->data_class ? c->data_class : "");
+
+    for (size_t i = 0; i < c->purpose_count && k < len; i++) {
+        int w = snprintf(key + k, len - k, "\x1f%s", c->purposes[i]);
+        k += w > 0 ? (size_t)w : 0;
+    }
+    if (k >= len) {
+        key[0] = '\0'; /* too long to memoise: always checked */
+    }
+}
+
+/* The purpose check's verdict for in, from the memo or wb_purpose_check. */
+static wb_err
+purpose_verdict(struct wb__infer_gate *g,
+                struct wb_site *s,
+                const struct wb_infer_opts *o,
+                const char *purpose,
+                const struct wb__infer_input *in,
+                bool *ok,
+                char *why,
+                size_t why_len)
+{
+    char key[KEY_MAX];
+    struct memo *mm;
+    wb_err rc;
+
+    key_of(in->claims, key, sizeof key);
+    for (size_t i = 0; key[0] && i < g->count; i++) {
+        if (strcmp(g->m[i].key, key) == 0) {
+            *ok = g->m[i].ok;
+            snprintf(why, why_len, "%s", g->m[i].why);
+            return WB_OK;
+        }
+    }
+    mm = key[0] && g->count < MEMO_MAX ? &g->m[g->count] : NULL;
+    rc = wb_purpose_check(s, o->policy, in->index, purpose, o->date, ok, why,
+                          why_len);
+    if (rc == WB_OK && mm != NULL) {
+        mm->key = wb__strdup(key);
+        mm->why = wb__strdup(why);
+        mm->ok = *ok;
+        if (mm->key == NULL || mm->why == NULL) {
+            WB_FREE(mm->key);
+            WB_FREE(mm->why);
+            return WB_ERR_NOMEM;
+        }
+        g->count++;
+    }
+    return rc;
+}
+
+wb_err
+wb__infer_gate_check(struct wb__infer_gate *g,
+                     struct wb_site *s,
+                     const struct wb_infer_opts *o,
+                     const char *purpose,
+                     const struct wb__infer_input *in,
+                     bool *ok,
+                     char *why,
+                     size_t why_len)
+{
+    char text[512];
+    bool res;
+    wb_err rc = purpose_verdict(g, s, o, purpose, in, ok, why, why_len);
+
+    if (rc != WB_OK) {
+        return rc;
+    }
+    res = residency_ok(in->claims, in->index, o->run_in, text, sizeof text);
+    if (!res) {
+        if (*ok) {
+            why[0] = '\0'; /* the reasons for were kept; now only against */
+        }
+        line(why, why_len, text);
+        *ok = false;
+    }
+    return WB_OK;
+}

@@ -1,0 +1,579 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The governed call: open a registered model (verify, then load from the
+ * checked buffer), check every input, run the permitted ones, log each
+ * output as an "inference" record with its lineage and each denial as a
+ * "decision" entry, and tell the hooks. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "infer/infer_int.h"
+
+/* Log a refusal of the whole model or call, keeping the error detail. */
+static wb_err
+log_whole(struct wb_site *s,
+          const char *event,
+          const char *id,
+          const uint8_t *digest,
+          const char *why,
+          json_t *extra,
+          wb_err err,
+          uint64_t *entry)
+{
+    char keep[WB_INFER_WHY_MAX];
+    wb_err rc;
+
+    snprintf(keep, sizeof keep, "%s", why);
+    rc = wb__infer_log_refusal(s, event, id, digest, NULL, keep, extra, entry);
+    json_decref(extra);
+    if (rc != WB_OK) {
+        return wb__err(rc, "%s (and the refusal could not be logged: %s)", keep,
+                       wb_errmsg());
+    }
+    {
+        char line[WB_INFER_WHY_MAX + 256]; /* one line: "a; b" */
+        size_t n = 0;
+        for (const char *p = keep; *p && n + 3 < sizeof line; p++) {
+            if (*p == '\n') {
+                line[n++] = ';';
+                line[n++] = ' ';
+            } else {
+                line[n++] = *p;
+            }
+        }
+        line[n] = '\0';
+        return wb__err(err, "%s", line);
+    }
+}
+
+wb_err
+wb_model_open(struct wb_site *s, const char *id, struct wb_model **out)
+{
+    struct wb_model_package *p = NULL;
+    struct wb_model *m = NULL;
+    struct wb_model_entry e;
+    wb_err rc;
+
+    *out = NULL;
+    memset(&e, 0, sizeof e);
+    rc = wb_model_get(s, id, &e);
+    if (rc != WB_OK) {
+        return rc; /* not registered: nothing to refuse */
+    }
+    rc = wb_model_verify(s, id, &p);
+    m = rc == WB_OK ? wb__calloc(1, sizeof *m) : NULL;
+    if (rc == WB_OK && m == NULL) {
+        rc = WB_ERR_NOMEM;
+    }
+    if (rc == WB_OK) {
+        snprintf(m->id, sizeof m->id, "%s", id);
+        memcpy(m->digest, p->digest, WB_HASH_BYTES);
+        m->manifest = p->manifest;
+        p->manifest = NULL;
+        m->backend = wb_infer_backend_find(m->manifest->runtime);
+        if (m->backend == NULL) {
+            rc = wb__err(WB_ERR_NOTFOUND,
+                         "model %s: no backend for runtime \"%s\"", id,
+                         m->manifest->runtime);
+        }
+    }
+    if (rc == WB_OK) {
+        rc = m->backend->load(p->model, p->model_len, m->manifest->input_count,
+                              m->manifest->output_count, &m->runtime);
+        if (rc != WB_OK) {
+            wb__err_prefix("model %s", id);
+        }
+    }
+    if (rc != WB_OK && rc != WB_ERR_NOMEM) {
+        rc = log_whole(s, "model-load-refused", id, e.digest, wb_errmsg(), NULL,
+                       rc, NULL);
+    }
+    if (rc == WB_OK) {
+        *out = m;
+        m = NULL;
+    }
+    wb_model_close(m);
+    wb_model_package_free(p);
+    wb_model_entry_clear(&e);
+    return rc;
+}
+
+void
+wb_model_close(struct wb_model *m)
+{
+    if (m == NULL) {
+        return;
+    }
+    if (m->backend != NULL) {
+        m->backend->free(m->runtime);
+    }
+    wb_model_manifest_free(m->manifest);
+    wb__free(m);
+}
+
+const struct wb_model_manifest *
+wb_model_manifest_of(const struct wb_model *m)
+{
+    return m->manifest;
+}
+
+wb_err
+wb_model_predict(struct wb_model *m, const float *x, size_t rows, float *out)
+{
+    if (m == NULL || x == NULL || out == NULL || rows == 0) {
+        return wb__err(WB_ERR_INVAL, "predict: missing argument");
+    }
+    return m->backend->predict(m->runtime, x, rows, out);
+}
+
+/* ---- one call ------------------------------------------------------------ */
+
+struct call {
+    struct wb_site *s;
+    struct wb_model *m;
+    const struct wb_infer_opts *o;
+    const char *purpose;
+    size_t n;
+    struct wb__infer_input *in;
+    float *x;  /* n x features */
+    float *rx; /* the rows run, compacted */
+    float *ry; /* their outputs */
+    struct wb_infer_result *res;
+    struct wb__infer_gate *gate;
+    bool own; /* the call's own transaction */
+};
+
+static struct wb_infer_event
+event(const struct call *c, enum wb_infer_event_type t)
+{
+    struct wb_infer_event ev;
+
+    memset(&ev, 0, sizeof ev);
+    ev.type = t;
+    ev.model_id = c->m->id;
+    ev.model_digest = c->m->digest;
+    ev.purpose = c->purpose;
+    ev.run_in = c->o->run_in;
+    ev.enforced = c->o->mode == WB_INFER_ENFORCE;
+    return ev;
+}
+
+static void
+fire_input(const struct call *c,
+           enum wb_infer_event_type t,
+           size_t i,
+           const char *why)
+{
+    struct wb_infer_event ev = event(c, t);
+    const struct wb_infer_row *r = &c->res->rows[i];
+
+    ev.input = r->input;
+    ev.input_leaf = c->in[i].claims ? c->in[i].leaf_hash : NULL;
+    ev.input_class = c->in[i].claims ? c->in[i].claims->data_class : NULL;
+    ev.output = r->output;
+    ev.values = r->values;
+    ev.value_count = r->ran ? r->value_count : 0;
+    ev.why = why;
+    ev.decision = r->decision;
+    wb__infer_hooks_fire(c->o->hooks, c->o->hook_count, &ev);
+}
+
+/* Refuse the whole call: log it (committed on its own), tell on_deny. */
+static wb_err
+refuse_call(struct call *c, const char *why, wb_err err)
+{
+    struct wb_infer_event ev = event(c, WB_INFER_ON_DENY);
+    json_t *extra = json_pack(
+        "{s:s, s:s, s:b, s:I}", "purpose", c->purpose, "run_in", c->o->run_in,
+        "enforced", c->o->mode == WB_INFER_ENFORCE, "inputs", (json_int_t)c->n);
+    uint64_t entry = 0;
+    char keep[WB_INFER_WHY_MAX];
+    wb_err rc;
+
+    snprintf(keep, sizeof keep, "%s", why);
+    rc = log_whole(c->s, "inference-refused", c->m->id, c->m->digest, keep,
+                   extra, err, &entry);
+    ev.whole_call = true;
+    ev.why = keep;
+    ev.decision = entry;
+    if (rc == err) {
+        wb__infer_hooks_fire(c->o->hooks, c->o->hook_count, &ev);
+    }
+    return rc;
+}
+
+static wb_err
+check_opts(const struct wb_model *m,
+           const uint64_t *inputs,
+           size_t n,
+           const struct wb_infer_opts *o)
+{
+    if (m == NULL || inputs == NULL || o == NULL || o->policy == NULL ||
+        o->run_in == NULL) {
+        return wb__err(WB_ERR_INVAL, "infer: missing model, inputs, policy "
+                                     "or run_in");
+    }
+    if (n == 0 || n > WB_INFER_MAX_INPUTS) {
+        return wb__err(WB_ERR_INVAL, "infer: 1..%d inputs, not %zu",
+                       WB_INFER_MAX_INPUTS, n);
+    }
+    if (m->manifest->output_count > WB_INFER_OUTPUTS_MAX) {
+        return wb__err(WB_ERR_INVAL, "infer: more than %d outputs",
+                       WB_INFER_OUTPUTS_MAX);
+    }
+    if (o->mode != WB_INFER_ENFORCE && o->mode != WB_INFER_LOG_ONLY) {
+        return wb__err(WB_ERR_INVAL, "infer: unknown governance mode");
+    }
+    return WB_OK;
+}
+
+static wb_err
+alloc_call(struct call *c, const uint64_t *inputs)
+{
+    size_t nf = c->m->manifest->input_count;
+    size_t no = c->m->manifest->output_count;
+
+    c->res = wb__calloc(1, sizeof *c->res);
+    c->in = wb__calloc(c->n, sizeof *c->in);
+    c->x = wb__calloc(c->n * nf, sizeof *c->x);
+    c->rx = wb__calloc(c->n * nf, sizeof *c->rx);
+    c->ry = wb__calloc(c->n * no, sizeof *c->ry);
+    if (c->res == NULL || c->in == NULL || c->x == NULL || c->rx == NULL ||
+        c->ry == NULL) {
+        return WB_ERR_NOMEM;
+    }
+    c->res->rows = wb__calloc(c->n, sizeof *c->res->rows);
+    if (c->res->rows == NULL) {
+        return WB_ERR_NOMEM;
+    }
+    c->res->count = c->n;
+    for (size_t i = 0; i < c->n; i++) {
+        c->res->rows[i].input = inputs[i];
+    }
+    return wb__infer_gate_new(&c->gate);
+}
+
+/* Read every input; a schema mismatch refuses the whole call. */
+static wb_err
+read_inputs(struct call *c)
+{
+    size_t nf = c->m->manifest->input_count;
+
+    for (size_t i = 0; i < c->n; i++) {
+        wb_err rc =
+            wb__infer_read_input(c->s, c->m->manifest, c->res->rows[i].input,
+                                 &c->in[i], c->x + i * nf);
+        if (rc != WB_OK) {
+            return rc;
+        }
+        fire_input(c, WB_INFER_BEFORE_INPUT, i, NULL);
+    }
+    return WB_OK;
+}
+
+/* Check each input; log each denial. */
+static wb_err
+gate_inputs(struct call *c)
+{
+    char why[WB_INFER_WHY_MAX];
+
+    for (size_t i = 0; i < c->n; i++) {
+        struct wb_infer_row *r = &c->res->rows[i];
+        json_t *extra;
+        wb_err rc =
+            wb__infer_gate_check(c->gate, c->s, c->o, c->purpose, &c->in[i],
+                                 &r->permitted, why, sizeof why);
+        if (rc != WB_OK) {
+            return rc;
+        }
+        r->ran = r->permitted || c->o->mode == WB_INFER_LOG_ONLY;
+        if (r->permitted) {
+            continue;
+        }
+        r->why = wb__strdup(why);
+        if (r->why == NULL) {
+            return WB_ERR_NOMEM;
+        }
+        c->res->denied++;
+        extra = json_pack("{s:I, s:s, s:s, s:b}", "input", (json_int_t)r->input,
+                          "purpose", c->purpose, "run_in", c->o->run_in,
+                          "enforced", c->o->mode == WB_INFER_ENFORCE);
+        rc = wb__infer_log_refusal(c->s, "inference-denied", c->m->id,
+                                   c->m->digest, c->in[i].leaf_hash, r->why,
+                                   extra, &r->decision);
+        json_decref(extra);
+        if (rc != WB_OK) {
+            return rc;
+        }
+    }
+    return WB_OK;
+}
+
+/* Run the model once over the rows that run. */
+static wb_err
+run_rows(struct call *c)
+{
+    size_t nf = c->m->manifest->input_count;
+    size_t no = c->m->manifest->output_count;
+    size_t k = 0;
+    wb_err rc;
+
+    for (size_t i = 0; i < c->n; i++) {
+        if (c->res->rows[i].ran) {
+            memcpy(c->rx + k * nf, c->x + i * nf, nf * sizeof *c->x);
+            k++;
+        }
+    }
+    if (k == 0) {
+        return WB_OK;
+    }
+    rc = c->m->backend->predict(c->m->runtime, c->rx, k, c->ry);
+    k = 0;
+    for (size_t i = 0; rc == WB_OK && i < c->n; i++) {
+        struct wb_infer_row *r = &c->res->rows[i];
+        if (r->ran) {
+            memcpy(r->values, c->ry + k * no, no * sizeof *c->ry);
+            r->value_count = no;
+            k++;
+        }
+    }
+    return rc;
+}
+
+/* The inference record's payload, {"model", "input", "outputs": {name:
+ * value}}. Written directly: the model id and output names are limited to
+ * characters JSON needs no escape for (manifest.c), the values are finite
+ * numbers or null. */
+static wb_err
+output_doc(const struct call *c, const struct wb_infer_row *r, char **out)
+{
+    struct wb__buf b;
+    wb_err rc;
+
+    wb__buf_init(&b, 64 + r->value_count * (WB_MODEL_NAME_MAX + 32) +
+                         sizeof c->m->id);
+    rc = wb__buf_printf(&b, "{\"model\":\"%s\",\"input\":%llu,\"outputs\":{",
+                        c->m->id, (unsigned long long)r->input);
+    for (size_t j = 0; rc == WB_OK && j < r->value_count; j++) {
+        const char *name = c->m->manifest->output[j].name;
+        rc = isfinite(r->values[j])
+                 ? wb__buf_printf(&b, "%s\"%s\":%.9g", j ? "," : "", name,
+                                  (double)r->values[j])
+                 : wb__buf_printf(&b, "%s\"%s\":null", j ? "," : "", name);
+    }
+    if (rc == WB_OK) {
+        rc = wb__buf_printf(&b, "}}");
+    }
+    if (rc == WB_OK) {
+        rc = wb__buf_cstr(&b);
+    }
+    *out = rc == WB_OK ? (char *)wb__buf_take(&b, NULL) : NULL;
+    wb__buf_clear(&b);
+    return rc;
+}
+
+/* Log each output as an "inference" record. */
+static wb_err
+write_outputs(struct call *c)
+{
+    const struct wb_model_manifest *mf = c->m->manifest;
+
+    for (size_t i = 0; i < c->n; i++) {
+        struct wb_infer_row *r = &c->res->rows[i];
+        const struct wb_claims *in = c->in[i].claims;
+        struct wb_append e;
+        char *doc = NULL;
+        wb_err rc;
+        if (!r->ran) {
+            continue;
+        }
+        rc = output_doc(c, r, &doc);
+        if (rc != WB_OK) {
+            return rc;
+        }
+        memset(&e, 0, sizeof e);
+        e.claims.kind = "inference";
+        e.claims.sub = in->sub;
+        e.claims.purposes = &c->purpose;
+        e.claims.purpose_count = 1;
+        e.claims.consent_id = in->consent_id;
+        e.claims.consent_version = in->consent_version;
+        e.claims.jurisdiction = c->o->run_in;
+        e.claims.data_class = in->data_class;
+        e.claims.rights = in->rights;
+        e.claims.parents = &c->in[i].leaf_hash;
+        e.claims.parent_count = 1;
+        e.claims.has_model = 1;
+        memcpy(e.claims.model, c->m->digest, WB_HASH_BYTES);
+        e.claims.residency_local_only = in->residency_local_only;
+        if (!in->residency_local_only) {
+            e.claims.residency = (const char *const *)mf->output_to;
+            e.claims.residency_count = mf->output_to_count;
+        }
+        e.claims.media = "application/json";
+        e.payload = (const uint8_t *)doc;
+        e.payload_len = strlen(doc);
+        rc = wb_site_append(c->s, &e, &r->output);
+        wb__free(doc);
+        if (rc != WB_OK) {
+            return rc;
+        }
+        c->res->ran++;
+    }
+    return WB_OK;
+}
+
+static void
+free_call(struct call *c)
+{
+    for (size_t i = 0; c->in != NULL && i < c->n; i++) {
+        wb_claims_free(c->in[i].claims);
+    }
+    wb__free(c->in);
+    wb__free(c->x);
+    wb__free(c->rx);
+    wb__free(c->ry);
+    wb__infer_gate_free(c->gate);
+    wb_infer_result_free(c->res);
+}
+
+/* Begin the call's transaction unless the caller has a batch open. */
+static wb_err
+begin(struct call *c)
+{
+    wb_err rc = wb_site_begin(c->s);
+
+    c->own = rc == WB_OK;
+    if (rc == WB_ERR_BUSY) {
+        wb_errmsg_clear();
+        rc = WB_OK;
+    }
+    return rc;
+}
+
+/* Checks, run and log inside the transaction. */
+static wb_err
+governed(struct call *c)
+{
+    char why[WB_INFER_WHY_MAX];
+    wb_err rc;
+
+    if (!wb__infer_call_allowed(c->m->manifest, c->purpose, c->o->run_in, why,
+                                sizeof why)) {
+        if (c->o->mode == WB_INFER_ENFORCE) {
+            return refuse_call(c, why, WB_ERR_DENIED);
+        }
+        rc = refuse_call(c, why, WB_ERR_DENIED); /* logged, not enforced */
+        if (rc != WB_ERR_DENIED) {
+            return rc;
+        }
+        wb_errmsg_clear();
+    }
+    rc = begin(c);
+    if (rc == WB_OK) {
+        rc = read_inputs(c);
+        if (rc == WB_ERR_FORMAT) {
+            snprintf(why, sizeof why, "%s", wb_errmsg());
+            if (c->own) {
+                wb_site_rollback(c->s);
+                c->own = false;
+            }
+            return refuse_call(c, why, WB_ERR_FORMAT);
+        }
+    }
+    if (rc == WB_OK) {
+        rc = gate_inputs(c);
+    }
+    if (rc == WB_OK) {
+        rc = run_rows(c);
+    }
+    if (rc == WB_OK) {
+        rc = write_outputs(c);
+    }
+    if (c->own) {
+        if (rc == WB_OK) {
+            rc = wb_site_commit(c->s);
+        } else {
+            wb_site_rollback(c->s);
+        }
+    }
+    return rc;
+}
+
+wb_err
+wb_infer_run(struct wb_site *s,
+             struct wb_model *m,
+             const uint64_t *inputs,
+             size_t n,
+             const struct wb_infer_opts *o,
+             struct wb_infer_result **out)
+{
+    struct call c;
+    wb_err rc = check_opts(m, inputs, n, o);
+
+    if (out != NULL) {
+        *out = NULL;
+    }
+    memset(&c, 0, sizeof c);
+    if (rc != WB_OK || s == NULL || out == NULL) {
+        return rc != WB_OK ? rc : wb__err(WB_ERR_INVAL, "infer: no site");
+    }
+    c.s = s;
+    c.m = m;
+    c.o = o;
+    c.n = n;
+    c.purpose = o->purpose ? o->purpose : m->manifest->purposes[0];
+    rc = alloc_call(&c, inputs);
+    if (rc == WB_OK) {
+        rc = governed(&c);
+    }
+    for (size_t i = 0; rc == WB_OK && i < n; i++) {
+        const struct wb_infer_row *r = &c.res->rows[i];
+        if (!r->permitted) {
+            fire_input(&c, WB_INFER_ON_DENY, i, r->why);
+        }
+        if (r->ran) {
+            fire_input(&c, WB_INFER_AFTER_OUTPUT, i, NULL);
+        }
+    }
+    if (rc == WB_OK) {
+        *out = c.res;
+        c.res = NULL;
+    }
+    free_call(&c);
+    return rc;
+}
+
+wb_err
+wb_infer(struct wb_site *s,
+         const char *model_id,
+         const uint64_t *inputs,
+         size_t n,
+         const struct wb_infer_opts *o,
+         struct wb_infer_result **out)
+{
+    struct wb_model *m = NULL;
+    wb_err rc = wb_model_open(s, model_id, &m);
+
+    if (out != NULL) {
+        *out = NULL;
+    }
+    if (rc == WB_OK) {
+        rc = wb_infer_run(s, m, inputs, n, o, out);
+    }
+    wb_model_close(m);
+    return rc;
+}
+
+void
+wb_infer_result_free(struct wb_infer_result *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    for (size_t i = 0; r->rows != NULL && i < r->count; i++) {
+        wb__free(r->rows[i].why);
+    }
+    wb__free(r->rows);
+    wb__free(r);
+}

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Inside the infer module: what the package, governance, hook and audit
+ * files share. */
+#ifndef WB_INFER_INT_H
+#define WB_INFER_INT_H
+
+#include <waybill/consent.h>
+#include <waybill/infer.h>
+
+#include "core/core_int.h"
+
+/* Domain separation: the vendor signs this prefix followed by the
+ * manifest bytes. */
+#define WB__MODEL_SIG_CONTEXT "waybill-model-manifest/1\n"
+
+/* The signature line over manifest bytes by s into *out (wb_free). */
+wb_err wb__model_sig_make(const struct wb_signer *s,
+                          const char *manifest,
+                          size_t len,
+                          char **out);
+
+/* Check signature line sig over manifest bytes with v: WB_ERR_FORMAT for a
+ * malformed line, WB_ERR_BADSIG for another key or a bad signature. */
+wb_err wb__model_sig_check(const char *sig,
+                           size_t sig_len,
+                           const char *manifest,
+                           size_t len,
+                           const struct wb_verifier *v);
+
+/* Check manifest bytes + signature with v, parse, then read each file of
+ * dir once and check its size and digest; keep model_file's bytes. */
+wb_err wb__model_package_check(const char *dir,
+                               const char *manifest,
+                               size_t manifest_len,
+                               const char *sig,
+                               size_t sig_len,
+                               const struct wb_verifier *v,
+                               struct wb_model_package **out);
+
+/* Log a refusal as a "decision" entry: payload {"event", "model",
+ * "reason", ...extra}, the model claim when digest != NULL, parents =
+ * [parent] when parent != NULL. Inside the caller's transaction if one is
+ * open. *entry may be NULL. */
+wb_err wb__infer_log_refusal(struct wb_site *s,
+                             const char *event,
+                             const char *model_id,
+                             const uint8_t *digest,
+                             const uint8_t *parent,
+                             const char *reason,
+                             json_t *extra,
+                             uint64_t *entry);
+
+/* Call each attached hook's, then each of hooks[]'s callback for
+ * ev->type. */
+void wb__infer_hooks_fire(const struct wb_infer_hook *hooks,
+                          size_t count,
+                          const struct wb_infer_event *ev);
+
+/* Is code among list[0..n)? */
+bool wb__infer_in_list(char *const *list, size_t n, const char *code);
+
+/* An opened model (infer.c). */
+struct wb_model {
+    char id[WB_MODEL_ID_MAX + 1];
+    uint8_t digest[WB_HASH_BYTES];
+    struct wb_model_manifest *manifest;
+    const struct wb_infer_backend *backend;
+    void *runtime;
+};
+
+/* One input record as read for a call. */
+struct wb__infer_input {
+    uint64_t index;
+    struct wb_claims *claims;
+    uint8_t leaf_hash[WB_HASH_BYTES];
+};
+
+/* Read entry index's claims and leaf hash, and its payload's features per
+ * m's data interface into x[0..input_count). WB_ERR_FORMAT naming the
+ * entry and the field on a schema mismatch (not a record, erased payload,
+ * not a JSON object, a field missing or not a number). */
+wb_err wb__infer_read_input(struct wb_site *s,
+                            const struct wb_model_manifest *m,
+                            uint64_t index,
+                            struct wb__infer_input *in,
+                            float *x);
+
+/* Reasons the whole call may not run (purpose not intended or ruled out,
+ * run_in outside the model's jurisdictions) into why; true when none. */
+bool wb__infer_call_allowed(const struct wb_model_manifest *m,
+                            const char *purpose,
+                            const char *run_in,
+                            char *why,
+                            size_t why_len);
+
+/* Per-call memo of purpose-check verdicts (gate.c). */
+struct wb__infer_gate;
+wb_err wb__infer_gate_new(struct wb__infer_gate **out);
+void wb__infer_gate_free(struct wb__infer_gate *g);
+
+/* May input in be used: wb_purpose_check (consent state and flags, the
+ * record's purposes) and its residency against run_in. *ok and why. */
+wb_err wb__infer_gate_check(struct wb__infer_gate *g,
+                            struct wb_site *s,
+                            const struct wb_infer_opts *o,
+                            const char *purpose,
+                            const struct wb__infer_input *in,
+                            bool *ok,
+                            char *why,
+                            size_t why_len);
+
+#endif

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Logging what the governance module refused or denied: a "decision"
+ * entry whose payload says what, why, and for which model, so a denial is
+ * never silent and an auditor finds it in the same log. */
+#include <string.h>
+
+#include "infer/infer_int.h"
+
+bool
+wb__infer_in_list(char *const *list, size_t n, const char *code)
+{
+    for (size_t i = 0; code != NULL && i < n; i++) {
+        if (strcmp(list[i], code) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+wb_err
+wb__infer_log_refusal(struct wb_site *s,
+                      const char *event,
+                      const char *model_id,
+                      const uint8_t *digest,
+                      const uint8_t *parent,
+                      const char *reason,
+                      json_t *extra,
+                      uint64_t *entry)
+{
+    json_t *o = json_pack("{s:s, s:s?, s:s}", "event", event, "model", model_id,
+                          "reason", reason);
+    struct wb_append e;
+    char *doc = NULL;
+    wb_err rc;
+
+    if (o != NULL && extra != NULL) {
+        json_object_update(o, extra);
+    }
+    rc = o ? wb__json_dump(o, JSON_COMPACT | JSON_PRESERVE_ORDER, &doc)
+           : WB_ERR_NOMEM;
+    json_decref(o);
+    if (rc != WB_OK) {
+        return rc;
+    }
+    memset(&e, 0, sizeof e);
+    e.claims.kind = "decision";
+    e.claims.media = "application/json";
+    if (digest != NULL) {
+        e.claims.has_model = 1;
+        memcpy(e.claims.model, digest, WB_HASH_BYTES);
+    }
+    if (parent != NULL) {
+        e.claims.parents = (const uint8_t(*)[WB_HASH_BYTES])parent;
+        e.claims.parent_count = 1;
+    }
+    e.payload = (const uint8_t *)doc;
+    e.payload_len = strlen(doc);
+    rc = wb_site_append(s, &e, entry);
+    wb__free(doc);
+    return rc;
+}

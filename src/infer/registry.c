@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The site's "model" register: a package is verified against the vendor
+ * key, its files copied into the site directory (models/ID/), and its
+ * signed manifest, signature and vendor key logged as a "model" entry.
+ * Every later use re-verifies the site's copy against that entry. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "infer/infer_int.h"
+
+/* SITE/models/ID (or SITE/models when id is NULL) into buf. */
+static wb_err
+models_dir(struct wb_site *s, const char *id, char *buf, size_t len)
+{
+    size_t n =
+        id ? (size_t)snprintf(buf, len, "%s/models/%s", wb_site_dir(s), id)
+           : (size_t)snprintf(buf, len, "%s/models", wb_site_dir(s));
+
+    return n < len ? WB_OK : wb__err(WB_ERR_INVAL, "site path too long");
+}
+
+/* Copy each file of p's manifest from src into the site's models/ID. */
+static wb_err
+copy_files(struct wb_site *s,
+           const char *id,
+           const char *src,
+           const struct wb_model_manifest *m)
+{
+    char dst[4096];
+    char from[4096];
+    char to[4200];
+    wb_err rc = models_dir(s, NULL, dst, sizeof dst);
+
+    if (rc == WB_OK && mkdir(dst, 0755) != 0 && errno != EEXIST) {
+        rc = wb__err(WB_ERR_IO, "%s: %s", dst, strerror(errno));
+    }
+    if (rc == WB_OK) {
+        rc = models_dir(s, id, dst, sizeof dst);
+    }
+    if (rc == WB_OK && mkdir(dst, 0755) != 0 && errno != EEXIST) {
+        rc = wb__err(WB_ERR_IO, "%s: %s", dst, strerror(errno));
+    }
+    for (size_t i = 0; rc == WB_OK && i < m->file_count; i++) {
+        uint8_t *bytes = NULL;
+        size_t n = 0;
+        int fd;
+        snprintf(from, sizeof from, "%s/%s", src, m->files[i].path);
+        snprintf(to, sizeof to, "%s/%s", dst, m->files[i].path);
+        rc = wb__read_file(from, WB_MODEL_FILE_MAX, &bytes, &n);
+        fd = rc == WB_OK ? open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644) : -1;
+        if (rc == WB_OK &&
+            (fd < 0 || write(fd, bytes, n) != (ssize_t)n || fsync(fd) != 0)) {
+            rc = wb__err(WB_ERR_IO, "%s: %s", to, strerror(errno));
+        }
+        if (fd >= 0) {
+            close(fd);
+        }
+        wb_free(bytes);
+    }
+    return rc;
+}
+
+/* The register document of a verified package. */
+static wb_err
+make_doc(const char *id,
+         const char *vkey,
+         const struct wb_model_package *p,
+         char **out)
+{
+    char hex[2 * WB_HASH_BYTES + 1];
+    json_t *o;
+    wb_err rc;
+
+    wb_hex_encode(p->digest, WB_HASH_BYTES, hex);
+    o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", id, "digest", hex,
+                  "vendor_key", vkey, "signer", p->signer, "manifest",
+                  p->manifest_bytes, "signature", p->signature);
+    rc = o ? wb__json_dump(o, JSON_COMPACT | JSON_PRESERVE_ORDER, out)
+           : WB_ERR_NOMEM;
+    json_decref(o);
+    return rc;
+}
+
+/* Log that registering dir was refused, keeping the refusal's detail. */
+static void
+log_refused(struct wb_site *s, const char *dir, const uint8_t *digest)
+{
+    char why[1024];
+    json_t *extra = json_pack("{s:s}", "package", dir);
+
+    snprintf(why, sizeof why, "%s", wb_errmsg());
+    if (wb__infer_log_refusal(s, "model-register-refused", NULL, digest, NULL,
+                              why, extra, NULL) != WB_OK) {
+        wb__err(WB_ERR_IO, "%s (and the refusal could not be logged: %s)", why,
+                wb_errmsg());
+    } else {
+        wb_errmsg_set("%s", why);
+    }
+    json_decref(extra);
+}
+
+/* Verify, copy and log, with the vendor key vkey parsed into v. */
+static wb_err
+register_package(struct wb_site *s,
+                 const char *dir,
+                 const char *vkey,
+                 const struct wb_verifier *v,
+                 struct wb_model_entry *out)
+{
+    struct wb_model_package *p = NULL;
+    struct wb_register_doc old;
+    struct wb_append e;
+    char id[WB_MODEL_ID_MAX + 1];
+    char *doc = NULL;
+    uint64_t idx = 0;
+    wb_err rc = wb_model_package_read(dir, v, &p);
+
+    memset(&old, 0, sizeof old);
+    if (rc != WB_OK) {
+        log_refused(s, dir, NULL);
+        return rc;
+    }
+    snprintf(id, sizeof id, "%s@%s", p->manifest->name, p->manifest->version);
+    rc = wb_site_register_get(s, WB_MODEL_REGISTER, id, 0, &old);
+    if (rc == WB_OK) {
+        rc = wb__err(WB_ERR_EXISTS,
+                     "model %s is already registered (entry "
+                     "%llu)",
+                     id, (unsigned long long)old.entry);
+    } else if (rc == WB_ERR_NOTFOUND) {
+        wb_errmsg_clear();
+        rc = WB_OK;
+    }
+    wb_register_doc_clear(&old);
+    if (rc == WB_OK) {
+        rc = copy_files(s, id, dir, p->manifest);
+    }
+    if (rc == WB_OK) {
+        rc = make_doc(id, vkey, p, &doc);
+    }
+    if (rc == WB_OK) {
+        memset(&e, 0, sizeof e);
+        e.claims.kind = WB_MODEL_REGISTER;
+        e.claims.purposes = (const char *const *)p->manifest->purposes;
+        e.claims.purpose_count = p->manifest->purpose_count;
+        e.claims.has_model = 1;
+        memcpy(e.claims.model, p->digest, WB_HASH_BYTES);
+        e.claims.media = "application/json";
+        e.payload = (const uint8_t *)doc;
+        e.payload_len = strlen(doc);
+        rc = wb_site_register_put(s, &e, id, 1, &idx);
+    }
+    if (rc == WB_OK && out != NULL) {
+        rc = wb_model_get(s, id, out);
+    }
+    wb__free(doc);
+    wb_model_package_free(p);
+    return rc;
+}
+
+wb_err
+wb_model_register(struct wb_site *s,
+                  const char *dir,
+                  const char *vkey,
+                  struct wb_model_entry *out)
+{
+    struct wb_verifier *v = NULL;
+    wb_err rc;
+
+    if (out != NULL) {
+        memset(out, 0, sizeof *out);
+    }
+    if (s == NULL || dir == NULL || vkey == NULL) {
+        return wb__err(WB_ERR_INVAL, "model register: missing argument");
+    }
+    rc = wb_verifier_from_note_key(vkey, strlen(vkey), &v);
+    if (rc != WB_OK) {
+        wb__err_prefix("vendor key");
+        return rc;
+    }
+    if (wb_verifier_alg(v) != WB_ALG_EDDSA) {
+        wb_verifier_free(v);
+        return wb__err(WB_ERR_FORMAT, "vendor key: not an Ed25519 key");
+    }
+    rc = register_package(s, dir, vkey, v, out);
+    wb_verifier_free(v);
+    return rc;
+}
+
+/* A string field of the register document, copied. */
+static wb_err
+doc_str(json_t *o, const char *key, char **out)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+
+    if (v == NULL) {
+        return wb__err(WB_ERR_FORMAT,
+                       "model register: document lacks "
+                       "\"%s\"",
+                       key);
+    }
+    *out = wb__strdup(v);
+    return *out ? WB_OK : WB_ERR_NOMEM;
+}
+
+/* Parse a register document into e. */
+static wb_err
+from_doc(const struct wb_register_doc *d, struct wb_model_entry *e)
+{
+    json_t *o = json_loads(d->doc, JSON_REJECT_DUPLICATES, NULL);
+    const char *hex = json_string_value(json_object_get(o, "digest"));
+    uint8_t h[WB_HASH_BYTES];
+    wb_err rc = WB_OK;
+
+    memset(e, 0, sizeof *e);
+    snprintf(e->id, sizeof e->id, "%s", d->id);
+    e->entry = d->entry;
+    if (hex == NULL ||
+        wb_hex_decode(hex, strlen(hex), e->digest, WB_HASH_BYTES) != WB_OK) {
+        rc =
+            wb__err(WB_ERR_FORMAT, "model register: %s: bad \"digest\"", d->id);
+    }
+    if (rc == WB_OK) {
+        rc = doc_str(o, "vendor_key", &e->vendor_key);
+    }
+    if (rc == WB_OK) {
+        rc = doc_str(o, "manifest", &e->manifest_bytes);
+    }
+    if (rc == WB_OK) {
+        rc = doc_str(o, "signature", &e->signature);
+    }
+    if (rc == WB_OK) {
+        wb_model_digest((const uint8_t *)e->manifest_bytes,
+                        strlen(e->manifest_bytes), h);
+        if (memcmp(h, e->digest, WB_HASH_BYTES) != 0) {
+            rc = wb__err(WB_ERR_VERIFY,
+                         "model register: %s: the manifest "
+                         "does not hash to the digest",
+                         d->id);
+        }
+    }
+    if (rc == WB_OK) {
+        rc = wb_model_manifest_parse(
+            e->manifest_bytes, strlen(e->manifest_bytes), false, &e->manifest);
+    }
+    json_decref(o);
+    if (rc != WB_OK) {
+        wb_model_entry_clear(e);
+    }
+    return rc;
+}
+
+wb_err
+wb_model_get(struct wb_site *s, const char *id, struct wb_model_entry *out)
+{
+    struct wb_register_doc d;
+    wb_err rc;
+
+    memset(out, 0, sizeof *out);
+    memset(&d, 0, sizeof d);
+    if (!wb_id_ok(id, WB_MODEL_ID_MAX)) {
+        return wb__err(WB_ERR_INVAL, "model id \"%.64s\": want NAME@VERSION",
+                       id);
+    }
+    rc = wb_site_register_get(s, WB_MODEL_REGISTER, id, 0, &d);
+    if (rc == WB_ERR_NOTFOUND) {
+        rc = wb__err(rc, "no model \"%s\" is registered (waybill model list)",
+                     id);
+    }
+    if (rc == WB_OK) {
+        rc = from_doc(&d, out);
+    }
+    wb_register_doc_clear(&d);
+    return rc;
+}
+
+wb_err
+wb_model_list(struct wb_site *s, struct wb_model_entry **out, size_t *count)
+{
+    struct wb_register_doc *d = NULL;
+    struct wb_model_entry *v = NULL;
+    size_t n = 0;
+    size_t done = 0;
+    wb_err rc = wb_site_register_list(s, WB_MODEL_REGISTER, NULL, &d, &n);
+
+    *out = NULL;
+    *count = 0;
+    if (rc == WB_OK && n > 0) {
+        v = wb__calloc(n, sizeof *v);
+        rc = v ? WB_OK : WB_ERR_NOMEM;
+    }
+    for (; rc == WB_OK && done < n; done++) {
+        rc = from_doc(&d[done], &v[done]);
+    }
+    if (rc == WB_OK) {
+        *out = v;
+        *count = n;
+        v = NULL;
+    }
+    wb_model_entries_free(v, done);
+    wb_register_docs_free(d, n);
+    return rc;
+}
+
+wb_err
+wb_model_verify(struct wb_site *s,
+                const char *id,
+                struct wb_model_package **out)
+{
+    struct wb_model_entry e;
+    struct wb_verifier *v = NULL;
+    struct wb_model_package *p = NULL;
+    char dir[4096];
+    wb_err rc = wb_model_get(s, id, &e);
+
+    if (out != NULL) {
+        *out = NULL;
+    }
+    if (rc == WB_OK) {
+        rc = wb_verifier_from_note_key(e.vendor_key, strlen(e.vendor_key), &v);
+    }
+    if (rc == WB_OK) {
+        rc = models_dir(s, e.id, dir, sizeof dir);
+    }
+    if (rc == WB_OK) {
+        rc = wb__model_package_check(dir, e.manifest_bytes,
+                                     strlen(e.manifest_bytes), e.signature,
+                                     strlen(e.signature), v, &p);
+    }
+    if (rc != WB_OK && e.id[0] != '\0') {
+        wb__err_prefix("model %s", e.id);
+    }
+    if (rc == WB_OK && out != NULL) {
+        *out = p;
+        p = NULL;
+    }
+    wb_model_package_free(p);
+    wb_verifier_free(v);
+    wb_model_entry_clear(&e);
+    return rc;
+}
+
+void
+wb_model_entry_clear(struct wb_model_entry *e)
+{
+    if (e == NULL) {
+        return;
+    }
+    wb__free(e->vendor_key);
+    wb__free(e->manifest_bytes);
+    wb__free(e->signature);
+    wb_model_manifest_free(e->manifest);
+    memset(e, 0, sizeof *e);
+}
+
+void
+wb_model_entries_free(struct wb_model_entry *v, size_t count)
+{
+    if (v == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        wb_model_entry_clear(&v[i]);
+    }
+    wb__free(v);
+}

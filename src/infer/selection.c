@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Record selections: "5", "3-10", "3,7,9", "1-4,9" -> log indexes. */
+#include <string.h>
+
+#include "infer/infer_int.h"
+
+/* A decimal index at *p, advancing p. */
+static bool
+number(const char **p, uint64_t *out)
+{
+    size_t n = strspn(*p, "0123456789");
+
+    if (n == 0 || !wb__parse_u64(*p, n, out)) {
+        return false;
+    }
+    *p += n;
+    return true;
+}
+
+wb_err
+wb_infer_selection_parse(const char *text, uint64_t **out, size_t *count)
+{
+    const char *p = text;
+    struct wb__buf b;
+    wb_err rc = WB_OK;
+
+    *out = NULL;
+    *count = 0;
+    if (text == NULL || text[0] == '\0') {
+        return wb__err(WB_ERR_FORMAT, "selection: empty");
+    }
+    wb__buf_init(&b, WB_INFER_MAX_INPUTS * sizeof(uint64_t));
+    while (rc == WB_OK) {
+        uint64_t lo = 0;
+        uint64_t hi = 0;
+        size_t at = (size_t)(p - text) + 1;
+        if (!number(&p, &lo)) {
+            rc = wb__err(WB_ERR_FORMAT,
+                         "selection \"%.64s\": position %zu: want an index",
+                         text, at);
+            break;
+        }
+        hi = lo;
+        if (*p == '-') {
+            p++;
+            if (!number(&p, &hi) || hi < lo) {
+                rc = wb__err(WB_ERR_FORMAT,
+                             "selection \"%.64s\": position %zu: want a "
+                             "range LOW-HIGH with HIGH >= LOW",
+                             text, at);
+                break;
+            }
+        }
+        if (hi - lo >= WB_INFER_MAX_INPUTS) {
+            rc = WB_ERR_TOOBIG;
+        }
+        for (uint64_t i = lo; rc == WB_OK; i++) {
+            rc = wb__buf_append(&b, &i, sizeof i);
+            if (i == hi) {
+                break;
+            }
+        }
+        if (rc == WB_ERR_TOOBIG) {
+            rc = wb__err(rc, "selection \"%.64s\": more than %d records", text,
+                         WB_INFER_MAX_INPUTS);
+        }
+        if (rc != WB_OK || *p == '\0') {
+            break;
+        }
+        if (*p != ',') {
+            rc = wb__err(WB_ERR_FORMAT,
+                         "selection \"%.64s\": position %zu: want ',' or '-'",
+                         text, (size_t)(p - text) + 1);
+            break;
+        }
+        p++;
+    }
+    if (rc == WB_OK) {
+        size_t len = 0;
+        *out = (uint64_t *)(void *)wb__buf_take(&b, &len);
+        *count = len / sizeof(uint64_t);
+    }
+    wb__buf_clear(&b);
+    return rc;
+}

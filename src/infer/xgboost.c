@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The XGBoost backend: tree ensembles through the XGBoost C API, loaded
+ * from the checked buffer (XGBoosterLoadModelFromBuffer), one thread per
+ * booster, in-place prediction on dense float rows. */
+#include <stdio.h>
+#include <string.h>
+#include <xgboost/c_api.h>
+
+#include "infer/infer_int.h"
+
+struct xgb_model {
+    BoosterHandle h;
+    size_t n_features;
+    size_t n_outputs;
+};
+
+static void
+xgb_free(void *p)
+{
+    struct xgb_model *m = p;
+
+    if (m == NULL) {
+        return;
+    }
+    if (m->h != NULL) {
+        XGBoosterFree(m->h);
+    }
+    wb__free(m);
+}
+
+static wb_err
+xgb_load(const uint8_t *bytes,
+         size_t len,
+         size_t n_features,
+         size_t n_outputs,
+         void **out)
+{
+    struct xgb_model *m = wb__calloc(1, sizeof *m);
+    bst_ulong nf = 0;
+    wb_err rc = WB_OK;
+
+    *out = NULL;
+    if (m == NULL) {
+        return WB_ERR_NOMEM;
+    }
+    m->n_features = n_features;
+    m->n_outputs = n_outputs;
+    if (XGBoosterCreate(NULL, 0, &m->h) != 0 ||
+        XGBoosterSetParam(m->h, "nthread", "1") != 0) {
+        rc = wb__err(WB_ERR_INTERNAL, "xgboost: %s", XGBGetLastError());
+    } else if (XGBoosterLoadModelFromBuffer(m->h, bytes, (bst_ulong)len) != 0) {
+        rc = wb__err(WB_ERR_FORMAT, "xgboost refused the model: %.300s",
+                     XGBGetLastError());
+    } else if (XGBoosterGetNumFeature(m->h, &nf) != 0) {
+        rc = wb__err(WB_ERR_FORMAT, "xgboost: %.300s", XGBGetLastError());
+    } else if ((size_t)nf != n_features) {
+        rc = wb__err(WB_ERR_FORMAT,
+                     "the model takes %llu features; the manifest's data "
+                     "interface names %zu",
+                     (unsigned long long)nf, n_features);
+    }
+    if (rc == WB_OK) {
+        *out = m;
+    } else {
+        xgb_free(m);
+    }
+    return rc;
+}
+
+static wb_err
+xgb_predict(void *p, const float *x, size_t rows, float *out)
+{
+    static const char config[] =
+        "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, "
+        "\"iteration_end\": 0, \"strict_shape\": false, \"missing\": NaN, "
+        "\"cache_id\": 0}";
+    struct xgb_model *m = p;
+    char iface[256];
+    const bst_ulong *shape = NULL;
+    bst_ulong dim = 0;
+    const float *res = NULL;
+    size_t total = 1;
+
+    snprintf(iface, sizeof iface,
+             "{\"data\": [%llu, true], \"shape\": [%zu, %zu], "
+             "\"typestr\": \"<f4\", \"version\": 3}",
+             (unsigned long long)(uintptr_t)x, rows, m->n_features);
+    if (XGBoosterPredictFromDense(m->h, iface, config, NULL, &shape, &dim,
+                                  &res) != 0) {
+        return wb__err(WB_ERR_INTERNAL, "xgboost predict: %.300s",
+                       XGBGetLastError());
+    }
+    for (bst_ulong i = 0; i < dim; i++) {
+        total *= (size_t)shape[i];
+    }
+    if (total != rows * m->n_outputs) {
+        return wb__err(WB_ERR_FORMAT,
+                       "the model gives %zu values for %zu rows; the "
+                       "manifest names %zu outputs per row",
+                       total, rows, m->n_outputs);
+    }
+    memcpy(out, res, total * sizeof *out);
+    return WB_OK;
+}
+
+static const struct wb_infer_backend xgboost_backend = {"xgboost", xgb_load,
+                                                        xgb_predict, xgb_free};
+
+const struct wb_infer_backend *
+wb_infer_backend_xgboost(void)
+{
+    return &xgboost_backend;
+}

@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# Governed inference through the command line: pack, sign, register, list,
+# show, verify; the must-fail packages (unsigned, wrong signer, a flipped
+# model byte) refused and logged; predictions equal to python-xgboost's on
+# the same rows; schema mismatch, a jurisdiction outside the model's, a
+# withdrawn consent: refused or denied, logged, nothing run; log-only gives
+# the same outputs; the audit-trail hook; `model audit`; lineage (parents =
+# input leaf hashes, token and inclusion proof verify offline).
+. "$(dirname "$0")/lib.bash"
+cd "$T"
+M="$WB_SRC/tests/models"
+export WAYBILL_PROFILES="$WB_SRC/profiles"
+js() { /usr/bin/python3 -c "import json,sys; d=json.load(open('$T/out')); print(($1))"; }
+size() { W --json verify | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["entries"])'; }
+
+W init --origin infer.waybill.example >/dev/null
+W key > site.vkey
+VK=$(W keygen --name vendor.example --out vendor.key)
+OK=$(W keygen --name other.example --out other.key)
+
+# ---- packages ----------------------------------------------------------------
+expect 0 W model pack "$M/bearing-risk.spec.json" --model "$M/bearing-risk.ubj" --out pkg
+has "$T/out" "packed pkg"
+expect 2 W model pack "$M/bearing-risk.spec.json" --model "$M/bearing-risk.ubj" --out pkg
+has "$T/err" "pkg: File exists"
+printf '{"format":"waybill-model/1","name":"x","colour":1}' > bad-spec.json
+expect 2 W model pack bad-spec.json --model "$M/bearing-risk.ubj" --out pkg2
+has "$T/err" '"colour": unknown field'
+base=$(size)
+expect 1 W model register pkg --vendor-key "$VK"
+has "$T/err" "package pkg is not signed"
+same "$(size)" "$((base + 1))" "the refusal is logged"
+expect 0 W --json show "$base"
+has "$T/out" '"event": "model-register-refused"'
+
+cp -r pkg wrong
+expect 0 W model sign wrong --key-file other.key
+expect 1 W model register wrong --vendor-key "$VK"
+has "$T/err" 'signed by key "other.example", not by the vendor key "vendor.example"'
+expect 1 W model verify wrong --key "$VK"
+
+expect 0 W model sign pkg --key-file vendor.key
+has "$T/out" "signed pkg with vendor.example"
+expect 0 W model verify pkg --key "$VK"
+has "$T/out" "ok: bearing-risk@1.0.0 signed by vendor.example, 1 file(s) match"
+
+cp -r pkg flipped
+flip flipped/bearing-risk.ubj 200
+expect 1 W model verify flipped --key "$VK"
+has "$T/err" "bearing-risk.ubj: digest mismatch"
+expect 1 W model register flipped --vendor-key "$VK"
+has "$T/err" "digest mismatch"
+cp -r pkg edited
+flip edited/manifest.json 30
+expect 1 W model register edited --vendor-key "$VK"
+has "$T/err" "does not verify over manifest.json"
+
+echo "$VK" > vendor.vkey
+expect 0 W model register pkg --vendor-key vendor.vkey
+has "$T/out" "registered model bearing-risk@1.0.0"
+model_entry=$(( $(size) - 1 ))
+expect 2 W model register pkg --vendor-key "$VK"
+has "$T/err" "already registered"
+expect 0 W model list
+has "$T/out" "bearing-risk@1.0.0	"
+expect 0 W model show bearing-risk@1.0.0
+has "$T/out" "input: vib_rms <- field vib_rms (mm/s), temp_c <- field temp_c (Cel), current_a <- field current_a (A)"
+has "$T/out" "runs in: DE, CN"
+has "$T/out" "out of scope: worker-monitoring, marketing"
+expect 0 W --json model show bearing-risk@1.0.0
+digest=$(js 'd["digest"]')
+same "$(js 'd["manifest"]["training_data"][:19]')" "synthetic bearing t"
+expect 0 W --json show "$model_entry"
+same "$(js 'd["claims"]["kind"], d["claims"]["model"]')" "('model', '$digest')"
+expect 0 W model verify bearing-risk@1.0.0
+expect 2 W model show nope@1
+has "$T/err" 'no model "nope@1" is registered'
+expect 2 W model frobnicate
+
+# ---- records -----------------------------------------------------------------
+W device add press-7 >/dev/null
+first=$(size)
+expect 0 W ingest --device press-7 --purpose predictive-maintenance --class non-personal \
+    --jurisdiction DE --residency local-only "$M/telemetry.jsonl"
+last=$((first + 19))
+
+# ---- predictions agree with python-xgboost on the same rows ------------------
+expect 0 W --json infer --model bearing-risk@1.0.0 --input "$first-$last" --run-in DE \
+    --audit-trail trail.jsonl
+cp "$T/out" enforce.json
+same "$(js 'd["ran"], d["denied"]')" "(20, 0)"
+/usr/bin/python3 - "$M" enforce.json > py.txt <<'PY'
+import json, sys
+import numpy as np
+import xgboost as xgb
+m = sys.argv[1]
+rows = [json.loads(l) for l in open(m + "/telemetry.jsonl")]
+x = np.array([[r["vib_rms"], r["temp_c"], r["current_a"]] for r in rows], dtype=np.float32)
+b = xgb.Booster(model_file=m + "/bearing-risk.ubj")
+b.set_param({"nthread": 1})
+want = b.predict(xgb.DMatrix(x, feature_names=["vib_rms", "temp_c", "current_a"]))
+got = [r["outputs"]["failure_risk_7d"] for r in json.load(open(sys.argv[2]))["rows"]]
+bad = [i for i, (g, w) in enumerate(zip(got, want)) if abs(g - float(w)) > 1e-6]
+print("match" if len(got) == 20 and not bad else "differ %s" % bad)
+PY
+same "$(cat py.txt)" "match" "C path vs python-xgboost"
+same "$(wc -l < trail.jsonl)" "40" "audit trail lines"
+has trail.jsonl '"event":"before-input","model":"bearing-risk@1.0.0"'
+has trail.jsonl '"event":"after-output"'
+
+# ---- lineage: parents = input leaf hash, model = digest; proofs verify -------
+out_entry=$(js 'd["rows"][0]["output"]')
+expect 0 W leaf "$first" --out in.cbor
+leafhash=$(/usr/bin/python3 -c "import hashlib; print(hashlib.sha256(b'\0'+open('in.cbor','rb').read()).hexdigest())")
+expect 0 W --json show "$out_entry"
+same "$(js 'd["claims"]["kind"], d["claims"]["parents"], d["claims"]["model"]')" \
+    "('inference', ['$leafhash'], '$digest')"
+same "$(js 'd["payload"]["input"], d["claims"]["residency"], d["claims"]["jurisdiction"]')" \
+    "($first, 'local-only', 'DE')"
+expect 0 W token "$out_entry" --out t.cbor
+expect 0 W token verify --key site.vkey t.cbor
+W prove "$out_entry" > proof.txt
+expect 0 W leaf "$out_entry" --out out.cbor
+expect 0 W verify-proof --key site.vkey --leaf out.cbor proof.txt
+
+# ---- text output ---------------------------------------------------------------
+expect 0 W infer --model bearing-risk@1.0.0 --input "$first" --run-in DE
+has "$T/out" "entry $first -> entry "
+has "$T/out" "failure_risk_7d=0.0365993"
+has "$T/out" "ran 1, denied 0 (governance enforce)"
+
+# ---- refused whole: logged, nothing run ------------------------------------------
+base=$(size)
+expect 1 W infer --model bearing-risk@1.0.0 --input "$first" --run-in US
+has "$T/err" "may run only in DE, CN, not in US"
+same "$(size)" "$((base + 1))" "refusal logged, nothing run"
+expect 0 W --json show "$base"
+same "$(js 'd["payload"]["event"], d["claims"]["model"]')" "('inference-refused', '$digest')"
+expect 1 W infer --model bearing-risk@1.0.0 --input "$first" --run-in DE --purpose marketing
+has "$T/err" "rules out use for marketing"
+
+printf '{"vib_rms": 2.0, "temperature": 50.0, "current_a": 11.0}\n' > odd.jsonl
+W ingest --device press-7 --purpose predictive-maintenance --class non-personal \
+    --jurisdiction DE odd.jsonl >/dev/null
+odd=$(( $(size) - 1 ))
+base=$(size)
+expect 2 W infer --model bearing-risk@1.0.0 --input "$first,$odd" --run-in DE
+has "$T/err" "schema mismatch: entry $odd: field \"temp_c\" (feature temp_c, Cel) is missing"
+same "$(size)" "$((base + 1))" "schema refusal logged, nothing run"
+expect 2 W infer --model bearing-risk@1.0.0 --input "0" --run-in DE
+has "$T/err" "entry 0 is a decision entry, not a record"
+expect 2 W infer --model bearing-risk@1.0.0 --input "3-" --run-in DE
+has "$T/err" "position 1"
+expect 2 W infer --model bearing-risk@1.0.0 --input 3 --run-in DE --governance lax
+expect 2 W infer --model bearing-risk@1.0.0 --input 3
+
+# ---- consent withdrawn: denied and logged; log-only runs with the same outputs --
+W consent grant c-7 --subject operator-17 --controller "Example Plant GmbH" \
+    --purpose predictive-maintenance --jurisdiction DE >/dev/null
+W ingest --device press-7 --purpose predictive-maintenance --class personal \
+    --jurisdiction DE --consent c-7 "$M/telemetry.jsonl" >/dev/null
+p0=$(( $(size) - 20 ))
+expect 0 W --json infer --model bearing-risk@1.0.0 --input "$p0-$((p0 + 2))" --run-in DE
+same "$(js 'd["ran"], d["denied"]')" "(3, 0)"
+cp "$T/out" given.json
+W consent withdraw c-7 --reason "left the company" >/dev/null
+base=$(size)
+expect 1 W infer --model bearing-risk@1.0.0 --input "$p0-$((p0 + 2))" --run-in DE
+has "$T/out" "entry $p0: denied (decision entry $base):"
+has "$T/out" "consent c-7 (version 2, the latest) is withdrawn"
+has "$T/out" "ran 0, denied 3"
+same "$(size)" "$((base + 3))" "three denials logged, no output"
+expect 0 W --json infer --model bearing-risk@1.0.0 --input "$p0-$((p0 + 2))" --run-in DE \
+    --governance log-only --audit-trail trail2.jsonl
+cp "$T/out" logonly.json
+same "$(js 'd["ran"], d["denied"], d["governance"]')" "(3, 3, 'log-only')"
+same "$(/usr/bin/python3 -c "
+import json
+a=[r['outputs'] for r in json.load(open('given.json'))['rows']]
+b=[r['outputs'] for r in json.load(open('logonly.json'))['rows']]
+c=[r['outputs'] for r in json.load(open('enforce.json'))['rows'][:3]]
+print(a==b==c)")" "True" "log-only and enforce give the same outputs"
+same "$(grep -c '"event":"on-deny"' trail2.jsonl)" "3"
+has trail2.jsonl '"enforced":false'
+
+# ---- the audit ---------------------------------------------------------------------
+expect 0 W model audit bearing-risk@1.0.0
+sed -E 's/[0-9a-f]{64}/HASH/g; s/entry [0-9]+/entry N/g; s/input [0-9]+/input N/g' "$T/out" > audit.txt
+cat > audit.want <<'EOF2'
+model bearing-risk@1.0.0
+digest HASH
+registered entry N
+inferences 27, inputs 23
+inputs by class: non-personal 20, personal 3, sensitive-personal 0, important 0, unclassified 0
+denials 10 (whole calls 4)
+EOF2
+if head -6 audit.txt | cmp -s - audit.want; then ok; else bad "audit head: $(head -6 audit.txt)"; fi
+has audit.txt "call refused: model bearing-risk@1.0.0 may run only in DE, CN, not in US"
+has audit.txt "input N denied: consent c-7 (version 2, the latest) is withdrawn"
+has audit.txt "input N denied (log-only): consent c-7"
+has audit.txt "  entry N <- entry N HASH"
+same "$(grep -c ' <- entry ' audit.txt)" "27"
+expect 0 W --json model audit bearing-risk@1.0.0
+same "$(js 'd["inferences"], d["inputs_by_class"]["personal"], d["refusals"]')" "(27, 3, 4)"
+same "$(js 'd["lineage"][0]["input_leaf"]')" "$leafhash"
+
+# ---- the site's copy tampered after registration -------------------------------------
+flip "$WAYBILL_DIR/models/bearing-risk@1.0.0/bearing-risk.ubj" 300
+expect 1 W model verify bearing-risk@1.0.0
+has "$T/err" "digest mismatch"
+base=$(size)
+expect 1 W infer --model bearing-risk@1.0.0 --input "$first" --run-in DE
+has "$T/err" "digest mismatch"
+same "$(size)" "$((base + 1))" "load refusal logged, nothing run"
+flip "$WAYBILL_DIR/models/bearing-risk@1.0.0/bearing-risk.ubj" 300
+
+expect 0 W verify
+finish

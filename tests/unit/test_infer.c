@@ -1,0 +1,653 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Governed inference through the public API: the manifest (round trip and
+ * must-fail), packages (unsigned, wrong signer, a flipped model byte refused
+ * before the runtime sees it), predictions equal to python-xgboost's on the
+ * same rows (tests/models/expected.txt), the per-record checks (consent
+ * withdrawn, residency, jurisdiction, schema) logged as decisions, log-only
+ * mode giving the same outputs, hooks, lineage (parents = input leaf
+ * hashes, model = package digest, token and inclusion proof verify) and the
+ * audit summary. */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <waybill/waybill.h>
+
+#include "tinytest.h"
+
+#define MODELS WB_SRC_DIR "/tests/models"
+#define ID     "bearing-risk@1.0.0"
+
+static char dir[64];
+static char path[256];
+static struct wb_policy *pol;
+
+static char *
+slurp(const char *p, size_t *len)
+{
+    FILE *f = fopen(p, "rb");
+    char *buf = calloc(1, 1 << 20);
+    size_t n = 0;
+
+    if (f != NULL && buf != NULL) {
+        n = fread(buf, 1, (1 << 20) - 1, f);
+        fclose(f);
+    }
+    *len = n;
+    return buf;
+}
+
+static const char *
+at(const char *name)
+{
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return path;
+}
+
+/* ---- manifest -------------------------------------------------------------
+ */
+
+static void
+test_manifest(void)
+{
+    size_t len = 0;
+    char *spec = slurp(MODELS "/bearing-risk.spec.json", &len);
+    struct wb_model_manifest *m = NULL;
+    struct wb_model_manifest *again = NULL;
+    char *b1 = NULL;
+    char *b2 = NULL;
+    size_t n1 = 0;
+    size_t n2 = 0;
+    static const struct {
+        const char *json;
+        const char *field;
+    } bad[] = {
+        {"[]", "not a JSON object"},
+        {"{\"format\":\"waybill-model/1\",\"format\":\"x\"}", "duplicate"},
+        {"{\"colour\":1}", "\"colour\": unknown field"},
+        {"{\"format\":\"waybill-model/2\"}", "\"format\""},
+    };
+
+    TT_CHECK(wb_model_manifest_parse(spec, len, true, &m) == WB_OK);
+    TT_CHECK(wb_model_manifest_parse(spec, len, false, &again) ==
+             WB_ERR_FORMAT);
+    TT_CHECK(strstr(wb_errmsg(), "\"files\": missing") != NULL);
+    if (m != NULL) {
+        TT_CHECK(m->input_count == 3 &&
+                 strcmp(m->input[1].field, "temp_c") == 0);
+        TT_CHECK(m->run_in_count == 2 && strcmp(m->run_in[1], "CN") == 0);
+        TT_CHECK(wb_model_manifest_encode(m, &b1, &n1) == WB_OK);
+        TT_CHECK(b1 != NULL && b1[n1 - 1] == '\n' && b1[0] == '{');
+        TT_CHECK(wb_model_manifest_parse(b1, n1, true, &again) == WB_OK);
+        TT_CHECK(wb_model_manifest_encode(again, &b2, &n2) == WB_OK);
+        TT_CHECK(n1 == n2 && b2 != NULL && memcmp(b1, b2, n1) == 0);
+        wb_model_manifest_free(again);
+        again = NULL;
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct wb_model_manifest *x = NULL;
+        TT_CHECK(wb_model_manifest_parse(bad[i].json, strlen(bad[i].json), true,
+                                         &x) == WB_ERR_FORMAT);
+        TT_CHECK_MSG(strstr(wb_errmsg(), bad[i].field) != NULL, "%s",
+                     wb_errmsg());
+        TT_CHECK(x == NULL);
+    }
+    {
+        /* a bad jurisdiction code, named */
+        char *t = strdup(spec);
+        char *p = strstr(t, "\"CN\"");
+        memcpy(p, "\"Cn\"", 4);
+        TT_CHECK(wb_model_manifest_parse(t, strlen(t), true, &again) ==
+                 WB_ERR_FORMAT);
+        TT_CHECK(strstr(wb_errmsg(), "jurisdictions.run[1]") != NULL);
+        free(t);
+    }
+    TT_CHECK(wb_model_manifest_parse(spec, WB_MODEL_MANIFEST_MAX + 1, true,
+                                     &again) == WB_ERR_TOOBIG);
+    wb_free(b1);
+    wb_free(b2);
+    wb_model_manifest_free(m);
+    wb_model_manifest_free(again);
+    free(spec);
+}
+
+/* ---- packages -------------------------------------------------------------
+ */
+
+static int loads; /* loads the counting backend passed on to XGBoost */
+
+static wb_err
+counted_load(const uint8_t *b, size_t n, size_t nf, size_t no, void **m)
+{
+    loads++;
+    return wb_infer_backend_xgboost()->load(b, n, nf, no, m);
+}
+
+static wb_err
+counted_predict(void *m, const float *x, size_t rows, float *out)
+{
+    return wb_infer_backend_xgboost()->predict(m, x, rows, out);
+}
+
+static void
+counted_free(void *m)
+{
+    wb_infer_backend_xgboost()->free(m);
+}
+
+static const struct wb_infer_backend counted = {"xgboost-counted", counted_load,
+                                                counted_predict, counted_free};
+
+/* Pack the test model into dir/name, with runtime and version replaced
+ * when given, signed by k when given. */
+static void
+pack(const char *name,
+     const char *runtime,
+     const char *version,
+     const struct wb_signer *k)
+{
+    json_t *spec = json_load_file(MODELS "/bearing-risk.spec.json", 0, NULL);
+    char *text = NULL;
+    char out[512];
+
+    TT_CHECK(spec != NULL);
+    if (runtime != NULL) {
+        json_object_set_new(spec, "runtime", json_string(runtime));
+    }
+    if (version != NULL) {
+        json_object_set_new(spec, "version", json_string(version));
+    }
+    text = json_dumps(spec, 0);
+    snprintf(out, sizeof out, "%s/%s", dir, name);
+    TT_CHECK(wb_model_pack(text, strlen(text), MODELS "/bearing-risk.ubj",
+                           out) == WB_OK);
+    if (k != NULL) {
+        TT_CHECK(wb_model_sign(out, k) == WB_OK);
+    }
+    free(text);
+    json_decref(spec);
+}
+
+static void
+flip(const char *file, long off)
+{
+    FILE *f = fopen(file, "r+b");
+    int c;
+
+    if (f == NULL) {
+        tt_fail++;
+        return;
+    }
+    fseek(f, off, SEEK_SET);
+    c = fgetc(f);
+    fseek(f, off, SEEK_SET);
+    fputc(c ^ 0x01, f);
+    fclose(f);
+}
+
+/* The last entry's kind and payload event. */
+static void
+last_entry(struct wb_site *s, const char *kind, const char *event)
+{
+    uint8_t *leaf = NULL;
+    uint8_t *pay = NULL;
+    size_t n = 0;
+    size_t pn = 0;
+    int erased = 0;
+    struct wb_claims *c = NULL;
+
+    TT_CHECK(wb_site_entry(s, wb_site_size(s) - 1, &leaf, &n, &pay, &pn,
+                           &erased) == WB_OK);
+    TT_CHECK(wb_claims_decode(leaf, n, &c) == WB_OK);
+    TT_CHECK_MSG(c && strcmp(c->kind, kind) == 0, "kind %s", c ? c->kind : "");
+    TT_CHECK(event == NULL ||
+             (pay && strstr((const char *)pay, event) != NULL));
+    wb_claims_free(c);
+    wb_free(leaf);
+    wb_free(pay);
+}
+
+static void
+test_packages(struct wb_site *s,
+              const struct wb_signer *vendor,
+              const char *vkey)
+{
+    struct wb_signer *other = NULL;
+    struct wb_verifier *v = NULL;
+    struct wb_model_package *p = NULL;
+    struct wb_model *m = NULL;
+    char copy[512];
+    uint64_t size;
+
+    TT_CHECK(wb_signer_generate("other.example", &other) == WB_OK);
+    TT_CHECK(wb_verifier_from_note_key(vkey, strlen(vkey), &v) == WB_OK);
+    TT_CHECK(wb_infer_backend_add(&counted) == WB_OK);
+    TT_CHECK(wb_infer_backend_add(&counted) == WB_ERR_EXISTS);
+    TT_CHECK(wb_infer_backend_find("xgboost-counted") == &counted);
+    TT_CHECK(wb_infer_backend_find("onnx") == NULL);
+
+    pack("unsigned", NULL, NULL, NULL);
+    size = wb_site_size(s);
+    TT_CHECK(wb_model_register(s, at("unsigned"), vkey, NULL) == WB_ERR_BADSIG);
+    TT_CHECK(strstr(wb_errmsg(), "is not signed") != NULL);
+    TT_CHECK(wb_site_size(s) == size + 1); /* the refusal is logged */
+    last_entry(s, "decision", "model-register-refused");
+
+    pack("wrong", NULL, NULL, other);
+    TT_CHECK(wb_model_package_read(at("wrong"), v, &p) == WB_ERR_BADSIG);
+    TT_CHECK(strstr(wb_errmsg(), "signed by key \"other.example\"") != NULL);
+    TT_CHECK(p == NULL);
+    TT_CHECK(wb_model_register(s, at("wrong"), vkey, NULL) == WB_ERR_BADSIG);
+
+    /* a flipped byte in the signed manifest: the signature fails */
+    pack("tampered", NULL, NULL, vendor);
+    flip(at("tampered/manifest.json"), 40);
+    TT_CHECK(wb_model_package_read(at("tampered"), v, &p) == WB_ERR_BADSIG);
+
+    /* a flipped model byte in the package: refused at registration */
+    pack("flipped", NULL, NULL, vendor);
+    flip(at("flipped/bearing-risk.ubj"), 100);
+    TT_CHECK(wb_model_register(s, at("flipped"), vkey, NULL) == WB_ERR_VERIFY);
+    TT_CHECK(strstr(wb_errmsg(), "bearing-risk.ubj: digest mismatch") != NULL);
+
+    /* registered, then a byte of the site's copy flipped: refused at open
+     * before the runtime is handed anything */
+    pack("counted", "xgboost-counted", "9.0.0", vendor);
+    TT_CHECK(wb_model_register(s, at("counted"), vkey, NULL) == WB_OK);
+    TT_CHECK(wb_model_register(s, at("counted"), vkey, NULL) == WB_ERR_EXISTS);
+    TT_CHECK(wb_model_open(s, "bearing-risk@9.0.0", &m) == WB_OK);
+    TT_CHECK(loads == 1);
+    wb_model_close(m);
+    m = NULL;
+    snprintf(copy, sizeof copy, "%s/site/models/bearing-risk@9.0.0/%s", dir,
+             "bearing-risk.ubj");
+    flip(copy, 100);
+    size = wb_site_size(s);
+    TT_CHECK(wb_model_open(s, "bearing-risk@9.0.0", &m) == WB_ERR_VERIFY);
+    TT_CHECK(m == NULL && loads == 1);
+    TT_CHECK(strstr(wb_errmsg(), "digest mismatch") != NULL);
+    TT_CHECK(wb_site_size(s) == size + 1);
+    last_entry(s, "decision", "model-load-refused");
+    TT_CHECK(wb_model_verify(s, "bearing-risk@9.0.0", NULL) == WB_ERR_VERIFY);
+    flip(copy, 100); /* restored: verifies again */
+    TT_CHECK(wb_model_verify(s, "bearing-risk@9.0.0", NULL) == WB_OK);
+    TT_CHECK(wb_model_open(s, "nope@1", &m) == WB_ERR_NOTFOUND);
+
+    wb_verifier_free(v);
+    wb_signer_free(other);
+}
+
+/* ---- the governed call -----------------------------------------------------
+ */
+
+static const char *const pm[] = {"predictive-maintenance"};
+
+/* Append one telemetry record; payload the JSON line. */
+static uint64_t
+add(struct wb_site *s,
+    const char *payload,
+    const char *cls,
+    const char *consent,
+    bool local_only)
+{
+    struct wb_append e;
+    uint64_t idx = 0;
+
+    memset(&e, 0, sizeof e);
+    e.claims.kind = "record";
+    e.claims.sub = "press-7";
+    e.claims.purposes = pm;
+    e.claims.purpose_count = 1;
+    e.claims.data_class = cls;
+    e.claims.consent_id = consent;
+    e.claims.consent_version = consent ? 1 : 0;
+    e.claims.jurisdiction = "DE";
+    e.claims.residency_local_only = local_only;
+    e.claims.media = "application/json";
+    e.payload = (const uint8_t *)payload;
+    e.payload_len = strlen(payload);
+    TT_CHECK(wb_site_append(s, &e, &idx) == WB_OK);
+    return idx;
+}
+
+struct counts {
+    int before, after, deny, whole;
+};
+
+static void
+c_before(void *ctx, const struct wb_infer_event *ev)
+{
+    ((struct counts *)ctx)->before += ev->input_leaf != NULL;
+}
+
+static void
+c_after(void *ctx, const struct wb_infer_event *ev)
+{
+    ((struct counts *)ctx)->after += ev->value_count == 1;
+}
+
+static void
+c_deny(void *ctx, const struct wb_infer_event *ev)
+{
+    ((struct counts *)ctx)->deny++;
+    ((struct counts *)ctx)->whole += ev->whole_call;
+}
+
+static struct wb_infer_opts
+opts(enum wb_infer_mode mode, const char *run_in)
+{
+    struct wb_infer_opts o;
+
+    memset(&o, 0, sizeof o);
+    o.policy = pol;
+    o.run_in = run_in;
+    o.date = (int32_t)(time(NULL) / 86400);
+    o.mode = mode;
+    return o;
+}
+
+/* The 20 readings of telemetry.jsonl as records; python's predictions. */
+static size_t
+readings(struct wb_site *s, uint64_t *idx, double *want)
+{
+    size_t len = 0;
+    char *text = slurp(MODELS "/telemetry.jsonl", &len);
+    char *exp = slurp(MODELS "/expected.txt", &len);
+    char *save = NULL;
+    size_t n = 0;
+
+    for (char *line = strtok_r(text, "\n", &save); line && n < 20;
+         line = strtok_r(NULL, "\n", &save)) {
+        idx[n++] = add(s, line, "non-personal", NULL, true);
+    }
+    save = NULL;
+    n = 0;
+    for (char *line = strtok_r(exp, "\n", &save); line && n < 20;
+         line = strtok_r(NULL, "\n", &save)) {
+        want[n++] = strtod(line, NULL);
+    }
+    free(text);
+    free(exp);
+    return n;
+}
+
+static void
+test_python_agrees(struct wb_site *s, uint64_t *idx, const double *want)
+{
+    struct wb_infer_opts o = opts(WB_INFER_ENFORCE, "DE");
+    struct wb_infer_result *r = NULL;
+    struct counts k = {0, 0, 0, 0};
+    struct wb_infer_hook h = {"count", c_before, c_after, c_deny, &k};
+    FILE *trail = tmpfile();
+    struct wb_infer_hook hooks[2];
+    char line[2048];
+    int lines = 0;
+
+    hooks[0] = h;
+    hooks[1] = wb_infer_hook_audit_trail(trail);
+    o.hooks = hooks;
+    o.hook_count = 2;
+    TT_CHECK(wb_infer(s, ID, idx, 20, &o, &r) == WB_OK);
+    TT_CHECK(r != NULL && r->ran == 20 && r->denied == 0);
+    for (size_t i = 0; r != NULL && i < 20; i++) {
+        TT_CHECK_MSG(fabs((double)r->rows[i].values[0] - want[i]) < 1e-6,
+                     "row %zu: %.9g, python %.9g", i,
+                     (double)r->rows[i].values[0], want[i]);
+    }
+    TT_CHECK(k.before == 20 && k.after == 20 && k.deny == 0);
+    rewind(trail);
+    while (fgets(line, sizeof line, trail) != NULL) {
+        lines++;
+        TT_CHECK(strstr(line, "\"model\":\"" ID "\"") != NULL);
+    }
+    TT_CHECK(lines == 40);
+    fclose(trail);
+    wb_infer_result_free(r);
+}
+
+/* parents = [input leaf hash], model = digest; token and proof verify. */
+static void
+test_lineage(struct wb_site *s, uint64_t input, uint64_t output)
+{
+    struct wb_model_entry e;
+    uint8_t *leaf = NULL;
+    uint8_t *in_leaf = NULL;
+    size_t n = 0;
+    size_t in_n = 0;
+    uint8_t h[WB_HASH_BYTES];
+    struct wb_claims *c = NULL;
+    uint8_t *tok = NULL;
+    size_t tok_len = 0;
+    char *proof = NULL;
+    char *vk = NULL;
+    struct wb_verifier *v = NULL;
+
+    TT_CHECK(wb_model_get(s, ID, &e) == WB_OK);
+    TT_CHECK(wb_site_leaf(s, output, &leaf, &n) == WB_OK);
+    TT_CHECK(wb_site_leaf(s, input, &in_leaf, &in_n) == WB_OK);
+    wb_merkle_leaf_hash(in_leaf, in_n, h);
+    TT_CHECK(wb_claims_decode(leaf, n, &c) == WB_OK);
+    if (c != NULL) {
+        TT_CHECK(strcmp(c->kind, "inference") == 0);
+        TT_CHECK(c->parent_count == 1 && memcmp(c->parents[0], h, 32) == 0);
+        TT_CHECK(c->has_model && memcmp(c->model, e.digest, 32) == 0);
+        TT_CHECK(!c->residency_local_only && c->residency_count == 2);
+        TT_CHECK(strcmp(c->jurisdiction, "DE") == 0);
+    }
+    TT_CHECK(wb_signer_verifier_key(wb_site_signer(s), &vk) == WB_OK);
+    TT_CHECK(wb_verifier_from_note_key(vk, strlen(vk), &v) == WB_OK);
+    TT_CHECK(wb_site_token(s, output, &tok, &tok_len) == WB_OK);
+    TT_CHECK(wb_cose_verify(tok, tok_len, v, NULL, 0, NULL) == WB_OK);
+    TT_CHECK(wb_site_prove(s, output, 0, &proof) == WB_OK);
+    TT_CHECK(proof && wb_tlog_proof_verify(proof, strlen(proof), v, leaf, n,
+                                           NULL) == WB_OK);
+    wb_verifier_free(v);
+    wb_free(vk);
+    wb_free(proof);
+    wb_free(tok);
+    wb_claims_free(c);
+    wb_free(leaf);
+    wb_free(in_leaf);
+    wb_model_entry_clear(&e);
+}
+
+static struct wb_consent_purpose flag_pm = {"predictive-maintenance", true};
+
+static void
+test_governance(struct wb_site *s, const uint64_t *idx)
+{
+    struct wb_infer_opts o = opts(WB_INFER_ENFORCE, "DE");
+    struct wb_infer_result *r = NULL;
+    struct wb_infer_result *lo = NULL;
+    struct counts k = {0, 0, 0, 0};
+    struct wb_infer_hook h = {"count", c_before, c_after, c_deny, &k};
+    struct wb_consent c;
+    uint64_t in[3];
+    uint64_t size;
+
+    memset(&c, 0, sizeof c);
+    c.id = "c-7";
+    c.state = WB_CONSENT_GIVEN;
+    c.subject = "operator-17";
+    c.controller = "Example Plant GmbH";
+    c.purposes = &flag_pm;
+    c.purpose_count = 1;
+    c.jurisdiction = "DE";
+    TT_CHECK(wb_consent_grant(s, pol, &c, NULL) == WB_OK);
+    in[0] = idx[0];
+    in[1] = add(s, "{\"vib_rms\":2.5,\"temp_c\":50.0,\"current_a\":11.0}",
+                "personal", "c-7", false);
+    in[2] = idx[2];
+    o.hooks = &h;
+    o.hook_count = 1;
+    TT_CHECK(wb_infer(s, ID, in, 3, &o, &r) == WB_OK);
+    TT_CHECK(r && r->ran == 3 && r->denied == 0);
+    test_lineage(s, in[1], r ? r->rows[1].output : 0);
+    wb_infer_result_free(r);
+
+    /* consent withdrawn: that record is denied and the denial logged; the
+     * others run */
+    TT_CHECK(wb_consent_withdraw(s, "c-7", NULL, "left the company", NULL) ==
+             WB_OK);
+    memset(&k, 0, sizeof k);
+    TT_CHECK(wb_infer(s, ID, in, 3, &o, &r) == WB_OK);
+    TT_CHECK(r && r->ran == 2 && r->denied == 1 && !r->rows[1].permitted &&
+             !r->rows[1].ran);
+    TT_CHECK(r && r->rows[1].why && strstr(r->rows[1].why, "withdrawn"));
+    TT_CHECK(r && r->rows[0].why == NULL);
+    TT_CHECK(k.deny == 1 && k.after == 2 && k.before == 3);
+    if (r != NULL) {
+        uint8_t *pay = NULL;
+        uint8_t *leaf = NULL;
+        size_t n = 0, pn = 0;
+        int erased = 0;
+        TT_CHECK(wb_site_entry(s, r->rows[1].decision, &leaf, &n, &pay, &pn,
+                               &erased) == WB_OK);
+        TT_CHECK(pay && strstr((char *)pay, "\"event\":\"inference-denied\""));
+        TT_CHECK(pay && strstr((char *)pay, "\"enforced\":true"));
+        wb_free(pay);
+        wb_free(leaf);
+    }
+
+    /* log-only (a domestic build): the denial is logged, every record runs,
+     * and the outputs are the same */
+    o.mode = WB_INFER_LOG_ONLY;
+    TT_CHECK(wb_infer(s, ID, in, 3, &o, &lo) == WB_OK);
+    TT_CHECK(lo && lo->ran == 3 && lo->denied == 1 && lo->rows[1].ran);
+    for (size_t i = 0; r && lo && i < 3; i++) {
+        TT_CHECK(i == 1 || memcmp(r->rows[i].values, lo->rows[i].values,
+                                  sizeof(float)) == 0);
+    }
+    wb_infer_result_free(lo);
+    wb_infer_result_free(r);
+    o.mode = WB_INFER_ENFORCE;
+
+    /* residency: a local-only record held in DE, the model run in CN */
+    o.run_in = "CN";
+    TT_CHECK(wb_infer(s, ID, in, 1, &o, &r) == WB_OK);
+    TT_CHECK(r && r->denied == 1 && r->ran == 0 &&
+             strstr(r->rows[0].why, "local-only") != NULL);
+    wb_infer_result_free(r);
+
+    /* outside the model's jurisdictions: the call is refused, logged,
+     * nothing run; an attached (process-wide) hook sees it too */
+    o.run_in = "US";
+    memset(&k, 0, sizeof k);
+    {
+        struct wb_infer_hook none = {"none", NULL, NULL, NULL, NULL};
+        TT_CHECK(wb_infer_hook_attach(&h) == WB_OK);
+        TT_CHECK(wb_infer_hook_attach(&none) == WB_ERR_INVAL);
+    }
+    size = wb_site_size(s);
+    TT_CHECK(wb_infer(s, ID, in, 3, &o, &r) == WB_ERR_DENIED && r == NULL);
+    TT_CHECK(strstr(wb_errmsg(), "may run only in DE, CN, not in US") != NULL);
+    TT_CHECK(wb_site_size(s) == size + 1 && k.whole == 2 && k.after == 0);
+    wb_infer_hook_detach_all();
+    last_entry(s, "decision", "inference-refused");
+
+    /* a purpose the vendor rules out */
+    o.run_in = "DE";
+    o.purpose = "marketing";
+    TT_CHECK(wb_infer(s, ID, in, 1, &o, &r) == WB_ERR_DENIED);
+    TT_CHECK(strstr(wb_errmsg(), "rules out use for marketing") != NULL);
+    o.purpose = NULL;
+
+    /* schema mismatches: refused, logged, nothing run */
+    in[2] = add(s, "{\"vib_rms\":2.5,\"temp_c\":\"hot\",\"current_a\":1}",
+                "non-personal", NULL, false);
+    size = wb_site_size(s);
+    TT_CHECK(wb_infer(s, ID, &in[2], 1, &o, &r) == WB_ERR_FORMAT);
+    TT_CHECK(strstr(wb_errmsg(), "field \"temp_c\" (feature temp_c, Cel) is "
+                                 "not a number") != NULL);
+    TT_CHECK(wb_site_size(s) == size + 1);
+    in[2] = add(s, "{\"vib_rms\":2.5,\"current_a\":1}", "non-personal", NULL,
+                false);
+    TT_CHECK(wb_infer(s, ID, &in[2], 1, &o, &r) == WB_ERR_FORMAT);
+    TT_CHECK(strstr(wb_errmsg(), "field \"temp_c\"") != NULL &&
+             strstr(wb_errmsg(), "is missing") != NULL);
+    TT_CHECK(wb_site_erase(s, idx[5], "retention", NULL) == WB_OK);
+    TT_CHECK(wb_infer(s, ID, &idx[5], 1, &o, &r) == WB_ERR_FORMAT);
+    TT_CHECK(strstr(wb_errmsg(), "payload was erased") != NULL);
+}
+
+static void
+test_selection(void)
+{
+    uint64_t *v = NULL;
+    size_t n = 0;
+
+    TT_CHECK(wb_infer_selection_parse("3-5,9,1", &v, &n) == WB_OK);
+    TT_CHECK(n == 5 && v[0] == 3 && v[2] == 5 && v[3] == 9 && v[4] == 1);
+    wb_free(v);
+    TT_CHECK(wb_infer_selection_parse("5", &v, &n) == WB_OK && n == 1);
+    wb_free(v);
+    TT_CHECK(wb_infer_selection_parse("5-3", &v, &n) == WB_ERR_FORMAT);
+    TT_CHECK(wb_infer_selection_parse("1,,2", &v, &n) == WB_ERR_FORMAT);
+    TT_CHECK(strstr(wb_errmsg(), "position 3") != NULL);
+    TT_CHECK(wb_infer_selection_parse("1 2", &v, &n) == WB_ERR_FORMAT);
+    TT_CHECK(wb_infer_selection_parse("", &v, &n) == WB_ERR_FORMAT);
+    TT_CHECK(wb_infer_selection_parse("0-10000", &v, &n) == WB_ERR_TOOBIG);
+    TT_CHECK(v == NULL && n == 0);
+}
+
+int
+main(void)
+{
+    struct wb_site *s = NULL;
+    struct wb_signer *vendor = NULL;
+    struct wb_model_audit a;
+    struct wb_verify_report rep;
+    char *vkey = NULL;
+    uint64_t idx[20];
+    double want[20];
+    FILE *out = tmpfile();
+
+    snprintf(dir, sizeof dir, "/tmp/wbinfer.XXXXXX");
+    if (wb_init() != WB_OK || mkdtemp(dir) == NULL ||
+        wb_policy_load_dir(WB_SRC_DIR "/profiles", &pol) != WB_OK) {
+        return 1;
+    }
+    test_manifest();
+    test_selection();
+    TT_CHECK(wb_site_create(at("site"), "infer.waybill.example", NULL, 0, &s) ==
+             WB_OK);
+    TT_CHECK(wb_signer_generate("vendor.example", &vendor) == WB_OK);
+    TT_CHECK(wb_signer_verifier_key(vendor, &vkey) == WB_OK);
+    if (s != NULL && vendor != NULL) {
+        test_packages(s, vendor, vkey);
+        pack("pkg", NULL, NULL, vendor);
+        TT_CHECK(wb_model_register(s, at("pkg"), vkey, NULL) == WB_OK);
+        TT_CHECK(readings(s, idx, want) == 20);
+        test_python_agrees(s, idx, want);
+        test_governance(s, idx);
+        TT_CHECK(wb_model_audit_report(s, ID, false, out, &a) == WB_OK);
+        /* 20 + 3 + 2 + 3 outputs; 20 + 1 distinct inputs of which one is
+         * personal; denials: consent, log-only consent, residency, the
+         * US call, marketing, three schema refusals */
+        TT_CHECK_MSG(a.inferences == 28 && a.inputs == 21 &&
+                         a.by_class[1] == 1 && a.by_class[0] == 20,
+                     "%llu %llu", (unsigned long long)a.inferences,
+                     (unsigned long long)a.inputs);
+        TT_CHECK_MSG(a.denials == 8 && a.refusals == 5, "%llu %llu",
+                     (unsigned long long)a.denials,
+                     (unsigned long long)a.refusals);
+        TT_CHECK(wb_site_verify(s, &rep) == WB_OK);
+    }
+    fclose(out);
+    wb_site_close(s);
+    wb_signer_free(vendor);
+    wb_free(vkey);
+    wb_policy_free(pol);
+    {
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        if (system(cmd) != 0) {
+            tt_fail++;
+        }
+    }
+    return TT_REPORT();
+}

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* waybill infer: the governed call on selected log records. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+#ifndef WB_DOMESTIC
+#define WB_DOMESTIC 0
+#endif
+
+static const char usage[] =
+    "usage: waybill infer --model ID --input SELECTION --run-in CC\n"
+    "         [--purpose P] [--date YYYY-MM-DD] [--governance "
+    "enforce|log-only]\n"
+    "         [--audit-trail FILE]\n"
+    "SELECTION: log indexes, e.g. 5 or 3-10 or 3,7,9 or 1-4,9";
+
+struct iargs {
+    const char *model;
+    const char *input;
+    const char *run_in;
+    const char *purpose;
+    const char *trail;
+    int32_t date;
+    enum wb_infer_mode mode;
+};
+
+static int
+parse(const struct cli *c, int argc, char **argv, struct iargs *a)
+{
+    static const struct option opts[] = {
+        {"model", required_argument, 0, 'm'},
+        {"input", required_argument, 0, 'i'},
+        {"run-in", required_argument, 0, 'r'},
+        {"purpose", required_argument, 0, 'p'},
+        {"date", required_argument, 0, 'd'},
+        {"governance", required_argument, 0, 'g'},
+        {"audit-trail", required_argument, 0, 'a'},
+        {0, 0, 0, 0}};
+    int ch;
+
+    memset(a, 0, sizeof *a);
+    a->date = (int32_t)((int64_t)time(NULL) / 86400);
+    a->mode = WB_DOMESTIC ? WB_INFER_LOG_ONLY : WB_INFER_ENFORCE;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'm':
+            a->model = optarg;
+            break;
+        case 'i':
+            a->input = optarg;
+            break;
+        case 'r':
+            a->run_in = optarg;
+            break;
+        case 'p':
+            a->purpose = optarg;
+            break;
+        case 'a':
+            a->trail = optarg;
+            break;
+        case 'd':
+            if (!cli_date(c, "--date", optarg, &a->date)) {
+                return EXIT_USAGE;
+            }
+            break;
+        case 'g':
+            if (strcmp(optarg, "enforce") == 0) {
+                a->mode = WB_INFER_ENFORCE;
+            } else if (strcmp(optarg, "log-only") == 0) {
+                a->mode = WB_INFER_LOG_ONLY;
+            } else {
+                return cli_usage(c,
+                                 "--governance: enforce or log-only, not "
+                                 "\"%s\"",
+                                 optarg);
+            }
+            break;
+        default:
+            return cli_usage(c, "%s", usage);
+        }
+    }
+    if (optind != argc || !a->model || !a->input || !a->run_in) {
+        return cli_usage(c, "%s", usage);
+    }
+    return 0;
+}
+
+static void
+print_rows(const struct cli *c,
+           const struct wb_model_manifest *m,
+           const struct wb_infer_result *r,
+           const struct iargs *a)
+{
+    json_t *rows = c->json ? json_array() : NULL;
+
+    for (size_t i = 0; i < r->count; i++) {
+        const struct wb_infer_row *w = &r->rows[i];
+        json_t *vals = json_object();
+        for (size_t j = 0; j < w->value_count && vals; j++) {
+            json_object_set_new(vals, m->output[j].name,
+                                json_real((double)w->values[j]));
+        }
+        if (rows != NULL) {
+            json_array_append_new(
+                rows,
+                json_pack("{s:I, s:b, s:b, s:o*, s:o*, s:o*}", "input",
+                          (json_int_t)w->input, "permitted", w->permitted,
+                          "ran", w->ran, "output",
+                          w->ran ? json_integer((json_int_t)w->output) : NULL,
+                          "outputs", w->ran ? vals : NULL, "denied",
+                          w->permitted ? NULL
+                                       : json_pack("{s:I, s:s}", "decision",
+                                                   (json_int_t)w->decision,
+                                                   "why", w->why)));
+            if (!w->ran) {
+                json_decref(vals);
+            }
+            continue;
+        }
+        json_decref(vals);
+        if (!w->permitted) {
+            printf("entry %llu: denied%s (decision entry %llu):\n  %s\n",
+                   (unsigned long long)w->input,
+                   w->ran ? ", run (log-only)" : "",
+                   (unsigned long long)w->decision, w->why);
+        }
+        if (w->ran) {
+            printf("entry %llu -> entry %llu:", (unsigned long long)w->input,
+                   (unsigned long long)w->output);
+            for (size_t j = 0; j < w->value_count; j++) {
+                printf(" %s=%.9g", m->output[j].name, (double)w->values[j]);
+            }
+            printf("\n");
+        }
+    }
+    if (rows != NULL) {
+        cli_json(json_pack(
+            "{s:s, s:s, s:I, s:I, s:o}", "model", a->model, "governance",
+            a->mode == WB_INFER_ENFORCE ? "enforce" : "log-only", "ran",
+            (json_int_t)r->ran, "denied", (json_int_t)r->denied, "rows", rows));
+    } else {
+        printf("%s: ran %zu, denied %zu (governance %s)\n", a->model, r->ran,
+               r->denied, a->mode == WB_INFER_ENFORCE ? "enforce" : "log-only");
+    }
+}
+
+/* The governed call with policy p on the open site. */
+static int
+run(const struct cli *c,
+    struct wb_site *s,
+    struct wb_policy *p,
+    const struct iargs *a,
+    FILE *trail)
+{
+    struct wb_infer_hook hook = wb_infer_hook_audit_trail(trail);
+    struct wb_infer_opts o;
+    struct wb_infer_result *r = NULL;
+    struct wb_model *m = NULL;
+    uint64_t *idx = NULL;
+    size_t n = 0;
+    wb_err rc = wb_infer_selection_parse(a->input, &idx, &n);
+    int code = 0;
+
+    if (rc != WB_OK) {
+        return cli_fail(c, rc, "--input");
+    }
+    memset(&o, 0, sizeof o);
+    o.policy = p;
+    o.run_in = a->run_in;
+    o.purpose = a->purpose;
+    o.date = a->date;
+    o.mode = a->mode;
+    o.hooks = trail ? &hook : NULL;
+    o.hook_count = trail ? 1 : 0;
+    rc = wb_model_open(s, a->model, &m);
+    if (rc == WB_OK) {
+        rc = wb_infer_run(s, m, idx, n, &o, &r);
+    }
+    if (rc == WB_OK) {
+        print_rows(c, wb_model_manifest_of(m), r, a);
+        code = r->denied > 0 && a->mode == WB_INFER_ENFORCE ? EXIT_VERIFY : 0;
+    } else {
+        code = cli_fail(c, rc, "%s: nothing run", a->model);
+    }
+    wb_infer_result_free(r);
+    wb_model_close(m);
+    wb_free(idx);
+    return code;
+}
+
+int
+cmd_infer(struct cli *c, int argc, char **argv)
+{
+    struct wb_site *s = NULL;
+    struct wb_policy *p = NULL;
+    FILE *trail = NULL;
+    struct iargs a;
+    int code = parse(c, argc, argv, &a);
+
+    if (code != 0) {
+        return code;
+    }
+    if (a.trail != NULL) {
+        trail = fopen(a.trail, "a");
+        if (trail == NULL) {
+            wb_errmsg_set("%s: cannot open for appending", a.trail);
+            return cli_fail(c, WB_ERR_IO, "--audit-trail");
+        }
+    }
+    code = cli_policy(c, &p);
+    if (code == 0) {
+        code = cli_open(c, &s);
+    }
+    if (code == 0) {
+        code = run(c, s, p, &a, trail);
+    }
+    wb_site_close(s);
+    wb_policy_free(p);
+    if (trail != NULL) {
+        fclose(trail);
+    }
+    return code;
+}

@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* waybill model pack|sign|register|list|show|verify|audit: signed model
+ * packages and the site's model register. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const char usage[] =
+    "usage: waybill model pack SPEC --model FILE --out DIR\n"
+    "       waybill model sign DIR --key-file VENDOR.key\n"
+    "       waybill model register DIR --vendor-key VKEY\n"
+    "       waybill model list | model show ID | model audit ID\n"
+    "       waybill model verify DIR --key VKEY   (a package, offline)\n"
+    "       waybill model verify ID               (a registered model)";
+
+struct margs {
+    const char *pos; /* SPEC, DIR or ID */
+    const char *model;
+    const char *out;
+    const char *key;
+};
+
+/* One positional argument and the options in allowed ("mokv"). */
+static int
+parse(const struct cli *c,
+      int argc,
+      char **argv,
+      const char *allowed,
+      struct margs *a)
+{
+    static const struct option opts[] = {
+        {"model", required_argument, 0, 'm'},
+        {"out", required_argument, 0, 'o'},
+        {"key-file", required_argument, 0, 'k'},
+        {"vendor-key", required_argument, 0, 'v'},
+        {"key", required_argument, 0, 'v'},
+        {0, 0, 0, 0}};
+    int ch;
+
+    memset(a, 0, sizeof *a);
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (ch == '?' || strchr(allowed, ch) == NULL) {
+            return cli_usage(c, "%s", usage);
+        }
+        if (ch == 'm') {
+            a->model = optarg;
+        } else if (ch == 'o') {
+            a->out = optarg;
+        } else {
+            a->key = optarg;
+        }
+    }
+    if (optind + 1 != argc) {
+        return cli_usage(c, "%s", usage);
+    }
+    a->pos = argv[optind];
+    return 0;
+}
+
+/* Verifier key text from an argument: a file holding it, or the text. */
+static wb_err
+key_text(const char *arg, char **out)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    wb_err rc;
+
+    if (access(arg, R_OK) != 0) {
+        *out = strdup(arg);
+        return *out ? WB_OK : WB_ERR_NOMEM;
+    }
+    rc = cli_read(arg, 4096, &buf, &len);
+    while (rc == WB_OK && len > 0 &&
+           (buf[len - 1] == '\n' || buf[len - 1] == '\r')) {
+        buf[--len] = '\0';
+    }
+    *out = (char *)buf;
+    return rc;
+}
+
+static int
+model_pack(const struct cli *c, const struct margs *a)
+{
+    uint8_t *spec = NULL;
+    size_t len = 0;
+    wb_err rc;
+
+    if (a->model == NULL || a->out == NULL) {
+        return cli_usage(c, "model pack needs --model FILE and --out DIR");
+    }
+    rc = cli_read(a->pos, WB_MODEL_MANIFEST_MAX, &spec, &len);
+    if (rc == WB_OK) {
+        rc = wb_model_pack((const char *)spec, len, a->model, a->out);
+    }
+    free(spec);
+    if (rc != WB_OK) {
+        return cli_fail(c, rc, "%s", a->pos);
+    }
+    if (c->json) {
+        cli_json(json_pack("{s:b, s:s}", "ok", 1, "package", a->out));
+    } else {
+        printf("packed %s\n", a->out);
+    }
+    return 0;
+}
+
+static int
+model_sign(const struct cli *c, const struct margs *a)
+{
+    uint8_t *text = NULL;
+    size_t len = 0;
+    struct wb_signer *k = NULL;
+    wb_err rc;
+
+    if (a->key == NULL) {
+        return cli_usage(c, "model sign needs --key-file VENDOR.key");
+    }
+    rc = cli_read(a->key, 4096, &text, &len);
+    if (rc == WB_OK) {
+        rc = wb_signer_from_note_key((const char *)text, len, &k);
+    }
+    if (text != NULL) {
+        wb_wipe(text, len);
+        free(text);
+    }
+    if (rc != WB_OK) {
+        return cli_fail(c, rc, "%s", a->key);
+    }
+    rc = wb_model_sign(a->pos, k);
+    if (rc == WB_OK && c->json) {
+        cli_json(json_pack("{s:b, s:s, s:s}", "ok", 1, "package", a->pos,
+                           "signer", wb_signer_name(k)));
+    } else if (rc == WB_OK) {
+        printf("signed %s with %s\n", a->pos, wb_signer_name(k));
+    }
+    wb_signer_free(k);
+    return rc == WB_OK ? 0 : cli_fail(c, rc, "%s", a->pos);
+}
+
+static json_t *
+strings(char *const *v, size_t n)
+{
+    json_t *a = json_array();
+
+    for (size_t i = 0; a && i < n; i++) {
+        json_array_append_new(a, json_string(v[i]));
+    }
+    return a;
+}
+
+static void
+print_list(const char *label, char *const *v, size_t n)
+{
+    printf("%s:", label);
+    for (size_t i = 0; i < n; i++) {
+        printf("%s %s", i ? "," : "", v[i]);
+    }
+    printf("%s\n", n ? "" : " -");
+}
+
+/* One registered model as text or JSON. */
+static void
+show_entry(const struct cli *c, const struct wb_model_entry *e)
+{
+    const struct wb_model_manifest *m = e->manifest;
+    char hex[2 * WB_HASH_BYTES + 1];
+
+    wb_hex_encode(e->digest, WB_HASH_BYTES, hex);
+    if (c->json) {
+        cli_json(json_pack("{s:s, s:s, s:I, s:s, s:o}", "id", e->id, "digest",
+                           hex, "entry", (json_int_t)e->entry, "vendor_key",
+                           e->vendor_key, "manifest",
+                           json_loads(e->manifest_bytes, 0, NULL)));
+        return;
+    }
+    printf("model %s (entry %llu)\ndigest %s\nvendor %s\nvendor key %s\n",
+           e->id, (unsigned long long)e->entry, hex, m->vendor, e->vendor_key);
+    printf("runtime %s, file %s\ninput:", m->runtime, m->model_file);
+    for (size_t i = 0; i < m->input_count; i++) {
+        printf("%s %s <- field %s (%s)", i ? "," : "", m->input[i].name,
+               m->input[i].field, m->input[i].unit);
+    }
+    printf("\noutput:");
+    for (size_t i = 0; i < m->output_count; i++) {
+        printf("%s %s (%s)", i ? "," : "", m->output[i].name,
+               m->output[i].unit);
+    }
+    printf("\n");
+    print_list("purposes", m->purposes, m->purpose_count);
+    print_list("out of scope", m->out_of_scope, m->out_of_scope_count);
+    print_list("runs in", m->run_in, m->run_in_count);
+    print_list("outputs kept in", m->output_to, m->output_to_count);
+    printf("training data: %s\n", m->training_data);
+    for (size_t i = 0; i < m->file_count; i++) {
+        wb_hex_encode(m->files[i].sha256, WB_HASH_BYTES, hex);
+        printf("file %s %llu bytes sha256 %s\n", m->files[i].path,
+               (unsigned long long)m->files[i].bytes, hex);
+    }
+}
+
+static int
+model_register(const struct cli *c, const struct margs *a)
+{
+    struct wb_site *s = NULL;
+    struct wb_model_entry e;
+    char *vkey = NULL;
+    wb_err rc;
+    int code;
+
+    if (a->key == NULL) {
+        return cli_usage(c, "model register needs --vendor-key VKEY");
+    }
+    code = cli_open(c, &s);
+    if (code != 0) {
+        return code;
+    }
+    rc = key_text(a->key, &vkey);
+    if (rc == WB_OK) {
+        rc = wb_model_register(s, a->pos, vkey, &e);
+    }
+    if (rc == WB_OK) {
+        if (c->json) {
+            show_entry(c, &e);
+        } else {
+            printf("registered model %s (entry %llu)\n", e.id,
+                   (unsigned long long)e.entry);
+        }
+        wb_model_entry_clear(&e);
+    } else {
+        code = cli_fail(c, rc, "%s refused", a->pos);
+    }
+    free(vkey);
+    wb_site_close(s);
+    return code;
+}
+
+static int
+model_list(const struct cli *c, struct wb_site *s)
+{
+    struct wb_model_entry *v = NULL;
+    size_t n = 0;
+    char hex[2 * WB_HASH_BYTES + 1];
+    json_t *a = c->json ? json_array() : NULL;
+    wb_err rc = wb_model_list(s, &v, &n);
+
+    if (rc != WB_OK) {
+        json_decref(a);
+        return cli_fail(c, rc, "model list");
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct wb_model_manifest *m = v[i].manifest;
+        wb_hex_encode(v[i].digest, WB_HASH_BYTES, hex);
+        if (a != NULL) {
+            json_array_append_new(
+                a, json_pack("{s:s, s:s, s:I, s:s, s:o}", "id", v[i].id,
+                             "digest", hex, "entry", (json_int_t)v[i].entry,
+                             "runtime", m->runtime, "purposes",
+                             strings(m->purposes, m->purpose_count)));
+        } else {
+            printf("%s\t%.16s\tentry %llu\t%s\t%s\n", v[i].id, hex,
+                   (unsigned long long)v[i].entry, m->runtime, m->purposes[0]);
+        }
+    }
+    if (a != NULL) {
+        cli_json(json_pack("{s:o}", "models", a));
+    }
+    wb_model_entries_free(v, n);
+    return 0;
+}
+
+/* verify DIR --key VKEY (offline) or verify ID (the site's copy). */
+static int
+model_verify(const struct cli *c, const struct margs *a)
+{
+    struct wb_model_package *p = NULL;
+    struct wb_verifier *v = NULL;
+    struct wb_site *s = NULL;
+    char hex[2 * WB_HASH_BYTES + 1];
+    wb_err rc;
+    int code = 0;
+
+    if (a->key != NULL) {
+        rc = cli_verifier(a->key, &v);
+        if (rc != WB_OK) {
+            return cli_fail(c, rc, "%s", a->key);
+        }
+        rc = wb_model_package_read(a->pos, v, &p);
+    } else {
+        code = cli_open(c, &s);
+        if (code != 0) {
+            return code;
+        }
+        rc = wb_model_verify(s, a->pos, &p);
+    }
+    if (rc == WB_OK) {
+        wb_hex_encode(p->digest, WB_HASH_BYTES, hex);
+        if (c->json) {
+            cli_json(json_pack("{s:b, s:s, s:s, s:s, s:s}", "ok", 1, "model",
+                               p->manifest->name, "version",
+                               p->manifest->version, "digest", hex, "signer",
+                               p->signer));
+        } else {
+            printf("ok: %s@%s signed by %s, %zu file(s) match, digest %s\n",
+                   p->manifest->name, p->manifest->version, p->signer,
+                   p->manifest->file_count, hex);
+        }
+    } else {
+        code = cli_fail(c, rc, "%s", a->pos);
+    }
+    wb_model_package_free(p);
+    wb_verifier_free(v);
+    wb_site_close(s);
+    return code;
+}
+
+static int
+model_site(const struct cli *c, const char *sub, const struct margs *a)
+{
+    struct wb_site *s = NULL;
+    struct wb_model_entry e;
+    wb_err rc = WB_OK;
+    int code = cli_open(c, &s);
+
+    if (code != 0) {
+        return code;
+    }
+    if (strcmp(sub, "list") == 0) {
+        code = model_list(c, s);
+    } else if (strcmp(sub, "show") == 0) {
+        rc = wb_model_get(s, a->pos, &e);
+        if (rc == WB_OK) {
+            show_entry(c, &e);
+            wb_model_entry_clear(&e);
+        }
+    } else {
+        rc = wb_model_audit_report(s, a->pos, c->json, stdout, NULL);
+    }
+    if (rc != WB_OK) {
+        code = cli_fail(c, rc, "model %s", sub);
+    }
+    wb_site_close(s);
+    return code;
+}
+
+int
+cmd_model(struct cli *c, int argc, char **argv)
+{
+    const char *sub = argc >= 2 ? argv[1] : "";
+    struct margs a;
+    int code;
+
+    if (strcmp(sub, "list") == 0) {
+        if (argc != 2) {
+            return cli_usage(c, "%s", usage);
+        }
+        memset(&a, 0, sizeof a);
+        return model_site(c, sub, &a);
+    }
+    if (strcmp(sub, "pack") == 0) {
+        code = parse(c, argc - 1, argv + 1, "mo", &a);
+        return code ? code : model_pack(c, &a);
+    }
+    if (strcmp(sub, "sign") == 0) {
+        code = parse(c, argc - 1, argv + 1, "k", &a);
+        return code ? code : model_sign(c, &a);
+    }
+    if (strcmp(sub, "register") == 0) {
+        code = parse(c, argc - 1, argv + 1, "v", &a);
+        return code ? code : model_register(c, &a);
+    }
+    if (strcmp(sub, "verify") == 0) {
+        code = parse(c, argc - 1, argv + 1, "v", &a);
+        return code ? code : model_verify(c, &a);
+    }
+    if (strcmp(sub, "show") == 0 || strcmp(sub, "audit") == 0) {
+        code = parse(c, argc - 1, argv + 1, "", &a);
+        return code ? code : model_site(c, sub, &a);
+    }
+    return cli_usage(c, "%s%s%s\n%s", sub[0] ? "unknown model command \"" : "",
+                     sub, sub[0] ? "\"" : "", usage);
+}

@@ -46,6 +46,13 @@ WB_API const char *wb_site_origin(const struct wb_site *s);
 /** The site's signer; owned by s. */
 WB_API const struct wb_signer *wb_site_signer(const struct wb_site *s);
 
+/** Catch up with entries committed through other handles on the same
+ *  database (another thread's or process's): the size and frontier are
+ *  reloaded when the stored log grew. wb_site_begin does this itself;
+ *  readers call it before answering. No-op inside a batch. WB_ERR_DB;
+ *  WB_ERR_VERIFY if the stored log shrank or is damaged. */
+WB_API WB_NODISCARD wb_err wb_site_refresh(struct wb_site *s);
+
 /** Number of entries in the log (committed and in the open batch). */
 WB_API uint64_t wb_site_size(const struct wb_site *s);
 
@@ -111,6 +118,21 @@ WB_API WB_NODISCARD wb_err wb_site_root(struct wb_site *s,
 WB_API WB_NODISCARD wb_err wb_site_checkpoint(struct wb_site *s,
                                               uint64_t size,
                                               char **out);
+
+/** The latest (largest) stored checkpoint's text into *out (wb_free) and
+ *  its tree size into *size. WB_ERR_NOTFOUND when none was signed. */
+WB_API WB_NODISCARD wb_err wb_site_checkpoint_latest(struct wb_site *s,
+                                                     uint64_t *size,
+                                                     char **out);
+
+/** Hash of the complete subtree of height `level` at position `index`
+ *  (leaves index*2^level .. (index+1)*2^level - 1), as stored; the tiles
+ *  of C2SP tlog-tiles are runs of these. WB_ERR_NOTFOUND when the log has
+ *  no such complete subtree. */
+WB_API WB_NODISCARD wb_err wb_site_node(struct wb_site *s,
+                                        unsigned level,
+                                        uint64_t index,
+                                        uint8_t out[WB_HASH_BYTES]);
 
 /** c2sp.org/tlog-proof@v1 for entry index against the stored checkpoint of
  *  `size` entries (0 = the latest checkpoint covering index; one is signed

@@ -138,3 +138,29 @@ wb_site_token(struct wb_site *s, uint64_t index, uint8_t **out, size_t *out_len)
     wb__free(leaf);
     return rc;
 }
+
+wb_err
+wb_site_checkpoint_latest(struct wb_site *s, uint64_t *size, char **out)
+{
+    wb_err rc = wb__db_checkpoint_latest(s->db, 0, size, out);
+
+    if (rc == WB_ERR_NOTFOUND) {
+        rc = wb__err(WB_ERR_NOTFOUND, "no checkpoint has been signed yet");
+    }
+    return rc;
+}
+
+wb_err
+wb_site_node(struct wb_site *s,
+             unsigned level,
+             uint64_t index,
+             uint8_t out[WB_HASH_BYTES])
+{
+    if (level >= 64 || index >= (wb_site_size(s) >> level)) {
+        return wb__err(WB_ERR_NOTFOUND,
+                       "no complete subtree at level %u "
+                       "index %llu",
+                       level, (unsigned long long)index);
+    }
+    return wb__ledger_read_node(s, level, index, out);
+}

@@ -15,6 +15,7 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_META_SET] = "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)",
     [ST_ENTRY_COUNT] = "SELECT count(*), coalesce(max(idx) + 1, 0) "
                        "FROM entries",
+    [ST_ENTRY_NEXT] = "SELECT coalesce(max(idx) + 1, 0) FROM entries",
     [ST_ENTRY_INSERT] = "INSERT INTO entries(idx, kind, leaf, hashes, salt, "
                         "payload, devtok) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [ST_ENTRY_HASHES] = "SELECT hashes FROM entries WHERE idx = ?1",
@@ -81,7 +82,13 @@ static const char schema[] =
     " exporter TEXT NOT NULL, year INTEGER NOT NULL,"
     " sensitive INTEGER NOT NULL, subject BLOB NOT NULL,"
     " entry INTEGER NOT NULL,"
-    " PRIMARY KEY(exporter, year, sensitive, subject)) WITHOUT ROWID;";
+    " PRIMARY KEY(exporter, year, sensitive, subject)) WITHOUT ROWID;"
+    /* API keys and client certificates of the HTTP API: a key's secret
+     * is never stored, only its SHA-256 (src/access). */
+    "CREATE TABLE IF NOT EXISTS apikeys("
+    " id TEXT PRIMARY KEY, role TEXT NOT NULL, name TEXT NOT NULL,"
+    " secret_hash BLOB, cert_sha256 BLOB UNIQUE,"
+    " created INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);";
 
 wb_err
 wb__db_fail(struct wb__db *db, const char *what)

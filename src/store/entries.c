@@ -46,6 +46,25 @@ wb__db_entry_count(struct wb__db *db, uint64_t *count)
     return rc;
 }
 
+wb_err
+wb__db_entry_next(struct wb__db *db, uint64_t *next)
+{
+    sqlite3_stmt *st = wb__db_stmt(db, ST_ENTRY_NEXT);
+    wb_err rc = WB_OK;
+
+    *next = 0;
+    if (st == NULL) {
+        return WB_ERR_DB;
+    }
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        rc = wb__db_fail(db, "count entries");
+    } else {
+        *next = (uint64_t)sqlite3_column_int64(st, 0);
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
 /* Bind a blob, or NULL when p is NULL. */
 static void
 bind_blob(sqlite3_stmt *st, int i, const uint8_t *p, size_t n)

@@ -99,5 +99,6 @@ int cmd_consent(struct cli *c, int argc, char **argv);
 int cmd_purpose(struct cli *c, int argc, char **argv);
 int cmd_server(struct cli *c, int argc, char **argv);
 int cmd_policy(struct cli *c, int argc, char **argv);
+int cmd_apikey(struct cli *c, int argc, char **argv);
 
 #endif

@@ -44,6 +44,10 @@ static const char usage[] =
     "profiles\n"
     "  policy check --request FILE|- [--subjects FILE] [--record]\n"
     "         [--exit-code]                   decide a transfer (JSON out)\n"
+    "api access (waybilld):\n"
+    "  apikey create --role ROLE [--name NAME]  print a new key, once\n"
+    "  apikey add-cert --role ROLE --cert PEM [--name NAME]\n"
+    "  apikey list | apikey revoke ID\n"
     "tokens:\n"
     "  token INDEX [--out FILE]               mint a portable token\n"
     "  token verify --key VKEY FILE\n"
@@ -67,7 +71,7 @@ static const struct command commands[] = {
     {"token", cmd_token},     {"verify", cmd_verify},
     {"erase", cmd_erase},     {"consent", cmd_consent},
     {"purpose", cmd_purpose}, {"server", cmd_server},
-    {"policy", cmd_policy},
+    {"policy", cmd_policy},   {"apikey", cmd_apikey},
 };
 
 /* Take --dir DIR / --dir=DIR / --json out of argv wherever they stand. */

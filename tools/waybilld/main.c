@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* waybilld: the gateway daemon. Options, signals, and the HTTP API
+ * (src/api); everything else lives in the library. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <waybill/waybill.h>
+
+static const char usage[] =
+    "usage: waybilld [--dir DIR] [--listen ADDR:PORT] [--profiles DIR]\n"
+    "                [--tls-cert FILE --tls-key FILE [--client-ca FILE]]\n"
+    "                [--body-max BYTES]\n"
+    "--dir defaults to $WAYBILL_DIR, then ./waybill-data; --listen to\n"
+    "127.0.0.1:8787 (port 0: any free port; [::1]:PORT for IPv6).\n"
+    "SIGHUP reloads the profiles; SIGTERM or SIGINT stops.\n";
+
+static volatile sig_atomic_t got_stop, got_hup;
+
+static void
+on_signal(int sig)
+{
+    if (sig == SIGHUP) {
+        got_hup = 1;
+    } else {
+        got_stop = 1;
+    }
+}
+
+/* ADDR:PORT, [V6]:PORT or PORT into cfg (addr points into s). */
+static int
+parse_listen(char *s, struct wb_httpd_config *cfg)
+{
+    char *colon = strrchr(s, ':');
+    char *end = NULL;
+    long port;
+
+    if (colon == NULL) {
+        colon = s - 1;
+    } else {
+        *colon = '\0';
+        cfg->address = s;
+        if (s[0] == '[' && colon > s && colon[-1] == ']') {
+            colon[-1] = '\0';
+            cfg->address = s + 1;
+        }
+    }
+    errno = 0;
+    port = strtol(colon + 1, &end, 10);
+    if (errno != 0 || end == colon + 1 || *end != '\0' || port < 0 ||
+        port > 65535) {
+        return -1;
+    }
+    cfg->port = (int)port;
+    return 0;
+}
+
+/* The profiles: --profiles, $WAYBILL_PROFILES, DIR/profiles, the
+ * installed set, the source tree's (as the CLI finds them). */
+static const char *
+profiles_dir(const char *opt, const char *dir, char *buf, size_t cap)
+{
+    const char *env = getenv("WAYBILL_PROFILES");
+    struct stat st;
+
+    if (opt != NULL) {
+        return opt;
+    }
+    if (env != NULL && env[0] != '\0') {
+        return env;
+    }
+    snprintf(buf, cap, "%s/profiles", dir);
+    if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode)) {
+        return buf;
+    }
+    if (stat(WB_PROFILES_INSTALLED, &st) == 0 && S_ISDIR(st.st_mode)) {
+        return WB_PROFILES_INSTALLED;
+    }
+    return stat(WB_PROFILES_SOURCE, &st) == 0 ? WB_PROFILES_SOURCE : NULL;
+}
+
+static int
+parse_args(int argc,
+           char **argv,
+           struct wb_httpd_config *cfg,
+           const char **profiles)
+{
+    static const struct option opts[] = {
+        {"dir", required_argument, 0, 'd'},
+        {"listen", required_argument, 0, 'l'},
+        {"profiles", required_argument, 0, 'p'},
+        {"tls-cert", required_argument, 0, 'c'},
+        {"tls-key", required_argument, 0, 'k'},
+        {"client-ca", required_argument, 0, 'a'},
+        {"body-max", required_argument, 0, 'b'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    int ch;
+
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'd':
+            cfg->site_dir = optarg;
+            break;
+        case 'l':
+            if (parse_listen(optarg, cfg) != 0) {
+                fprintf(stderr, "waybilld: --listen: not ADDR:PORT\n");
+                return 2;
+            }
+            break;
+        case 'p':
+            *profiles = optarg;
+            break;
+        case 'c':
+            cfg->tls_cert = optarg;
+            break;
+        case 'k':
+            cfg->tls_key = optarg;
+            break;
+        case 'a':
+            cfg->client_ca = optarg;
+            break;
+        case 'b':
+            cfg->body_max = strtoul(optarg, NULL, 10);
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            exit(0);
+        default:
+            fputs(usage, stderr);
+            return 2;
+        }
+    }
+    if (optind != argc) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct wb_httpd_config cfg = {0};
+    struct wb_metrics metrics;
+    struct wb_httpd *h = NULL;
+    struct sigaction sa;
+    const char *env = getenv("WAYBILL_DIR");
+    const char *profiles = NULL;
+    char buf[4096];
+    wb_err rc;
+    int code;
+
+    cfg.site_dir = env && env[0] ? env : "./waybill-data";
+    cfg.port = WB_API_DEFAULT_PORT;
+    code = parse_args(argc, argv, &cfg, &profiles);
+    if (code != 0) {
+        return code;
+    }
+    cfg.profiles_dir = profiles_dir(profiles, cfg.site_dir, buf, sizeof buf);
+    if (wb_init() != WB_OK) {
+        fprintf(stderr, "waybilld: cannot start the crypto library\n");
+        return 3;
+    }
+    wb_metrics_init(&metrics);
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    rc = wb_httpd_start(&cfg, &metrics, &h);
+    if (rc != WB_OK) {
+        fprintf(stderr, "waybilld: %s: %s\n", wb_strerror(rc), wb_errmsg());
+        return wb_err_exit_code(rc) == 1 ? 3 : wb_err_exit_code(rc);
+    }
+    printf("waybilld: listening on %s port %d (%s)\n",
+           cfg.address ? cfg.address : WB_API_DEFAULT_ADDR, wb_httpd_port(h),
+           cfg.tls_cert ? "https" : "http");
+    fflush(stdout);
+    while (!got_stop) {
+        pause();
+        if (got_hup) {
+            got_hup = 0;
+            rc = wb_httpd_reload(h);
+            fprintf(stderr, "waybilld: reload: %s%s%s\n", wb_strerror(rc),
+                    rc ? ": " : "", rc ? wb_errmsg() : "");
+        }
+    }
+    wb_httpd_stop(h);
+    return 0;
+}

@@ -57,10 +57,14 @@ consent_reply(struct wb__ctx *c,
               struct wb_consent *k,
               const char *what)
 {
+    json_t *j = rc == WB_OK && k != NULL ? consent_json(k) : NULL;
+
     if (rc != WB_OK) {
         wb__api_fail(c, rc, NULL, what);
+    } else if (j == NULL) {
+        wb__api_fail(c, WB_ERR_INTERNAL, NULL, "consent document");
     } else {
-        wb__api_json(c, status, consent_json(k));
+        wb__api_json(c, status, j);
     }
     wb_consent_free(k);
 }
@@ -115,6 +119,7 @@ wb__api_consent_show(struct wb__ctx *c)
     static const char *const allowed[] = {"version", NULL};
     struct wb_consent *k = NULL;
     uint64_t version = 0;
+    wb_err rc;
 
     if (!wb__api_params_only(c, allowed) ||
         !wb__api_param_u64(c, "version", &version)) {
@@ -124,8 +129,8 @@ wb__api_consent_show(struct wb__ctx *c)
         wb__api_error(c, 400, "version", "version out of range");
         return;
     }
-    consent_reply(c, wb_consent_get(c->site, c->arg, (uint32_t)version, &k),
-                  200, k, "consent");
+    rc = wb_consent_get(c->site, c->arg, (uint32_t)version, &k);
+    consent_reply(c, rc, 200, k, "consent");
 }
 
 void
@@ -164,9 +169,8 @@ wb__api_consent_withdraw(struct wb__ctx *c)
     if (o != NULL && wb__api_params_only(c, NULL) &&
         wb__api_str(c, o, "reason", true, &reason) &&
         wb__api_str(c, o, "purpose", false, &purpose)) {
-        consent_reply(c,
-                      wb_consent_withdraw(c->site, c->arg, purpose, reason, &k),
-                      200, k, "withdraw");
+        wb_err rc = wb_consent_withdraw(c->site, c->arg, purpose, reason, &k);
+        consent_reply(c, rc, 200, k, "withdraw");
     }
     json_decref(o);
 }
@@ -178,6 +182,7 @@ wb__api_consent_renew(struct wb__ctx *c)
     struct wb_consent *k = NULL;
     const char *expires = NULL;
     int32_t days = 0;
+    wb_err rc;
     json_t *o = wb__api_body_object(c, keys, true);
 
     if (o == NULL || !wb__api_params_only(c, NULL) ||
@@ -188,9 +193,8 @@ wb__api_consent_renew(struct wb__ctx *c)
         wb__api_error(c, 400, "expires", "expires: not a YYYY-MM-DD date");
         goto out;
     }
-    consent_reply(c,
-                  wb_consent_renew(c->site, c->arg, expires ? &days : NULL, &k),
-                  200, k, "renew");
+    rc = wb_consent_renew(c->site, c->arg, expires ? &days : NULL, &k);
+    consent_reply(c, rc, 200, k, "renew");
 out:
     json_decref(o);
 }
@@ -205,8 +209,8 @@ wb__api_consent_revoke(struct wb__ctx *c)
 
     if (o != NULL && wb__api_params_only(c, NULL) &&
         wb__api_str(c, o, "reason", true, &reason)) {
-        consent_reply(c, wb_consent_revoke(c->site, c->arg, reason, &k), 200, k,
-                      "revoke");
+        wb_err rc = wb_consent_revoke(c->site, c->arg, reason, &k);
+        consent_reply(c, rc, 200, k, "revoke");
     }
     json_decref(o);
 }
@@ -260,7 +264,9 @@ wb__api_server_register(struct wb__ctx *c)
     }
     rc = wb_server_register(c->site, &s, &entry);
     if (rc == WB_OK) {
-        rc = wb_server_get(c->site, s.id, 0, &s);
+        char id[WB_SERVER_ID_MAX + 1];
+        memcpy(id, s.id, sizeof id);
+        rc = wb_server_get(c->site, id, 0, &s);
     }
     if (rc != WB_OK) {
         wb__api_fail(c, rc, NULL, "register server");

@@ -33,8 +33,8 @@ put_step(struct wb__ctx *c,
     json_object_set_new(o, "by", json_string(c->who.id));
     json_object_set_new(o, "recorded", json_string(when));
     rc = wb__json_dump(o, JSON_COMPACT | JSON_SORT_KEYS, &doc);
-    json_decref(o);
     if (rc != WB_OK) {
+        json_decref(o);
         return rc;
     }
     memset(&e, 0, sizeof e);
@@ -46,6 +46,7 @@ put_step(struct wb__ctx *c,
     e.payload_len = strlen(doc);
     rc = wb_site_register_put(c->site, &e, id, version, entry);
     wb__free(doc);
+    json_decref(o); /* device may point into it */
     return rc;
 }
 

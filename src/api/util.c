@@ -35,9 +35,10 @@ wb__api_json(struct wb__ctx *c, int status, json_t *j)
     char *text = NULL;
 
     if (j == NULL || wb__json_dump(j, JSON_COMPACT, &text) != WB_OK) {
+        static const char oom[] = "{\"error\":\"cannot make the JSON "
+                                  "reply\",\"field\":null}";
         json_decref(j);
-        wb__api_bytes(c, 500, "application/json",
-                      "{\"error\":\"out of memory\",\"field\":null}", 37);
+        wb__api_bytes(c, 500, "application/json", oom, sizeof oom - 1);
         return;
     }
     json_decref(j);
@@ -89,8 +90,8 @@ wb__api_fail(struct wb__ctx *c, wb_err rc, const char *field, const char *what)
 {
     const char *detail = wb_errmsg();
 
-    wb__api_error(c, wb__api_status(rc), field, "%s%s%s", what,
-                  detail[0] ? ": " : "", detail[0] ? detail : wb_strerror(rc));
+    wb__api_error(c, wb__api_status(rc), field, "%s: %s", what,
+                  detail[0] ? detail : wb_strerror(rc));
 }
 
 const char *

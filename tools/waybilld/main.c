@@ -16,6 +16,7 @@ static const char usage[] =
     "usage: waybilld [--dir DIR] [--listen ADDR:PORT] [--profiles DIR]\n"
     "                [--tls-cert FILE --tls-key FILE [--client-ca FILE]]\n"
     "                [--body-max BYTES]\n"
+    "       waybilld --routes   print the endpoints and their roles\n"
     "--dir defaults to $WAYBILL_DIR, then ./waybill-data; --listen to\n"
     "127.0.0.1:8787 (port 0: any free port; [::1]:PORT for IPv6).\n"
     "SIGHUP reloads the profiles; SIGTERM or SIGINT stops.\n";
@@ -84,6 +85,28 @@ profiles_dir(const char *opt, const char *dir, char *buf, size_t cap)
     return stat(WB_PROFILES_SOURCE, &st) == 0 ? WB_PROFILES_SOURCE : NULL;
 }
 
+/* METHOD PATTERN ROLE,ROLE ("-": no authentication), one route a line. */
+static void
+print_routes(void)
+{
+    const char *method;
+    const char *pattern;
+    unsigned roles;
+
+    for (size_t i = 0; wb_api_route(i, &method, &pattern, &roles); i++) {
+        const char *sep = "";
+        printf("%s %s ", method, pattern);
+        for (unsigned bit = 1; bit <= WB_ACCESS_ADMIN; bit <<= 1) {
+            if (roles & bit) {
+                printf("%s%s", sep,
+                       wb_access_role_name((enum wb_access_role)bit));
+                sep = ",";
+            }
+        }
+        printf("%s\n", roles ? "" : "-");
+    }
+}
+
 static int
 parse_args(int argc,
            char **argv,
@@ -99,6 +122,7 @@ parse_args(int argc,
         {"client-ca", required_argument, 0, 'a'},
         {"body-max", required_argument, 0, 'b'},
         {"help", no_argument, 0, 'h'},
+        {"routes", no_argument, 0, 'r'},
         {0, 0, 0, 0}};
     int ch;
 
@@ -130,6 +154,9 @@ parse_args(int argc,
             break;
         case 'h':
             fputs(usage, stdout);
+            exit(0);
+        case 'r':
+            print_routes();
             exit(0);
         default:
             fputs(usage, stderr);

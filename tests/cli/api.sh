@@ -307,6 +307,18 @@ has "$T/d.err" "reload: ok"
 want 200 "${KEY[compliance]}" GET /v1/policy/profiles
 if kill -0 "$DPID"; then ok; else bad "daemon died"; fi
 stop
+# a profile set that becomes broken: SIGHUP refuses it, the loaded one stays
+cp -r "$WB_SRC/profiles" prof
+start --profiles "$T/prof"
+BASE="http://127.0.0.1:$PORT"
+echo '{"profile":"broken"' >>prof/eu-gdpr.jsonl
+kill -HUP "$DPID"
+for _ in $(seq 1 50); do grep -q "reload:" "$T/d.err" && break; sleep 0.1; done
+has "$T/d.err" "eu-gdpr.jsonl"
+want 200 "${KEY[compliance]}" GET /v1/policy/profiles
+has "$T/body" "eu-gdpr"
+want 200 "${KEY[compliance]}" POST /v1/policy/check request.json
+stop
 
 # ---- TLS with client certificates -----------------------------------------
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=test-ca \

@@ -3,6 +3,7 @@
  * (src/api); everything else lives in the library. */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,6 +178,8 @@ main(int argc, char **argv)
     struct wb_metrics metrics;
     struct wb_httpd *h = NULL;
     struct sigaction sa;
+    sigset_t block;
+    sigset_t old;
     const char *env = getenv("WAYBILL_DIR");
     const char *profiles = NULL;
     char buf[4096];
@@ -195,6 +198,12 @@ main(int argc, char **argv)
         return 3;
     }
     wb_metrics_init(&metrics);
+    /* signals stay blocked but while waiting in sigsuspend, so none is
+     * lost between the check and the wait */
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGHUP);
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
@@ -202,6 +211,9 @@ main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* before the server thread starts, so that it inherits the mask and
+     * every signal comes to this thread */
+    pthread_sigmask(SIG_BLOCK, &block, &old);
     rc = wb_httpd_start(&cfg, &metrics, &h);
     if (rc != WB_OK) {
         fprintf(stderr, "waybilld: %s: %s\n", wb_strerror(rc), wb_errmsg());
@@ -212,7 +224,7 @@ main(int argc, char **argv)
            cfg.tls_cert ? "https" : "http");
     fflush(stdout);
     while (!got_stop) {
-        pause();
+        sigsuspend(&old);
         if (got_hup) {
             got_hup = 0;
             rc = wb_httpd_reload(h);

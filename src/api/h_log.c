@@ -8,6 +8,26 @@
 
 #define LIST_MAX 16
 
+/* Batch timing of one ingest request, for the latency histogram. */
+struct ingest_timer {
+    struct wb_metrics *m;
+    struct timespec last; /* start of the batch being built */
+};
+
+static void
+on_commit(void *ctx, uint64_t first, uint64_t last)
+{
+    struct ingest_timer *t = ctx;
+    struct timespec now;
+    int64_t us;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    us = (int64_t)(now.tv_sec - t->last.tv_sec) * 1000000 +
+         (now.tv_nsec - t->last.tv_nsec) / 1000;
+    wb_metrics_batch(t->m, last - first + 1, us > 0 ? (uint64_t)us : 0);
+    t->last = now;
+}
+
 void
 wb__api_healthz(struct wb__ctx *c)
 {
@@ -141,12 +161,17 @@ wb__api_ingest(struct wb__ctx *c)
     struct wb_ingest_stats st;
     struct wb_ingest_opts o;
     struct wb_consent *k = NULL;
+    struct ingest_timer timer;
     FILE *in = NULL;
     wb_err rc;
 
     memset(&o, 0, sizeof o);
     memset(&st, 0, sizeof st);
     o.source = "body";
+    timer.m = c->api->metrics;
+    clock_gettime(CLOCK_MONOTONIC, &timer.last);
+    o.on_commit = on_commit;
+    o.ctx = &timer;
     if (!ingest_opts(c, &o, purposes, residency) ||
         !ingest_consent(c, &o, &k)) {
         goto out;
@@ -161,8 +186,6 @@ wb__api_ingest(struct wb__ctx *c)
         goto out;
     }
     rc = wb_ingest_stream(c->site, in, &o, &st);
-    atomic_fetch_add_explicit(&c->api->metrics->records_logged, st.records,
-                              memory_order_relaxed);
     if (rc != WB_OK) {
         /* batches before the bad line stay committed: say so */
         wb__api_json(c, wb__api_status(rc),

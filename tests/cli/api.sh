@@ -247,6 +247,15 @@ want 200 "${KEY[maintainer]}" GET "/v1/maintenance/sessions/${SESS[admin]}"
 has "$T/body" '"event":"end"'
 want 409 "${KEY[maintainer]}" POST "/v1/maintenance/sessions/${SESS[admin]}/events" event.json
 expect 0 W verify
+# metrics: the log size as the site says, the HTTP ingests' batches counted
+expect 0 curl -sS -f "$BASE/metrics"
+cp "$T/out" metrics.txt
+size=$(sed -n 's/^waybill_log_size \([0-9]*\)$/\1/p' metrics.txt)
+want 200 "" GET /healthz
+has "$T/body" "\"log_size\":$size"
+logged=$(sed -n 's/^waybill_records_logged_total \([0-9]*\)$/\1/p' metrics.txt)
+if [ "${logged:-0}" -ge 305 ]; then ok; else bad "records_logged $logged"; fi
+if grep -q '^waybill_batch_commit_seconds_count [1-9]' metrics.txt; then ok; else bad "no batch counted"; fi
 
 # ---- tiles, followed by Go's independent implementation --------------------
 if command -v go >/dev/null 2>&1; then

@@ -202,14 +202,19 @@ wb_api_handle(struct wb_api *a,
               const struct wb_api_request *rq,
               struct wb_api_response *rs)
 {
+    struct wb_api_request req = *rq;
     char arg[1024];
     struct wb__ctx c;
 
+    if (req.body == NULL) {
+        req.body = (const uint8_t *)"";
+        req.body_len = 0;
+    }
     memset(rs, 0, sizeof *rs);
     memset(&c, 0, sizeof c);
     c.api = a;
     c.site = a->site;
-    c.rq = rq;
+    c.rq = &req;
     c.rs = rs;
     c.arg = "";
     pthread_mutex_lock(&a->lock);

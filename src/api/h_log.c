@@ -62,14 +62,15 @@ param_list(struct wb__ctx *c, const char *key, const char **v, size_t *n)
 {
     *n = 0;
     for (size_t i = 0; i < c->rq->param_count; i++) {
-        if (strcmp(c->rq->params[i].key, key) != 0) {
+        if (c->rq->params[i].key == NULL ||
+            strcmp(c->rq->params[i].key, key) != 0) {
             continue;
         }
         if (*n == LIST_MAX) {
             wb__api_error(c, 400, key, "at most %d %s values", LIST_MAX, key);
             return false;
         }
-        v[(*n)++] = c->rq->params[i].value;
+        v[(*n)++] = c->rq->params[i].value ? c->rq->params[i].value : "";
     }
     return true;
 }

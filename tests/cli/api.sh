@@ -11,6 +11,8 @@
 cd "$T"
 export WAYBILL_PROFILES="$WB_SRC/profiles"
 
+DPID=
+trap '[ -n "$DPID" ] && kill "$DPID" 2>/dev/null; rm -rf "$T"' EXIT
 D() { ${WB_TEST_WRAPPER:+${WB_TEST_WRAPPER//;/ }} "$WAYBILLD" "$@"; }
 
 # start [ARGS...]: run the daemon on a free port, wait for its line.
@@ -31,6 +33,7 @@ stop() {
     kill -TERM "$DPID"
     wait "$DPID"
     same "$?" 0 "daemon exit status after SIGTERM"
+    DPID=
 }
 
 BASE=

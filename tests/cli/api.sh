@@ -308,13 +308,23 @@ want 405 "$ADMIN" GET /v1/ingest
 want 405 "$ADMIN" DELETE /v1/checkpoints
 curl -sS -i -X PUT -H "Authorization: Bearer $ADMIN" "$BASE/v1/checkpoints" >hdr.txt
 has hdr.txt "Allow: POST"
+# bytes that are not HTTP at all, and a header far over the limit: the
+# HTTP layer refuses them, the daemon keeps serving
+exec 3<>"/dev/tcp/127.0.0.1/$PORT"
+printf 'GARBAGE \001\002\r\n\r\n' >&3
+timeout 5 cat <&3 >garbage.txt
+exec 3<&-
+has garbage.txt "400"
+long=$(head -c 70000 /dev/zero | tr '\0' a)
+same "$(curl -sS -o /dev/null -w '%{http_code}' "$BASE/v1/records/0?x=$long")" 414 \
+    "a 70 kB URL"
 want 200 "$ADMIN" GET /v1/records/0
 expect 0 curl -sS -f "$BASE/metrics"
 has "$T/out" "waybill_http_errors_total"
 has "$T/out" "waybill_rejected_inputs_total"
 # SIGHUP reloads the profiles
 kill -HUP "$DPID"
-sleep 0.3
+for _ in $(seq 1 100); do grep -q "reload:" "$T/d.err" && break; sleep 0.1; done
 has "$T/d.err" "reload: ok"
 want 200 "${KEY[compliance]}" GET /v1/policy/profiles
 if kill -0 "$DPID"; then ok; else bad "daemon died"; fi
@@ -325,7 +335,7 @@ start --profiles "$T/prof"
 BASE="http://127.0.0.1:$PORT"
 echo '{"profile":"broken"' >>prof/eu-gdpr.jsonl
 kill -HUP "$DPID"
-for _ in $(seq 1 50); do grep -q "reload:" "$T/d.err" && break; sleep 0.1; done
+for _ in $(seq 1 100); do grep -q "reload:" "$T/d.err" && break; sleep 0.1; done
 has "$T/d.err" "eu-gdpr.jsonl"
 want 200 "${KEY[compliance]}" GET /v1/policy/profiles
 has "$T/body" "eu-gdpr"

@@ -387,6 +387,13 @@ if command -v go >/dev/null 2>&1; then
     expect 1 "$T/gotiles" "http://127.0.0.1:$PORT/v1/tlog" aud.key site.vkey
     stop
 fi
+# usage errors: exit 2
+expect 2 D --listen nonsense
+has "$T/err" "--listen"
+expect 2 D --body-max lots
+has "$T/err" "--body-max"
+expect 2 D --tls-cert srv.pem --listen 127.0.0.1:0
+has "$T/err" "tls"
 # no site: a clear error, exit 2
 D --dir "$T/nosite" --listen 127.0.0.1:0 >/dev/null 2>"$T/err"
 same "$?" 2 "no site"

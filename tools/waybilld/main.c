@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,18 +35,25 @@ on_signal(int sig)
     }
 }
 
-/* ADDR:PORT, [V6]:PORT or PORT into cfg (addr points into s). */
+/* ADDR:PORT, [V6]:PORT or PORT into cfg (the address is kept in a static
+ * copy, so argv stays as given). */
 static int
-parse_listen(char *s, struct wb_httpd_config *cfg)
+parse_listen(const char *arg, struct wb_httpd_config *cfg)
 {
-    char *colon = strrchr(s, ':');
+    static char s[256];
+    const char *digits = s;
+    char *colon;
     char *end = NULL;
     long port;
 
-    if (colon == NULL) {
-        colon = s - 1;
-    } else {
+    if (strlen(arg) >= sizeof s) {
+        return -1;
+    }
+    memcpy(s, arg, strlen(arg) + 1);
+    colon = strrchr(s, ':');
+    if (colon != NULL) {
         *colon = '\0';
+        digits = colon + 1;
         cfg->address = s;
         if (s[0] == '[' && colon > s && colon[-1] == ']') {
             colon[-1] = '\0';
@@ -53,8 +61,8 @@ parse_listen(char *s, struct wb_httpd_config *cfg)
         }
     }
     errno = 0;
-    port = strtol(colon + 1, &end, 10);
-    if (errno != 0 || end == colon + 1 || *end != '\0' || port < 0 ||
+    port = strtol(digits, &end, 10);
+    if (errno != 0 || end == digits || *end != '\0' || port < 0 ||
         port > 65535) {
         return -1;
     }
@@ -150,9 +158,19 @@ parse_args(int argc,
         case 'a':
             cfg->client_ca = optarg;
             break;
-        case 'b':
-            cfg->body_max = strtoul(optarg, NULL, 10);
+        case 'b': {
+            char *end = NULL;
+            unsigned long long v;
+            errno = 0;
+            v = strtoull(optarg, &end, 10);
+            if (errno != 0 || end == optarg || *end != '\0' || v == 0 ||
+                v > SIZE_MAX) {
+                fprintf(stderr, "waybilld: --body-max: not a byte count\n");
+                return 2;
+            }
+            cfg->body_max = (size_t)v;
             break;
+        }
         case 'h':
             fputs(usage, stdout);
             exit(0);

@@ -13,7 +13,6 @@ export WAYBILL_PROFILES="$WB_SRC/profiles"
 
 DPID=
 trap '[ -n "$DPID" ] && kill "$DPID" 2>/dev/null; rm -rf "$T"' EXIT
-D() { ${WB_TEST_WRAPPER:+${WB_TEST_WRAPPER//;/ }} "$WAYBILLD" "$@"; }
 
 # start [ARGS...]: run the daemon on a free port, wait for its line.
 start() {
@@ -388,14 +387,15 @@ if command -v go >/dev/null 2>&1; then
     stop
 fi
 # usage errors: exit 2
-expect 2 D --listen nonsense
+# (bounded: a daemon that wrongly starts must not hang the test)
+expect 2 timeout 20 "$WAYBILLD" --listen nonsense
 has "$T/err" "--listen"
-expect 2 D --body-max lots
+expect 2 timeout 20 "$WAYBILLD" --body-max lots
 has "$T/err" "--body-max"
-expect 2 D --tls-cert srv.pem --listen 127.0.0.1:0
+expect 2 timeout 20 "$WAYBILLD" --tls-cert srv.pem --listen 127.0.0.1:0
 has "$T/err" "tls"
 # no site: a clear error, exit 2
-D --dir "$T/nosite" --listen 127.0.0.1:0 >/dev/null 2>"$T/err"
+timeout 20 "$WAYBILLD" --dir "$T/nosite" --listen 127.0.0.1:0 >/dev/null 2>"$T/err"
 same "$?" 2 "no site"
 has "$T/err" "holds no site"
 finish

@@ -125,7 +125,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct wb_api_param params[WB_API_PARAMS_MAX + 1];
     struct wb_api_request rq;
     struct wb_api_response rs;
-    char auth[128] = "";
+    char auth[512] = "";
     char *buf;
     char *line;
     char *next;
@@ -168,10 +168,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             *next++ = '\0';
         }
         if (strncmp(line, "Authorization: ", 15) == 0) {
-            snprintf(auth, sizeof auth, "%s", line + 15);
+            snprintf(auth, 256, "%s", line + 15);
             for (int i = 0; i < 3; i++) {
                 if (strcmp(auth, names[i]) == 0) {
-                    snprintf(auth, sizeof auth, "Bearer %s", keys[i]);
+                    memcpy(auth, "Bearer ", 7);
+                    memcpy(auth + 7, keys[i], sizeof keys[i]);
                 }
             }
             rq.authorization = auth;

@@ -125,14 +125,16 @@ WB_API WB_NODISCARD wb_err wb_site_checkpoint_latest(struct wb_site *s,
                                                      uint64_t *size,
                                                      char **out);
 
-/** Hash of the complete subtree of height `level` at position `index`
- *  (leaves index*2^level .. (index+1)*2^level - 1), as stored; the tiles
- *  of C2SP tlog-tiles are runs of these. WB_ERR_NOTFOUND when the log has
- *  no such complete subtree. */
-WB_API WB_NODISCARD wb_err wb_site_node(struct wb_site *s,
-                                        unsigned level,
-                                        uint64_t index,
-                                        uint8_t out[WB_HASH_BYTES]);
+/** Hashes of the `count` complete subtrees of height `level` at positions
+ *  first .. first+count-1 (subtree i covers leaves i*2^level ..
+ *  (i+1)*2^level - 1), as stored, into out[0..count-1]; the tiles of C2SP
+ *  tlog-tiles are such runs. WB_ERR_NOTFOUND when the log has not that
+ *  many complete subtrees. */
+WB_API WB_NODISCARD wb_err wb_site_nodes(struct wb_site *s,
+                                         unsigned level,
+                                         uint64_t first,
+                                         size_t count,
+                                         uint8_t (*out)[WB_HASH_BYTES]);
 
 /** c2sp.org/tlog-proof@v1 for entry index against the stored checkpoint of
  *  `size` entries (0 = the latest checkpoint covering index; one is signed

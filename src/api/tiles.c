@@ -80,15 +80,12 @@ parse_tile(const char *p, struct tile *t)
 static wb_err
 hash_tile(struct wb_site *s, const struct tile *t, struct wb__buf *b)
 {
-    uint8_t h[WB_HASH_BYTES];
-    wb_err rc = WB_OK;
+    uint8_t h[TILE_WIDTH][WB_HASH_BYTES];
+    wb_err rc = wb_site_nodes(s, (unsigned)t->level * TILE_HEIGHT,
+                              t->index * TILE_WIDTH, t->width, h);
 
-    for (unsigned i = 0; i < t->width && rc == WB_OK; i++) {
-        rc = wb_site_node(s, (unsigned)t->level * TILE_HEIGHT,
-                          t->index * TILE_WIDTH + i, h);
-        if (rc == WB_OK) {
-            rc = wb__buf_append(b, h, sizeof h);
-        }
+    if (rc == WB_OK) {
+        rc = wb__buf_append(b, h, (size_t)t->width * WB_HASH_BYTES);
     }
     return rc;
 }

@@ -218,6 +218,22 @@ test_two_handles(struct wb_site *s)
     TT_CHECK(i2 == i1 + 1 && i3 == i2 + 1);
     TT_CHECK(wb_site_refresh(t) == WB_OK && wb_site_size(t) == i3 + 1);
     TT_CHECK(wb_site_verify(t, &r) == WB_OK);
+    /* the stored level-0 nodes are the leaf hashes; level 1 their pairs */
+    {
+        uint8_t h[2][WB_HASH_BYTES];
+        uint8_t want[WB_HASH_BYTES];
+        uint8_t *leaf = NULL;
+        size_t len = 0;
+
+        TT_CHECK(wb_site_nodes(t, 0, i2, 2, h) == WB_OK);
+        TT_CHECK(wb_site_leaf(t, i3, &leaf, &len) == WB_OK);
+        wb_merkle_leaf_hash(leaf, len, want);
+        TT_EQ_MEM(h[1], want, WB_HASH_BYTES);
+        wb_free(leaf);
+        TT_CHECK(wb_site_nodes(t, 0, i3, 2, h) == WB_ERR_NOTFOUND);
+        TT_CHECK(wb_site_nodes(t, 1, 0, 1, h) == WB_OK);
+        TT_CHECK(wb_site_nodes(t, 64, 0, 1, h) == WB_ERR_NOTFOUND);
+    }
     wb_site_close(t);
 }
 

@@ -157,82 +157,60 @@ connect_or_die(struct mosquitto *m)
     exit(3);
 }
 
-struct pubstate {
-    atomic_uint_least64_t acked;
-    atomic_int up;
-};
+#define PUBLISHERS 4
 
-static void
-pub_connect(
-    struct mosquitto *m, void *obj, int rc, int f, const mosquitto_property *p)
-{
-    struct pubstate *s = obj;
+static char tmpdir[256];
 
-    (void)m;
-    (void)f;
-    (void)p;
-    atomic_store(&s->up, rc == 0);
-}
-
-static void
-pub_published(struct mosquitto *m,
-              void *obj,
-              int mid,
-              int rc,
-              const mosquitto_property *p)
-{
-    struct pubstate *s = obj;
-
-    (void)m;
-    (void)mid;
-    (void)rc;
-    (void)p;
-    atomic_fetch_add(&s->acked, 1);
-}
-
-/* Publish n QoS 1 telemetry messages (the client's network thread writes
- * them), at most `window` unacknowledged; returns when the broker
- * acknowledged all. */
+/* Publish n QoS 1 telemetry messages through PUBLISHERS mosquitto_pub -l
+ * processes (the broker's own client) in parallel; returns when all have
+ * had every message acknowledged by the broker. */
 static void
 publish(uint64_t n, uint64_t seq0)
 {
-    const uint64_t window = 5000;
-    struct pubstate st;
-    struct mosquitto *m;
-    char msg[160];
+    pid_t pids[PUBLISHERS];
+    char port_s[16];
 
-    atomic_init(&st.acked, 0);
-    atomic_init(&st.up, 0);
-    m = client(NULL, true, &st);
-    mosquitto_connect_v5_callback_set(m, pub_connect);
-    mosquitto_publish_v5_callback_set(m, pub_published);
-    connect_or_die(m);
-    mosquitto_loop_start(m);
-    while (!atomic_load(&st.up)) {
-        nap_us(1000);
-    }
-    for (uint64_t i = 0; i < n; i++) {
-        int len = snprintf(
-            msg, sizeof msg,
-            "{\"ts\": %.3f, \"seq\": %llu, \"vib\": 0.%03u, "
-            "\"temp\": 61.%u, \"cur\": 12.%u}",
-            1795000000.0 + (double)i / 1000, (unsigned long long)(seq0 + i),
-            (unsigned)(i * 7919 % 1000), (unsigned)(i % 10), (unsigned)(i % 7));
-        while (i - atomic_load(&st.acked) >= window) {
-            nap_us(100);
+    snprintf(port_s, sizeof port_s, "%d", port);
+    for (int k = 0; k < PUBLISHERS; k++) {
+        char path[300];
+        FILE *f;
+        snprintf(path, sizeof path, "%s/pub-%d.txt", tmpdir, k);
+        f = fopen(path, "w");
+        if (f == NULL) {
+            exit(3);
         }
-        if (mosquitto_publish_v5(m, NULL, TOPIC, len, msg, 1, false, NULL) !=
-            MOSQ_ERR_SUCCESS) {
-            fprintf(stderr, "bench: publish failed\n");
+        for (uint64_t i = (uint64_t)k; i < n; i += PUBLISHERS) {
+            fprintf(f,
+                    "{\"ts\": %.3f, \"seq\": %llu, \"vib\": 0.%03u, "
+                    "\"temp\": 61.%u, \"cur\": 12.%u}\n",
+                    1795000000.0 + (double)i / 1000,
+                    (unsigned long long)(seq0 + i), (unsigned)(i * 7919 % 1000),
+                    (unsigned)(i % 10), (unsigned)(i % 7));
+        }
+        fclose(f);
+    }
+    for (int k = 0; k < PUBLISHERS; k++) {
+        char path[300];
+        snprintf(path, sizeof path, "%s/pub-%d.txt", tmpdir, k);
+        pids[k] = fork();
+        if (pids[k] == 0) {
+            int fd = open(path, O_RDONLY);
+            if (fd < 0 || dup2(fd, 0) < 0) {
+                _exit(127);
+            }
+            execlp("mosquitto_pub", "mosquitto_pub", "-p", port_s, "-q", "1",
+                   "-V", "mqttv5", "-t", TOPIC, "-l", (char *)NULL);
+            _exit(127);
+        }
+    }
+    for (int k = 0; k < PUBLISHERS; k++) {
+        int st = 0;
+        waitpid(pids[k], &st, 0);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+            fprintf(stderr, "bench: mosquitto_pub failed\n");
             exit(3);
         }
     }
-    while (atomic_load(&st.acked) < n) {
-        nap_us(1000);
-    }
-    mosquitto_disconnect(m);
-    mosquitto_loop_stop(m, false);
-    mosquitto_destroy(m);
 }
 
 /* The broker alone: publisher -> broker -> plain QoS 1 subscriber. */
@@ -373,7 +351,8 @@ daemon_run(const char *daemon, const char *dir, uint64_t n, long *hwm)
         exit(3);
     }
     fprintf(f,
-            "{\"dir\": \"%s\", \"mqtt\": {\"port\": %d, \"routes\": "
+            "{\"dir\": \"%s\", \"listen\": \"127.0.0.1:0\", \"mqtt\": "
+            "{\"port\": %d, \"routes\": "
             "[{\"topic\": \"plant/+/tele\", \"device_level\": 1, "
             "\"purposes\": [\"predictive-maintenance\"], "
             "\"jurisdiction\": \"CN\", \"residency\": \"local-only\"}]}}\n",
@@ -417,6 +396,7 @@ main(int argc, char **argv)
     mosquitto_lib_init();
     bu_machine();
     bu_tmpdir(tmp, sizeof tmp);
+    snprintf(tmpdir, sizeof tmpdir, "%s", tmp);
     snprintf(dir, sizeof dir, "%s/site", tmp);
     snprintf(conf, sizeof conf, "%s/mosquitto.conf", tmp);
     snprintf(log, sizeof log, "%s/mosquitto.log", tmp);

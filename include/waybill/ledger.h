@@ -49,10 +49,11 @@ WB_API const char *wb_site_dir(const struct wb_site *s);
 /** The site's signer; owned by s. */
 WB_API const struct wb_signer *wb_site_signer(const struct wb_site *s);
 
-/** Bring this handle's view of the log up to date with entries other
- *  handles or processes committed (wb_site_begin does this itself; call it
- *  before reading the size or signing a checkpoint in a long-lived handle).
- *  No-op inside a batch. WB_ERR_DB, WB_ERR_VERIFY. */
+/** Catch up with entries committed through other handles on the same
+ *  database (another thread's or process's): the size and frontier are
+ *  reloaded when the stored log grew. wb_site_begin does this itself;
+ *  readers call it before answering. No-op inside a batch. WB_ERR_DB;
+ *  WB_ERR_VERIFY if the stored log shrank or is damaged. */
 WB_API WB_NODISCARD wb_err wb_site_refresh(struct wb_site *s);
 
 /** Number of entries in the log (committed and in the open batch). */
@@ -133,6 +134,23 @@ WB_API WB_NODISCARD wb_err wb_site_root(struct wb_site *s,
 WB_API WB_NODISCARD wb_err wb_site_checkpoint(struct wb_site *s,
                                               uint64_t size,
                                               char **out);
+
+/** The latest (largest) stored checkpoint's text into *out (wb_free) and
+ *  its tree size into *size. WB_ERR_NOTFOUND when none was signed. */
+WB_API WB_NODISCARD wb_err wb_site_checkpoint_latest(struct wb_site *s,
+                                                     uint64_t *size,
+                                                     char **out);
+
+/** Hashes of the `count` complete subtrees of height `level` at positions
+ *  first .. first+count-1 (subtree i covers leaves i*2^level ..
+ *  (i+1)*2^level - 1), as stored, into out[0..count-1]; the tiles of C2SP
+ *  tlog-tiles are such runs. WB_ERR_NOTFOUND when the log has not that
+ *  many complete subtrees. */
+WB_API WB_NODISCARD wb_err wb_site_nodes(struct wb_site *s,
+                                         unsigned level,
+                                         uint64_t first,
+                                         size_t count,
+                                         uint8_t (*out)[WB_HASH_BYTES]);
 
 /** c2sp.org/tlog-proof@v1 for entry index against the stored checkpoint of
  *  `size` entries (0 = the latest checkpoint covering index; one is signed

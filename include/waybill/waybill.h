@@ -3,6 +3,8 @@
 #ifndef WAYBILL_H
 #define WAYBILL_H
 
+#include <waybill/access.h>
+#include <waybill/api.h>
 #include <waybill/consent.h>
 #include <waybill/core.h>
 #include <waybill/crypto.h>

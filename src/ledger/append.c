@@ -5,50 +5,6 @@
 
 #include "ledger/ledger_int.h"
 
-/* Inside a fresh write transaction: when another handle (the daemon's
- * HTTP thread, a CLI run beside the daemon) appended since this handle's
- * tree was loaded, reload the frontier: O(log n) node reads. */
-static wb_err
-catch_up(struct wb_site *s)
-{
-    uint64_t next = 0;
-    wb_err rc = wb__db_entry_next(s->db, &next);
-
-    if (rc == WB_OK && next != s->tree.size) {
-        rc = wb_merkle_frontier_load(&s->tree, next, wb__ledger_read_node, s);
-    }
-    if (rc != WB_OK) {
-        wb__db_rollback(s->db);
-    }
-    return rc;
-}
-
-wb_err
-wb_site_refresh(struct wb_site *s)
-{
-    uint64_t next = 0;
-    bool own = false;
-    wb_err rc;
-
-    if (s->in_batch) {
-        return WB_OK;
-    }
-    rc = wb__ledger_usable(s);
-    if (rc == WB_OK) {
-        rc = wb__db_read_begin(s->db, &own);
-    }
-    if (rc != WB_OK) {
-        return rc;
-    }
-    rc = wb__db_entry_next(s->db, &next);
-    if (rc == WB_OK && next != s->tree.size) {
-        rc = wb_merkle_frontier_load(&s->tree, next, wb__ledger_read_node, s);
-        s->saved = s->tree;
-    }
-    wb__db_read_end(s->db, own);
-    return rc;
-}
-
 wb_err
 wb_site_begin(struct wb_site *s)
 {
@@ -63,13 +19,53 @@ wb_site_begin(struct wb_site *s)
     }
     rc = wb__db_begin(s->db);
     if (rc == WB_OK) {
-        rc = catch_up(s);
+        /* inside the write lock: entries another handle committed since
+         * are final, and this batch must follow them */
+        rc = wb__ledger_catch_up(s);
+        if (rc != WB_OK) {
+            wb__db_rollback(s->db);
+        }
     }
     if (rc == WB_OK) {
         s->in_batch = true;
         s->saved = s->tree;
     }
     return rc;
+}
+
+wb_err
+wb__ledger_catch_up(struct wb_site *s)
+{
+    struct wb_merkle_frontier f;
+    uint64_t next = 0;
+    wb_err rc = wb__db_entry_next(s->db, &next);
+
+    if (rc != WB_OK || next == s->tree.size) {
+        return rc;
+    }
+    if (next < s->tree.size) {
+        return wb__err(
+            WB_ERR_VERIFY, "database: the log shrank from %llu to %llu entries",
+            (unsigned long long)s->tree.size, (unsigned long long)next);
+    }
+    rc = wb_merkle_frontier_load(&f, next, wb__ledger_read_node, s);
+    if (rc == WB_OK) {
+        s->tree = f;
+        s->saved = f;
+    }
+    return rc;
+}
+
+wb_err
+wb_site_refresh(struct wb_site *s)
+{
+    wb_err rc;
+
+    if (s->in_batch) {
+        return WB_OK;
+    }
+    rc = wb__ledger_usable(s);
+    return rc == WB_OK ? wb__ledger_catch_up(s) : rc;
 }
 
 wb_err

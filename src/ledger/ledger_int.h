@@ -38,6 +38,10 @@ wb_err wb__ledger_usable(const struct wb_site *s);
 wb_err wb__ledger_tx_begin(struct wb_site *s, bool *own);
 wb_err wb__ledger_tx_end(struct wb_site *s, bool own, wb_err rc);
 
+/* Reload the size and frontier when the stored log grew through another
+ * handle (outside a batch). */
+wb_err wb__ledger_catch_up(struct wb_site *s);
+
 /* Take n fresh random bytes from the pool. */
 void wb__ledger_random(struct wb_site *s, uint8_t *out, size_t n);
 

@@ -342,6 +342,12 @@ wb_site_signer(const struct wb_site *s)
     return s->signer;
 }
 
+struct wb__db *
+wb__site_db(struct wb_site *s)
+{
+    return s->db;
+}
+
 uint64_t
 wb_site_size(const struct wb_site *s)
 {

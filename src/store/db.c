@@ -93,7 +93,13 @@ static const char schema[] =
      * redeliveries), a ring of WB_MSGKEY_WINDOW slots by entry. */
     "CREATE TABLE IF NOT EXISTS msgkeys("
     " slot INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE,"
-    " entry INTEGER NOT NULL);";
+    " entry INTEGER NOT NULL);"
+    /* API keys and client certificates of the HTTP API: a key's secret
+     * is never stored, only its SHA-256 (src/access). */
+    "CREATE TABLE IF NOT EXISTS apikeys("
+    " id TEXT PRIMARY KEY, role TEXT NOT NULL, name TEXT NOT NULL,"
+    " secret_hash BLOB, cert_sha256 BLOB UNIQUE,"
+    " created INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);";
 
 wb_err
 wb__db_fail(struct wb__db *db, const char *what)

@@ -49,7 +49,8 @@ wb_err wb__db_meta_set(struct wb__db *db, const char *key, const char *value);
 
 /* Entries. */
 wb_err wb__db_entry_count(struct wb__db *db, uint64_t *count);
-/* Index the next entry would get (max + 1): O(log n), unlike count. */
+/* Index the next entry would get (max index + 1): one index seek, for
+ * catching up with other handles' appends. */
 wb_err wb__db_entry_next(struct wb__db *db, uint64_t *next);
 wb_err wb__db_entry_insert(struct wb__db *db,
                            const struct wb__row *row,
@@ -140,5 +141,27 @@ wb_err
 wb__db_msgkey_get(struct wb__db *db, const uint8_t key[32], uint64_t *entry);
 wb_err
 wb__db_msgkey_put(struct wb__db *db, const uint8_t key[32], uint64_t entry);
+/* The database of site s, for modules that keep tables of their own
+ * beside the log (src/access); defined by the ledger. */
+struct wb__db *wb__site_db(struct wb_site *s);
+
+/* API keys and client certificates (src/access). The secret's hash is
+ * only written and compared, never returned to callers outside access. */
+struct wb_apikey;
+wb_err wb__db_apikey_put(struct wb__db *db,
+                         const struct wb_apikey *k,
+                         const uint8_t *secret_hash);
+/* By id; hash (32 bytes) gets the stored secret hash (zero for a cert). */
+wb_err wb__db_apikey_get(struct wb__db *db,
+                         const char *id,
+                         struct wb_apikey *k,
+                         uint8_t hash[WB_HASH_BYTES]);
+wb_err wb__db_apikey_by_cert(struct wb__db *db,
+                             const uint8_t sha256[WB_HASH_BYTES],
+                             struct wb_apikey *k);
+wb_err
+wb__db_apikey_list(struct wb__db *db, struct wb_apikey **out, size_t *count);
+/* WB_ERR_NOTFOUND, WB_ERR_EXISTS (already revoked). */
+wb_err wb__db_apikey_revoke(struct wb__db *db, const char *id, int64_t when);
 
 #endif

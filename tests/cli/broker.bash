@@ -44,7 +44,7 @@ stop_broker() {
 # waits until it is subscribed
 start_daemon() {
     : >"$T/daemon.log"
-    "$WAYBILLD" "$@" >>"$T/daemon.log" 2>&1 &
+    "$WAYBILLD" --listen 127.0.0.1:0 "$@" >>"$T/daemon.log" 2>&1 &
     DAEMON_PID=$!
     for _ in $(seq 200); do
         grep -q "subscribed to" "$T/daemon.log" && return 0

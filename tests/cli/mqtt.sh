@@ -116,16 +116,16 @@ same "$(records | grep -c '"seq": 20[0-4]}')" 5 "acknowledged on SIGTERM: nothin
 
 # bad configuration: named field, exit 2, nothing started
 echo '{"mqtt": {"routes": [{"topic": "a/#/b"}]}}' >bad1.json
-expect 2 "$WAYBILLD" --config bad1.json
+expect 2 "$WAYBILLD" --listen 127.0.0.1:0 --config bad1.json
 has "$T/err" 'mqtt.routes[0]'
 echo '{"mqtt": {"port": 1883, "routez": []}}' >bad2.json
-expect 2 "$WAYBILLD" --config bad2.json
+expect 2 "$WAYBILLD" --listen 127.0.0.1:0 --config bad2.json
 has "$T/err" 'mqtt.routez: unknown field'
 printf '{"mqtt":\n  {"port": }}\n' >bad3.json
-expect 2 "$WAYBILLD" --config bad3.json
+expect 2 "$WAYBILLD" --listen 127.0.0.1:0 --config bad3.json
 has "$T/err" 'bad3.json:2:'
-expect 3 "$WAYBILLD" --dir "$T/nosite"
-has "$T/err" 'waybill init'
+expect 2 "$WAYBILLD" --dir "$T/nosite" --listen 127.0.0.1:0
+has "$T/err" 'holds no site'
 
 stop_daemon TERM
 expect 0 W verify

@@ -76,6 +76,10 @@ static const char usage[] =
     "  infer --model ID --input SELECTION --run-in CC [--purpose P]\n"
     "        [--date DATE] [--governance enforce|log-only]\n"
     "        [--audit-trail FILE]         governed inference on records\n"
+    "api access (waybilld):\n"
+    "  apikey create --role ROLE [--name NAME]  print a new key, once\n"
+    "  apikey add-cert --role ROLE --cert PEM [--name NAME]\n"
+    "  apikey list | apikey revoke ID\n"
     "tokens:\n"
     "  token INDEX [--out FILE]               mint a portable token\n"
     "  token verify --key VKEY FILE\n"
@@ -102,6 +106,7 @@ static const struct command commands[] = {
     {"purpose", cmd_purpose}, {"server", cmd_server},
     {"policy", cmd_policy},   {"model", cmd_model},
     {"infer", cmd_infer},
+    {"policy", cmd_policy},   {"apikey", cmd_apikey},
 };
 
 /* Take --dir DIR / --dir=DIR / --json out of argv wherever they stand. */

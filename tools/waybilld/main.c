@@ -1,14 +1,21 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* waybilld: the edge gateway daemon. Serves one site directory: MQTT
- * ingest, the retention job and (see src/api) the HTTP API. SIGTERM or
- * SIGINT stop it cleanly (the open batch is committed and acknowledged);
- * SIGHUP reloads the configuration. */
+/* waybilld: the edge gateway daemon. Serves one site directory: the HTTP
+ * API (src/api), MQTT ingest (src/mqtt) and the retention job
+ * (src/retention), configured by a JSON file (config.c) or embedded
+ * defaults on 127.0.0.1. SIGTERM or SIGINT stop it cleanly (the open MQTT
+ * batch is committed and acknowledged); SIGHUP reloads the configuration
+ * and the profiles, keeping the running set when the new one is bad. */
+#include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <waybill/waybill.h>
 
@@ -16,36 +23,221 @@
 
 static const char usage[] =
     "usage: waybilld [--config FILE] [--dir DIR] [--listen ADDR:PORT]\n"
-    "  --config FILE   JSON configuration (docs/daemon.md); without one the\n"
-    "                  site is served on 127.0.0.1 with embedded defaults\n"
-    "  --dir DIR       site directory (default $WAYBILL_DIR, else\n"
-    "                  ./waybill-data); overrides the config's \"dir\"\n"
-    "  --listen A:P    HTTP listen address (default 127.0.0.1:8787)\n";
+    "                [--profiles DIR] [--tls-cert FILE --tls-key FILE\n"
+    "                [--client-ca FILE]] [--body-max BYTES]\n"
+    "       waybilld --routes   print the endpoints and their roles\n"
+    "--config: JSON configuration (docs/daemon.md): MQTT routes, batching,\n"
+    "retention, listen address, TLS; options given here override it.\n"
+    "--dir defaults to $WAYBILL_DIR, then ./waybill-data; --listen to\n"
+    "127.0.0.1:8787 (port 0: any free port; [::1]:PORT for IPv6).\n"
+    "SIGHUP reloads the configuration and profiles; SIGTERM or SIGINT stop.\n";
+
+/* Command-line options: they win over the configuration file. */
+struct opts {
+    const char *config;
+    const char *dir;
+    const char *listen;
+    const char *profiles;
+    const char *tls_cert, *tls_key, *client_ca;
+    size_t body_max;
+};
 
 struct daemon {
-    const char *config_path;
-    const char *dir_flag;
-    const char *listen_flag;
+    struct opts o;
     struct wbd_config cfg;
-    const char *dir;
+    struct wb_httpd_config http;
+    char profiles_buf[4096];
     struct wb_metrics metrics;
+    struct wb_httpd *h;
     struct wb_mqtt *mqtt;
-    struct wb_site *site; /* for the jobs of the main thread */
     time_t next_retention;
 };
 
+/* ADDR:PORT, [V6]:PORT or PORT into cfg (the address is kept in a static
+ * copy, so argv stays as given). */
+static int
+parse_listen(const char *arg, struct wb_httpd_config *cfg)
+{
+    static char s[256];
+    const char *digits = s;
+    char *colon;
+    char *end = NULL;
+    long port;
+
+    if (strlen(arg) >= sizeof s) {
+        return -1;
+    }
+    memcpy(s, arg, strlen(arg) + 1);
+    colon = strrchr(s, ':');
+    if (colon != NULL) {
+        *colon = '\0';
+        digits = colon + 1;
+        cfg->address = s;
+        if (s[0] == '[' && colon > s && colon[-1] == ']') {
+            colon[-1] = '\0';
+            cfg->address = s + 1;
+        }
+    }
+    errno = 0;
+    port = strtol(digits, &end, 10);
+    if (errno != 0 || end == digits || *end != '\0' || port < 0 ||
+        port > 65535) {
+        return -1;
+    }
+    cfg->port = (int)port;
+    return 0;
+}
+
+/* The profiles: --profiles, $WAYBILL_PROFILES, DIR/profiles, the
+ * installed set, the source tree's (as the CLI finds them). */
 static const char *
-site_dir(const struct daemon *d)
+profiles_dir(const char *opt, const char *dir, char *buf, size_t cap)
+{
+    const char *env = getenv("WAYBILL_PROFILES");
+    struct stat st;
+
+    if (opt != NULL) {
+        return opt;
+    }
+    if (env != NULL && env[0] != '\0') {
+        return env;
+    }
+    snprintf(buf, cap, "%s/profiles", dir);
+    if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode)) {
+        return buf;
+    }
+    if (stat(WB_PROFILES_INSTALLED, &st) == 0 && S_ISDIR(st.st_mode)) {
+        return WB_PROFILES_INSTALLED;
+    }
+    return stat(WB_PROFILES_SOURCE, &st) == 0 ? WB_PROFILES_SOURCE : NULL;
+}
+
+/* METHOD PATTERN ROLE,ROLE ("-": no authentication), one route a line. */
+static void
+print_routes(void)
+{
+    const char *method;
+    const char *pattern;
+    unsigned roles;
+
+    for (size_t i = 0; wb_api_route(i, &method, &pattern, &roles); i++) {
+        const char *sep = "";
+        printf("%s %s ", method, pattern);
+        for (unsigned bit = 1; bit <= WB_ACCESS_ADMIN; bit <<= 1) {
+            if (roles & bit) {
+                printf("%s%s", sep,
+                       wb_access_role_name((enum wb_access_role)bit));
+                sep = ",";
+            }
+        }
+        printf("%s\n", roles ? "" : "-");
+    }
+}
+
+static int
+parse_args(int argc, char **argv, struct opts *o)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, 0, 'f'},
+        {"dir", required_argument, 0, 'd'},
+        {"listen", required_argument, 0, 'l'},
+        {"profiles", required_argument, 0, 'p'},
+        {"tls-cert", required_argument, 0, 'c'},
+        {"tls-key", required_argument, 0, 'k'},
+        {"client-ca", required_argument, 0, 'a'},
+        {"body-max", required_argument, 0, 'b'},
+        {"help", no_argument, 0, 'h'},
+        {"routes", no_argument, 0, 'r'},
+        {0, 0, 0, 0}};
+    struct wb_httpd_config probe = {0};
+    int ch;
+
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'f':
+            o->config = optarg;
+            break;
+        case 'd':
+            o->dir = optarg;
+            break;
+        case 'l':
+            if (parse_listen(optarg, &probe) != 0) {
+                fprintf(stderr, "waybilld: --listen: not ADDR:PORT\n");
+                return 2;
+            }
+            o->listen = optarg;
+            break;
+        case 'p':
+            o->profiles = optarg;
+            break;
+        case 'c':
+            o->tls_cert = optarg;
+            break;
+        case 'k':
+            o->tls_key = optarg;
+            break;
+        case 'a':
+            o->client_ca = optarg;
+            break;
+        case 'b': {
+            char *end = NULL;
+            unsigned long long v;
+            errno = 0;
+            v = strtoull(optarg, &end, 10);
+            if (errno != 0 || end == optarg || *end != '\0' || v == 0 ||
+                v > SIZE_MAX) {
+                fprintf(stderr, "waybilld: --body-max: not a byte count\n");
+                return 2;
+            }
+            o->body_max = (size_t)v;
+            break;
+        }
+        case 'h':
+            fputs(usage, stdout);
+            exit(0);
+        case 'r':
+            print_routes();
+            exit(0);
+        default:
+            fputs(usage, stderr);
+            return 2;
+        }
+    }
+    if (optind != argc) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    return 0;
+}
+
+#define PICK(opt, conf) ((opt) != NULL ? (opt) : (conf))
+
+/* The HTTP server's settings: options, then the file, then defaults. */
+static int
+http_config(struct daemon *d)
 {
     const char *env = getenv("WAYBILL_DIR");
+    struct wb_httpd_config *c = &d->http;
+    const char *listen = PICK(d->o.listen, d->cfg.listen);
 
-    if (d->dir_flag != NULL) {
-        return d->dir_flag;
+    memset(c, 0, sizeof *c);
+    c->site_dir = PICK(d->o.dir, d->cfg.dir);
+    if (c->site_dir == NULL) {
+        c->site_dir = env && env[0] ? env : "./waybill-data";
     }
-    if (d->cfg.dir != NULL) {
-        return d->cfg.dir;
+    c->port = WB_API_DEFAULT_PORT;
+    if (listen != NULL && parse_listen(listen, c) != 0) {
+        fprintf(stderr, "waybilld: listen: \"%s\" is not ADDR:PORT\n", listen);
+        return 2;
     }
-    return env != NULL && env[0] != '\0' ? env : "waybill-data";
+    c->tls_cert = PICK(d->o.tls_cert, d->cfg.tls_cert);
+    c->tls_key = PICK(d->o.tls_key, d->cfg.tls_key);
+    c->client_ca = PICK(d->o.client_ca, d->cfg.tls_client_ca);
+    c->body_max = d->o.body_max;
+    c->profiles_dir =
+        profiles_dir(PICK(d->o.profiles, d->cfg.profiles), c->site_dir,
+                     d->profiles_buf, sizeof d->profiles_buf);
+    return 0;
 }
 
 static void
@@ -53,58 +245,93 @@ stop_services(struct daemon *d)
 {
     wb_mqtt_stop(d->mqtt); /* commits and acknowledges the open batch */
     d->mqtt = NULL;
-    wb_site_close(d->site);
-    d->site = NULL;
+    wb_httpd_stop(d->h);
+    d->h = NULL;
 }
 
-/* Load the configuration and start what it asks for; on failure nothing
- * runs and the message is on stderr. */
+static int
+fail(wb_err rc, const char *what)
+{
+    int code = wb_err_exit_code(rc);
+
+    fprintf(stderr, "waybilld: %s: %s\n", what,
+            wb_errmsg()[0] ? wb_errmsg() : wb_strerror(rc));
+    return code == 1 ? 3 : code;
+}
+
+/* Start what d->cfg asks for; on failure nothing runs. */
 static int
 start_services(struct daemon *d)
 {
-    wb_err rc = wbd_config_load(d->config_path, &d->cfg);
+    int code = http_config(d);
+    wb_err rc;
 
-    if (rc != WB_OK) {
-        fprintf(stderr, "waybilld: %s\n", wb_errmsg());
-        return 2;
+    if (code != 0) {
+        return code;
     }
-    d->dir = site_dir(d);
-    rc = wb_site_open(d->dir, &d->site);
+    rc = wb_httpd_start(&d->http, &d->metrics, &d->h);
     if (rc != WB_OK) {
-        fprintf(stderr, "waybilld: site %s: %s%s\n", d->dir,
-                wb_errmsg()[0] ? wb_errmsg() : wb_strerror(rc),
-                rc == WB_ERR_NOTFOUND ? " (create it with waybill init)" : "");
-        return 3;
+        return fail(rc, wb_strerror(rc));
     }
-    atomic_store(&d->metrics.log_size, wb_site_size(d->site));
+    printf("waybilld: listening on %s port %d (%s)\n",
+           d->http.address ? d->http.address : WB_API_DEFAULT_ADDR,
+           wb_httpd_port(d->h), d->http.tls_cert ? "https" : "http");
+    fflush(stdout);
     if (d->cfg.mqtt_enabled) {
-        rc = wb_mqtt_start(d->dir, &d->cfg.mqtt, &d->metrics, &d->mqtt);
+        rc = wb_mqtt_start(d->http.site_dir, &d->cfg.mqtt, &d->metrics,
+                           &d->mqtt);
         if (rc != WB_OK) {
-            fprintf(stderr, "waybilld: %s\n",
-                    wb_errmsg()[0] ? wb_errmsg() : wb_strerror(rc));
             stop_services(d);
-            return rc == WB_ERR_INVAL ? 2 : 3;
+            return fail(rc, "mqtt");
         }
         fprintf(stderr, "waybilld: mqtt: %s:%d, %zu route(s)\n",
                 d->cfg.mqtt.host ? d->cfg.mqtt.host : "127.0.0.1",
                 d->cfg.mqtt.port ? d->cfg.mqtt.port : 1883,
                 d->cfg.mqtt.route_count);
     }
-    d->next_retention =
-        d->cfg.retention_interval_s ? time(NULL) + 1 : (time_t)0;
-    fprintf(stderr, "waybilld: serving %s\n", d->dir);
+    d->next_retention = d->cfg.retention_interval_s ? time(NULL) + 1 : 0;
+    fprintf(stderr, "waybilld: serving %s\n", d->http.site_dir);
     return 0;
 }
 
+/* SIGHUP: a new configuration replaces the running one only if it loads;
+ * the services restart with it (the MQTT session is kept). */
+static int
+reload(struct daemon *d)
+{
+    struct wbd_config next;
+    wb_err rc = wbd_config_load(d->o.config, &next);
+
+    if (rc != WB_OK) {
+        fprintf(stderr,
+                "waybilld: reload refused, keeping the running "
+                "configuration: %s\n",
+                wb_errmsg());
+        return 0;
+    }
+    stop_services(d);
+    wbd_config_clear(&d->cfg);
+    d->cfg = next;
+    fprintf(stderr, "waybilld: reloaded %s\n",
+            d->o.config ? d->o.config : "(defaults)");
+    return start_services(d);
+}
+
+/* The retention job, with a site handle of its own for the run. */
 static void
 run_retention(struct daemon *d)
 {
     struct wb_retention_report r;
+    struct wb_site *s = NULL;
     wb_err rc;
 
     d->next_retention = time(NULL) + d->cfg.retention_interval_s;
-    rc = wb_retention_run(d->site, d->cfg.retention, d->cfg.retention_count,
-                          (int64_t)time(NULL), false, &r);
+    rc = wb_site_open(d->http.site_dir, &s);
+    if (rc == WB_OK) {
+        rc = wb_retention_run(s, d->cfg.retention, d->cfg.retention_count,
+                              (int64_t)time(NULL), false, &r);
+    }
+    wb_site_close(s);
     if (rc != WB_OK) {
         fprintf(stderr, "waybilld: retention: %s\n",
                 wb_errmsg()[0] ? wb_errmsg() : wb_strerror(rc));
@@ -123,47 +350,27 @@ run_retention(struct daemon *d)
 int
 main(int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
-                                         {"dir", required_argument, 0, 'd'},
-                                         {"listen", required_argument, 0, 'l'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
     struct daemon d;
     sigset_t set;
-    int code = 0;
-    int ch;
+    wb_err rc;
+    int code;
 
     memset(&d, 0, sizeof d);
-    while ((ch = getopt_long(argc, argv, "c:d:l:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'c':
-            d.config_path = optarg;
-            break;
-        case 'd':
-            d.dir_flag = optarg;
-            break;
-        case 'l':
-            d.listen_flag = optarg;
-            break;
-        case 'h':
-            fputs(usage, stdout);
-            return 0;
-        default:
-            fputs(usage, stderr);
-            return 2;
-        }
-    }
-    if (optind != argc) {
-        fprintf(stderr, "waybilld: unexpected argument %s\n%s", argv[optind],
-                usage);
-        return 2;
+    code = parse_args(argc, argv, &d.o);
+    if (code != 0) {
+        return code;
     }
     if (wb_init() != WB_OK) {
-        fprintf(stderr, "waybilld: cannot initialise the crypto library\n");
+        fprintf(stderr, "waybilld: cannot start the crypto library\n");
         return 3;
     }
+    rc = wbd_config_load(d.o.config, &d.cfg);
+    if (rc != WB_OK) {
+        return fail(rc, "configuration");
+    }
     wb_metrics_init(&d.metrics);
-    /* signals are taken synchronously by this thread only */
+    /* signals are blocked before any thread starts, so every thread
+     * inherits the mask and this one takes them with sigtimedwait */
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
@@ -175,15 +382,10 @@ main(int argc, char **argv)
         struct timespec tick = {1, 0};
         int sig = sigtimedwait(&set, NULL, &tick);
         if (sig == SIGTERM || sig == SIGINT) {
-            fprintf(stderr, "waybilld: stopping\n");
             break;
         }
         if (sig == SIGHUP) {
-            fprintf(stderr, "waybilld: reloading %s\n",
-                    d.config_path ? d.config_path : "(defaults)");
-            stop_services(&d);
-            wbd_config_clear(&d.cfg);
-            code = start_services(&d);
+            code = reload(&d);
             continue;
         }
         if (wb_mqtt_error(d.mqtt) != WB_OK) {

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Inside the API: the handler's state, one request's context, the route
+ * table and the helpers the endpoint files share. */
+#ifndef WB_API_INT_H
+#define WB_API_INT_H
+
+#include <pthread.h>
+
+#include <waybill/api.h>
+#include <waybill/waybill.h>
+
+#include "core/core_int.h"
+
+struct wb_api {
+    char *site_dir;
+    char *profiles_dir;
+    size_t body_max;
+    struct wb_site *site;
+    struct wb_policy *policy; /* NULL when none is loaded */
+    struct wb_metrics *metrics;
+    struct wb_metrics own_metrics; /* when the caller gave none */
+    pthread_mutex_t lock;
+};
+
+/* One request being answered. */
+struct wb__ctx {
+    struct wb_api *api;
+    struct wb_site *site;
+    const struct wb_api_request *rq;
+    struct wb_api_response *rs;
+    const char *arg; /* the {x} path parameter, NUL-terminated */
+    struct wb_apikey who;
+};
+
+typedef void (*wb__api_fn)(struct wb__ctx *c);
+
+struct wb__route {
+    const char *method;
+    const char *pattern; /* at most one {x}, matched greedily */
+    unsigned roles;      /* WB_ACCESS_* bits; 0 = public */
+    wb__api_fn fn;
+};
+
+extern const struct wb__route wb__api_routes[];
+extern const size_t wb__api_route_count;
+
+/* ---- responses ---------------------------------------------------------- */
+
+/* Reply with j (stolen) as compact JSON. */
+void wb__api_json(struct wb__ctx *c, int status, json_t *j);
+/* Reply with bytes (copied) of content type ct (static). */
+void wb__api_bytes(
+    struct wb__ctx *c, int status, const char *ct, const void *p, size_t n);
+/* Reply {"error": msg, "field": field or null}. */
+void wb__api_error(struct wb__ctx *c,
+                   int status,
+                   const char *field,
+                   const char *fmt,
+                   ...) __attribute__((format(printf, 4, 5)));
+/* Reply with the HTTP status of rc and "what: library detail". */
+void
+wb__api_fail(struct wb__ctx *c, wb_err rc, const char *field, const char *what);
+int wb__api_status(wb_err rc);
+
+/* ---- request parts ------------------------------------------------------ */
+
+/* The first value of query parameter key, or NULL. */
+const char *wb__api_param(const struct wb__ctx *c, const char *key);
+/* Optional decimal parameter: false after replying 400 on junk; *out is
+ * left alone when absent. */
+bool wb__api_param_u64(struct wb__ctx *c, const char *key, uint64_t *out);
+/* Only parameters named in `allowed` (NULL-terminated) may appear: false
+ * after replying 400 naming the first other one. */
+bool wb__api_params_only(struct wb__ctx *c, const char *const *allowed);
+/* The path parameter as a log index: false after replying 400. */
+bool wb__api_index(struct wb__ctx *c, uint64_t *index);
+/* The body as a JSON object, strictly (no duplicate keys, only `allowed`
+ * keys when allowed != NULL): NULL after replying 400. An empty body is
+ * an empty object when empty_ok. */
+json_t *wb__api_body_object(struct wb__ctx *c,
+                            const char *const *allowed,
+                            bool empty_ok);
+/* String member key of o (NULL when absent): false after replying 400
+ * when present but not a string, or missing while required. */
+bool wb__api_str(struct wb__ctx *c,
+                 json_t *o,
+                 const char *key,
+                 bool required,
+                 const char **out);
+/* Whether c's caller has role bit r (admin has all). */
+bool wb__api_has_role(const struct wb__ctx *c, unsigned r);
+
+/* Claims as a JSON object (names of design.md). */
+json_t *wb__api_claims_json(const struct wb_claims *cl);
+
+/* ---- endpoints ---------------------------------------------------------- */
+
+void wb__api_healthz(struct wb__ctx *c);
+void wb__api_metrics(struct wb__ctx *c);
+void wb__api_ingest(struct wb__ctx *c);
+void wb__api_record(struct wb__ctx *c);
+void wb__api_leaf(struct wb__ctx *c);
+void wb__api_payload(struct wb__ctx *c);
+void wb__api_token(struct wb__ctx *c);
+void wb__api_proof(struct wb__ctx *c);
+void wb__api_consistency(struct wb__ctx *c);
+void wb__api_checkpoint_sign(struct wb__ctx *c);
+void wb__api_checkpoint_latest(struct wb__ctx *c);
+void wb__api_consent_grant(struct wb__ctx *c);
+void wb__api_consent_list(struct wb__ctx *c);
+void wb__api_consent_show(struct wb__ctx *c);
+void wb__api_consent_history(struct wb__ctx *c);
+void wb__api_consent_withdraw(struct wb__ctx *c);
+void wb__api_consent_renew(struct wb__ctx *c);
+void wb__api_consent_revoke(struct wb__ctx *c);
+void wb__api_server_register(struct wb__ctx *c);
+void wb__api_server_list(struct wb__ctx *c);
+void wb__api_server_show(struct wb__ctx *c);
+void wb__api_server_suspend(struct wb__ctx *c);
+void wb__api_server_reinstate(struct wb__ctx *c);
+void wb__api_server_revoke(struct wb__ctx *c);
+void wb__api_policy_check(struct wb__ctx *c);
+void wb__api_policy_profiles(struct wb__ctx *c);
+void wb__api_device_add(struct wb__ctx *c);
+void wb__api_device_list(struct wb__ctx *c);
+void wb__api_device_show(struct wb__ctx *c);
+void wb__api_maint_start(struct wb__ctx *c);
+void wb__api_maint_event(struct wb__ctx *c);
+void wb__api_maint_end(struct wb__ctx *c);
+void wb__api_maint_show(struct wb__ctx *c);
+void wb__api_tlog_checkpoint(struct wb__ctx *c);
+void wb__api_tlog_tile(struct wb__ctx *c);
+
+#endif

@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Endpoints of the log: health, metrics, ingest, records (claims, leaf,
+ * payload, token), proofs and checkpoints. */
+#include <stdio.h>
+#include <time.h>
+
+#include "api/api_int.h"
+
+#define LIST_MAX 16
+
+/* Batch timing of one ingest request, for the latency histogram. */
+struct ingest_timer {
+    struct wb_metrics *m;
+    struct timespec last; /* start of the batch being built */
+};
+
+static void
+on_commit(void *ctx, uint64_t first, uint64_t last)
+{
+    struct ingest_timer *t = ctx;
+    struct timespec now;
+    int64_t us;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    us = (int64_t)(now.tv_sec - t->last.tv_sec) * 1000000 +
+         (now.tv_nsec - t->last.tv_nsec) / 1000;
+    wb_metrics_batch(t->m, last - first + 1, us > 0 ? (uint64_t)us : 0);
+    t->last = now;
+}
+
+void
+wb__api_healthz(struct wb__ctx *c)
+{
+    wb__api_json(c, 200,
+                 json_pack("{s:s, s:s, s:I}", "status", "ok", "origin",
+                           wb_site_origin(c->site), "log_size",
+                           (json_int_t)wb_site_size(c->site)));
+}
+
+void
+wb__api_metrics(struct wb__ctx *c)
+{
+    struct wb_metrics *m = c->api->metrics;
+    char *text = NULL;
+    size_t len = 0;
+    wb_err rc;
+
+    atomic_store_explicit(&m->log_size, wb_site_size(c->site),
+                          memory_order_relaxed);
+    rc = wb_metrics_render(m, &text, &len);
+    if (rc != WB_OK) {
+        wb__api_fail(c, rc, NULL, "metrics");
+        return;
+    }
+    wb__api_bytes(c, 200, "text/plain; version=0.0.4", text, len);
+    wb_free(text);
+}
+
+/* Every value of repeated parameter key into v (at most LIST_MAX). */
+static bool
+param_list(struct wb__ctx *c, const char *key, const char **v, size_t *n)
+{
+    *n = 0;
+    for (size_t i = 0; i < c->rq->param_count; i++) {
+        if (c->rq->params[i].key == NULL ||
+            strcmp(c->rq->params[i].key, key) != 0) {
+            continue;
+        }
+        if (*n == LIST_MAX) {
+            wb__api_error(c, 400, key, "at most %d %s values", LIST_MAX, key);
+            return false;
+        }
+        v[(*n)++] = c->rq->params[i].value ? c->rq->params[i].value : "";
+    }
+    return true;
+}
+
+/* The consent= parameter: its latest version must be in force today. */
+static bool
+ingest_consent(struct wb__ctx *c,
+               struct wb_ingest_opts *o,
+               struct wb_consent **k)
+{
+    const char *id = wb__api_param(c, "consent");
+    enum wb_consent_status st;
+    wb_err rc;
+
+    if (id == NULL) {
+        return true;
+    }
+    rc = wb_consent_get(c->site, id, 0, k);
+    if (rc != WB_OK) {
+        wb__api_fail(c, rc == WB_ERR_NOTFOUND ? WB_ERR_INVAL : rc, "consent",
+                     "consent: nothing ingested");
+        return false;
+    }
+    st = wb_consent_effective_state(*k, (int32_t)(time(NULL) / 86400));
+    if (st != WB_CONSENT_GIVEN && st != WB_CONSENT_RENEWED) {
+        wb__api_error(c, 400, "consent",
+                      "consent %s (version %u) is %s, not given or renewed", id,
+                      (*k)->version, wb_consent_state_name(st));
+        return false;
+    }
+    o->consent_id = (*k)->id;
+    o->consent_version = (*k)->version;
+    return true;
+}
+
+/* Ingest options from the query (the CLI's options by the same names). */
+static bool
+ingest_opts(struct wb__ctx *c,
+            struct wb_ingest_opts *o,
+            const char **purposes,
+            const char **residency)
+{
+    static const char *const allowed[] = {
+        "device", "purpose", "class",   "jurisdiction", "rights",
+        "format", "batch",   "consent", "residency",    NULL};
+    const char *format = wb__api_param(c, "format");
+    uint64_t batch = 0;
+
+    if (!wb__api_params_only(c, allowed) ||
+        !param_list(c, "purpose", purposes, &o->purpose_count) ||
+        !param_list(c, "residency", residency, &o->residency_count) ||
+        !wb__api_param_u64(c, "batch", &batch)) {
+        return false;
+    }
+    o->purposes = purposes;
+    o->device = wb__api_param(c, "device");
+    o->data_class = wb__api_param(c, "class");
+    o->jurisdiction = wb__api_param(c, "jurisdiction");
+    o->rights = wb__api_param(c, "rights");
+    o->batch_size = (size_t)batch;
+    if (o->residency_count == 1 && strcmp(residency[0], "local-only") == 0) {
+        o->residency_local_only = 1;
+        o->residency_count = 0;
+    } else {
+        o->residency = residency;
+    }
+    if (format == NULL || strcmp(format, "jsonl") == 0) {
+        o->format = WB_INGEST_JSONL;
+    } else if (strcmp(format, "csv") == 0) {
+        o->format = WB_INGEST_CSV;
+    } else if (strcmp(format, "raw") == 0) {
+        o->format = WB_INGEST_RAW;
+    } else if (strcmp(format, "cose") == 0) {
+        o->format = WB_INGEST_COSE;
+    } else {
+        wb__api_error(c, 400, "format",
+                      "format: \"%.32s\" is not jsonl, csv, raw or cose",
+                      format);
+        return false;
+    }
+    return true;
+}
+
+void
+wb__api_ingest(struct wb__ctx *c)
+{
+    const char *purposes[LIST_MAX];
+    const char *residency[LIST_MAX];
+    struct wb_ingest_stats st;
+    struct wb_ingest_opts o;
+    struct wb_consent *k = NULL;
+    struct ingest_timer timer;
+    FILE *in = NULL;
+    wb_err rc;
+
+    memset(&o, 0, sizeof o);
+    memset(&st, 0, sizeof st);
+    o.source = "body";
+    timer.m = c->api->metrics;
+    clock_gettime(CLOCK_MONOTONIC, &timer.last);
+    o.on_commit = on_commit;
+    o.ctx = &timer;
+    if (!ingest_opts(c, &o, purposes, residency) ||
+        !ingest_consent(c, &o, &k)) {
+        goto out;
+    }
+    if (c->rq->body_len == 0) {
+        wb__api_error(c, 400, "body", "body: empty, nothing to ingest");
+        goto out;
+    }
+    in = fmemopen((void *)(uintptr_t)c->rq->body, c->rq->body_len, "r");
+    if (in == NULL) {
+        wb__api_error(c, 500, NULL, "cannot read the body");
+        goto out;
+    }
+    rc = wb_ingest_stream(c->site, in, &o, &st);
+    if (rc != WB_OK) {
+        /* batches before the bad line stay committed: say so */
+        wb__api_json(c, wb__api_status(rc),
+                     json_pack("{s:s, s:s, s:I, s:I}", "error", wb_errmsg(),
+                               "field", "body", "line", (json_int_t)st.position,
+                               "committed", (json_int_t)st.records));
+        goto out;
+    }
+    wb__api_json(c, 200,
+                 json_pack("{s:I, s:I, s:I, s:I}", "records",
+                           (json_int_t)st.records, "first",
+                           (json_int_t)st.first, "last", (json_int_t)st.last,
+                           "batches", (json_int_t)st.batches));
+out:
+    if (in != NULL) {
+        fclose(in);
+    }
+    wb_consent_free(k);
+}
+
+/* The entry's claims (caller frees with wb_claims_free); NULL after a
+ * reply. */
+static struct wb_claims *
+entry_claims(struct wb__ctx *c, uint64_t index)
+{
+    struct wb_claims *cl = NULL;
+    uint8_t *leaf = NULL;
+    size_t len = 0;
+    wb_err rc = wb_site_leaf(c->site, index, &leaf, &len);
+
+    if (rc == WB_OK) {
+        rc = wb_claims_decode(leaf, len, &cl);
+    }
+    wb_free(leaf);
+    if (rc != WB_OK) {
+        wb__api_fail(c, rc, "index", "entry");
+        return NULL;
+    }
+    return cl;
+}
+
+void
+wb__api_record(struct wb__ctx *c)
+{
+    struct wb_claims *cl;
+    uint64_t index = 0;
+
+    if (!wb__api_params_only(c, NULL) || !wb__api_index(c, &index)) {
+        return;
+    }
+    cl = entry_claims(c, index);
+    if (cl != NULL) {
+        wb__api_json(c, 200,
+                     json_pack("{s:I, s:o}", "index", (json_int_t)index,
+                               "claims", wb__api_claims_json(cl)));
+    }
+    wb_claims_free(cl);
+}
+
+/* GET of bytes an entry has: fetch(index) with content type ct. */
+static void
+entry_bytes(struct wb__ctx *c,
+            wb_err (*fetch)(struct wb_site *, uint64_t, uint8_t **, size_t *),
+            const char *ct)
+{
+    uint8_t *p = NULL;
+    size_t n = 0;
+    uint64_t index = 0;
+    wb_err rc;
+
+    if (!wb__api_params_only(c, NULL) || !wb__api_index(c, &index)) {
+        return;
+    }
+    rc = fetch(c->site, index, &p, &n);
+    if (rc != WB_OK) {
+        wb__api_fail(c, rc, "index", "entry");
+    } else {
+        wb__api_bytes(c, 200, ct, p, n);
+    }
+    wb_free(p);
+}
+
+void
+wb__api_leaf(struct wb__ctx *c)
+{
+    entry_bytes(c, wb_site_leaf, "application/cbor");
+}
+
+void
+wb__api_token(struct wb__ctx *c)
+{
+    entry_bytes(c, wb_site_token, "application/cose; cose-type=\"cose-sign1\"");
+}
+
+/* Payloads of personal data are for the roles that work with it, never
+ * for an auditor (docs/api/access.md). */
+static bool
+payload_allowed(const struct wb__ctx *c, const struct wb_claims *cl)
+{
+    bool personal = cl->data_class != NULL &&
+                    (strcmp(cl->data_class, "personal") == 0 ||
+                     strcmp(cl->data_class, "sensitive-personal") == 0);
+
+    return !personal ||
+           wb__api_has_role(c, WB_ACCESS_OPERATOR | WB_ACCESS_COMPLIANCE);
+}
+
+void
+wb__api_payload(struct wb__ctx *c)
+{
+    struct wb_claims *cl = NULL;
+    uint8_t *p = NULL;
+    size_t n = 0;
+    uint64_t index = 0;
+    int erased = 0;
+    wb_err rc;
+
+    if (!wb__api_params_only(c, NULL) || !wb__api_index(c, &index)) {
+        return;
+    }
+    cl = entry_claims(c, index);
+    if (cl == NULL) {
+        return;
+    }
+    if (!payload_allowed(c, cl)) {
+        wb__api_error(c, 403, "class",
+                      "the payload of a %s record is not shown to the %s role",
+                      cl->data_class, wb_access_role_name(c->who.role));
+        goto out;
+    }
+    rc = wb_site_payload(c->site, index, &p, &n, &erased);
+    if (rc != WB_OK) {
+        wb__api_fail(c, rc, "index", "payload");
+    } else if (erased) {
+        wb__api_error(c, 410, "index",
+                      "entry %llu has no payload (erased, or never had one)",
+                      (unsigned long long)index);
+    } else {
+        /* the media claim is free text from the source: never echoed as a
+         * content type */
+        wb__api_bytes(c, 200, "application/octet-stream", p, n);
+    }
+out:
+    wb_free(p);
+    wb_claims_free(cl);
+}
+
+void
+wb__api_proof(struct wb__ctx *c)
+{
+    static const char *const allowed[] = {"size", NULL};
+    uint64_t index = 0;
+    uint64_t size = 0;
+    char *text = NULL;
+    wb_err rc;
+
+    if (!wb__api_params_only(c, allowed) || !wb__api_index(c, &index) ||
+        !wb__api_param_u64(c, "size", &size)) {
+        return;
+    }
+    rc = wb_site_prove(c->site, index, size, &text);
+    if (rc != WB_OK) {
+        wb__api_fail(c, rc, "index", "proof");
+    } else {
+        wb__api_bytes(c, 200, "text/plain; charset=utf-8", text, strlen(text));
+    }
+    wb_free(text);
+}
+
+void
+wb__api_consistency(struct wb__ctx *c)
+{
+    static const char *const allowed[] = {"old", "new", NULL};
+    uint8_t proof[WB_MERKLE_MAX_PROOF][WB_HASH_BYTES];
+    uint64_t old_size = UINT64_MAX;
+    uint64_t new_size = UINT64_MAX;
+    size_t count = 0;
+    char *text = NULL;
+    wb_err rc;
+
+    if (!wb__api_params_only(c, allowed) ||
+        !wb__api_param_u64(c, "old", &old_size) ||
+        !wb__api_param_u64(c, "new", &new_size)) {
+        return;
+    }
+    if (old_size == UINT64_MAX || new_size == UINT64_MAX) {
+        wb__api_error(c, 400, old_size == UINT64_MAX ? "old" : "new",
+                      "the query needs old=SIZE and new=SIZE");
+        return;
+    }
+    rc = wb_site_prove_consistency(c->site, old_size, new_size, proof, &count);
+    if (rc == WB_OK) {
+        rc = wb_proof_lines_format((const uint8_t(*)[WB_HASH_BYTES])proof,
+                                   count, &text);
+    }
+    if (rc != WB_OK) {
+        wb__api_fail(c, rc == WB_ERR_NOTFOUND ? WB_ERR_INVAL : rc, "new",
+                     "consistency proof");
+    } else {
+        wb__api_bytes(c, 200, "text/plain; charset=utf-8", text, strlen(text));
+    }
+    wb_free(text);
+}
+
+void
+wb__api_checkpoint_sign(struct wb__ctx *c)
+{
+    static const char *const allowed[] = {"size", NULL};
+    uint64_t size = 0;
+    char *text = NULL;
+    wb_err rc;
+
+    if (!wb__api_params_only(c, allowed) ||
+        !wb__api_param_u64(c, "size", &size)) {
+        return;
+    }
+    rc = wb_site_checkpoint(c->site, size, &text);
+    if (rc != WB_OK) {
+        wb__api_fail(c, rc, "size", "checkpoint");
+    } else {
+        wb__api_bytes(c, 201, "text/plain; charset=utf-8", text, strlen(text));
+    }
+    wb_free(text);
+}
+
+void
+wb__api_checkpoint_latest(struct wb__ctx *c)
+{
+    uint64_t size = 0;
+    char *text = NULL;
+    wb_err rc;
+
+    if (!wb__api_params_only(c, NULL)) {
+        return;
+    }
+    rc = wb_site_checkpoint_latest(c->site, &size, &text);
+    if (rc != WB_OK) {
+        wb__api_fail(c, rc, NULL, "checkpoint");
+    } else {
+        wb__api_bytes(c, 200, "text/plain; charset=utf-8", text, strlen(text));
+    }
+    wb_free(text);
+}
+
+void
+wb__api_tlog_checkpoint(struct wb__ctx *c)
+{
+    wb__api_checkpoint_latest(c);
+}

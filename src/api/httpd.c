@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* libmicrohttpd glue: one internal polling thread, bodies collected up to
+ * the cap, TLS with optional client certificates (verified by GnuTLS
+ * against the client CA), every request answered by wb_api_handle. */
+#include <arpa/inet.h>
+#include <gnutls/gnutls.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+
+#include "api/api_int.h"
+
+#define PEM_MAX (1024 * 1024)
+
+struct wb_httpd {
+    struct wb_api *api;
+    struct MHD_Daemon *d;
+    size_t body_max;
+    bool client_certs;
+    uint8_t *cert, *key, *ca; /* PEM, kept while MHD runs */
+    int port;
+};
+
+/* One request's upload. */
+struct upload {
+    struct wb__buf body;
+    bool too_large;
+    struct wb_api_param params[WB_API_PARAMS_MAX + 1];
+    size_t param_count;
+};
+
+static enum MHD_Result
+collect_param(void *ctx, enum MHD_ValueKind kind, const char *k, const char *v)
+{
+    struct upload *u = ctx;
+
+    (void)kind;
+    if (u->param_count <= WB_API_PARAMS_MAX) {
+        u->params[u->param_count].key = k ? k : "";
+        u->params[u->param_count].value = v ? v : "";
+    }
+    u->param_count++;
+    return MHD_YES;
+}
+
+/* SHA-256 of the DER of the client's certificate, when it sent one that
+ * the client CA verifies. */
+static bool
+client_cert(struct MHD_Connection *conn, uint8_t out[WB_HASH_BYTES])
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    gnutls_session_t s;
+    const gnutls_datum_t *peers;
+    unsigned status = 1;
+    unsigned n = 0;
+
+    if (ci == NULL || ci->tls_session == NULL) {
+        return false;
+    }
+    s = (gnutls_session_t)ci->tls_session;
+    if (gnutls_certificate_verify_peers2(s, &status) != GNUTLS_E_SUCCESS ||
+        status != 0) {
+        return false;
+    }
+    peers = gnutls_certificate_get_peers(s, &n);
+    if (peers == NULL || n == 0) {
+        return false;
+    }
+    wb_sha256(peers[0].data, peers[0].size, out);
+    return true;
+}
+
+static enum MHD_Result
+reply(struct MHD_Connection *conn, const struct wb_api_response *rs)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        rs->body_len, rs->body, MHD_RESPMEM_MUST_COPY);
+    enum MHD_Result ret;
+
+    if (r == NULL) {
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            rs->content_type ? rs->content_type
+                                             : "application/json");
+    if (rs->status == 405 && rs->allow[0] != '\0') {
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, rs->allow);
+    }
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    ret = MHD_queue_response(conn, (unsigned)rs->status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* Answer the request whose body is complete. */
+static enum MHD_Result
+answer(struct wb_httpd *h,
+       struct MHD_Connection *conn,
+       const char *url,
+       const char *method,
+       struct upload *u)
+{
+    struct wb_api_request rq;
+    struct wb_api_response rs;
+    uint8_t fp[WB_HASH_BYTES];
+    enum MHD_Result ret;
+
+    memset(&rq, 0, sizeof rq);
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_param, u);
+    rq.method = method;
+    rq.path = url;
+    rq.params = u->params;
+    rq.param_count = u->param_count > WB_API_PARAMS_MAX ? WB_API_PARAMS_MAX + 1
+                                                        : u->param_count;
+    rq.authorization = MHD_lookup_connection_value(
+        conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    rq.client_cert_sha256 =
+        h->client_certs && client_cert(conn, fp) ? fp : NULL;
+    rq.body = u->body.data ? u->body.data : (const uint8_t *)"";
+    rq.body_len = u->body.len;
+    rq.body_too_large = u->too_large;
+    wb_api_handle(h->api, &rq, &rs);
+    ret = reply(conn, &rs);
+    wb_api_response_clear(&rs);
+    return ret;
+}
+
+static enum MHD_Result
+handler(void *cls,
+        struct MHD_Connection *conn,
+        const char *url,
+        const char *method,
+        const char *version,
+        const char *upload_data,
+        size_t *upload_size,
+        void **con_cls)
+{
+    struct wb_httpd *h = cls;
+    struct upload *u = *con_cls;
+    const char *cl;
+
+    (void)version;
+    if (u == NULL) {
+        u = wb__calloc(1, sizeof *u);
+        if (u == NULL) {
+            return MHD_NO;
+        }
+        wb__buf_init(&u->body, h->body_max);
+        *con_cls = u;
+        cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                         MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl != NULL && strtoull(cl, NULL, 10) > h->body_max) {
+            /* refuse before reading (no 100 Continue is sent) */
+            u->too_large = true;
+            return answer(h, conn, url, method, u);
+        }
+        return MHD_YES;
+    }
+    if (*upload_size > 0) {
+        if (!u->too_large &&
+            wb__buf_append(&u->body, upload_data, *upload_size) != WB_OK) {
+            u->too_large = true;
+            wb__buf_clear(&u->body);
+            wb__buf_init(&u->body, h->body_max);
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    return answer(h, conn, url, method, u);
+}
+
+static void
+completed(void *cls,
+          struct MHD_Connection *conn,
+          void **con_cls,
+          enum MHD_RequestTerminationCode code)
+{
+    struct upload *u = *con_cls;
+
+    (void)cls;
+    (void)conn;
+    (void)code;
+    if (u != NULL) {
+        wb__buf_clear(&u->body);
+        wb__free(u);
+        *con_cls = NULL;
+    }
+}
+
+/* The listening address: IPv4 or IPv6 text and port. */
+static wb_err
+make_addr(const struct wb_httpd_config *cfg,
+          struct sockaddr_storage *ss,
+          bool *v6)
+{
+    const char *a = cfg->address ? cfg->address : WB_API_DEFAULT_ADDR;
+    struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+    memset(ss, 0, sizeof *ss);
+    if (cfg->port < 0 || cfg->port > 65535) {
+        return wb__err(WB_ERR_INVAL, "port: %d is not 0..65535", cfg->port);
+    }
+    if (inet_pton(AF_INET, a, &in4->sin_addr) == 1) {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons((uint16_t)cfg->port);
+        *v6 = false;
+        return WB_OK;
+    }
+    if (inet_pton(AF_INET6, a, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons((uint16_t)cfg->port);
+        *v6 = true;
+        return WB_OK;
+    }
+    return wb__err(WB_ERR_INVAL,
+                   "address: \"%s\" is not an IPv4 or IPv6 "
+                   "address",
+                   a);
+}
+
+/* Read the TLS files of cfg into h. */
+static wb_err
+read_tls(const struct wb_httpd_config *cfg, struct wb_httpd *h)
+{
+    size_t n = 0;
+    wb_err rc = WB_OK;
+
+    if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL)) {
+        return wb__err(WB_ERR_INVAL, "tls: give both the certificate and "
+                                     "the key, or neither");
+    }
+    if (cfg->client_ca != NULL && cfg->tls_cert == NULL) {
+        return wb__err(WB_ERR_INVAL, "client_ca: needs TLS (a certificate "
+                                     "and a key)");
+    }
+    if (cfg->tls_cert != NULL) {
+        rc = wb__read_file(cfg->tls_cert, PEM_MAX, &h->cert, &n);
+    }
+    if (rc == WB_OK && cfg->tls_key != NULL) {
+        rc = wb__read_file(cfg->tls_key, PEM_MAX, &h->key, &n);
+    }
+    if (rc == WB_OK && cfg->client_ca != NULL) {
+        rc = wb__read_file(cfg->client_ca, PEM_MAX, &h->ca, &n);
+        h->client_certs = rc == WB_OK;
+    }
+    return rc;
+}
+
+wb_err
+wb_httpd_start(const struct wb_httpd_config *cfg,
+               struct wb_metrics *m,
+               struct wb_httpd **out)
+{
+    struct wb_api_config ac = {cfg->site_dir, cfg->profiles_dir, cfg->body_max};
+    struct sockaddr_storage ss;
+    struct wb_httpd *h = NULL;
+    const union MHD_DaemonInfo *di;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    bool v6 = false;
+    wb_err rc;
+
+    *out = NULL;
+    rc = make_addr(cfg, &ss, &v6);
+    if (rc != WB_OK) {
+        return rc;
+    }
+    h = wb__calloc(1, sizeof *h);
+    if (h == NULL) {
+        return WB_ERR_NOMEM;
+    }
+    h->body_max = cfg->body_max ? cfg->body_max : WB_API_BODY_MAX;
+    rc = read_tls(cfg, h);
+    if (rc == WB_OK) {
+        rc = wb_api_new(&ac, m, &h->api);
+    }
+    if (rc != WB_OK) {
+        goto out;
+    }
+    flags |= (h->cert ? MHD_USE_TLS : 0) | (v6 ? MHD_USE_IPv6 : 0);
+    h->d = MHD_start_daemon(
+        flags, (uint16_t)cfg->port, NULL, NULL, handler, h,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_NOTIFY_COMPLETED, completed, h,
+        MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 64u,
+        h->cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, h->cert,
+        MHD_OPTION_HTTPS_MEM_KEY, h->key,
+        h->ca ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, h->ca,
+        MHD_OPTION_END);
+    if (h->d == NULL) {
+        rc = wb__err(WB_ERR_IO, "cannot listen on %s port %d",
+                     cfg->address ? cfg->address : WB_API_DEFAULT_ADDR,
+                     cfg->port);
+        goto out;
+    }
+    di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+    h->port = di ? di->port : cfg->port;
+out:
+    if (rc != WB_OK) {
+        wb_httpd_stop(h);
+        return rc;
+    }
+    *out = h;
+    return WB_OK;
+}
+
+int
+wb_httpd_port(const struct wb_httpd *h)
+{
+    return h->port;
+}
+
+wb_err
+wb_httpd_reload(struct wb_httpd *h)
+{
+    return wb_api_reload(h->api);
+}
+
+void
+wb_httpd_stop(struct wb_httpd *h)
+{
+    if (h == NULL) {
+        return;
+    }
+    if (h->d != NULL) {
+        MHD_stop_daemon(h->d);
+    }
+    wb_api_free(h->api);
+    if (h->key != NULL) {
+        wb_wipe(h->key, strlen((const char *)h->key));
+    }
+    wb__free(h->cert);
+    wb__free(h->key);
+    wb__free(h->ca);
+    wb__free(h);
+}

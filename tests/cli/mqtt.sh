@@ -114,6 +114,27 @@ start_daemon --config d.json || exit 1
 sleep 0.5
 same "$(records | grep -c '"seq": 20[0-4]}')" 5 "acknowledged on SIGTERM: nothing redelivered"
 
+# SIGHUP: a bad file is refused and the running routes stay; a good one
+# takes effect without losing the session
+echo '{"mqtt": {"port": "x"}}' >d2.json
+cp d.json live.json
+stop_daemon TERM
+start_daemon --config live.json || exit 1
+cp d2.json live.json
+kill -HUP "$DAEMON_PID"
+sleep 0.5
+has "$T/daemon.log" "reload: refused"
+pub -t plant/press-1/tele -m '{"seq": 300}'
+sed -e 's/"predictive-maintenance"/"quality-control"/' d.json >live.json
+kill -HUP "$DAEMON_PID"
+for _ in $(seq 100); do [ "$(grep -c 'subscribed to' "$T/daemon.log")" -ge 2 ] && break; sleep 0.05; done
+pub -t plant/press-1/tele -m '{"seq": 301}'
+wait_records 25
+W --json show "$(entry_of '"seq": 300}')" >s300.json
+has s300.json '"predictive-maintenance"'
+W --json show "$(entry_of '"seq": 301}')" >s301.json
+has s301.json '"quality-control"'
+
 # bad configuration: named field, exit 2, nothing started
 echo '{"mqtt": {"routes": [{"topic": "a/#/b"}]}}' >bad1.json
 expect 2 "$WAYBILLD" --listen 127.0.0.1:0 --config bad1.json

@@ -47,6 +47,7 @@ struct daemon {
     struct wbd_config cfg;
     struct wb_httpd_config http;
     char profiles_buf[4096];
+    char site_dir[4096];
     struct wb_metrics metrics;
     struct wb_httpd *h;
     struct wb_mqtt *mqtt;
@@ -259,6 +260,26 @@ fail(wb_err rc, const char *what)
     return code == 1 ? 3 : code;
 }
 
+static int
+start_mqtt(struct daemon *d)
+{
+    wb_err rc;
+
+    d->next_retention = d->cfg.retention_interval_s ? time(NULL) + 1 : 0;
+    if (!d->cfg.mqtt_enabled) {
+        return 0;
+    }
+    rc = wb_mqtt_start(d->site_dir, &d->cfg.mqtt, &d->metrics, &d->mqtt);
+    if (rc != WB_OK) {
+        return fail(rc, "mqtt");
+    }
+    fprintf(stderr, "waybilld: mqtt: %s:%d, %zu route(s)\n",
+            d->cfg.mqtt.host ? d->cfg.mqtt.host : "127.0.0.1",
+            d->cfg.mqtt.port ? d->cfg.mqtt.port : 1883,
+            d->cfg.mqtt.route_count);
+    return 0;
+}
+
 /* Start what d->cfg asks for; on failure nothing runs. */
 static int
 start_services(struct daemon *d)
@@ -269,6 +290,7 @@ start_services(struct daemon *d)
     if (code != 0) {
         return code;
     }
+    snprintf(d->site_dir, sizeof d->site_dir, "%s", d->http.site_dir);
     rc = wb_httpd_start(&d->http, &d->metrics, &d->h);
     if (rc != WB_OK) {
         return fail(rc, wb_strerror(rc));
@@ -277,25 +299,21 @@ start_services(struct daemon *d)
            d->http.address ? d->http.address : WB_API_DEFAULT_ADDR,
            wb_httpd_port(d->h), d->http.tls_cert ? "https" : "http");
     fflush(stdout);
-    if (d->cfg.mqtt_enabled) {
-        rc = wb_mqtt_start(d->http.site_dir, &d->cfg.mqtt, &d->metrics,
-                           &d->mqtt);
-        if (rc != WB_OK) {
-            stop_services(d);
-            return fail(rc, "mqtt");
-        }
-        fprintf(stderr, "waybilld: mqtt: %s:%d, %zu route(s)\n",
-                d->cfg.mqtt.host ? d->cfg.mqtt.host : "127.0.0.1",
-                d->cfg.mqtt.port ? d->cfg.mqtt.port : 1883,
-                d->cfg.mqtt.route_count);
+    code = start_mqtt(d);
+    if (code != 0) {
+        stop_services(d);
+        return code;
     }
-    d->next_retention = d->cfg.retention_interval_s ? time(NULL) + 1 : 0;
-    fprintf(stderr, "waybilld: serving %s\n", d->http.site_dir);
+    fprintf(stderr, "waybilld: serving %s\n", d->site_dir);
     return 0;
 }
 
-/* SIGHUP: a new configuration replaces the running one only if it loads;
- * the services restart with it (the MQTT session is kept). */
+/* SIGHUP: a new configuration replaces the running one only if it loads.
+ * The HTTP server keeps its socket and reloads the profiles (a broken set
+ * is refused and the loaded one kept); MQTT restarts with the new routes
+ * (its session is kept, so nothing is missed); the retention rules
+ * change. The site directory, listen address and TLS files take effect
+ * on restart. */
 static int
 reload(struct daemon *d)
 {
@@ -304,17 +322,20 @@ reload(struct daemon *d)
 
     if (rc != WB_OK) {
         fprintf(stderr,
-                "waybilld: reload refused, keeping the running "
+                "waybilld: reload: refused, keeping the running "
                 "configuration: %s\n",
                 wb_errmsg());
         return 0;
     }
-    stop_services(d);
+    wb_mqtt_stop(d->mqtt); /* commits and acknowledges the open batch */
+    d->mqtt = NULL;
     wbd_config_clear(&d->cfg);
     d->cfg = next;
-    fprintf(stderr, "waybilld: reloaded %s\n",
-            d->o.config ? d->o.config : "(defaults)");
-    return start_services(d);
+    rc = wb_httpd_reload(d->h);
+    fprintf(stderr, "waybilld: reload: %s%s%s\n",
+            rc == WB_OK ? "ok" : wb_strerror(rc), rc ? ": " : "",
+            rc ? wb_errmsg() : "");
+    return start_mqtt(d);
 }
 
 /* The retention job, with a site handle of its own for the run. */
@@ -326,7 +347,7 @@ run_retention(struct daemon *d)
     wb_err rc;
 
     d->next_retention = time(NULL) + d->cfg.retention_interval_s;
-    rc = wb_site_open(d->http.site_dir, &s);
+    rc = wb_site_open(d->site_dir, &s);
     if (rc == WB_OK) {
         rc = wb_retention_run(s, d->cfg.retention, d->cfg.retention_count,
                               (int64_t)time(NULL), false, &r);

@@ -40,6 +40,11 @@ WB_API WB_NODISCARD wb_err wb_site_open(const char *dir, struct wb_site **out);
 /** Close s; an open batch is rolled back. NULL-safe. */
 WB_API void wb_site_close(struct wb_site *s);
 
+/** Cap the page cache of this handle at kib KiB (16 MiB by default): a
+ *  daemon keeps several handles and a memory budget. kib >= 256, else
+ *  WB_ERR_INVAL; WB_ERR_DB. */
+WB_API WB_NODISCARD wb_err wb_site_cache_limit(struct wb_site *s, size_t kib);
+
 /** Log origin; owned by s. */
 WB_API const char *wb_site_origin(const struct wb_site *s);
 

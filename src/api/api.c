@@ -31,6 +31,10 @@ wb_api_new(const struct wb_api_config *cfg,
         goto out;
     }
     rc = wb_site_open(a->site_dir, &a->site);
+    if (rc == WB_OK) {
+        /* reads and small writes; the daemon's memory budget is shared */
+        rc = wb_site_cache_limit(a->site, 4096);
+    }
     if (rc == WB_OK && a->profiles_dir != NULL) {
         rc = wb_policy_load_dir(a->profiles_dir, &a->policy);
     }

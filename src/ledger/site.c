@@ -385,3 +385,12 @@ wb__ledger_now(int64_t *sec, uint32_t *nsec)
     *sec = (int64_t)ts.tv_sec;
     *nsec = (uint32_t)ts.tv_nsec;
 }
+
+wb_err
+wb_site_cache_limit(struct wb_site *s, size_t kib)
+{
+    if (kib < 256) {
+        return wb__err(WB_ERR_INVAL, "cache: at least 256 KiB");
+    }
+    return wb__db_cache_limit(s->db, kib);
+}

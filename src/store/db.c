@@ -283,6 +283,18 @@ wb__db_wal_truncate(struct wb__db *db)
 }
 
 wb_err
+wb__db_cache_limit(struct wb__db *db, size_t kib)
+{
+    char sql[64];
+
+    snprintf(sql, sizeof sql, "PRAGMA cache_size=-%zu", kib);
+    if (sqlite3_exec(db->h, sql, NULL, NULL, NULL) != SQLITE_OK) {
+        return wb__db_fail(db, "cache size");
+    }
+    return WB_OK;
+}
+
+wb_err
 wb__db_meta_get(struct wb__db *db, const char *key, char **value)
 {
     sqlite3_stmt *st = wb__db_stmt(db, ST_META_GET);

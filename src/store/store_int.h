@@ -61,6 +61,8 @@ wb_err wb__db_entry_hashes(
 wb_err wb__db_entry_get(struct wb__db *db, uint64_t idx, struct wb__row *row);
 /* Drop payload, salt and device token of idx with secure delete. */
 wb_err wb__db_entry_erase(struct wb__db *db, uint64_t idx);
+/* Cap the page cache of this connection at kib KiB. */
+wb_err wb__db_cache_limit(struct wb__db *db, size_t kib);
 /* Truncate the WAL so erased bytes do not linger there. */
 wb_err wb__db_wal_truncate(struct wb__db *db);
 void wb__row_clear(struct wb__row *row);

@@ -14,8 +14,8 @@
 #include <waybill/ledger.h>
 #include <waybill/log.h>
 #include <waybill/metrics.h>
-#include <waybill/mqtt.h>
 #include <waybill/model.h>
+#include <waybill/mqtt.h>
 #include <waybill/policy.h>
 #include <waybill/retention.h>
 #include <waybill/server.h>

@@ -105,8 +105,8 @@ static const struct command commands[] = {
     {"erase", cmd_erase},     {"consent", cmd_consent},
     {"purpose", cmd_purpose}, {"server", cmd_server},
     {"policy", cmd_policy},   {"model", cmd_model},
-    {"infer", cmd_infer},
-    {"policy", cmd_policy},   {"apikey", cmd_apikey},
+    {"infer", cmd_infer},     {"policy", cmd_policy},
+    {"apikey", cmd_apikey},
 };
 
 /* Take --dir DIR / --dir=DIR / --json out of argv wherever they stand. */

@@ -6,6 +6,7 @@
 # self-check.
 set -euo pipefail
 W=$(realpath "${1:-build/release/waybill}")
+D=$(dirname "$W")/waybilld
 demo=$(mktemp -d "${TMPDIR:-/tmp}/waybill-demo.XXXXXX")
 export WAYBILL_DIR="$demo/site"
 cd "$demo"
@@ -55,6 +56,25 @@ step "erase the payload of entry 7 (the log and proofs still verify)"
 "$W" verify-proof --key site.vkey --consistency consistency.txt \
     --old checkpoint.txt --new checkpoint2.txt
 "$W" verify-proof --key site.vkey --leaf leaf42.cbor "$("$W" prove 42 --size 1004 > p.txt; echo p.txt)"
+
+step "the gateway: waybilld on loopback, an operator ingests over HTTP, an auditor fetches a proof"
+op=$("$W" apikey create --role operator --name demo-plc | tail -1)
+aud=$("$W" apikey create --role auditor --name demo-auditor | tail -1)
+"$D" --listen 127.0.0.1:0 > daemon.out 2> daemon.err &
+dpid=$!
+trap 'kill "$dpid" 2>/dev/null' EXIT
+for _ in $(seq 100); do port=$(sed -n 's/.*port \([0-9]*\).*/\1/p' daemon.out); [ -n "$port" ] && break; sleep 0.1; done
+base="http://127.0.0.1:$port"
+curl -sS "$base/healthz"; echo
+printf '{"ts":1795001000,"vibration_mm_s":2.4}\n{"ts":1795001001,"vibration_mm_s":2.5}\n' |
+    curl -sS -H "Authorization: Bearer $op" --data-binary @- \
+    "$base/v1/ingest?device=press-8&purpose=predictive-maintenance&jurisdiction=CN"; echo
+last=$(( $("$W" --json verify | sed -n 's/.*"entries": *\([0-9]*\).*/\1/p') - 1 ))
+curl -sS -H "Authorization: Bearer $aud" "$base/v1/records/$last/proof" > proof-http.txt
+curl -sS -H "Authorization: Bearer $aud" "$base/v1/records/$last/leaf" > leaf-http.cbor
+"$W" verify-proof --key site.vkey --leaf leaf-http.cbor proof-http.txt
+echo "without a key: HTTP $(curl -s -o /dev/null -w '%{http_code}' "$base/v1/records/$last")"
+kill -TERM "$dpid"; wait "$dpid" 2>/dev/null || true; trap - EXIT
 
 step "full self-check of the site"
 "$W" verify

@@ -102,7 +102,19 @@ out:
 wb_err
 wb_site_device_get(struct wb_site *s, const char *id, struct wb_device *out)
 {
-    return wb__db_device_get(s->db, id, out);
+    wb_err rc;
+
+    /* ingest asks for the same device record after record */
+    if (s->has_last_device && strcmp(s->last_device.id, id) == 0) {
+        *out = s->last_device;
+        return WB_OK;
+    }
+    rc = wb__db_device_get(s->db, id, out);
+    if (rc == WB_OK && out->entry < s->saved.size) {
+        s->last_device = *out;
+        s->has_last_device = true;
+    }
+    return rc;
 }
 
 wb_err

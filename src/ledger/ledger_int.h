@@ -20,6 +20,8 @@ struct wb_site {
     bool in_batch;
     char *damage; /* why the stored tree could not be loaded; then only
                      reading and wb_site_verify work */
+    struct wb_device last_device; /* a committed registration, cached: */
+    bool has_last_device;         /* registrations never change */
     size_t pool_left;
     uint8_t pool[RANDOM_POOL]; /* salts and record ids, refilled in bulk */
 };

@@ -157,9 +157,28 @@ connect_or_die(struct mosquitto *m)
     exit(3);
 }
 
-#define PUBLISHERS 4
+#define PUBLISHERS 16
 
 static char tmpdir[256];
+
+/* Wait until *count reaches n, at most 120 s; a shortfall is reported and
+ * ends the benchmark (a figure from a run that lost messages means
+ * nothing). */
+static void
+wait_for(atomic_uint_least64_t *count, uint64_t n, const char *what)
+{
+    double until = bu_now() + 120;
+
+    while (atomic_load(count) < n) {
+        if (bu_now() > until) {
+            fprintf(stderr, "bench: %s: %llu of %llu after 120 s\n", what,
+                    (unsigned long long)atomic_load(count),
+                    (unsigned long long)n);
+            exit(1);
+        }
+        nap_us(500);
+    }
+}
 
 /* Publish n QoS 1 telemetry messages through PUBLISHERS mosquitto_pub -l
  * processes (the broker's own client) in parallel; returns when all have
@@ -234,9 +253,7 @@ baseline(uint64_t n)
     }
     t0 = bu_now();
     publish(n, 0);
-    while (atomic_load(&c.n) < n) {
-        nap_us(500);
-    }
+    wait_for(&c.n, n, "plain subscriber");
     t = bu_now() - t0;
     mosquitto_disconnect(s);
     mosquitto_loop_stop(s, false);
@@ -287,9 +304,7 @@ governed(const char *dir, uint64_t n, uint64_t *p50, uint64_t *p99)
     }
     t0 = bu_now();
     publish(n, 1000000000);
-    while (atomic_load(&m.records_logged) < n) {
-        nap_us(500);
-    }
+    wait_for(&m.records_logged, n, "in-process ingest");
     t = bu_now() - t0;
     *p50 = wb_metrics_latency_quantile(&m, 0.50);
     *p99 = wb_metrics_latency_quantile(&m, 0.99);
@@ -369,7 +384,13 @@ daemon_run(const char *daemon, const char *dir, uint64_t n, long *hwm)
     nap_us(300000); /* connect and subscribe (the session is kept) */
     t0 = bu_now();
     publish(n, 2000000000);
-    while (logged(h) < base + n) {
+    for (double until = bu_now() + 120; logged(h) < base + n;) {
+        if (bu_now() > until) {
+            fprintf(stderr, "bench: waybilld: %llu of %llu after 120 s\n",
+                    (unsigned long long)(logged(h) - base),
+                    (unsigned long long)n);
+            exit(1);
+        }
         nap_us(2000);
     }
     t = bu_now() - t0;

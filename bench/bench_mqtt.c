@@ -275,6 +275,11 @@ ingest_config(void)
     cfg.routes[0].purpose_count = 1;
     cfg.routes[0].jurisdiction = "CN";
     cfg.routes[0].residency_local_only = true;
+    /* WB_BENCH_COMMIT_MS: the commit interval to try (default 20) */
+    if (getenv("WB_BENCH_COMMIT_MS") != NULL) {
+        cfg.commit_interval_ms =
+            (unsigned)strtoul(getenv("WB_BENCH_COMMIT_MS"), NULL, 10);
+    }
     return cfg;
 }
 

@@ -44,6 +44,20 @@ struct wb_mqtt_route {
     uint64_t consent_version;
 };
 
+#define WB_MQTT_MAX_MODELS 8
+
+/* A registered model run on the records of matching messages as their
+ * batch commits (the governed call: consent, purposes, residency, the
+ * model's jurisdictions; outputs logged as inference records with their
+ * lineage), each result published at QoS 1. */
+struct wb_mqtt_model {
+    const char *filter;  /* records of messages on topics matching this */
+    const char *model;   /* registered model id, e.g. "bearing-risk@1.0.0" */
+    const char *run_in;  /* jurisdiction the model runs in (required) */
+    const char *purpose; /* NULL = the model's first intended purpose */
+    const char *publish; /* result topic; "{device}" becomes the device id */
+};
+
 struct wb_mqtt_config {
     const char *host;                /* NULL = 127.0.0.1 */
     int port;                        /* 0 = 1883 */
@@ -54,6 +68,9 @@ struct wb_mqtt_config {
     int keepalive;                           /* seconds; 0 = 30 */
     struct wb_mqtt_route routes[WB_MQTT_MAX_ROUTES];
     size_t route_count;
+    struct wb_mqtt_model models[WB_MQTT_MAX_MODELS];
+    size_t model_count;
+    const char *profiles_dir;    /* purpose vocabulary; required with models */
     size_t batch_size;           /* records per durable commit; 0 = 5000 */
     unsigned commit_interval_ms; /* longest wait before a commit; 0 = 20 */
 };

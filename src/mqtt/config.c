@@ -13,6 +13,9 @@ static const char *const classes[] = {"non-personal", "personal",
     &(r)->filter, &(r)->device, &(r)->data_class, &(r)->jurisdiction,          \
         &(r)->rights, &(r)->consent_id
 
+#define MODEL_STRINGS(m)                                                       \
+    &(m)->filter, &(m)->model, &(m)->run_in, &(m)->purpose, &(m)->publish
+
 static wb_err
 check_route(const struct wb_mqtt_route *r, size_t i)
 {
@@ -71,6 +74,42 @@ check_route(const struct wb_mqtt_route *r, size_t i)
     return WB_OK;
 }
 
+static wb_err
+check_model(const struct wb_mqtt_model *m, size_t i)
+{
+    char topic[512];
+    const char *at;
+
+    if (m->filter == NULL ||
+        mosquitto_sub_topic_check(m->filter) != MOSQ_ERR_SUCCESS) {
+        return wb__err(WB_ERR_INVAL,
+                       "mqtt.models[%zu].topic: not a valid MQTT topic "
+                       "filter",
+                       i);
+    }
+    if (m->model == NULL || !wb_id_ok(m->model, 128)) {
+        return wb__err(WB_ERR_INVAL, "mqtt.models[%zu].model: not a model id",
+                       i);
+    }
+    if (m->run_in == NULL) {
+        return wb__err(WB_ERR_INVAL, "mqtt.models[%zu].run_in: required", i);
+    }
+    if (m->publish == NULL || strlen(m->publish) > 256) {
+        return wb__err(WB_ERR_INVAL, "mqtt.models[%zu].publish: required", i);
+    }
+    /* the topic with "{device}" filled in must be a topic */
+    at = strstr(m->publish, "{device}");
+    snprintf(topic, sizeof topic, "%.*s%s%s",
+             at ? (int)(at - m->publish) : (int)strlen(m->publish), m->publish,
+             at ? "d" : "", at ? at + 8 : "");
+    if (mosquitto_pub_topic_check(topic) != MOSQ_ERR_SUCCESS) {
+        return wb__err(WB_ERR_INVAL,
+                       "mqtt.models[%zu].publish: not a topic to publish to",
+                       i);
+    }
+    return WB_OK;
+}
+
 static size_t
 need(const char *s)
 {
@@ -122,11 +161,25 @@ wb__mqtt_cfg_copy(const struct wb_mqtt_config *cfg, struct wb__mqtt_cfg *out)
             return rc;
         }
     }
+    if (cfg->model_count > WB_MQTT_MAX_MODELS) {
+        return wb__err(WB_ERR_INVAL, "mqtt.models: at most %d",
+                       WB_MQTT_MAX_MODELS);
+    }
+    if (cfg->model_count > 0 && cfg->profiles_dir == NULL) {
+        return wb__err(WB_ERR_INVAL, "mqtt.models: need the profiles "
+                                     "(purpose vocabulary)");
+    }
+    for (size_t i = 0; i < cfg->model_count; i++) {
+        rc = check_model(&cfg->models[i], i);
+        if (rc != WB_OK) {
+            return rc;
+        }
+    }
     *c = *cfg;
     {
-        const char **top[] = {&c->host,     &c->client_id, &c->username,
-                              &c->password, &c->cafile,    &c->certfile,
-                              &c->keyfile};
+        const char **top[] = {&c->host,     &c->client_id,   &c->username,
+                              &c->password, &c->cafile,      &c->certfile,
+                              &c->keyfile,  &c->profiles_dir};
         for (size_t i = 0; i < sizeof top / sizeof top[0]; i++) {
             total += need(*top[i]);
         }
@@ -138,6 +191,13 @@ wb__mqtt_cfg_copy(const struct wb_mqtt_config *cfg, struct wb__mqtt_cfg *out)
             }
             for (size_t k = 0; k < r->purpose_count; k++) {
                 total += need(r->purposes[k]);
+            }
+        }
+        for (size_t i = 0; i < c->model_count; i++) {
+            struct wb_mqtt_model *m = &c->models[i];
+            const char **f[] = {MODEL_STRINGS(m)};
+            for (size_t k = 0; k < sizeof f / sizeof f[0]; k++) {
+                total += need(*f[k]);
             }
         }
         out->strings = at = wb__malloc(total + 1);
@@ -156,6 +216,13 @@ wb__mqtt_cfg_copy(const struct wb_mqtt_config *cfg, struct wb__mqtt_cfg *out)
             for (size_t k = 0; k < r->purpose_count; k++) {
                 move(&r->purposes[k], &at);
             }
+        }
+    }
+    for (size_t i = 0; i < c->model_count; i++) {
+        struct wb_mqtt_model *m = &c->models[i];
+        const char **f[] = {MODEL_STRINGS(m)};
+        for (size_t k = 0; k < sizeof f / sizeof f[0]; k++) {
+            move(f[k], &at);
         }
     }
     if (c->host == NULL) {

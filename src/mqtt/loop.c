@@ -27,6 +27,7 @@ struct wb_mqtt {
     struct wb_metrics own; /* when the caller passes none */
     struct wb_metrics *m;
     struct wb_site *site;
+    struct wb__mqtt_models *models; /* or NULL */
     struct mosquitto *mosq;
     pthread_t thread;
     int wake[2];
@@ -106,6 +107,7 @@ on_message(struct mosquitto *mosq,
 {
     struct wb_mqtt *q = obj;
     struct wb__mqtt_msg m;
+    struct wb__mqtt_logged logged;
     const mosquitto_property *p = props;
     enum wb__mqtt_outcome out = WB__MQTT_REJECTED;
     bool skip = false;
@@ -142,7 +144,10 @@ on_message(struct mosquitto *mosq,
     }
     atomic_fetch_add(&q->m->mqtt_messages, 1);
     wb_errmsg_clear();
-    rc = wb__mqtt_handle(q->site, &q->cfg.c, &m, &out);
+    rc = wb__mqtt_handle(q->site, &q->cfg.c, &m, &out, &logged);
+    if (rc == WB_OK && out == WB__MQTT_LOGGED) {
+        rc = wb__mqtt_models_note(q->models, m.topic, &logged);
+    }
     if (rc != WB_OK) {
         fail(q, rc, "append");
         goto out;
@@ -270,8 +275,15 @@ commit(struct wb_mqtt *q)
         return;
     }
     wb_metrics_batch(q->m, q->logged, us_since(&t0));
-    atomic_store(&q->m->log_size, wb_site_size(q->site));
     q->handled = q->logged = 0;
+    if (q->models != NULL) {
+        size_t ran = 0;
+        rc = wb__mqtt_models_run(q->models, q->site, q->mosq, &ran);
+        if (rc != WB_OK) {
+            fail(q, rc, "inference");
+        }
+    }
+    atomic_store(&q->m->log_size, wb_site_size(q->site));
 }
 
 static void
@@ -431,6 +443,9 @@ wb_mqtt_start(const char *site_dir,
         rc = wb_site_open(site_dir, &q->site);
     }
     if (rc == WB_OK) {
+        rc = wb__mqtt_models_open(q->site, &q->cfg.c, &q->models);
+    }
+    if (rc == WB_OK) {
         /* a batch's new pages (5,000 records: ~3.5 MB) fit; the daemon's
          * resident set stays within its 32 MiB budget */
         rc = wb_site_cache_limit(q->site, 8192);
@@ -515,6 +530,7 @@ wb_mqtt_stop(struct wb_mqtt *q)
         close(q->wake[0]);
         close(q->wake[1]);
     }
+    wb__mqtt_models_free(q->models);
     wb_site_close(q->site);
     wb__mqtt_cfg_clear(&q->cfg);
     wb__free(q);

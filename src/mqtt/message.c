@@ -162,7 +162,8 @@ wb_err
 wb__mqtt_handle(struct wb_site *s,
                 const struct wb_mqtt_config *cfg,
                 const struct wb__mqtt_msg *m,
-                enum wb__mqtt_outcome *out)
+                enum wb__mqtt_outcome *out,
+                struct wb__mqtt_logged *logged)
 {
     const struct wb_mqtt_route *r = route_of(cfg, m->topic);
     const char *purposes[WB_MQTT_MAX_PURPOSES];
@@ -258,6 +259,10 @@ wb__mqtt_handle(struct wb_site *s,
         rc = wb_site_msgkey_put(s, key, idx);
         if (rc == WB_OK) {
             *out = WB__MQTT_LOGGED;
+        }
+        if (rc == WB_OK && logged != NULL) {
+            logged->index = idx;
+            snprintf(logged->device, sizeof logged->device, "%s", o.device);
         }
     } else if (refusal(rc)) {
         wb__err_prefix("topic %s", m->topic);

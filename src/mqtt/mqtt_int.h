@@ -45,13 +45,39 @@ wb_err wb__mqtt_cfg_copy(const struct wb_mqtt_config *cfg,
                          struct wb__mqtt_cfg *out);
 void wb__mqtt_cfg_clear(struct wb__mqtt_cfg *c);
 
+/* What a logged message became: its entry and device. */
+struct wb__mqtt_logged {
+    uint64_t index;
+    char device[WB_DEVICE_ID_MAX + 1];
+};
+
 /* Handle one message against the open batch of s: route by topic, claims
  * from the route and the message's properties, idempotency key, append.
- * Returns WB_OK with *out set, or a store error (WB_ERR_DB, WB_ERR_IO,
- * WB_ERR_NOMEM) that must abort the batch. */
+ * Returns WB_OK with *out set (and *logged when WB__MQTT_LOGGED; logged
+ * may be NULL), or a store error (WB_ERR_DB, WB_ERR_IO, WB_ERR_NOMEM) that
+ * must abort the batch. */
 wb_err wb__mqtt_handle(struct wb_site *s,
                        const struct wb_mqtt_config *cfg,
                        const struct wb__mqtt_msg *msg,
-                       enum wb__mqtt_outcome *out);
+                       enum wb__mqtt_outcome *out,
+                       struct wb__mqtt_logged *logged);
+
+/* The configured models (src/mqtt/models.c). open: policy and models
+ * verified and loaded (*out NULL when none is configured); note: queue a
+ * logged record for the models whose topic filter matches; run: in a
+ * batch of its own, the governed call per model on what was queued, each
+ * result published (queued in mosq) at QoS 1, *ran counting them. */
+struct wb__mqtt_models;
+wb_err wb__mqtt_models_open(struct wb_site *s,
+                            const struct wb_mqtt_config *cfg,
+                            struct wb__mqtt_models **out);
+wb_err wb__mqtt_models_note(struct wb__mqtt_models *ms,
+                            const char *topic,
+                            const struct wb__mqtt_logged *l);
+wb_err wb__mqtt_models_run(struct wb__mqtt_models *ms,
+                           struct wb_site *s,
+                           struct mosquitto *mosq,
+                           size_t *ran);
+void wb__mqtt_models_free(struct wb__mqtt_models *ms);
 
 #endif

@@ -216,6 +216,7 @@ parse_mqtt(json_t *o, struct wbd_config *c)
                                        "batch_size",
                                        "commit_interval_ms",
                                        "routes",
+                                       "models",
                                        NULL};
     struct wb_mqtt_config *m = &c->mqtt;
     const char *pwfile = NULL;
@@ -277,6 +278,41 @@ parse_mqtt(json_t *o, struct wbd_config *c)
     for (size_t i = 0; rc == WB_OK && i < json_array_size(routes); i++) {
         rc = parse_route(json_array_get(routes, i), i, &m->routes[i]);
         m->route_count = i + 1;
+    }
+    routes = json_object_get(o, "models");
+    if (rc == WB_OK && routes != NULL &&
+        (!json_is_array(routes) ||
+         json_array_size(routes) > WB_MQTT_MAX_MODELS)) {
+        rc = bad("mqtt.models", "expected an array of at most 8 models");
+    }
+    for (size_t i = 0; rc == WB_OK && i < json_array_size(routes); i++) {
+        static const char *const mkeys[] = {"topic",   "model",   "run_in",
+                                            "purpose", "publish", NULL};
+        struct wb_mqtt_model *md = &m->models[i];
+        json_t *r = json_array_get(routes, i);
+        char path[64];
+        snprintf(path, sizeof path, "mqtt.models[%zu]", i);
+        rc = known(r, path, mkeys);
+        if (rc == WB_OK) {
+            rc = str(r, path, "topic", &md->filter);
+        }
+        if (rc == WB_OK) {
+            rc = str(r, path, "model", &md->model);
+        }
+        if (rc == WB_OK) {
+            rc = str(r, path, "run_in", &md->run_in);
+        }
+        if (rc == WB_OK) {
+            rc = str(r, path, "purpose", &md->purpose);
+        }
+        if (rc == WB_OK) {
+            rc = str(r, path, "publish", &md->publish);
+        }
+        if (rc == WB_OK && (md->filter == NULL || md->model == NULL ||
+                            md->run_in == NULL || md->publish == NULL)) {
+            rc = bad(path, "needs topic, model, run_in and publish");
+        }
+        m->model_count = i + 1;
     }
     c->mqtt_enabled = rc == WB_OK;
     return rc;

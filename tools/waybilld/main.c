@@ -48,6 +48,7 @@ struct daemon {
     struct wb_httpd_config http;
     char profiles_buf[4096];
     char site_dir[4096];
+    char profiles_path[4096];
     struct wb_metrics metrics;
     struct wb_httpd *h;
     struct wb_mqtt *mqtt;
@@ -269,6 +270,7 @@ start_mqtt(struct daemon *d)
     if (!d->cfg.mqtt_enabled) {
         return 0;
     }
+    d->cfg.mqtt.profiles_dir = d->http.profiles_dir;
     rc = wb_mqtt_start(d->site_dir, &d->cfg.mqtt, &d->metrics, &d->mqtt);
     if (rc != WB_OK) {
         return fail(rc, "mqtt");

@@ -111,28 +111,33 @@ msg_key(const struct wb__mqtt_msg *m, const char *msg_id, uint8_t key[32])
     return rc;
 }
 
-/* The consent named by the message (or route): given or renewed today. */
+/* A "consent-version" property: 1..2^32-1 into *v. */
+static wb_err
+parse_version(const char *text, uint32_t *v)
+{
+    char *end = NULL;
+    unsigned long n = strtoul(text, &end, 10);
+
+    if (end == text || *end != '\0' || n == 0 || n > UINT32_MAX) {
+        return wb__err(WB_ERR_FORMAT,
+                       "property consent-version: \"%s\" is not a version",
+                       text);
+    }
+    *v = (uint32_t)n;
+    return WB_OK;
+}
+
+/* Version `version` (0 = the latest) of consent id, given or renewed
+ * today. */
 static wb_err
 consent_of(struct wb_site *s,
            const char *id,
-           const char *version,
+           uint32_t version,
            struct wb_consent **k)
 {
     enum wb_consent_status st;
-    unsigned long v = 0;
-    char *end = NULL;
-    wb_err rc;
+    wb_err rc = wb_consent_get(s, id, version, k);
 
-    if (version != NULL) {
-        v = strtoul(version, &end, 10);
-        if (end == version || *end != '\0' || v == 0 || v > UINT32_MAX) {
-            return wb__err(WB_ERR_FORMAT,
-                           "property consent-version: \"%s\" "
-                           "is not a version",
-                           version);
-        }
-    }
-    rc = wb_consent_get(s, id, (uint32_t)v, k);
     if (rc == WB_ERR_NOTFOUND) {
         return wb__err(WB_ERR_NOTFOUND, "consent %s: not recorded", id);
     }
@@ -169,6 +174,7 @@ wb__mqtt_handle(struct wb_site *s,
     const char *purposes[WB_MQTT_MAX_PURPOSES];
     const char *consent = NULL;
     const char *consent_version = NULL;
+    uint32_t version = 0;
     const char *msg_id = NULL;
     struct wb_consent *k = NULL;
     struct wb_ingest_opts o;
@@ -221,28 +227,22 @@ wb__mqtt_handle(struct wb_site *s,
         rc = topic_level(m->topic, r->device_level, device, sizeof device);
         o.device = device;
     }
-    if (rc == WB_OK && consent == NULL && consent_version == NULL) {
-        consent = r->consent_id;
-        if (consent != NULL && r->consent_version != 0) {
-            o.consent_version = r->consent_version;
-        }
+    if (rc == WB_OK && consent_version != NULL) {
+        rc = consent == NULL
+                 ? wb__err(WB_ERR_FORMAT, "property consent-version without "
+                                          "consent")
+                 : parse_version(consent_version, &version);
+    }
+    if (rc == WB_OK && consent == NULL) {
+        consent = r->consent_id; /* the route's default */
+        version = (uint32_t)r->consent_version;
     }
     if (rc == WB_OK && consent != NULL) {
-        if (consent_version == NULL && o.consent_version != 0) {
-            char v[24];
-            snprintf(v, sizeof v, "%llu",
-                     (unsigned long long)o.consent_version);
-            rc = consent_of(s, consent, v, &k);
-        } else {
-            rc = consent_of(s, consent, consent_version, &k);
-        }
+        rc = consent_of(s, consent, version, &k);
         if (rc == WB_OK) {
             o.consent_id = k->id;
             o.consent_version = k->version;
         }
-    } else if (rc == WB_OK && consent_version != NULL) {
-        rc = wb__err(WB_ERR_FORMAT, "property consent-version without "
-                                    "consent");
     }
     if (rc == WB_OK) {
         o.format = format_of(r->format, m->payload, m->payload_len);

@@ -8,13 +8,14 @@
 #include "ingest/ingest_int.h"
 
 static wb_err
-encode(void *ctx, const struct wb_append *e, uint64_t pos)
+encode(void *ctx, const struct wb_append *e, json_t *doc, uint64_t pos)
 {
     struct wb_claims c = e->claims;
     uint8_t *leaf = NULL;
     size_t leaf_len = 0;
     wb_err rc;
 
+    (void)doc;
     (void)ctx;
     (void)pos;
     c.iss = "fuzz.example";

@@ -241,4 +241,16 @@ WB_API WB_NODISCARD wb_err wb_purpose_check(struct wb_site *s,
                                             char *why,
                                             size_t why_len);
 
+/** wb_purpose_check on claims c (borrowed) the caller holds for a record
+ *  or inference output, instead of reading entry index's from the log
+ *  (the consent is still read from the site). Same answers and errors. */
+WB_API WB_NODISCARD wb_err wb_purpose_check_claims(struct wb_site *s,
+                                                   const struct wb_policy *pol,
+                                                   const struct wb_claims *c,
+                                                   const char *purpose,
+                                                   int32_t date,
+                                                   bool *permitted,
+                                                   char *why,
+                                                   size_t why_len);
+
 #endif

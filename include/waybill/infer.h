@@ -16,6 +16,8 @@
 #include <waybill/model.h>
 #include <waybill/policy.h>
 
+struct json_t; /* jansson's */
+
 #define WB_INFER_MAX_INPUTS  10000 /* records in one call */
 #define WB_INFER_WHY_MAX     2048  /* a reason text */
 #define WB_INFER_OUTPUTS_MAX 64    /* values per record */
@@ -124,7 +126,7 @@ struct wb_infer_row {
     uint64_t input;
     bool permitted;    /* every check passed */
     bool ran;          /* the model ran on it (permitted, or log-only) */
-    uint64_t output;   /* the inference record, when ran */
+    uint64_t output;   /* the inference record holding its output */
     uint64_t decision; /* the logged denial, when !permitted */
     float values[WB_INFER_OUTPUTS_MAX];
     size_t value_count;
@@ -174,20 +176,49 @@ WB_API WB_NODISCARD wb_err wb_model_predict(struct wb_model *m,
  *  Otherwise each record is checked (wb_purpose_check for consent state
  *  and flags and the record's purposes; residency against run_in); a
  *  denial is logged as a "decision" entry and reported in its row; the
- *  model runs on the permitted rows (every row in log-only mode) and each
- *  output becomes an "inference" record: parents = [input leaf hash],
- *  model = package digest, purposes = [purpose], class and consent of the
- *  input, jurisdiction run_in, residency local-only when the input is,
- *  else the model's output jurisdictions; payload JSON {"model", "input",
- *  "outputs"}. All entries go into one transaction (the open batch, if
- *  any). *out (wb_infer_result_free) gets every row; WB_OK even when rows
- *  were denied (see denied). */
+ *  model runs on the permitted rows (every row in log-only mode) and the
+ *  outputs become "inference" records (docs/infer.md): consecutive rows
+ *  run that share device, consent, class, rights and residency, up to
+ *  WB_CLAIMS_MAX_ITEMS, share one record with parents = their input leaf
+ *  hashes in order, model = package digest, purposes = [purpose], the
+ *  inputs' class and consent, jurisdiction run_in, residency local-only
+ *  when the inputs are, else the model's output jurisdictions; payload
+ *  JSON {"model", "inputs": [entry...], "outputs": [{name: value}...]}.
+ *  All entries go into one transaction (the open batch, if any). *out
+ *  (wb_infer_result_free) gets every row; WB_OK even when rows were
+ *  denied (see denied). */
 WB_API WB_NODISCARD wb_err wb_infer_run(struct wb_site *s,
                                         struct wb_model *m,
                                         const uint64_t *inputs,
                                         size_t n,
                                         const struct wb_infer_opts *o,
                                         struct wb_infer_result **out);
+
+/* A record the caller appended to the site and still holds (a gateway at
+ * ingest): the governed call takes its claims and payload from here
+ * instead of reading them back from the log. */
+struct wb_infer_record {
+    uint64_t index;                   /* its log index */
+    uint8_t leaf_hash[WB_HASH_BYTES]; /* wb_site_last_leaf_hash after it */
+    const struct wb_claims *claims;   /* as appended; borrowed */
+    const uint8_t *payload;           /* as appended; borrowed */
+    size_t payload_len;
+    const struct json_t *doc; /* payload as parsed (jansson), or NULL:
+                                 parsed here; borrowed */
+};
+
+/** wb_infer_run on records the caller holds, records[0..n): the same
+ *  checks, outputs, logging and errors, without reading the inputs from
+ *  the log. The caller vouches that each is what it appended to s (this
+ *  is the in-process path of the daemon; wb_infer_run reads and checks
+ *  them from the log). */
+WB_API WB_NODISCARD wb_err
+wb_infer_run_records(struct wb_site *s,
+                     struct wb_model *m,
+                     const struct wb_infer_record *records,
+                     size_t n,
+                     const struct wb_infer_opts *o,
+                     struct wb_infer_result **out);
 
 /** wb_model_open, wb_infer_run, wb_model_close. */
 WB_API WB_NODISCARD wb_err wb_infer(struct wb_site *s,
@@ -212,7 +243,8 @@ WB_API WB_NODISCARD wb_err wb_infer_selection_parse(const char *text,
  */
 
 struct wb_model_audit {
-    uint64_t inferences;  /* inference records with this model's digest */
+    uint64_t inferences;  /* outputs logged with this model's digest */
+    uint64_t records;     /* the inference records holding them */
     uint64_t inputs;      /* distinct input records run */
     uint64_t by_class[5]; /* inputs: non-personal, personal, sensitive-
                              personal, important, unclassified */

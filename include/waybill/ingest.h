@@ -9,6 +9,8 @@
 
 #include <waybill/ledger.h>
 
+struct json_t; /* jansson's */
+
 /* Longest JSON line or CSV row; larger ones are refused. */
 #define WB_INGEST_LINE_MAX (64 * 1024)
 /* Largest input of the raw and cose formats. */
@@ -75,5 +77,31 @@ WB_API WB_NODISCARD wb_err wb_ingest_message(struct wb_site *s,
                                              const uint8_t *msg,
                                              size_t len,
                                              uint64_t *index);
+
+/* A copy of the (last) record a message became, for a caller that works
+ * on it next (a gateway's models): everything owned. */
+struct wb_ingest_kept {
+    uint64_t index;
+    uint8_t leaf_hash[WB_HASH_BYTES];
+    struct wb_claims *claims; /* as given to the ledger, which adds iss,
+                                 iat, cti and the payload commitment */
+    uint8_t *payload;         /* as stored; NULL when none */
+    size_t payload_len;
+    struct json_t *doc; /* the payload as parsed at ingest (a JSON message),
+                           a jansson reference; NULL otherwise */
+};
+
+/** wb_ingest_message, and *kept (wb_ingest_kept_clear; zeroed first) gets
+ *  a copy of the last record appended. Same errors; WB_ERR_NOMEM when the
+ *  copy fails (the record stays appended in the open batch). */
+WB_API WB_NODISCARD wb_err
+wb_ingest_message_keep(struct wb_site *s,
+                       const struct wb_ingest_opts *opts,
+                       const uint8_t *msg,
+                       size_t len,
+                       struct wb_ingest_kept *kept);
+
+/** Free what k holds and zero it. NULL-safe. */
+WB_API void wb_ingest_kept_clear(struct wb_ingest_kept *k);
 
 #endif

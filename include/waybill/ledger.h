@@ -91,6 +91,11 @@ WB_API WB_NODISCARD wb_err wb_site_append(struct wb_site *s,
                                           const struct wb_append *e,
                                           uint64_t *index);
 
+/** The leaf hash (RFC 9162 leaf hash of the claims bytes) of the entry
+ *  s appended last, into out; all zero before any append. */
+WB_API void wb_site_last_leaf_hash(const struct wb_site *s,
+                                   uint8_t out[WB_HASH_BYTES]);
+
 /** Commit the open batch; when it returns WB_OK the batch is durable
  *  (fsync'd WAL). On failure the batch is rolled back. */
 WB_API WB_NODISCARD wb_err wb_site_commit(struct wb_site *s);

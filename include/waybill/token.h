@@ -83,7 +83,14 @@ WB_API WB_NODISCARD wb_err wb_claims_decode(const uint8_t *in,
                                             size_t len,
                                             struct wb_claims **out);
 
-/** Free decoded claims. NULL-safe. */
+/** Deep copy of c (every string, array and hash) into one new allocation
+ *  *out (wb_claims_free): how a caller keeps claims whose strings it
+ *  borrowed. WB_ERR_TOOBIG over WB_CLAIMS_MAX_ITEMS items in an array,
+ *  WB_ERR_NOMEM. */
+WB_API WB_NODISCARD wb_err wb_claims_copy(const struct wb_claims *c,
+                                          struct wb_claims **out);
+
+/** Free decoded or copied claims. NULL-safe. */
 WB_API void wb_claims_free(struct wb_claims *c);
 
 /* A parsed COSE_Sign1; every pointer borrows from the token bytes. */

@@ -57,19 +57,26 @@ wb__buf_append_grow(struct wb__buf *b, const void *p, size_t n)
 wb_err
 wb__buf_printf(struct wb__buf *b, const char *fmt, ...)
 {
+    size_t room = b->cap - b->len; /* includes the NUL's byte */
     va_list ap;
     int n;
     wb_err rc;
 
+    /* format straight into the free space; only what does not fit is
+     * formatted a second time, after growing */
     va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
+    n = vsnprintf(room ? (char *)b->data + b->len : NULL, room, fmt, ap);
     va_end(ap);
     if (n < 0) {
         return WB_ERR_INTERNAL;
     }
+    if ((size_t)n < room && b->len + (size_t)n <= b->max) {
+        b->len += (size_t)n;
+        return WB_OK;
+    }
     rc = reserve(b, (size_t)n);
     if (rc != WB_OK) {
-        return rc;
+        return rc; /* len is unchanged: the buffer is as it was */
     }
     va_start(ap, fmt);
     vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);

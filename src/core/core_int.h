@@ -83,6 +83,13 @@ bool wb__parse_u64(const char *s, size_t len, uint64_t *out);
  * code points above U+10FFFF). */
 bool wb__utf8_valid(const uint8_t *s, size_t n);
 
+/* Are a and b both absent or the same string? */
+static inline bool
+wb__str_eq(const char *a, const char *b)
+{
+    return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
 /* Plain text: well-formed UTF-8 without control characters (C0, DEL, C1). */
 bool wb__text_ok(const char *s, size_t n);
 

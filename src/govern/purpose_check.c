@@ -160,7 +160,7 @@ is_personal(const struct wb_claims *c)
             strcmp(c->data_class, "sensitive-personal") == 0);
 }
 
-/* The record's claims at index; only records and inference outputs. */
+/* The claims at index. */
 static wb_err
 load_record(struct wb_site *s, uint64_t index, struct wb_claims **out)
 {
@@ -176,15 +176,6 @@ load_record(struct wb_site *s, uint64_t index, struct wb_claims **out)
         wb__err_prefix("entry %llu", (unsigned long long)index);
         return rc != WB_OK ? rc : WB_ERR_INTERNAL;
     }
-    if (strcmp((*out)->kind, "record") != 0 &&
-        strcmp((*out)->kind, "inference") != 0) {
-        rc = wb__err(WB_ERR_INVAL,
-                     "entry %llu is a %s entry, not a record: purposes "
-                     "apply to records",
-                     (unsigned long long)index, (*out)->kind);
-        wb_claims_free(*out);
-        *out = NULL;
-    }
     return rc;
 }
 
@@ -197,23 +188,23 @@ copy_why(const struct verdict *v, char *why, size_t why_len)
 }
 
 wb_err
-wb_purpose_check(struct wb_site *s,
-                 const struct wb_policy *pol,
-                 uint64_t index,
-                 const char *purpose,
-                 int32_t date,
-                 bool *permitted,
-                 char *why,
-                 size_t why_len)
+wb_purpose_check_claims(struct wb_site *s,
+                        const struct wb_policy *pol,
+                        const struct wb_claims *c,
+                        const char *purpose,
+                        int32_t date,
+                        bool *permitted,
+                        char *why,
+                        size_t why_len)
 {
-    struct wb_claims *c = NULL;
     struct verdict *v;
-    wb_err rc;
+    wb_err rc = WB_OK;
 
     if (why != NULL && why_len > 0) {
         why[0] = '\0';
     }
-    if (permitted == NULL || s == NULL || pol == NULL || purpose == NULL) {
+    if (permitted == NULL || s == NULL || pol == NULL || purpose == NULL ||
+        c == NULL) {
         return wb__err(WB_ERR_INVAL, "purpose check: missing argument");
     }
     *permitted = false;
@@ -222,13 +213,14 @@ wb_purpose_check(struct wb_site *s,
                        "purpose \"%.64s\" is not in the purpose vocabulary",
                        purpose);
     }
-    rc = load_record(s, index, &c);
-    if (rc != WB_OK || c == NULL) {
-        return rc != WB_OK ? rc : WB_ERR_INTERNAL;
+    if (c->kind == NULL ||
+        (strcmp(c->kind, "record") != 0 && strcmp(c->kind, "inference") != 0)) {
+        return wb__err(WB_ERR_INVAL,
+                       "a %s entry, not a record: purposes apply to records",
+                       c->kind ? c->kind : "kindless");
     }
     v = wb__calloc(1, sizeof *v);
     if (v == NULL) {
-        wb_claims_free(c);
         return WB_ERR_NOMEM;
     }
     v->permitted = true;
@@ -246,6 +238,42 @@ wb_purpose_check(struct wb_site *s,
         copy_why(v, why, why_len);
     }
     wb__free(v);
+    return rc;
+}
+
+wb_err
+wb_purpose_check(struct wb_site *s,
+                 const struct wb_policy *pol,
+                 uint64_t index,
+                 const char *purpose,
+                 int32_t date,
+                 bool *permitted,
+                 char *why,
+                 size_t why_len)
+{
+    struct wb_claims *c = NULL;
+    wb_err rc;
+
+    if (why != NULL && why_len > 0) {
+        why[0] = '\0';
+    }
+    if (permitted == NULL || s == NULL || pol == NULL || purpose == NULL) {
+        return wb__err(WB_ERR_INVAL, "purpose check: missing argument");
+    }
+    *permitted = false;
+    if (wb_policy_purpose_find(pol, purpose) < 0) {
+        return wb__err(WB_ERR_INVAL,
+                       "purpose \"%.64s\" is not in the purpose vocabulary",
+                       purpose);
+    }
+    rc = load_record(s, index, &c);
+    if (rc == WB_OK) {
+        rc = wb_purpose_check_claims(s, pol, c, purpose, date, permitted, why,
+                                     why_len);
+        if (rc == WB_ERR_INVAL) {
+            wb__err_prefix("entry %llu", (unsigned long long)index);
+        }
+    }
     wb_claims_free(c);
     return rc;
 }

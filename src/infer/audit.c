@@ -47,30 +47,16 @@ payload_json(struct wb_site *s, uint64_t i)
     return o;
 }
 
+/* Count input once. */
 static wb_err
-add_inference(struct scan *sc,
-              uint64_t i,
-              const struct wb_claims *c,
-              json_t *doc)
+add_input(struct scan *sc, uint64_t input, const struct wb_claims *c)
 {
-    json_t *in = json_object_get(doc, "input");
-    char leaf[2 * WB_HASH_BYTES + 1] = "";
-    uint64_t input = (uint64_t)json_integer_value(in);
     uint64_t *grown;
-    bool seen = false;
 
-    sc->sum.inferences++;
-    if (c->parent_count > 0) {
-        wb_hex_encode(c->parents[0], WB_HASH_BYTES, leaf);
-    }
-    json_array_append_new(
-        sc->lineage, json_pack("{s:I, s:I, s:s}", "output", (json_int_t)i,
-                               "input", (json_int_t)input, "input_leaf", leaf));
-    for (size_t k = 0; k < sc->input_count && !seen; k++) {
-        seen = sc->inputs[k] == input;
-    }
-    if (seen) {
-        return WB_OK;
+    for (size_t k = 0; k < sc->input_count; k++) {
+        if (sc->inputs[k] == input) {
+            return WB_OK;
+        }
     }
     grown = wb__realloc(sc->inputs, (sc->input_count + 1) * sizeof *grown);
     if (grown == NULL) {
@@ -81,6 +67,40 @@ add_inference(struct scan *sc,
     sc->sum.inputs++;
     sc->sum.by_class[class_index(c->data_class)]++;
     return WB_OK;
+}
+
+/* An inference record: one output per input, input k's leaf hash in
+ * parents[k]. An erased payload leaves the parents only. */
+static wb_err
+add_inference(struct scan *sc,
+              uint64_t i,
+              const struct wb_claims *c,
+              json_t *doc)
+{
+    json_t *inputs = json_object_get(doc, "inputs");
+    size_t n = json_is_array(inputs) ? json_array_size(inputs) : 0;
+    wb_err rc = WB_OK;
+
+    sc->sum.records++;
+    if (n == 0) {
+        sc->sum.inferences += c->parent_count; /* erased: the claims show */
+        return WB_OK;
+    }
+    for (size_t k = 0; rc == WB_OK && k < n; k++) {
+        char leaf[2 * WB_HASH_BYTES + 1] = "";
+        uint64_t input =
+            (uint64_t)json_integer_value(json_array_get(inputs, k));
+        if (k < c->parent_count) {
+            wb_hex_encode(c->parents[k], WB_HASH_BYTES, leaf);
+        }
+        sc->sum.inferences++;
+        json_array_append_new(sc->lineage,
+                              json_pack("{s:I, s:I, s:s}", "output",
+                                        (json_int_t)i, "input",
+                                        (json_int_t)input, "input_leaf", leaf));
+        rc = add_input(sc, input, c);
+    }
+    return rc;
 }
 
 static void
@@ -145,8 +165,11 @@ print_text(FILE *f, const struct wb_model_entry *e, const struct scan *sc)
     wb_hex_encode(e->digest, WB_HASH_BYTES, hex);
     fprintf(f, "model %s\ndigest %s\nregistered entry %llu\n", e->id, hex,
             (unsigned long long)sc->registered);
-    fprintf(f, "inferences %llu, inputs %llu\ninputs by class:",
+    fprintf(f,
+            "inferences %llu in %llu record(s), inputs %llu\ninputs by "
+            "class:",
             (unsigned long long)sc->sum.inferences,
+            (unsigned long long)sc->sum.records,
             (unsigned long long)sc->sum.inputs);
     for (i = 0; i < 5; i++) {
         fprintf(f, "%s %s %llu", i ? "," : "", class_names[i],
@@ -174,7 +197,7 @@ print_text(FILE *f, const struct wb_model_entry *e, const struct scan *sc)
         }
         fputc('\n', f);
     }
-    fprintf(f, "lineage (output <- input, input leaf hash)\n");
+    fprintf(f, "lineage (output record <- input, input leaf hash)\n");
     json_array_foreach(sc->lineage, i, v)
     {
         fprintf(f, "  entry %lld <- entry %lld %s\n",
@@ -198,9 +221,10 @@ print_json(FILE *f, const struct wb_model_entry *e, const struct scan *sc)
                             json_integer((json_int_t)sc->sum.by_class[i]));
     }
     o = json_pack(
-        "{s:s, s:s, s:I, s:I, s:I, s:o, s:I, s:I, s:O, s:O}", "model", e->id,
-        "digest", hex, "registered", (json_int_t)sc->registered, "inferences",
-        (json_int_t)sc->sum.inferences, "inputs", (json_int_t)sc->sum.inputs,
+        "{s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:O, s:O}", "model",
+        e->id, "digest", hex, "registered", (json_int_t)sc->registered,
+        "inferences", (json_int_t)sc->sum.inferences, "inference_records",
+        (json_int_t)sc->sum.records, "inputs", (json_int_t)sc->sum.inputs,
         "inputs_by_class", classes, "denials", (json_int_t)sc->sum.denials,
         "refusals", (json_int_t)sc->sum.refusals, "denied", sc->denials,
         "lineage", sc->lineage);

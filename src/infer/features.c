@@ -8,7 +8,7 @@
 
 /* Is the entry a record the data interface can read? */
 static wb_err
-check_kind(uint64_t index, const struct wb_claims *c)
+check_kind(uint64_t index, const struct wb_claims *c, bool has_payload)
 {
     if (strcmp(c->kind, "record") != 0 && strcmp(c->kind, "inference") != 0) {
         return wb__err(WB_ERR_FORMAT,
@@ -16,7 +16,7 @@ check_kind(uint64_t index, const struct wb_claims *c)
                        "record",
                        (unsigned long long)index, c->kind);
     }
-    if (!c->has_payload) {
+    if (!has_payload) {
         return wb__err(WB_ERR_FORMAT,
                        "schema mismatch: entry %llu has no payload",
                        (unsigned long long)index);
@@ -26,11 +26,14 @@ check_kind(uint64_t index, const struct wb_claims *c)
 
 /* The features of payload obj into x. */
 static wb_err
-fill(const struct wb_model_manifest *m, uint64_t index, json_t *obj, float *x)
+fill(const struct wb_model_manifest *m,
+     uint64_t index,
+     const json_t *obj,
+     float *x)
 {
     for (size_t j = 0; j < m->input_count; j++) {
         const struct wb_model_feature *f = &m->input[j];
-        json_t *v = json_object_get(obj, f->field);
+        const json_t *v = json_object_get(obj, f->field);
         if (v == NULL) {
             return wb__err(WB_ERR_FORMAT,
                            "schema mismatch: entry %llu: field \"%s\" "
@@ -51,6 +54,32 @@ fill(const struct wb_model_manifest *m, uint64_t index, json_t *obj, float *x)
 }
 
 wb_err
+wb__infer_features(const struct wb_model_manifest *m,
+                   uint64_t index,
+                   const uint8_t *payload,
+                   size_t len,
+                   float *x)
+{
+    json_error_t jerr;
+    json_t *obj =
+        json_loadb((const char *)payload, len, JSON_REJECT_DUPLICATES, &jerr);
+    wb_err rc = WB_OK;
+
+    if (!json_is_object(obj)) {
+        rc = wb__err(WB_ERR_FORMAT,
+                     "schema mismatch: entry %llu: the payload is not a "
+                     "JSON object%s%s",
+                     (unsigned long long)index, obj ? "" : ": ",
+                     obj ? "" : jerr.text);
+    }
+    if (rc == WB_OK) {
+        rc = fill(m, index, obj, x);
+    }
+    json_decref(obj);
+    return rc;
+}
+
+wb_err
 wb__infer_read_input(struct wb_site *s,
                      const struct wb_model_manifest *m,
                      uint64_t index,
@@ -62,8 +91,6 @@ wb__infer_read_input(struct wb_site *s,
     size_t leaf_len = 0;
     size_t payload_len = 0;
     int erased = 0;
-    json_error_t jerr;
-    json_t *obj = NULL;
     wb_err rc = wb_site_entry(s, index, &leaf, &leaf_len, &payload,
                               &payload_len, &erased);
 
@@ -78,10 +105,11 @@ wb__infer_read_input(struct wb_site *s,
     }
     if (rc == WB_OK) {
         wb_merkle_leaf_hash(leaf, leaf_len, in->leaf_hash);
-        rc = wb_claims_decode(leaf, leaf_len, &in->claims);
+        rc = wb_claims_decode(leaf, leaf_len, &in->owned);
+        in->claims = in->owned;
     }
     if (rc == WB_OK) {
-        rc = check_kind(index, in->claims);
+        rc = check_kind(index, in->claims, in->claims->has_payload);
     }
     if (rc == WB_OK && erased) {
         rc = wb__err(WB_ERR_FORMAT,
@@ -89,25 +117,46 @@ wb__infer_read_input(struct wb_site *s,
                      (unsigned long long)index);
     }
     if (rc == WB_OK) {
-        obj = json_loadb((const char *)payload, payload_len,
-                         JSON_REJECT_DUPLICATES, &jerr);
-        if (!json_is_object(obj)) {
-            rc = wb__err(WB_ERR_FORMAT,
-                         "schema mismatch: entry %llu: the payload is not a "
-                         "JSON object%s%s",
-                         (unsigned long long)index, obj ? "" : ": ",
-                         obj ? "" : jerr.text);
-        }
+        rc = wb__infer_features(m, index, payload, payload_len, x);
     }
-    if (rc == WB_OK) {
-        rc = fill(m, index, obj, x);
-    }
-    json_decref(obj);
     wb_free(payload);
     wb_free(leaf);
     if (rc != WB_OK) {
-        wb_claims_free(in->claims);
+        wb_claims_free(in->owned);
+        in->owned = NULL;
         in->claims = NULL;
+    }
+    return rc;
+}
+
+wb_err
+wb__infer_take_record(const struct wb_model_manifest *m,
+                      const struct wb_infer_record *r,
+                      struct wb__infer_input *in,
+                      float *x)
+{
+    wb_err rc;
+
+    memset(in, 0, sizeof *in);
+    in->index = r->index;
+    if (r->claims == NULL || r->claims->kind == NULL) {
+        return wb__err(WB_ERR_FORMAT, "entry %llu: no claims given",
+                       (unsigned long long)r->index);
+    }
+    rc = check_kind(r->index, r->claims, r->payload != NULL);
+    if (rc == WB_OK && r->doc != NULL) {
+        rc = json_is_object(r->doc)
+                 ? fill(m, r->index, r->doc, x)
+                 : wb__err(WB_ERR_FORMAT,
+                           "schema mismatch: entry %llu: the payload is not "
+                           "a JSON object",
+                           (unsigned long long)r->index);
+    } else if (rc == WB_OK) {
+        rc = wb__infer_features(m, r->index, r->payload, r->payload_len, x);
+    }
+    if (rc == WB_OK) {
+        in->claims = r->claims;
+        memcpy(in->leaf_hash, r->leaf_hash, WB_HASH_BYTES);
     }
     return rc;
 }

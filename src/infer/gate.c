@@ -4,17 +4,16 @@
  * check of src/govern (consent state and flags, the record's purposes,
  * personal data needing consent) and residency against where the model
  * runs. Within one call the purpose check's verdict depends only on the
- * record's consent, purposes and class, so it is memoised on those. */
+ * record's kind, consent, purposes and class, so it is memoised on those. */
 #include <stdio.h>
 #include <string.h>
 
 #include "infer/infer_int.h"
 
 #define MEMO_MAX 16
-#define KEY_MAX  1024
 
 struct memo {
-    char *key;
+    const struct wb_claims *key; /* an input of the call with this verdict */
     bool ok;
     char *why;
 };
@@ -35,7 +34,6 @@ void
 wb__infer_gate_free(struct wb__infer_gate *g)
 {
     for (size_t i = 0; g != NULL && i < g->count; i++) {
-        wb__free(g->m[i].key);
         wb__free(g->m[i].why);
     }
     wb__free(g);
@@ -139,25 +137,28 @@ residency_ok(const struct wb_claims *c,
     return false;
 }
 
-/* The memo key of a record: its consent, purposes and class. */
-static void
-key_of(const struct wb_claims *c, char *key, size_t len)
+/* Do a and b get the same purpose-check verdict: the same kind,
+ * consent, class and purposes? */
+static bool
+same_key(const struct wb_claims *a, const struct wb_claims *b)
 {
-    size_t k = (size_t)snprintf(key, len, "%s\x1f%llu\x1f%s",
-                                c->consent_id ? c->consent_id : "",
-                                (unsigned long long)c->consent_version,
-                                c->data_class ? c->data_class : "");
-
-    for (size_t i = 0; i < c->purpose_count && k < len; i++) {
-        int w = snprintf(key + k, len - k, "\x1f%s", c->purposes[i]);
-        k += w > 0 ? (size_t)w : 0;
+    if (!wb__str_eq(a->kind, b->kind) ||
+        !wb__str_eq(a->consent_id, b->consent_id) ||
+        a->consent_version != b->consent_version ||
+        !wb__str_eq(a->data_class, b->data_class) ||
+        a->purpose_count != b->purpose_count) {
+        return false;
     }
-    if (k >= len) {
-        key[0] = '\0'; /* too long to memoise: always checked */
+    for (size_t i = 0; i < a->purpose_count; i++) {
+        if (!wb__str_eq(a->purposes[i], b->purposes[i])) {
+            return false;
+        }
     }
+    return true;
 }
 
-/* The purpose check's verdict for in, from the memo or wb_purpose_check. */
+/* The purpose check's verdict for in, from the memo or
+ * wb_purpose_check_claims. */
 static wb_err
 purpose_verdict(struct wb__infer_gate *g,
                 struct wb_site *s,
@@ -168,30 +169,29 @@ purpose_verdict(struct wb__infer_gate *g,
                 char *why,
                 size_t why_len)
 {
-    char key[KEY_MAX];
     struct memo *mm;
     wb_err rc;
 
-    key_of(in->claims, key, sizeof key);
-    for (size_t i = 0; key[0] && i < g->count; i++) {
-        if (strcmp(g->m[i].key, key) == 0) {
+    for (size_t i = 0; i < g->count; i++) {
+        if (same_key(g->m[i].key, in->claims)) {
             *ok = g->m[i].ok;
             snprintf(why, why_len, "%s", g->m[i].why);
             return WB_OK;
         }
     }
-    mm = key[0] && g->count < MEMO_MAX ? &g->m[g->count] : NULL;
-    rc = wb_purpose_check(s, o->policy, in->index, purpose, o->date, ok, why,
-                          why_len);
+    mm = g->count < MEMO_MAX ? &g->m[g->count] : NULL;
+    rc = wb_purpose_check_claims(s, o->policy, in->claims, purpose, o->date, ok,
+                                 why, why_len);
+    if (rc == WB_ERR_INVAL) {
+        wb__err_prefix("entry %llu", (unsigned long long)in->index);
+    }
     if (rc == WB_OK && mm != NULL) {
-        mm->key = wb__strdup(key);
         mm->why = wb__strdup(why);
-        mm->ok = *ok;
-        if (mm->key == NULL || mm->why == NULL) {
-            WB_FREE(mm->key);
-            WB_FREE(mm->why);
+        if (mm->why == NULL) {
             return WB_ERR_NOMEM;
         }
+        mm->key = in->claims;
+        mm->ok = *ok;
         g->count++;
     }
     return rc;

@@ -134,6 +134,7 @@ struct call {
     const struct wb_infer_opts *o;
     const char *purpose;
     size_t n;
+    const struct wb_infer_record *held; /* the caller's, or NULL: read */
     struct wb__infer_input *in;
     float *x;  /* n x features */
     float *rx; /* the rows run, compacted */
@@ -204,7 +205,7 @@ refuse_call(struct call *c, const char *why, wb_err err)
 
 static wb_err
 check_opts(const struct wb_model *m,
-           const uint64_t *inputs,
+           const void *inputs,
            size_t n,
            const struct wb_infer_opts *o)
 {
@@ -230,6 +231,7 @@ check_opts(const struct wb_model *m,
 static wb_err
 alloc_call(struct call *c, const uint64_t *inputs)
 {
+    /* inputs (or the held records' indexes) */
     size_t nf = c->m->manifest->input_count;
     size_t no = c->m->manifest->output_count;
 
@@ -248,7 +250,7 @@ alloc_call(struct call *c, const uint64_t *inputs)
     }
     c->res->count = c->n;
     for (size_t i = 0; i < c->n; i++) {
-        c->res->rows[i].input = inputs[i];
+        c->res->rows[i].input = inputs ? inputs[i] : c->held[i].index;
     }
     return wb__infer_gate_new(&c->gate);
 }
@@ -260,9 +262,11 @@ read_inputs(struct call *c)
     size_t nf = c->m->manifest->input_count;
 
     for (size_t i = 0; i < c->n; i++) {
-        wb_err rc =
-            wb__infer_read_input(c->s, c->m->manifest, c->res->rows[i].input,
-                                 &c->in[i], c->x + i * nf);
+        wb_err rc = c->held ? wb__infer_take_record(c->m->manifest, &c->held[i],
+                                                    &c->in[i], c->x + i * nf)
+                            : wb__infer_read_input(c->s, c->m->manifest,
+                                                   c->res->rows[i].input,
+                                                   &c->in[i], c->x + i * nf);
         if (rc != WB_OK) {
             return rc;
         }
@@ -340,29 +344,58 @@ run_rows(struct call *c)
     return rc;
 }
 
-/* The inference record's payload, {"model", "input", "outputs": {name:
- * value}}. Written directly: the model id and output names are limited to
- * characters JSON needs no escape for (manifest.c), the values are finite
- * numbers or null. */
-static wb_err
-output_doc(const struct call *c, const struct wb_infer_row *r, char **out)
+/* Do rows i and j share what an inference record states of its inputs:
+ * device, consent, class, rights and residency? */
+static bool
+same_group(const struct wb_claims *a, const struct wb_claims *b)
 {
+    return wb__str_eq(a->sub, b->sub) &&
+           wb__str_eq(a->consent_id, b->consent_id) &&
+           a->consent_version == b->consent_version &&
+           wb__str_eq(a->data_class, b->data_class) &&
+           wb__str_eq(a->rights, b->rights) &&
+           a->residency_local_only == b->residency_local_only;
+}
+
+/* The inference record's payload for rows[first..end) that ran,
+ * {"model", "inputs": [entry...], "outputs": [{name: value}...]}. Written
+ * directly: the model id and output names are limited to characters JSON
+ * needs no escape for (manifest.c), the values are finite numbers or
+ * null. */
+static wb_err
+output_doc(const struct call *c, const size_t *rows, size_t k, char **out)
+{
+    const struct wb_model_manifest *mf = c->m->manifest;
     struct wb__buf b;
     wb_err rc;
 
-    wb__buf_init(&b, 64 + r->value_count * (WB_MODEL_NAME_MAX + 32) +
-                         sizeof c->m->id);
-    rc = wb__buf_printf(&b, "{\"model\":\"%s\",\"input\":%llu,\"outputs\":{",
-                        c->m->id, (unsigned long long)r->input);
-    for (size_t j = 0; rc == WB_OK && j < r->value_count; j++) {
-        const char *name = c->m->manifest->output[j].name;
-        rc = isfinite(r->values[j])
-                 ? wb__buf_printf(&b, "%s\"%s\":%.9g", j ? "," : "", name,
-                                  (double)r->values[j])
-                 : wb__buf_printf(&b, "%s\"%s\":null", j ? "," : "", name);
+    wb__buf_init(&b,
+                 64 + k * (24 + mf->output_count * (WB_MODEL_NAME_MAX + 32)) +
+                     sizeof c->m->id);
+    rc = wb__buf_printf(&b, "{\"model\":\"%s\",\"inputs\":[", c->m->id);
+    for (size_t i = 0; rc == WB_OK && i < k; i++) {
+        rc = wb__buf_printf(&b, "%s%llu", i ? "," : "",
+                            (unsigned long long)c->res->rows[rows[i]].input);
     }
     if (rc == WB_OK) {
-        rc = wb__buf_printf(&b, "}}");
+        rc = wb__buf_printf(&b, "],\"outputs\":[");
+    }
+    for (size_t i = 0; rc == WB_OK && i < k; i++) {
+        const struct wb_infer_row *r = &c->res->rows[rows[i]];
+        rc = wb__buf_append(&b, i ? ",{" : "{", i ? 2 : 1);
+        for (size_t j = 0; rc == WB_OK && j < r->value_count; j++) {
+            const char *name = mf->output[j].name;
+            rc = isfinite(r->values[j])
+                     ? wb__buf_printf(&b, "%s\"%s\":%.9g", j ? "," : "", name,
+                                      (double)r->values[j])
+                     : wb__buf_printf(&b, "%s\"%s\":null", j ? "," : "", name);
+        }
+        if (rc == WB_OK) {
+            rc = wb__buf_append(&b, "}", 1);
+        }
+    }
+    if (rc == WB_OK) {
+        rc = wb__buf_printf(&b, "]}");
     }
     if (rc == WB_OK) {
         rc = wb__buf_cstr(&b);
@@ -372,62 +405,86 @@ output_doc(const struct call *c, const struct wb_infer_row *r, char **out)
     return rc;
 }
 
-/* Log each output as an "inference" record. */
+/* Log the outputs of rows[0..k) (same group) as one "inference" record. */
+static wb_err
+write_group(struct call *c, const size_t *rows, size_t k)
+{
+    const struct wb_model_manifest *mf = c->m->manifest;
+    const struct wb_claims *in = c->in[rows[0]].claims;
+    uint8_t parents[WB_CLAIMS_MAX_ITEMS][WB_HASH_BYTES];
+    struct wb_append e;
+    uint64_t index = 0;
+    char *doc = NULL;
+    wb_err rc = output_doc(c, rows, k, &doc);
+
+    if (rc != WB_OK) {
+        return rc;
+    }
+    for (size_t i = 0; i < k; i++) {
+        memcpy(parents[i], c->in[rows[i]].leaf_hash, WB_HASH_BYTES);
+    }
+    memset(&e, 0, sizeof e);
+    e.claims.kind = "inference";
+    e.claims.sub = in->sub;
+    e.claims.purposes = &c->purpose;
+    e.claims.purpose_count = 1;
+    e.claims.consent_id = in->consent_id;
+    e.claims.consent_version = in->consent_version;
+    e.claims.jurisdiction = c->o->run_in;
+    e.claims.data_class = in->data_class;
+    e.claims.rights = in->rights;
+    e.claims.parents = (const uint8_t(*)[WB_HASH_BYTES])parents;
+    e.claims.parent_count = k;
+    e.claims.has_model = 1;
+    memcpy(e.claims.model, c->m->digest, WB_HASH_BYTES);
+    e.claims.residency_local_only = in->residency_local_only;
+    if (!in->residency_local_only) {
+        e.claims.residency = (const char *const *)mf->output_to;
+        e.claims.residency_count = mf->output_to_count;
+    }
+    e.claims.media = "application/json";
+    e.payload = (const uint8_t *)doc;
+    e.payload_len = strlen(doc);
+    rc = wb_site_append(c->s, &e, &index);
+    wb__free(doc);
+    for (size_t i = 0; rc == WB_OK && i < k; i++) {
+        c->res->rows[rows[i]].output = index;
+        c->res->ran++;
+    }
+    return rc;
+}
+
+/* Log the outputs: one "inference" record per run of consecutive rows of
+ * one group, at most WB_CLAIMS_MAX_ITEMS each (the parents claim). */
 static wb_err
 write_outputs(struct call *c)
 {
-    const struct wb_model_manifest *mf = c->m->manifest;
+    size_t rows[WB_CLAIMS_MAX_ITEMS];
+    size_t k = 0;
+    wb_err rc = WB_OK;
 
-    for (size_t i = 0; i < c->n; i++) {
-        struct wb_infer_row *r = &c->res->rows[i];
-        const struct wb_claims *in = c->in[i].claims;
-        struct wb_append e;
-        char *doc = NULL;
-        wb_err rc;
-        if (!r->ran) {
+    for (size_t i = 0; rc == WB_OK && i < c->n; i++) {
+        if (!c->res->rows[i].ran) {
             continue;
         }
-        rc = output_doc(c, r, &doc);
-        if (rc != WB_OK) {
-            return rc;
+        if (k > 0 && (k == WB_CLAIMS_MAX_ITEMS ||
+                      !same_group(c->in[rows[0]].claims, c->in[i].claims))) {
+            rc = write_group(c, rows, k);
+            k = 0;
         }
-        memset(&e, 0, sizeof e);
-        e.claims.kind = "inference";
-        e.claims.sub = in->sub;
-        e.claims.purposes = &c->purpose;
-        e.claims.purpose_count = 1;
-        e.claims.consent_id = in->consent_id;
-        e.claims.consent_version = in->consent_version;
-        e.claims.jurisdiction = c->o->run_in;
-        e.claims.data_class = in->data_class;
-        e.claims.rights = in->rights;
-        e.claims.parents = &c->in[i].leaf_hash;
-        e.claims.parent_count = 1;
-        e.claims.has_model = 1;
-        memcpy(e.claims.model, c->m->digest, WB_HASH_BYTES);
-        e.claims.residency_local_only = in->residency_local_only;
-        if (!in->residency_local_only) {
-            e.claims.residency = (const char *const *)mf->output_to;
-            e.claims.residency_count = mf->output_to_count;
-        }
-        e.claims.media = "application/json";
-        e.payload = (const uint8_t *)doc;
-        e.payload_len = strlen(doc);
-        rc = wb_site_append(c->s, &e, &r->output);
-        wb__free(doc);
-        if (rc != WB_OK) {
-            return rc;
-        }
-        c->res->ran++;
+        rows[k++] = i;
     }
-    return WB_OK;
+    if (rc == WB_OK && k > 0) {
+        rc = write_group(c, rows, k);
+    }
+    return rc;
 }
 
 static void
 free_call(struct call *c)
 {
     for (size_t i = 0; c->in != NULL && i < c->n; i++) {
-        wb_claims_free(c->in[i].claims);
+        wb_claims_free(c->in[i].owned);
     }
     wb__free(c->in);
     wb__free(c->x);
@@ -500,16 +557,18 @@ governed(struct call *c)
     return rc;
 }
 
-wb_err
-wb_infer_run(struct wb_site *s,
-             struct wb_model *m,
-             const uint64_t *inputs,
-             size_t n,
-             const struct wb_infer_opts *o,
-             struct wb_infer_result **out)
+/* The governed call on inputs (indexes to read) or held records. */
+static wb_err
+run_call(struct wb_site *s,
+         struct wb_model *m,
+         const uint64_t *inputs,
+         const struct wb_infer_record *held,
+         size_t n,
+         const struct wb_infer_opts *o,
+         struct wb_infer_result **out)
 {
     struct call c;
-    wb_err rc = check_opts(m, inputs, n, o);
+    wb_err rc = check_opts(m, inputs ? (const void *)inputs : held, n, o);
 
     if (out != NULL) {
         *out = NULL;
@@ -522,6 +581,7 @@ wb_infer_run(struct wb_site *s,
     c.m = m;
     c.o = o;
     c.n = n;
+    c.held = held;
     c.purpose = o->purpose ? o->purpose : m->manifest->purposes[0];
     rc = alloc_call(&c, inputs);
     if (rc == WB_OK) {
@@ -542,6 +602,34 @@ wb_infer_run(struct wb_site *s,
     }
     free_call(&c);
     return rc;
+}
+
+wb_err
+wb_infer_run(struct wb_site *s,
+             struct wb_model *m,
+             const uint64_t *inputs,
+             size_t n,
+             const struct wb_infer_opts *o,
+             struct wb_infer_result **out)
+{
+    return run_call(s, m, inputs, NULL, n, o, out);
+}
+
+wb_err
+wb_infer_run_records(struct wb_site *s,
+                     struct wb_model *m,
+                     const struct wb_infer_record *records,
+                     size_t n,
+                     const struct wb_infer_opts *o,
+                     struct wb_infer_result **out)
+{
+    if (records == NULL) {
+        if (out != NULL) {
+            *out = NULL;
+        }
+        return wb__err(WB_ERR_INVAL, "infer: no records");
+    }
+    return run_call(s, m, NULL, records, n, o, out);
 }
 
 wb_err

@@ -71,9 +71,26 @@ struct wb_model {
 /* One input record as read for a call. */
 struct wb__infer_input {
     uint64_t index;
-    struct wb_claims *claims;
+    const struct wb_claims *claims; /* owned, or the caller's */
+    struct wb_claims *owned;        /* read from the log; NULL if held */
     uint8_t leaf_hash[WB_HASH_BYTES];
 };
+
+/* The features of record index's payload per m's data interface into
+ * x[0..input_count). WB_ERR_FORMAT naming the entry and the field (not a
+ * JSON object, a field missing or not a number). */
+wb_err wb__infer_features(const struct wb_model_manifest *m,
+                          uint64_t index,
+                          const uint8_t *payload,
+                          size_t len,
+                          float *x);
+
+/* A held record r as input in (borrowing its claims) with its features
+ * in x; WB_ERR_FORMAT as wb__infer_read_input. */
+wb_err wb__infer_take_record(const struct wb_model_manifest *m,
+                             const struct wb_infer_record *r,
+                             struct wb__infer_input *in,
+                             float *x);
 
 /* Read entry index's claims and leaf hash, and its payload's features per
  * m's data interface into x[0..input_count). WB_ERR_FORMAT naming the

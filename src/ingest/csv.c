@@ -139,7 +139,7 @@ finish_row(struct csv_state *st)
         r.e.claims.media = "application/json";
         r.e.payload = (const uint8_t *)json;
         r.e.payload_len = strlen(json);
-        rc = st->k->put(st->k->ctx, &r.e, st->row);
+        rc = st->k->put(st->k->ctx, &r.e, NULL, st->row);
     }
     wb__free(json);
     return rc;

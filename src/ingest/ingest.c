@@ -14,6 +14,7 @@ struct ledger_sink {
     uint64_t batch_first;
     bool caller_batch; /* the caller begins and commits (one message) */
     uint64_t index;    /* of the last record appended */
+    struct wb_ingest_kept *kept;             /* a copy of it, when asked for */
     char known_device[WB_DEVICE_ID_MAX + 1]; /* last device found */
 };
 
@@ -78,8 +79,47 @@ check_claims(struct ledger_sink *ls, const struct wb_append *e)
     return rc;
 }
 
+/* Copy what was just appended into ls->kept. */
 static wb_err
-put(void *ctx, const struct wb_append *in, uint64_t pos)
+keep(struct ledger_sink *ls, const struct wb_append *e, json_t *doc)
+{
+    struct wb_ingest_kept *k = ls->kept;
+    wb_err rc;
+
+    wb_ingest_kept_clear(k);
+    k->index = ls->index;
+    wb_site_last_leaf_hash(ls->s, k->leaf_hash);
+    rc = wb_claims_copy(&e->claims, &k->claims);
+    k->doc = e->device_token == NULL ? json_incref(doc) : NULL;
+    if (rc == WB_OK && e->payload != NULL) {
+        k->payload = wb__malloc(e->payload_len ? e->payload_len : 1);
+        if (k->payload == NULL) {
+            rc = WB_ERR_NOMEM;
+        } else {
+            memcpy(k->payload, e->payload, e->payload_len);
+            k->payload_len = e->payload_len;
+        }
+    }
+    if (rc != WB_OK) {
+        wb_ingest_kept_clear(k);
+    }
+    return rc;
+}
+
+void
+wb_ingest_kept_clear(struct wb_ingest_kept *k)
+{
+    if (k == NULL) {
+        return;
+    }
+    wb_claims_free(k->claims);
+    wb__free(k->payload);
+    json_decref(k->doc);
+    memset(k, 0, sizeof *k);
+}
+
+static wb_err
+put(void *ctx, const struct wb_append *in, json_t *doc, uint64_t pos)
 {
     struct ledger_sink *ls = ctx;
     struct wb_append e = *in;
@@ -112,7 +152,8 @@ put(void *ctx, const struct wb_append *in, uint64_t pos)
         return rc;
     }
     if (ls->caller_batch) {
-        return wb_site_append(ls->s, &e, &ls->index);
+        rc = wb_site_append(ls->s, &e, &ls->index);
+        return rc == WB_OK && ls->kept != NULL ? keep(ls, &e, doc) : rc;
     }
     if (ls->in_batch == 0) {
         rc = wb_site_begin(ls->s);
@@ -177,12 +218,14 @@ wb_ingest_stream(struct wb_site *s,
     return rc;
 }
 
-wb_err
-wb_ingest_message(struct wb_site *s,
-                  const struct wb_ingest_opts *opts,
-                  const uint8_t *msg,
-                  size_t len,
-                  uint64_t *index)
+/* One message; kept, when not NULL, gets a copy of the last record. */
+static wb_err
+message(struct wb_site *s,
+        const struct wb_ingest_opts *opts,
+        const uint8_t *msg,
+        size_t len,
+        struct wb_ingest_kept *kept,
+        uint64_t *index)
 {
     struct wb_ingest_stats stats;
     struct ledger_sink ls;
@@ -196,6 +239,7 @@ wb_ingest_message(struct wb_site *s,
     ls.o = opts;
     ls.stats = &stats;
     ls.caller_batch = true;
+    ls.kept = kept;
     switch (opts->format) {
     case WB_INGEST_JSONL:
         rc = len > WB_INGEST_LINE_MAX
@@ -214,4 +258,33 @@ wb_ingest_message(struct wb_site *s,
         *index = ls.index;
     }
     return rc;
+}
+
+wb_err
+wb_ingest_message(struct wb_site *s,
+                  const struct wb_ingest_opts *opts,
+                  const uint8_t *msg,
+                  size_t len,
+                  uint64_t *index)
+{
+    struct wb_ingest_kept k;
+    wb_err rc;
+
+    memset(&k, 0, sizeof k);
+    rc = message(s, opts, msg, len, NULL, &k.index);
+    if (rc == WB_OK && index != NULL) {
+        *index = k.index;
+    }
+    return rc;
+}
+
+wb_err
+wb_ingest_message_keep(struct wb_site *s,
+                       const struct wb_ingest_opts *opts,
+                       const uint8_t *msg,
+                       size_t len,
+                       struct wb_ingest_kept *kept)
+{
+    memset(kept, 0, sizeof *kept);
+    return message(s, opts, msg, len, kept, NULL);
 }

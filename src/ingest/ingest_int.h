@@ -11,7 +11,12 @@
 /* Receives each parsed record; pos is its 1-based line or row. Returns
  * non-OK (with detail) to stop the parse. */
 struct wb__sink {
-    wb_err (*put)(void *ctx, const struct wb_append *e, uint64_t pos);
+    /* doc: the record's payload as parsed (JSON lines), borrowed for the
+     * call; NULL for the other formats */
+    wb_err (*put)(void *ctx,
+                  const struct wb_append *e,
+                  json_t *doc,
+                  uint64_t pos);
     void *ctx;
 };
 

@@ -90,7 +90,7 @@ wb__ingest_json(const uint8_t *line,
     r.e.claims.media = "application/json";
     r.e.payload = line;
     r.e.payload_len = len;
-    rc = k->put(k->ctx, &r.e, pos);
+    rc = k->put(k->ctx, &r.e, j, pos);
 out:
     json_decref(j);
     return rc;

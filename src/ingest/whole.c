@@ -45,7 +45,7 @@ put_tokens(const uint8_t *p,
         wb__rec_init(&r, o);
         r.e.device_token = p + off;
         r.e.device_token_len = n;
-        rc = k->put(k->ctx, &r.e, *pos);
+        rc = k->put(k->ctx, &r.e, NULL, *pos);
         off += n;
     }
     if (rc == WB_OK && len == 0) {
@@ -72,7 +72,7 @@ wb__ingest_buffer(const uint8_t *p,
     r.e.claims.media = "application/octet-stream";
     r.e.payload = p ? p : (const uint8_t *)"";
     r.e.payload_len = len;
-    return k->put(k->ctx, &r.e, 1);
+    return k->put(k->ctx, &r.e, NULL, 1);
 }
 
 wb_err

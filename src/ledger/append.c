@@ -198,6 +198,9 @@ append_row(struct wb_site *s,
     row->devtok = (uint8_t *)(uintptr_t)e->device_token;
     row->devtok_len = e->device_token_len;
     rc = wb__db_entry_insert(s->db, row, e->claims.kind);
+    if (rc == WB_OK) {
+        memcpy(s->last_leaf, leaf_hash, WB_HASH_BYTES);
+    }
     if (rc != WB_OK) {
         /* rare: rebuild the frontier from the rows rather than copy 2 KiB
          * on every append to be able to undo */
@@ -231,6 +234,12 @@ wb_site_append(struct wb_site *s, const struct wb_append *e, uint64_t *index)
     wb_wipe(salt, sizeof salt);
     wb__free(row.leaf);
     return rc;
+}
+
+void
+wb_site_last_leaf_hash(const struct wb_site *s, uint8_t out[WB_HASH_BYTES])
+{
+    memcpy(out, s->last_leaf, WB_HASH_BYTES);
 }
 
 wb_err

@@ -20,8 +20,9 @@ struct wb_site {
     bool in_batch;
     char *damage; /* why the stored tree could not be loaded; then only
                      reading and wb_site_verify work */
-    struct wb_device last_device; /* a committed registration, cached: */
-    bool has_last_device;         /* registrations never change */
+    struct wb_device last_device;     /* a committed registration, cached: */
+    bool has_last_device;             /* registrations never change */
+    uint8_t last_leaf[WB_HASH_BYTES]; /* of the last append */
     size_t pool_left;
     uint8_t pool[RANDOM_POOL]; /* salts and record ids, refilled in bulk */
 };

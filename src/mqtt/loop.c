@@ -107,7 +107,7 @@ on_message(struct mosquitto *mosq,
 {
     struct wb_mqtt *q = obj;
     struct wb__mqtt_msg m;
-    struct wb__mqtt_logged logged;
+    struct wb__mqtt_logged logged = {0};
     const mosquitto_property *p = props;
     enum wb__mqtt_outcome out = WB__MQTT_REJECTED;
     bool skip = false;
@@ -144,6 +144,7 @@ on_message(struct mosquitto *mosq,
     }
     atomic_fetch_add(&q->m->mqtt_messages, 1);
     wb_errmsg_clear();
+    logged.keep = wb__mqtt_models_want(q->models, m.topic);
     rc = wb__mqtt_handle(q->site, &q->cfg.c, &m, &out, &logged);
     if (rc == WB_OK && out == WB__MQTT_LOGGED) {
         rc = wb__mqtt_models_note(q->models, m.topic, &logged);
@@ -161,6 +162,7 @@ on_message(struct mosquitto *mosq,
         report_reject(q);
     }
 out:
+    wb_ingest_kept_clear(&logged.kept);
     for (size_t i = 0; i < m.prop_count; i++) {
         free((void *)(uintptr_t)m.names[i]);
         free((void *)(uintptr_t)m.values[i]);

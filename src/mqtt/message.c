@@ -253,7 +253,13 @@ wb__mqtt_handle(struct wb_site *s,
         o.jurisdiction = r->jurisdiction;
         o.rights = r->rights;
         o.residency_local_only = r->residency_local_only;
-        rc = wb_ingest_message(s, &o, m->payload, m->payload_len, &idx);
+        if (logged != NULL && logged->keep) {
+            rc = wb_ingest_message_keep(s, &o, m->payload, m->payload_len,
+                                        &logged->kept);
+            idx = logged->kept.index;
+        } else {
+            rc = wb_ingest_message(s, &o, m->payload, m->payload_len, &idx);
+        }
     }
     if (rc == WB_OK) {
         rc = wb_site_msgkey_put(s, key, idx);

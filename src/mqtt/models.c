@@ -13,9 +13,21 @@
 
 #include "mqtt/mqtt_int.h"
 
+/* A record a model will run on: the copy made at ingest. */
+struct held {
+    struct wb_ingest_kept kept;
+    char device[WB_DEVICE_ID_MAX + 1];
+};
+
+/* The records of one commit that models will run on, each held once;
+ * for model i, the positions in rec of the records it takes. */
 struct pending {
-    uint64_t *index;
-    char (*device)[WB_DEVICE_ID_MAX + 1];
+    struct held *rec;
+    size_t n, cap;
+};
+
+struct uses {
+    size_t *at;
     size_t n, cap;
 };
 
@@ -23,8 +35,41 @@ struct wb__mqtt_models {
     const struct wb_mqtt_config *cfg;
     struct wb_policy *policy;
     struct wb_model *model[WB_MQTT_MAX_MODELS];
-    struct pending in[WB_MQTT_MAX_MODELS];
+    struct pending held;
+    struct uses in[WB_MQTT_MAX_MODELS];
 };
+
+/* Forget what is held. */
+static void
+drop(struct wb__mqtt_models *ms)
+{
+    for (size_t i = 0; i < ms->held.n; i++) {
+        wb_ingest_kept_clear(&ms->held.rec[i].kept);
+    }
+    ms->held.n = 0;
+    for (size_t i = 0; i < WB_MQTT_MAX_MODELS; i++) {
+        ms->in[i].n = 0;
+    }
+}
+
+/* Room for one more of size sz in *v (n used of *cap). */
+static wb_err
+grow(void **v, size_t n, size_t *cap, size_t sz)
+{
+    size_t c = *cap ? *cap * 2 : 256;
+    void *g;
+
+    if (n < *cap) {
+        return WB_OK;
+    }
+    g = wb__realloc(*v, c * sz);
+    if (g == NULL) {
+        return WB_ERR_NOMEM;
+    }
+    *v = g;
+    *cap = c;
+    return WB_OK;
+}
 
 void
 wb__mqtt_models_free(struct wb__mqtt_models *ms)
@@ -34,9 +79,10 @@ wb__mqtt_models_free(struct wb__mqtt_models *ms)
     }
     for (size_t i = 0; i < WB_MQTT_MAX_MODELS; i++) {
         wb_model_close(ms->model[i]);
-        wb__free(ms->in[i].index);
-        wb__free(ms->in[i].device);
+        wb__free(ms->in[i].at);
     }
+    drop(ms);
+    wb__free(ms->held.rec);
     wb_policy_free(ms->policy);
     wb__free(ms);
 }
@@ -73,37 +119,56 @@ wb__mqtt_models_open(struct wb_site *s,
     return WB_OK;
 }
 
+static bool
+matches(const struct wb_mqtt_model *m, const char *topic)
+{
+    bool match = false;
+
+    return mosquitto_topic_matches_sub(m->filter, topic, &match) ==
+               MOSQ_ERR_SUCCESS &&
+           match;
+}
+
+bool
+wb__mqtt_models_want(const struct wb__mqtt_models *ms, const char *topic)
+{
+    for (size_t i = 0; ms != NULL && i < ms->cfg->model_count; i++) {
+        if (matches(&ms->cfg->models[i], topic)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 wb_err
 wb__mqtt_models_note(struct wb__mqtt_models *ms,
                      const char *topic,
-                     const struct wb__mqtt_logged *l)
+                     struct wb__mqtt_logged *l)
 {
-    for (size_t i = 0; ms != NULL && i < ms->cfg->model_count; i++) {
-        struct pending *p = &ms->in[i];
-        bool match = false;
-        if (mosquitto_topic_matches_sub(ms->cfg->models[i].filter, topic,
-                                        &match) != MOSQ_ERR_SUCCESS ||
-            !match) {
-            continue;
-        }
-        if (p->n == p->cap) {
-            size_t cap = p->cap ? p->cap * 2 : 256;
-            uint64_t *ix = wb__realloc(p->index, cap * sizeof *ix);
-            if (ix == NULL) {
-                return WB_ERR_NOMEM;
-            }
-            p->index = ix;
-            void *dv = wb__realloc(p->device, cap * sizeof *p->device);
-            if (dv == NULL) {
-                return WB_ERR_NOMEM;
-            }
-            p->device = dv;
-            p->cap = cap;
-        }
-        p->index[p->n] = l->index;
-        memcpy(p->device[p->n++], l->device, sizeof l->device);
+    struct pending *p;
+    wb_err rc;
+
+    if (ms == NULL || !wb__mqtt_models_want(ms, topic)) {
+        return WB_OK;
     }
-    return WB_OK;
+    p = &ms->held;
+    rc = grow((void **)&p->rec, p->n, &p->cap, sizeof *p->rec);
+    for (size_t i = 0; rc == WB_OK && i < ms->cfg->model_count; i++) {
+        struct uses *u = &ms->in[i];
+        if (matches(&ms->cfg->models[i], topic)) {
+            rc = grow((void **)&u->at, u->n, &u->cap, sizeof *u->at);
+            if (rc == WB_OK) {
+                u->at[u->n++] = p->n;
+            }
+        }
+    }
+    if (rc == WB_OK) {
+        struct held *h = &p->rec[p->n++];
+        h->kept = l->kept; /* taken */
+        memset(&l->kept, 0, sizeof l->kept);
+        memcpy(h->device, l->device, sizeof l->device);
+    }
+    return rc;
 }
 
 /* One result: {"model", "input", "output", "values"} on the route's
@@ -144,59 +209,89 @@ refused_whole(wb_err rc)
     return rc == WB_ERR_DENIED || rc == WB_ERR_FORMAT || rc == WB_ERR_INVAL;
 }
 
+/* Model i on the records it takes, WB_INFER_MAX_INPUTS at a time, each
+ * result published. */
+static wb_err
+run_model(struct wb__mqtt_models *ms,
+          size_t i,
+          struct wb_site *s,
+          struct mosquitto *mosq,
+          struct wb_infer_record *rec,
+          size_t *ran)
+{
+    const struct wb_mqtt_model *m = &ms->cfg->models[i];
+    const struct uses *u = &ms->in[i];
+    wb_err rc = WB_OK;
+
+    for (size_t off = 0; rc == WB_OK && off < u->n;
+         off += WB_INFER_MAX_INPUTS) {
+        struct wb_infer_result *res = NULL;
+        struct wb_infer_opts o;
+        size_t n =
+            u->n - off < WB_INFER_MAX_INPUTS ? u->n - off : WB_INFER_MAX_INPUTS;
+        for (size_t k = 0; k < n; k++) {
+            const struct wb_ingest_kept *h = &ms->held.rec[u->at[off + k]].kept;
+            rec[k].index = h->index;
+            memcpy(rec[k].leaf_hash, h->leaf_hash, WB_HASH_BYTES);
+            rec[k].claims = h->claims;
+            rec[k].payload = h->payload;
+            rec[k].payload_len = h->payload_len;
+            rec[k].doc = h->doc;
+        }
+        memset(&o, 0, sizeof o);
+        o.policy = ms->policy;
+        o.run_in = m->run_in;
+        o.purpose = m->purpose;
+        o.date = (int32_t)(time(NULL) / 86400);
+        rc = wb_infer_run_records(s, ms->model[i], rec, n, &o, &res);
+        if (rc == WB_OK) {
+            for (size_t r = 0; r < res->count; r++) {
+                if (res->rows[r].ran) {
+                    publish(mosq, m, ms->held.rec[u->at[off + r]].device,
+                            &res->rows[r]);
+                    (*ran)++;
+                }
+            }
+        } else if (refused_whole(rc)) {
+            fprintf(stderr,
+                    "waybilld: mqtt: model %s refused %zu "
+                    "record(s): %s\n",
+                    m->model, n, wb_errmsg());
+            rc = WB_OK;
+        }
+        wb_infer_result_free(res);
+    }
+    return rc;
+}
+
 wb_err
 wb__mqtt_models_run(struct wb__mqtt_models *ms,
                     struct wb_site *s,
                     struct mosquitto *mosq,
                     size_t *ran)
 {
-    bool any = false;
-    wb_err rc = WB_OK;
+    struct wb_infer_record *rec = NULL;
+    wb_err rc;
 
     *ran = 0;
-    for (size_t i = 0; ms != NULL && i < ms->cfg->model_count; i++) {
-        any = any || ms->in[i].n > 0;
-    }
-    if (!any) {
+    if (ms == NULL || ms->held.n == 0) {
         return WB_OK;
     }
-    rc = wb_site_begin(s);
-    for (size_t i = 0; rc == WB_OK && i < ms->cfg->model_count; i++) {
-        const struct wb_mqtt_model *m = &ms->cfg->models[i];
-        struct pending *p = &ms->in[i];
-        for (size_t off = 0; rc == WB_OK && off < p->n;
-             off += WB_INFER_MAX_INPUTS) {
-            struct wb_infer_result *res = NULL;
-            struct wb_infer_opts o;
-            size_t n = p->n - off < WB_INFER_MAX_INPUTS ? p->n - off
-                                                        : WB_INFER_MAX_INPUTS;
-            memset(&o, 0, sizeof o);
-            o.policy = ms->policy;
-            o.run_in = m->run_in;
-            o.purpose = m->purpose;
-            o.date = (int32_t)(time(NULL) / 86400);
-            rc = wb_infer_run(s, ms->model[i], p->index + off, n, &o, &res);
-            if (rc == WB_OK) {
-                for (size_t r = 0; r < res->count; r++) {
-                    if (res->rows[r].ran) {
-                        publish(mosq, m, p->device[off + r], &res->rows[r]);
-                        (*ran)++;
-                    }
-                }
-            } else if (refused_whole(rc)) {
-                fprintf(stderr,
-                        "waybilld: mqtt: model %s refused %zu "
-                        "record(s): %s\n",
-                        m->model, n, wb_errmsg());
-                rc = WB_OK;
-            }
-            wb_infer_result_free(res);
-        }
-        p->n = 0;
-    }
+    rec = wb__calloc(ms->held.n < WB_INFER_MAX_INPUTS ? ms->held.n
+                                                      : WB_INFER_MAX_INPUTS,
+                     sizeof *rec);
+    rc = rec ? wb_site_begin(s) : WB_ERR_NOMEM;
     if (rc == WB_OK) {
-        return wb_site_commit(s);
+        for (size_t i = 0; rc == WB_OK && i < ms->cfg->model_count; i++) {
+            rc = run_model(ms, i, s, mosq, rec, ran);
+        }
+        if (rc == WB_OK) {
+            rc = wb_site_commit(s);
+        } else {
+            wb_site_rollback(s);
+        }
     }
-    wb_site_rollback(s);
+    drop(ms);
+    wb__free(rec);
     return rc;
 }

@@ -45,10 +45,13 @@ wb_err wb__mqtt_cfg_copy(const struct wb_mqtt_config *cfg,
                          struct wb__mqtt_cfg *out);
 void wb__mqtt_cfg_clear(struct wb__mqtt_cfg *c);
 
-/* What a logged message became: its entry and device. */
+/* What a logged message became: its entry and device; with keep set
+ * (a model will run on it), a copy of the record in kept. */
 struct wb__mqtt_logged {
     uint64_t index;
     char device[WB_DEVICE_ID_MAX + 1];
+    bool keep;
+    struct wb_ingest_kept kept;
 };
 
 /* Handle one message against the open batch of s: route by topic, claims
@@ -63,17 +66,19 @@ wb_err wb__mqtt_handle(struct wb_site *s,
                        struct wb__mqtt_logged *logged);
 
 /* The configured models (src/mqtt/models.c). open: policy and models
- * verified and loaded (*out NULL when none is configured); note: queue a
- * logged record for the models whose topic filter matches; run: in a
+ * verified and loaded (*out NULL when none is configured); want: does a
+ * model's topic filter match; note: queue a logged record (taking l's
+ * copy) for the models whose topic filter matches; run: in a
  * batch of its own, the governed call per model on what was queued, each
  * result published (queued in mosq) at QoS 1, *ran counting them. */
 struct wb__mqtt_models;
 wb_err wb__mqtt_models_open(struct wb_site *s,
                             const struct wb_mqtt_config *cfg,
                             struct wb__mqtt_models **out);
+bool wb__mqtt_models_want(const struct wb__mqtt_models *ms, const char *topic);
 wb_err wb__mqtt_models_note(struct wb__mqtt_models *ms,
                             const char *topic,
-                            const struct wb__mqtt_logged *l);
+                            struct wb__mqtt_logged *l);
 wb_err wb__mqtt_models_run(struct wb__mqtt_models *ms,
                            struct wb_site *s,
                            struct mosquitto *mosq,

@@ -513,6 +513,48 @@ out:
     return rc;
 }
 
+static struct view
+view_of(const char *s)
+{
+    struct view v = {(const uint8_t *)s, s ? strlen(s) : 0};
+
+    return v;
+}
+
+wb_err
+wb_claims_copy(const struct wb_claims *c, struct wb_claims **out)
+{
+    struct raw raw;
+
+    *out = NULL;
+    if (c->purpose_count > WB_CLAIMS_MAX_ITEMS ||
+        c->residency_count > WB_CLAIMS_MAX_ITEMS ||
+        c->parent_count > WB_CLAIMS_MAX_ITEMS) {
+        return wb__err(WB_ERR_TOOBIG, "claims: more than %d items in an array",
+                       WB_CLAIMS_MAX_ITEMS);
+    }
+    memset(&raw, 0, sizeof raw);
+    raw.c = *c;
+    raw.iss = view_of(c->iss);
+    raw.sub = view_of(c->sub);
+    raw.kind = view_of(c->kind);
+    raw.consent_id = view_of(c->consent_id);
+    raw.jurisdiction = view_of(c->jurisdiction);
+    raw.data_class = view_of(c->data_class);
+    raw.rights = view_of(c->rights);
+    raw.media = view_of(c->media);
+    for (size_t i = 0; i < c->purpose_count; i++) {
+        raw.purposes[i] = view_of(c->purposes[i]);
+    }
+    for (size_t i = 0; i < c->residency_count; i++) {
+        raw.residency[i] = view_of(c->residency[i]);
+    }
+    for (size_t i = 0; i < c->parent_count; i++) {
+        raw.parents[i] = c->parents[i];
+    }
+    return build(&raw, out);
+}
+
 void
 wb_claims_free(struct wb_claims *c)
 {

@@ -108,15 +108,23 @@ same "$(wc -l < trail.jsonl)" "40" "audit trail lines"
 has trail.jsonl '"event":"before-input","model":"bearing-risk@1.0.0"'
 has trail.jsonl '"event":"after-output"'
 
-# ---- lineage: parents = input leaf hash, model = digest; proofs verify -------
+# ---- lineage: parents = the input leaf hashes in order, model = digest ---------
+# the 20 records share device, consent, class and residency: one inference
+# record holds the 20 outputs, parents[k] the leaf hash of inputs[k]
 out_entry=$(js 'd["rows"][0]["output"]')
+same "$(js 'len(set(r["output"] for r in d["rows"]))')" "1" "one inference record for the 20 rows"
 expect 0 W leaf "$first" --out in.cbor
 leafhash=$(/usr/bin/python3 -c "import hashlib; print(hashlib.sha256(b'\0'+open('in.cbor','rb').read()).hexdigest())")
+for i in $(seq "$first" $((first + 19))); do W leaf "$i" --out "in$i.cbor"; done
+hashes=$(/usr/bin/python3 -c "
+import hashlib, sys
+print([hashlib.sha256(b'\0'+open('in%d.cbor' % i,'rb').read()).hexdigest() for i in range($first, $first + 20)])")
 expect 0 W --json show "$out_entry"
 same "$(js 'd["claims"]["kind"], d["claims"]["parents"], d["claims"]["model"]')" \
-    "('inference', ['$leafhash'], '$digest')"
-same "$(js 'd["payload"]["input"], d["claims"]["residency"], d["claims"]["jurisdiction"]')" \
-    "($first, 'local-only', 'DE')"
+    "('inference', $hashes, '$digest')"
+same "$(js 'd["payload"]["inputs"], d["claims"]["residency"], d["claims"]["jurisdiction"]')" \
+    "($(/usr/bin/python3 -c "print(list(range($first, $first + 20)))"), 'local-only', 'DE')"
+same "$(js 'len(d["payload"]["outputs"]), list(d["payload"]["outputs"][0])')" "(20, ['failure_risk_7d'])"
 expect 0 W token "$out_entry" --out t.cbor
 expect 0 W token verify --key site.vkey t.cbor
 W prove "$out_entry" > proof.txt
@@ -190,7 +198,7 @@ cat > audit.want <<'EOF2'
 model bearing-risk@1.0.0
 digest HASH
 registered entry N
-inferences 27, inputs 23
+inferences 27 in 4 record(s), inputs 23
 inputs by class: non-personal 20, personal 3, sensitive-personal 0, important 0, unclassified 0
 denials 10 (whole calls 4)
 EOF2

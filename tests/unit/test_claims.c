@@ -197,6 +197,22 @@ test_round_trip(void)
     }
     wb_claims_free(d);
     d = NULL;
+    wb_free(enc2);
+    enc2 = NULL;
+    /* a deep copy encodes to the same bytes and borrows nothing */
+    TT_CHECK(wb_claims_copy(&c, &d) == WB_OK);
+    if (d != NULL) {
+        TT_CHECK(d->iss != c.iss && d->purposes != c.purposes &&
+                 d->purposes[0] != purposes[0] && d->parents != c.parents &&
+                 d->residency[2] != residency[2]);
+        TT_CHECK(wb_claims_encode(d, &enc2, &len2) == WB_OK);
+        TT_CHECK(len2 == len && memcmp(enc, enc2, len) == 0);
+    }
+    wb_claims_free(d);
+    d = NULL;
+    c.parent_count = WB_CLAIMS_MAX_ITEMS + 1;
+    TT_CHECK(wb_claims_copy(&c, &d) == WB_ERR_TOOBIG && d == NULL);
+    c.parent_count = 2;
 
     /* Every proper prefix is refused. */
     for (size_t n = 0; n < len; n++) {

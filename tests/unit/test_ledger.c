@@ -103,6 +103,11 @@ test_append_and_prove(void)
     TT_CHECK(wb_site_append(s, &e, &idx) == WB_OK && idx == 0);
     /* a batch, rolled back, leaves nothing behind */
     TT_CHECK(wb_site_root(s, 1, root1) == WB_OK);
+    {
+        uint8_t last[WB_HASH_BYTES];
+        wb_site_last_leaf_hash(s, last); /* a one-leaf tree's root */
+        TT_EQ_MEM(last, root1, WB_HASH_BYTES);
+    }
     TT_CHECK(wb_site_begin(s) == WB_OK);
     TT_CHECK(wb_site_begin(s) == WB_ERR_BUSY);
     for (int i = 0; i < 5; i++) {

@@ -188,6 +188,10 @@ publish(uint64_t n, uint64_t seq0)
 {
     pid_t pids[PUBLISHERS];
     char port_s[16];
+    /* messages each publisher keeps in flight: mosquitto_pub's default
+     * (20) bounds the baseline by the publishers' round trips */
+    const char *inflight =
+        getenv("WB_BENCH_INFLIGHT") ? getenv("WB_BENCH_INFLIGHT") : "20";
 
     snprintf(port_s, sizeof port_s, "%d", port);
     for (int k = 0; k < PUBLISHERS; k++) {
@@ -218,7 +222,8 @@ publish(uint64_t n, uint64_t seq0)
                 _exit(127);
             }
             execlp("mosquitto_pub", "mosquitto_pub", "-p", port_s, "-q", "1",
-                   "-V", "mqttv5", "-t", TOPIC, "-l", (char *)NULL);
+                   "-V", "mqttv5", "-M", inflight, "-t", TOPIC, "-l",
+                   (char *)NULL);
             _exit(127);
         }
     }

@@ -15,6 +15,7 @@ log_whole(struct wb_site *s,
           const char *event,
           const char *id,
           const uint8_t *digest,
+          const struct wb_claims *about,
           const char *why,
           json_t *extra,
           wb_err err,
@@ -24,7 +25,7 @@ log_whole(struct wb_site *s,
     wb_err rc;
 
     snprintf(keep, sizeof keep, "%s", why);
-    rc = wb__infer_log_refusal(s, event, id, digest, NULL, keep, extra, entry);
+    rc = wb__infer_log_refusal(s, event, id, digest, about, keep, extra, entry);
     json_decref(extra);
     if (rc != WB_OK) {
         return wb__err(rc, "%s (and the refusal could not be logged: %s)", keep,
@@ -85,8 +86,8 @@ wb_model_open(struct wb_site *s, const char *id, struct wb_model **out)
         }
     }
     if (rc != WB_OK && rc != WB_ERR_NOMEM) {
-        rc = log_whole(s, "model-load-refused", id, e.digest, wb_errmsg(), NULL,
-                       rc, NULL);
+        rc = log_whole(s, "model-load-refused", id, e.digest, NULL, wb_errmsg(),
+                       NULL, rc, NULL);
     }
     if (rc == WB_OK) {
         *out = m;
@@ -187,13 +188,18 @@ refuse_call(struct call *c, const char *why, wb_err err)
     json_t *extra = json_pack(
         "{s:s, s:s, s:b, s:I}", "purpose", c->purpose, "run_in", c->o->run_in,
         "enforced", c->o->mode == WB_INFER_ENFORCE, "inputs", (json_int_t)c->n);
+    struct wb_claims about;
     uint64_t entry = 0;
     char keep[WB_INFER_WHY_MAX];
     wb_err rc;
 
     snprintf(keep, sizeof keep, "%s", why);
-    rc = log_whole(c->s, "inference-refused", c->m->id, c->m->digest, keep,
-                   extra, err, &entry);
+    memset(&about, 0, sizeof about);
+    about.purposes = &c->purpose;
+    about.purpose_count = 1;
+    about.jurisdiction = c->o->run_in;
+    rc = log_whole(c->s, "inference-refused", c->m->id, c->m->digest, &about,
+                   keep, extra, err, &entry);
     ev.whole_call = true;
     ev.why = keep;
     ev.decision = entry;
@@ -283,6 +289,7 @@ gate_inputs(struct call *c)
 
     for (size_t i = 0; i < c->n; i++) {
         struct wb_infer_row *r = &c->res->rows[i];
+        struct wb_claims about;
         json_t *extra;
         wb_err rc =
             wb__infer_gate_check(c->gate, c->s, c->o, c->purpose, &c->in[i],
@@ -302,9 +309,19 @@ gate_inputs(struct call *c)
         extra = json_pack("{s:I, s:s, s:s, s:b}", "input", (json_int_t)r->input,
                           "purpose", c->purpose, "run_in", c->o->run_in,
                           "enforced", c->o->mode == WB_INFER_ENFORCE);
+        memset(&about, 0, sizeof about);
+        about.sub = c->in[i].claims->sub;
+        about.purposes = &c->purpose;
+        about.purpose_count = 1;
+        about.consent_id = c->in[i].claims->consent_id;
+        about.consent_version = c->in[i].claims->consent_version;
+        about.jurisdiction = c->o->run_in;
+        about.data_class = c->in[i].claims->data_class;
+        about.parents = (const uint8_t(*)[WB_HASH_BYTES])c->in[i].leaf_hash;
+        about.parent_count = 1;
         rc = wb__infer_log_refusal(c->s, "inference-denied", c->m->id,
-                                   c->m->digest, c->in[i].leaf_hash, r->why,
-                                   extra, &r->decision);
+                                   c->m->digest, &about, r->why, extra,
+                                   &r->decision);
         json_decref(extra);
         if (rc != WB_OK) {
             return rc;

@@ -38,14 +38,15 @@ wb_err wb__model_package_check(const char *dir,
                                struct wb_model_package **out);
 
 /* Log a refusal as a "decision" entry: payload {"event", "model",
- * "reason", ...extra}, the model claim when digest != NULL, parents =
- * [parent] when parent != NULL. Inside the caller's transaction if one is
- * open. *entry may be NULL. */
+ * "reason", ...extra}, the model claim when digest != NULL, and from
+ * about (may be NULL) the claims saying what was refused: sub, purposes,
+ * consent, jurisdiction, class, parents. Inside the caller's transaction
+ * if one is open. *entry may be NULL. */
 wb_err wb__infer_log_refusal(struct wb_site *s,
                              const char *event,
                              const char *model_id,
                              const uint8_t *digest,
-                             const uint8_t *parent,
+                             const struct wb_claims *about,
                              const char *reason,
                              json_t *extra,
                              uint64_t *entry);

@@ -22,7 +22,7 @@ wb__infer_log_refusal(struct wb_site *s,
                       const char *event,
                       const char *model_id,
                       const uint8_t *digest,
-                      const uint8_t *parent,
+                      const struct wb_claims *about,
                       const char *reason,
                       json_t *extra,
                       uint64_t *entry)
@@ -43,15 +43,22 @@ wb__infer_log_refusal(struct wb_site *s,
         return rc;
     }
     memset(&e, 0, sizeof e);
+    if (about != NULL) {
+        e.claims.sub = about->sub;
+        e.claims.purposes = about->purposes;
+        e.claims.purpose_count = about->purpose_count;
+        e.claims.consent_id = about->consent_id;
+        e.claims.consent_version = about->consent_version;
+        e.claims.jurisdiction = about->jurisdiction;
+        e.claims.data_class = about->data_class;
+        e.claims.parents = about->parents;
+        e.claims.parent_count = about->parent_count;
+    }
     e.claims.kind = "decision";
     e.claims.media = "application/json";
     if (digest != NULL) {
         e.claims.has_model = 1;
         memcpy(e.claims.model, digest, WB_HASH_BYTES);
-    }
-    if (parent != NULL) {
-        e.claims.parents = (const uint8_t(*)[WB_HASH_BYTES])parent;
-        e.claims.parent_count = 1;
     }
     e.payload = (const uint8_t *)doc;
     e.payload_len = strlen(doc);

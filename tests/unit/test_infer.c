@@ -642,6 +642,26 @@ test_governance(struct wb_site *s, const uint64_t *idx)
     TT_CHECK(r && r->ran == 2 && r->denied == 1 && !r->rows[1].permitted &&
              !r->rows[1].ran);
     TT_CHECK(r && r->rows[1].why && strstr(r->rows[1].why, "withdrawn"));
+    if (r != NULL) {
+        /* the denial's claims say what was denied, without its payload */
+        uint8_t *leaf = NULL;
+        size_t n = 0;
+        struct wb_claims *d = NULL;
+        uint8_t lh[WB_HASH_BYTES];
+        leaf_hash_of(s, in[1], lh);
+        TT_CHECK(wb_site_leaf(s, r->rows[1].decision, &leaf, &n) == WB_OK);
+        TT_CHECK(leaf && wb_claims_decode(leaf, n, &d) == WB_OK);
+        TT_CHECK(d && strcmp(d->kind, "decision") == 0 &&
+                 d->purpose_count == 1 &&
+                 strcmp(d->purposes[0], "predictive-maintenance") == 0 &&
+                 strcmp(d->data_class, "personal") == 0 &&
+                 strcmp(d->consent_id, "c-7") == 0 &&
+                 strcmp(d->sub, "press-7") == 0 &&
+                 strcmp(d->jurisdiction, "DE") == 0 && d->parent_count == 1 &&
+                 memcmp(d->parents[0], lh, WB_HASH_BYTES) == 0 && d->has_model);
+        wb_claims_free(d);
+        wb_free(leaf);
+    }
     TT_CHECK(r && r->rows[0].why == NULL);
     TT_CHECK(k.deny == 1 && k.after == 2 && k.before == 3);
     if (r != NULL) {

@@ -89,7 +89,34 @@ struct wb_infer_hook {
     void (*after_output)(void *ctx, const struct wb_infer_event *ev);
     void (*on_deny)(void *ctx, const struct wb_infer_event *ev);
     void *ctx;
+    void (*close)(void *ctx); /* may be NULL; called on detach */
 };
+
+/* ---- hook plug-ins --------------------------------------------------------
+ * A third party's hook as a shared library, attached without rebuilding
+ * waybill (docs/infer.md): it exports WB_INFER_HOOK_SYMBOL, a
+ * wb_infer_hook_init_fn that fills *out from its argument text, or returns
+ * non-zero with a reason in err. */
+#define WB_INFER_HOOK_SYMBOL "waybill_infer_hook_v1"
+typedef int (*wb_infer_hook_init_fn)(const char *arg,
+                                     struct wb_infer_hook *out,
+                                     char *err,
+                                     size_t err_len);
+/* What a plug-in defines (not the library): declared here so that a
+ * plug-in's definition is checked against the type. */
+int waybill_infer_hook_v1(const char *arg,
+                          struct wb_infer_hook *out,
+                          char *err,
+                          size_t err_len);
+
+/** Load plug-in path (must contain a '/': never searched for), call its
+ *  init with arg (may be NULL) and attach the hook it returns, as
+ *  wb_infer_hook_attach. The library stays loaded until
+ *  wb_infer_hook_detach_all. WB_ERR_NOTFOUND naming the file (dlopen's
+ *  reason) or the missing symbol, WB_ERR_INVAL when init refuses (its
+ *  reason), WB_ERR_TOOBIG past 8 hooks. Not thread-safe: start-up only. */
+WB_API WB_NODISCARD wb_err wb_infer_hook_load(const char *path,
+                                              const char *arg);
 
 /** Attach h (copied; its ctx must outlive its use) to every governed call
  *  of the process, before the call's own opts.hooks: how an auditor's
@@ -97,7 +124,9 @@ struct wb_infer_hook {
  *  start-up. WB_ERR_TOOBIG past 8 hooks, WB_ERR_INVAL without a callback. */
 WB_API WB_NODISCARD wb_err wb_infer_hook_attach(const struct wb_infer_hook *h);
 
-/** Detach every hook attached with wb_infer_hook_attach. */
+/** Detach every hook attached with wb_infer_hook_attach or loaded with
+ *  wb_infer_hook_load: each hook's close(ctx) is called, then the loaded
+ *  libraries are unloaded. */
 WB_API void wb_infer_hook_detach_all(void);
 
 /** The example auditor hook: one JSON line per event appended to f

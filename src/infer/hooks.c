@@ -29,8 +29,14 @@ wb_infer_hook_attach(const struct wb_infer_hook *h)
 void
 wb_infer_hook_detach_all(void)
 {
+    for (size_t i = 0; i < attached_count; i++) {
+        if (attached[i].close != NULL) {
+            attached[i].close(attached[i].ctx);
+        }
+    }
     memset(attached, 0, sizeof attached);
     attached_count = 0;
+    wb__infer_plugins_unload();
 }
 
 /* The hooks of one list for ev->type. */

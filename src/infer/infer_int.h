@@ -57,6 +57,10 @@ void wb__infer_hooks_fire(const struct wb_infer_hook *hooks,
                           size_t count,
                           const struct wb_infer_event *ev);
 
+/* Unload the libraries wb_infer_hook_load loaded (plugin.c), after their
+ * hooks were detached. */
+void wb__infer_plugins_unload(void);
+
 /* Is code among list[0..n)? */
 bool wb__infer_in_list(char *const *list, size_t n, const char *code);
 

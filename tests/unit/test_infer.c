@@ -381,7 +381,7 @@ test_python_agrees(struct wb_site *s, uint64_t *idx, const double *want)
     struct wb_infer_opts o = opts(WB_INFER_ENFORCE, "DE");
     struct wb_infer_result *r = NULL;
     struct counts k = {0, 0, 0, 0};
-    struct wb_infer_hook h = {"count", c_before, c_after, c_deny, &k};
+    struct wb_infer_hook h = {"count", c_before, c_after, c_deny, &k, NULL};
     FILE *trail = tmpfile();
     struct wb_infer_hook hooks[2];
     char line[2048];
@@ -599,6 +599,55 @@ test_grouping(struct wb_site *s)
     wb_infer_result_free(r);
 }
 
+/* Hook plug-ins: the example chained trail loaded by path sees every
+ * event; bad paths, a library without the entry point, a refused init. */
+static void
+test_plugin(struct wb_site *s)
+{
+    struct wb_infer_opts o = opts(WB_INFER_ENFORCE, "DE");
+    struct wb_infer_result *r = NULL;
+    uint64_t idx[20];
+    double want[20];
+    char trail[300];
+    char line[4096];
+    FILE *f;
+    int lines = 0;
+
+    TT_CHECK(wb_infer_hook_load("libwaybill_hook_chain.so", "x") ==
+             WB_ERR_INVAL);
+    TT_CHECK(strstr(wb_errmsg(), "never searched") != NULL);
+    TT_CHECK(wb_infer_hook_load("/nonexistent/hook.so", "x") ==
+             WB_ERR_NOTFOUND);
+    TT_CHECK(strstr(wb_errmsg(), "/nonexistent/hook.so") != NULL);
+    TT_CHECK(wb_infer_hook_load(WB_LIB_SHARED, "x") == WB_ERR_NOTFOUND);
+    TT_CHECK(strstr(wb_errmsg(), "no symbol waybill_infer_hook_v1") != NULL);
+    TT_CHECK(wb_infer_hook_load(WB_HOOK_CHAIN, NULL) == WB_ERR_INVAL);
+    TT_CHECK(strstr(wb_errmsg(), "refused to start: give the trail file") !=
+             NULL);
+
+    snprintf(trail, sizeof trail, "%s", at("chain.jsonl"));
+    TT_CHECK_MSG(wb_infer_hook_load(WB_HOOK_CHAIN, trail) == WB_OK, "%s",
+                 wb_errmsg());
+    TT_CHECK(readings(s, idx, want) == 20);
+    TT_CHECK(wb_infer(s, ID, idx, 3, &o, &r) == WB_OK && r && r->ran == 3);
+    wb_infer_result_free(r);
+    wb_infer_hook_detach_all(); /* closes the trail, unloads the library */
+    TT_CHECK(wb_infer(s, ID, idx, 3, &o, &r) == WB_OK); /* not seen */
+    wb_infer_result_free(r);
+    f = fopen(trail, "r");
+    TT_CHECK(f != NULL);
+    while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+        lines++;
+        if (lines == 1) {
+            TT_CHECK(strstr(line, "\"seq\":1,\"prev\":\"0000") != NULL);
+        }
+    }
+    if (f != NULL) {
+        fclose(f);
+    }
+    TT_CHECK_MSG(lines == 6, "%d lines", lines); /* 3 before, 3 after */
+}
+
 static struct wb_consent_purpose flag_pm = {"predictive-maintenance", true};
 
 static void
@@ -608,7 +657,7 @@ test_governance(struct wb_site *s, const uint64_t *idx)
     struct wb_infer_result *r = NULL;
     struct wb_infer_result *lo = NULL;
     struct counts k = {0, 0, 0, 0};
-    struct wb_infer_hook h = {"count", c_before, c_after, c_deny, &k};
+    struct wb_infer_hook h = {"count", c_before, c_after, c_deny, &k, NULL};
     struct wb_consent c;
     uint64_t in[3];
     uint64_t size;
@@ -702,7 +751,7 @@ test_governance(struct wb_site *s, const uint64_t *idx)
     o.run_in = "US";
     memset(&k, 0, sizeof k);
     {
-        struct wb_infer_hook none = {"none", NULL, NULL, NULL, NULL};
+        struct wb_infer_hook none = {"none", NULL, NULL, NULL, NULL, NULL};
         TT_CHECK(wb_infer_hook_attach(&h) == WB_OK);
         TT_CHECK(wb_infer_hook_attach(&none) == WB_ERR_INVAL);
     }
@@ -800,6 +849,7 @@ main(void)
                      (unsigned long long)a.denials,
                      (unsigned long long)a.refusals);
         test_grouping(s);
+        test_plugin(s);
         TT_CHECK(wb_site_verify(s, &rep) == WB_OK);
     }
     fclose(out);

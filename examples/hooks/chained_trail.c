@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* An example third-party auditor plug-in (docs/infer.md, "Hook
+ * plug-ins"): a hash-chained trail of every governed call, kept apart from
+ * the site's own log. Each event is one JSON line whose "prev" is the
+ * SHA-256 (hex) of the previous line's bytes (64 zeros for the first), so
+ * an edited or removed line breaks the chain at the next one.
+ *
+ *   waybill infer ... --hook ./libwaybill_hook_chain.so:/var/audit/trail.jsonl
+ *
+ * Built against the public header only; links jansson and libsodium, not
+ * waybill. Argument: the trail file, appended to (a chain continues from
+ * the file's last line). */
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <waybill/infer.h>
+
+#define LINE_MAX_BYTES 65536
+
+struct trail {
+    FILE *f;
+    unsigned long long seq;
+    char prev[2 * crypto_hash_sha256_BYTES + 1];
+};
+
+static void
+hash_hex(const char *line, size_t len, char *hex)
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+
+    crypto_hash_sha256(h, (const unsigned char *)line, len);
+    sodium_bin2hex(hex, 2 * crypto_hash_sha256_BYTES + 1, h, sizeof h);
+}
+
+static const char *
+type_name(enum wb_infer_event_type t)
+{
+    return t == WB_INFER_BEFORE_INPUT   ? "before-input"
+           : t == WB_INFER_AFTER_OUTPUT ? "after-output"
+                                        : "on-deny";
+}
+
+static void
+event(void *ctx, const struct wb_infer_event *ev)
+{
+    struct trail *t = ctx;
+    char digest[2 * 32 + 1];
+    json_t *o;
+    char *line;
+
+    sodium_bin2hex(digest, sizeof digest, ev->model_digest, 32);
+    o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:b}", "seq",
+                  (json_int_t)++t->seq, "prev", t->prev, "event",
+                  type_name(ev->type), "model", ev->model_id, "digest", digest,
+                  "purpose", ev->purpose, "enforced", ev->enforced);
+    if (o == NULL) {
+        return;
+    }
+    if (!ev->whole_call) {
+        json_object_set_new(o, "input", json_integer((json_int_t)ev->input));
+    }
+    if (ev->type == WB_INFER_AFTER_OUTPUT) {
+        json_object_set_new(o, "output", json_integer((json_int_t)ev->output));
+    }
+    if (ev->type == WB_INFER_ON_DENY) {
+        json_object_set_new(o, "why", json_string(ev->why ? ev->why : ""));
+        json_object_set_new(o, "decision",
+                            json_integer((json_int_t)ev->decision));
+    }
+    line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    if (line == NULL) {
+        return;
+    }
+    fprintf(t->f, "%s\n", line);
+    fflush(t->f);
+    hash_hex(line, strlen(line), t->prev);
+    free(line);
+}
+
+static void
+trail_close(void *ctx)
+{
+    struct trail *t = ctx;
+
+    fclose(t->f);
+    free(t);
+}
+
+/* Continue the chain from the file's last line, if any. */
+static int
+resume(struct trail *t, const char *path, char *err, size_t err_len)
+{
+    FILE *f = fopen(path, "r");
+    char *buf;
+    json_t *o;
+
+    memset(t->prev, '0', 64);
+    t->prev[64] = '\0';
+    if (f == NULL) {
+        return 0; /* a new trail */
+    }
+    buf = malloc(LINE_MAX_BYTES);
+    while (buf != NULL && fgets(buf, LINE_MAX_BYTES, f) != NULL) {
+        size_t n = strlen(buf);
+        if (n == 0 || buf[n - 1] != '\n') {
+            snprintf(err, err_len, "%s: a line longer than %d bytes", path,
+                     LINE_MAX_BYTES);
+            fclose(f);
+            free(buf);
+            return -1;
+        }
+        hash_hex(buf, n - 1, t->prev);
+        o = json_loadb(buf, n - 1, 0, NULL);
+        t->seq =
+            (unsigned long long)json_integer_value(json_object_get(o, "seq"));
+        json_decref(o);
+    }
+    fclose(f);
+    free(buf);
+    return 0;
+}
+
+int
+waybill_infer_hook_v1(const char *arg,
+                      struct wb_infer_hook *out,
+                      char *err,
+                      size_t err_len)
+{
+    struct trail *t;
+
+    if (arg == NULL || arg[0] == '\0') {
+        snprintf(err, err_len, "give the trail file as the argument");
+        return -1;
+    }
+    if (sodium_init() < 0) {
+        snprintf(err, err_len, "libsodium did not start");
+        return -1;
+    }
+    t = calloc(1, sizeof *t);
+    if (t == NULL || resume(t, arg, err, err_len) != 0) {
+        free(t);
+        return -1;
+    }
+    t->f = fopen(arg, "a");
+    if (t->f == NULL) {
+        snprintf(err, err_len, "%s: cannot open for appending", arg);
+        free(t);
+        return -1;
+    }
+    out->name = "chained-trail";
+    out->before_input = event;
+    out->after_output = event;
+    out->on_deny = event;
+    out->ctx = t;
+    out->close = trail_close;
+    return 0;
+}

@@ -53,6 +53,8 @@ struct daemon {
     struct wb_httpd *h;
     struct wb_mqtt *mqtt;
     time_t next_retention;
+    struct wb_site *publisher; /* this thread's handle: checkpoints */
+    time_t next_checkpoint;
 };
 
 /* ADDR:PORT, [V6]:PORT or PORT into cfg (the address is kept in a static
@@ -236,10 +238,48 @@ http_config(struct daemon *d)
     c->tls_key = PICK(d->o.tls_key, d->cfg.tls_key);
     c->client_ca = PICK(d->o.client_ca, d->cfg.tls_client_ca);
     c->body_max = d->o.body_max;
+    c->checkpoint_interval_s = d->cfg.checkpoint_interval_s;
+    c->auditor_payload_classes = d->cfg.auditor_payload_classes;
     c->profiles_dir =
         profiles_dir(PICK(d->o.profiles, d->cfg.profiles), c->site_dir,
                      d->profiles_buf, sizeof d->profiles_buf);
     return 0;
+}
+
+/* Publish a checkpoint when the log grew since the latest one, at most
+ * every checkpoints.interval_s seconds. This thread has a site handle of
+ * its own: it catches up with the entries the MQTT and HTTP handles
+ * committed (wb_site_refresh), and signing writes one row outside any
+ * batch, waiting (SQLite's busy timeout) while another handle's batch
+ * holds the write lock; a checkpoint of a size another handle signed
+ * already is the same text (Ed25519 is deterministic) and stored once.
+ * A failure is reported and tried again at the next interval. */
+static void
+publish_checkpoint(struct daemon *d)
+{
+    uint64_t latest = 0;
+    char *text = NULL;
+    wb_err rc;
+
+    d->next_checkpoint = time(NULL) + d->cfg.checkpoint_interval_s;
+    rc = wb_site_refresh(d->publisher);
+    if (rc == WB_OK) {
+        rc = wb_site_checkpoint_latest(d->publisher, &latest, &text);
+        wb_free(text);
+        text = NULL;
+        if (rc == WB_ERR_NOTFOUND) {
+            latest = 0;
+            rc = WB_OK;
+        }
+    }
+    if (rc == WB_OK && wb_site_size(d->publisher) > latest) {
+        rc = wb_site_checkpoint(d->publisher, 0, &text);
+        wb_free(text);
+    }
+    if (rc != WB_OK) {
+        fprintf(stderr, "waybilld: checkpoint: %s\n",
+                wb_errmsg()[0] ? wb_errmsg() : wb_strerror(rc));
+    }
 }
 
 static void
@@ -249,6 +289,11 @@ stop_services(struct daemon *d)
     d->mqtt = NULL;
     wb_httpd_stop(d->h);
     d->h = NULL;
+    if (d->publisher != NULL && d->cfg.checkpoint_interval_s > 0) {
+        publish_checkpoint(d); /* what the last batches added */
+    }
+    wb_site_close(d->publisher);
+    d->publisher = NULL;
 }
 
 static int
@@ -301,6 +346,15 @@ start_services(struct daemon *d)
            d->http.address ? d->http.address : WB_API_DEFAULT_ADDR,
            wb_httpd_port(d->h), d->http.tls_cert ? "https" : "http");
     fflush(stdout);
+    rc = wb_site_open(d->site_dir, &d->publisher);
+    if (rc == WB_OK) {
+        rc = wb_site_cache_limit(d->publisher, 1024);
+    }
+    if (rc != WB_OK) {
+        stop_services(d);
+        return fail(rc, "checkpoints");
+    }
+    d->next_checkpoint = time(NULL);
     code = start_mqtt(d);
     if (code != 0) {
         stop_services(d);
@@ -417,6 +471,10 @@ main(int argc, char **argv)
         }
         if (d.next_retention != 0 && time(NULL) >= d.next_retention) {
             run_retention(&d);
+        }
+        if (d.cfg.checkpoint_interval_s > 0 &&
+            time(NULL) >= d.next_checkpoint) {
+            publish_checkpoint(&d);
         }
     }
     stop_services(&d);

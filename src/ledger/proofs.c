@@ -96,7 +96,11 @@ wb_site_prove_published(struct wb_site *s,
         return rc;
     }
     rc = wb__db_checkpoint_latest(s->db, 0, latest, &cp);
-    if (rc == WB_ERR_NOTFOUND) {
+    if (rc == WB_ERR_NOTFOUND && size != 0) {
+        *latest = 0;
+        rc = wb__err(WB_ERR_NOTFOUND, "no checkpoint of size %llu is published",
+                     (unsigned long long)size);
+    } else if (rc == WB_ERR_NOTFOUND) {
         *latest = 0;
         rc = wb__err(WB_ERR_NOTFOUND, "no checkpoint has been published yet");
     } else if (rc == WB_OK && size != 0 && size != *latest) {

@@ -338,23 +338,30 @@ start_services(struct daemon *d)
         return code;
     }
     snprintf(d->site_dir, sizeof d->site_dir, "%s", d->http.site_dir);
-    rc = wb_httpd_start(&d->http, &d->metrics, &d->h);
-    if (rc != WB_OK) {
-        return fail(rc, wb_strerror(rc));
-    }
-    printf("waybilld: listening on %s port %d (%s)\n",
-           d->http.address ? d->http.address : WB_API_DEFAULT_ADDR,
-           wb_httpd_port(d->h), d->http.tls_cert ? "https" : "http");
-    fflush(stdout);
+    /* what the log holds is published before anyone can read it */
     rc = wb_site_open(d->site_dir, &d->publisher);
     if (rc == WB_OK) {
         rc = wb_site_cache_limit(d->publisher, 1024);
     }
     if (rc != WB_OK) {
-        stop_services(d);
-        return fail(rc, "checkpoints");
+        code = fail(rc, wb_strerror(rc));
+        wb_site_close(d->publisher);
+        d->publisher = NULL;
+        return code;
     }
-    d->next_checkpoint = time(NULL);
+    if (d->cfg.checkpoint_interval_s > 0) {
+        publish_checkpoint(d);
+    }
+    rc = wb_httpd_start(&d->http, &d->metrics, &d->h);
+    if (rc != WB_OK) {
+        code = fail(rc, wb_strerror(rc));
+        stop_services(d);
+        return code;
+    }
+    printf("waybilld: listening on %s port %d (%s)\n",
+           d->http.address ? d->http.address : WB_API_DEFAULT_ADDR,
+           wb_httpd_port(d->h), d->http.tls_cert ? "https" : "http");
+    fflush(stdout);
     code = start_mqtt(d);
     if (code != 0) {
         stop_services(d);

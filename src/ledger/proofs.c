@@ -112,7 +112,7 @@ wb_site_prove_published(struct wb_site *s,
                          "no checkpoint of size %llu is published",
                          (unsigned long long)size);
         }
-    } else if (rc == WB_OK) {
+    } else if (rc == WB_OK && size == 0) {
         size = *latest;
         if (index >= size) {
             rc = wb__err(WB_ERR_NOTFOUND,

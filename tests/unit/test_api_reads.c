@@ -6,7 +6,10 @@
  * verifies offline and names it; an auditor is refused personal payloads
  * unless auditor_payload_classes names the class, and each disclosure is
  * a decision entry whose parent is the record's leaf hash. Also the
- * ledger call itself (wb_site_prove_published). */
+ * ledger call itself (wb_site_prove_published), and the daemon's way of
+ * publishing: a handle of its own signing checkpoints while another
+ * thread's handle commits batches. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -253,6 +256,85 @@ out:
     wb_api_free(b);
 }
 
+/* A writer thread: batches of entries on a handle of its own. */
+struct writer {
+    wb_err rc;
+    int batches;
+};
+
+static void *
+write_batches(void *arg)
+{
+    struct writer *w = arg;
+    struct wb_site *t = NULL;
+    struct wb_append e;
+
+    memset(&e, 0, sizeof e);
+    e.claims.kind = "record";
+    e.payload = (const uint8_t *)"reading";
+    e.payload_len = 7;
+    w->rc = wb_site_open(dir, &t);
+    for (int b = 0; b < w->batches && w->rc == WB_OK; b++) {
+        w->rc = wb_site_begin(t);
+        for (int i = 0; i < 50 && w->rc == WB_OK; i++) {
+            w->rc = wb_site_append(t, &e, NULL);
+        }
+        if (w->rc == WB_OK) {
+            w->rc = wb_site_commit(t);
+        }
+    }
+    wb_site_close(t);
+    return NULL;
+}
+
+/* Publishing as the daemon does (refresh, sign the whole log when it
+ * grew) while another thread commits: every signature succeeds, and
+ * every stored checkpoint's root and signature verify. */
+static void
+test_publish_while_writing(struct wb_site *s)
+{
+    struct writer w = {WB_OK, 40};
+    struct wb_verify_report r;
+    struct wb_site *pub = NULL;
+    pthread_t th;
+    uint64_t before = checkpoints(s);
+    int signed_count = 0;
+    int failures = 0;
+
+    TT_CHECK(wb_site_open(dir, &pub) == WB_OK);
+    if (pub == NULL) {
+        return;
+    }
+    TT_CHECK(pthread_create(&th, NULL, write_batches, &w) == 0);
+    for (int i = 0; i < 400; i++) {
+        char *text = NULL;
+        uint64_t latest = checkpoints(pub);
+        if (wb_site_refresh(pub) != WB_OK) {
+            failures++;
+            continue;
+        }
+        if (wb_site_size(pub) > latest) {
+            if (wb_site_checkpoint(pub, 0, &text) == WB_OK) {
+                signed_count++;
+            } else {
+                failures++;
+            }
+            wb_free(text);
+        }
+    }
+    pthread_join(th, NULL);
+    TT_CHECK(w.rc == WB_OK);
+    TT_CHECK_MSG(failures == 0, "%d publishing failures", failures);
+    TT_CHECK(signed_count > 0);
+    TT_CHECK(wb_site_refresh(s) == WB_OK);
+    TT_CHECK(checkpoints(s) > before);
+    TT_CHECK(wb_site_verify(s, &r) == WB_OK);
+    TT_CHECK_MSG(r.checkpoints >= (uint64_t)signed_count,
+                 "%llu checkpoints verified, %d signed",
+                 (unsigned long long)r.checkpoints, signed_count);
+    wb_site_close(pub);
+}
+
 int
 main(void)
 {
@@ -285,6 +367,7 @@ main(void)
         }
         wb_api_free(a);
         test_payloads(s, aud, op);
+        test_publish_while_writing(s);
         wb_site_close(s);
     }
     snprintf(cmd, sizeof cmd, "rm -rf '%.*s'", (int)(strlen(dir) - 5), dir);

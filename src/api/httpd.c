@@ -192,9 +192,12 @@ measure_header(void *ctx, enum MHD_ValueKind kind, const char *k, const char *v)
 /* The checks libmicrohttpd leaves to us, on the request line and headers:
  * our caps on the target and the headers, and framing it would accept or
  * wait on (both Content-Length and Transfer-Encoding; a coding other than
- * chunked). Sets u->reject. */
+ * chunked), and HTTP/1.1 without Host. Sets u->reject. */
 static void
-check_head(struct wb_httpd *h, struct MHD_Connection *conn, struct upload *u)
+check_head(struct wb_httpd *h,
+           struct MHD_Connection *conn,
+           const char *version,
+           struct upload *u)
 {
     struct header_sizes hs = {0, 0, NULL, 0};
     const char *te = MHD_lookup_connection_value(
@@ -223,6 +226,14 @@ check_head(struct wb_httpd *h, struct MHD_Connection *conn, struct upload *u)
         snprintf(u->reject_msg, sizeof u->reject_msg,
                  "%zu header lines of %zu bytes: at most %d lines of %d bytes",
                  hs.count, hs.total, WB_API_HEADER_COUNT, WB_API_HEADERS_MAX);
+    } else if (version != NULL && strcmp(version, MHD_HTTP_VERSION_1_1) == 0 &&
+               MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                           MHD_HTTP_HEADER_HOST) == NULL) {
+        /* RFC 9112 3.2: a server must answer 400 (0.9.75 accepts it) */
+        u->reject = 400;
+        u->reject_field = MHD_HTTP_HEADER_HOST;
+        snprintf(u->reject_msg, sizeof u->reject_msg,
+                 "an HTTP/1.1 request needs a Host header");
     } else if (te != NULL && cl != NULL) {
         u->reject = 400;
         u->reject_field = MHD_HTTP_HEADER_TRANSFER_ENCODING;
@@ -252,13 +263,12 @@ handler(void *cls,
     struct wb_httpd *h = cls;
     struct upload *u = *con_cls;
 
-    (void)version;
     if (u == NULL) {
         return MHD_NO; /* uri_seen could not allocate */
     }
     if (!u->started) {
         u->started = true;
-        check_head(h, conn, u);
+        check_head(h, conn, version, u);
         if (u->reject != 0 || u->too_large) {
             return answer(h, conn, url, method, u);
         }

@@ -133,8 +133,11 @@ ours("Content-Length and Transfer-Encoding",
      400, "Transfer-Encoding", "both Transfer-Encoding and Content-Length")
 ours("Transfer-Encoding gzip", b"POST /v1/ingest HTTP/1.1\r\n" + H + b"Transfer-Encoding: gzip\r\n\r\nxx",
      501, "Transfer-Encoding", "only chunked")
+ours("HTTP/1.1 without Host", b"GET /healthz HTTP/1.1\r\n\r\n", 400, "Host", "needs a Host header")
 ours("body over the cap", b"POST /v1/ingest HTTP/1.1\r\n" + H + b"Content-Length: 5000\r\n\r\n" + b"x" * 5000,
      413, "body", "larger than 4096 bytes")
+st, hdr, body = parse(send(b"GET /healthz HTTP/1.0\r\n\r\n"))
+check(st == 200 and b'"status":"ok"' in body, "HTTP/1.0 without Host is fine (%d)" % st)
 # well-formed but unknown things reach the routes
 st, hdr, body = parse(send(b"BREW /healthz HTTP/1.1\r\n" + H + b"Connection: close\r\n\r\n"))
 check(st == 401 and hdr.get("content-type") == "application/json", "unknown method: JSON 401 (%d)" % st)

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* waybilld: the edge gateway daemon. Serves one site directory: the HTTP
- * API (src/api), MQTT ingest (src/mqtt) and the retention job
- * (src/retention), configured by a JSON file (config.c) or embedded
- * defaults on 127.0.0.1. SIGTERM or SIGINT stop it cleanly (the open MQTT
- * batch is committed and acknowledged); SIGHUP reloads the configuration
- * and the profiles, keeping the running set when the new one is bad. */
+ * API (src/api), MQTT ingest (src/mqtt), the retention job
+ * (src/retention) and checkpoint publishing (this thread), configured by a JSON
+ * file (config.c) or embedded defaults on 127.0.0.1. SIGTERM or SIGINT stop it
+ * cleanly (the open MQTT batch is committed and acknowledged); SIGHUP reloads
+ * the configuration and the profiles, keeping the running set when the new one
+ * is bad. */
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -27,7 +28,8 @@ static const char usage[] =
     "                [--client-ca FILE]] [--body-max BYTES]\n"
     "       waybilld --routes   print the endpoints and their roles\n"
     "--config: JSON configuration (docs/daemon.md): MQTT routes, batching,\n"
-    "retention, listen address, TLS; options given here override it.\n"
+    "retention, checkpoint publishing, listen address, TLS, auditor payload\n"
+    "classes; options given here override it.\n"
     "--dir defaults to $WAYBILL_DIR, then ./waybill-data; --listen to\n"
     "127.0.0.1:8787 (port 0: any free port; [::1]:PORT for IPv6).\n"
     "SIGHUP reloads the configuration and profiles; SIGTERM or SIGINT stop.\n";

@@ -44,7 +44,7 @@ setup(void)
         WB_ACCESS_ADMIN, WB_ACCESS_AUDITOR, WB_ACCESS_OPERATOR};
     char site[96];
     struct wb_site *s = NULL;
-    struct wb_api_config cfg = {site, NULL, 64 * 1024};
+    struct wb_api_config cfg = {site, NULL, 64 * 1024, 0, 0};
     int ok = 0;
 
     snprintf(dir, sizeof dir, "%s/wbfuzzapi.XXXXXX",

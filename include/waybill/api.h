@@ -16,7 +16,19 @@
 #define WB_API_BODY_MAX     (8u * 1024 * 1024) /* default request body cap */
 #define WB_API_DEFAULT_PORT 8787
 #define WB_API_DEFAULT_ADDR "127.0.0.1"
-#define WB_API_PARAMS_MAX   64 /* query parameters of one request */
+#define WB_API_PARAMS_MAX   64    /* query parameters of one request */
+#define WB_API_URI_MAX      8192  /* request target (path and query) */
+#define WB_API_HEADER_MAX   8192  /* one header line */
+#define WB_API_HEADERS_MAX  16384 /* all header lines together */
+#define WB_API_HEADER_COUNT 64    /* header lines */
+/* Default seconds between checkpoints the daemon publishes. */
+#define WB_API_CHECKPOINT_INTERVAL 10
+
+/* Classes of personal data whose payloads an auditor may be shown, when
+ * configured (wb_api_config.auditor_payload_classes); every disclosure is
+ * logged. Other classes are always shown to auditors. */
+#define WB_API_AUDIT_PERSONAL  1u /* "personal" */
+#define WB_API_AUDIT_SENSITIVE 2u /* "sensitive-personal" */
 
 struct wb_api;
 
@@ -37,7 +49,12 @@ struct wb_api_request {
                                           the TLS layer verified, or NULL */
     const uint8_t *body;
     size_t body_len;
-    bool body_too_large; /* the transport dropped a body over the cap */
+    bool body_too_large;      /* the transport dropped a body over the cap */
+    int reject_status;        /* nonzero: the transport found the request
+                                 malformed; answered with this 4xx/5xx status */
+    const char *reject_field; /* with reject_status: what is wrong (the
+                                 header's name, "uri", ...), or NULL */
+    const char *reject_msg;   /* with reject_status: the reason */
 };
 
 /* One response: body owned (wb_api_response_clear). */
@@ -45,15 +62,22 @@ struct wb_api_response {
     int status;
     const char *content_type; /* static */
     char allow[32];           /* for 405: the allowed methods */
+    const char *header;       /* one more header's name (static), or NULL */
+    char header_value[64];    /* its value */
+    bool close;               /* close the connection after this reply */
     uint8_t *body;
     size_t body_len;
 };
 
 struct wb_api_config {
-    const char *site_dir;     /* required */
-    const char *profiles_dir; /* policy profiles; NULL = none loaded (the
-                                 policy endpoints answer 503) */
-    size_t body_max;          /* 0 = WB_API_BODY_MAX */
+    const char *site_dir;           /* required */
+    const char *profiles_dir;       /* policy profiles; NULL = none loaded (the
+                                       policy endpoints answer 503) */
+    size_t body_max;                /* 0 = WB_API_BODY_MAX */
+    unsigned checkpoint_interval_s; /* how often checkpoints are published
+                                       (0 = only on request): the
+                                       Retry-After of an uncovered proof */
+    unsigned auditor_payload_classes; /* WB_API_AUDIT_* bits */
 };
 
 /** Open the site (a handle of its own) and load the profiles into a new
@@ -103,6 +127,8 @@ struct wb_httpd_config {
     const char *client_ca; /* PEM CA file: ask for client certificates and
                               accept those it signed (with TLS only) */
     size_t body_max;       /* 0 = WB_API_BODY_MAX */
+    unsigned checkpoint_interval_s;   /* as in wb_api_config */
+    unsigned auditor_payload_classes; /* as in wb_api_config */
 };
 
 /** Start serving in an internal polling thread with a site handle of its

@@ -170,6 +170,20 @@ WB_API WB_NODISCARD wb_err wb_site_prove(struct wb_site *s,
                                          uint64_t size,
                                          char **out);
 
+/** c2sp.org/tlog-proof@v1 for entry index against a checkpoint already
+ *  stored, never signing one (what a reader's request may do): the one of
+ *  `size` entries, or with size 0 the latest. *cp_size gets the size of
+ *  the checkpoint used; *latest the size of the latest stored checkpoint
+ *  (0 when none), also on failure. WB_ERR_NOTFOUND when no stored
+ *  checkpoint covers index (or none of `size` entries is stored),
+ *  WB_ERR_INVAL when index >= size, WB_ERR_VERIFY on a damaged log. */
+WB_API WB_NODISCARD wb_err wb_site_prove_published(struct wb_site *s,
+                                                   uint64_t index,
+                                                   uint64_t size,
+                                                   char **out,
+                                                   uint64_t *cp_size,
+                                                   uint64_t *latest);
+
 /** RFC 9162 consistency proof between two sizes. */
 WB_API WB_NODISCARD wb_err
 wb_site_prove_consistency(struct wb_site *s,

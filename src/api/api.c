@@ -25,6 +25,8 @@ wb_api_new(const struct wb_api_config *cfg,
     wb_metrics_init(&a->own_metrics);
     a->metrics = m ? m : &a->own_metrics;
     a->body_max = cfg->body_max ? cfg->body_max : WB_API_BODY_MAX;
+    a->checkpoint_interval_s = cfg->checkpoint_interval_s;
+    a->auditor_payload_classes = cfg->auditor_payload_classes;
     a->site_dir = wb__strdup(cfg->site_dir);
     a->profiles_dir = cfg->profiles_dir ? wb__strdup(cfg->profiles_dir) : NULL;
     if (a->site_dir == NULL || (cfg->profiles_dir && !a->profiles_dir)) {
@@ -223,7 +225,11 @@ wb_api_handle(struct wb_api *a,
     c.arg = "";
     pthread_mutex_lock(&a->lock);
     wb_errmsg_clear();
-    if (rq->method == NULL || rq->path == NULL) {
+    if (rq->reject_status != 0) {
+        wb__api_error(&c, rq->reject_status, rq->reject_field, "%s",
+                      rq->reject_msg ? rq->reject_msg : "malformed request");
+        rs->close = true;
+    } else if (rq->method == NULL || rq->path == NULL) {
         wb__api_error(&c, 400, NULL, "no method or path");
     } else if (rq->body_too_large || rq->body_len > a->body_max) {
         wb__api_error(&c, 413, "body", "request body larger than %zu bytes",
@@ -243,7 +249,7 @@ wb_api_handle(struct wb_api *a,
         atomic_fetch_add_explicit(&a->metrics->http_errors, 1,
                                   memory_order_relaxed);
     }
-    if (rs->status == 400 || rs->status == 413) {
+    if (rs->status == 400 || rs->status == 413 || rq->reject_status != 0) {
         atomic_fetch_add_explicit(&a->metrics->rejected_inputs, 1,
                                   memory_order_relaxed);
     }

@@ -15,6 +15,8 @@ struct wb_api {
     char *site_dir;
     char *profiles_dir;
     size_t body_max;
+    unsigned checkpoint_interval_s;
+    unsigned auditor_payload_classes;
     struct wb_site *site;
     struct wb_policy *policy; /* NULL when none is loaded */
     struct wb_metrics *metrics;

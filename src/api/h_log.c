@@ -281,56 +281,141 @@ wb__api_token(struct wb__ctx *c)
     entry_bytes(c, wb_site_token, "application/cose; cose-type=\"cose-sign1\"");
 }
 
-/* Payloads of personal data are for the roles that work with it, never
- * for an auditor (docs/api/access.md). */
-static bool
-payload_allowed(const struct wb__ctx *c, const struct wb_claims *cl)
+/* The WB_API_AUDIT_* bit of a personal class, 0 for the others. */
+static unsigned
+personal_bit(const char *data_class)
 {
-    bool personal = cl->data_class != NULL &&
-                    (strcmp(cl->data_class, "personal") == 0 ||
-                     strcmp(cl->data_class, "sensitive-personal") == 0);
+    if (data_class == NULL) {
+        return 0;
+    }
+    if (strcmp(data_class, "personal") == 0) {
+        return WB_API_AUDIT_PERSONAL;
+    }
+    return strcmp(data_class, "sensitive-personal") == 0
+               ? WB_API_AUDIT_SENSITIVE
+               : 0;
+}
 
-    return !personal ||
-           wb__api_has_role(c, WB_ACCESS_OPERATOR | WB_ACCESS_COMPLIANCE);
+/* Log that entry index (claims cl, leaf hash leaf) of a personal class is
+ * being shown to an auditor: a decision entry, durable before the payload
+ * leaves (docs/api/access.md). *entry gets its index. */
+static wb_err
+log_disclosure(struct wb__ctx *c,
+               uint64_t index,
+               const struct wb_claims *cl,
+               const uint8_t leaf[WB_HASH_BYTES],
+               uint64_t *entry)
+{
+    struct wb_append e;
+    char *doc = NULL;
+    json_t *o = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s}", "event",
+                          "payload-disclosed", "entry", (json_int_t)index,
+                          "class", cl->data_class, "role",
+                          wb_access_role_name(c->who.role), "key", c->who.id,
+                          "allowed_by", "api.auditor_payload_classes");
+    wb_err rc = o ? wb__json_dump(o, JSON_COMPACT | JSON_SORT_KEYS, &doc)
+                  : WB_ERR_NOMEM;
+
+    json_decref(o);
+    if (rc != WB_OK) {
+        return rc;
+    }
+    memset(&e, 0, sizeof e);
+    e.claims.kind = "decision";
+    e.claims.sub = cl->sub;
+    e.claims.data_class = "non-personal";
+    e.claims.media = "application/json";
+    e.claims.parents = (const uint8_t(*)[WB_HASH_BYTES])leaf;
+    e.claims.parent_count = 1;
+    e.payload = (const uint8_t *)doc;
+    e.payload_len = strlen(doc);
+    rc = wb_site_append(c->site, &e, entry);
+    wb__free(doc);
+    return rc;
+}
+
+/* Payloads of personal data are for the roles that work with it; an
+ * auditor sees those of the classes the daemon's configuration names
+ * (api.auditor_payload_classes). False after replying 403; *log is set
+ * when the disclosure must be logged first. */
+static bool
+payload_allowed(struct wb__ctx *c, const struct wb_claims *cl, bool *log)
+{
+    unsigned bit = personal_bit(cl->data_class);
+
+    *log = false;
+    if (bit == 0 ||
+        wb__api_has_role(c, WB_ACCESS_OPERATOR | WB_ACCESS_COMPLIANCE)) {
+        return true;
+    }
+    if (c->who.role == WB_ACCESS_AUDITOR &&
+        (c->api->auditor_payload_classes & bit) != 0) {
+        *log = true;
+        return true;
+    }
+    wb__api_error(c, 403, "class",
+                  "the payload of a %s record is not shown to the %s role%s",
+                  cl->data_class, wb_access_role_name(c->who.role),
+                  c->who.role == WB_ACCESS_AUDITOR
+                      ? " (api.auditor_payload_classes does not name the "
+                        "class)"
+                      : "");
+    return false;
 }
 
 void
 wb__api_payload(struct wb__ctx *c)
 {
     struct wb_claims *cl = NULL;
+    uint8_t *leaf = NULL;
     uint8_t *p = NULL;
+    uint8_t lh[WB_HASH_BYTES];
+    size_t leaf_len = 0;
     size_t n = 0;
     uint64_t index = 0;
+    uint64_t entry = 0;
     int erased = 0;
+    bool log = false;
     wb_err rc;
 
     if (!wb__api_params_only(c, NULL) || !wb__api_index(c, &index)) {
         return;
     }
-    cl = entry_claims(c, index);
-    if (cl == NULL) {
-        return;
+    rc = wb_site_entry(c->site, index, &leaf, &leaf_len, &p, &n, &erased);
+    if (rc == WB_OK) {
+        rc = wb_claims_decode(leaf, leaf_len, &cl);
     }
-    if (!payload_allowed(c, cl)) {
-        wb__api_error(c, 403, "class",
-                      "the payload of a %s record is not shown to the %s role",
-                      cl->data_class, wb_access_role_name(c->who.role));
+    if (rc != WB_OK) {
+        wb__api_fail(c, rc, "index", "entry");
         goto out;
     }
-    rc = wb_site_payload(c->site, index, &p, &n, &erased);
-    if (rc != WB_OK) {
-        wb__api_fail(c, rc, "index", "payload");
-    } else if (erased) {
+    if (!payload_allowed(c, cl, &log)) {
+        goto out;
+    }
+    if (erased) {
+        /* nothing is disclosed, so nothing is logged */
         wb__api_error(c, 410, "index",
                       "entry %llu has no payload (erased, or never had one)",
                       (unsigned long long)index);
+        goto out;
+    }
+    wb_merkle_leaf_hash(leaf, leaf_len, lh);
+    rc = log ? log_disclosure(c, index, cl, lh, &entry) : WB_OK;
+    if (rc != WB_OK) {
+        wb__api_fail(c, rc, NULL, "logging the disclosure (payload not shown)");
     } else {
         /* the media claim is free text from the source: never echoed as a
          * content type */
         wb__api_bytes(c, 200, "application/octet-stream", p, n);
+        if (log) {
+            c->rs->header = "Waybill-Disclosure-Entry";
+            snprintf(c->rs->header_value, sizeof c->rs->header_value, "%llu",
+                     (unsigned long long)entry);
+        }
     }
 out:
     wb_free(p);
+    wb_free(leaf);
     wb_claims_free(cl);
 }
 
@@ -340,6 +425,9 @@ wb__api_proof(struct wb__ctx *c)
     static const char *const allowed[] = {"size", NULL};
     uint64_t index = 0;
     uint64_t size = 0;
+    uint64_t used = 0;
+    uint64_t latest = 0;
+    uint64_t log_size = wb_site_size(c->site);
     char *text = NULL;
     wb_err rc;
 
@@ -347,11 +435,32 @@ wb__api_proof(struct wb__ctx *c)
         !wb__api_param_u64(c, "size", &size)) {
         return;
     }
-    rc = wb_site_prove(c->site, index, size, &text);
-    if (rc != WB_OK) {
-        wb__api_fail(c, rc, "index", "proof");
+    if (index >= log_size) {
+        wb__api_error(c, 404, "index", "no entry %llu (the log has %llu)",
+                      (unsigned long long)index, (unsigned long long)log_size);
+        return;
+    }
+    /* a read never signs: only published checkpoints are used */
+    rc = wb_site_prove_published(c->site, index, size, &text, &used, &latest);
+    if (rc == WB_ERR_NOTFOUND && size == 0) {
+        wb__api_json(
+            c, 409,
+            json_pack("{s:s, s:s, s:I, s:I, s:o}", "error", wb_errmsg(),
+                      "field", "index", "index", (json_int_t)index, "log_size",
+                      (json_int_t)log_size, "checkpoint_size",
+                      latest ? json_integer((json_int_t)latest) : json_null()));
+        if (c->api->checkpoint_interval_s > 0) {
+            c->rs->header = "Retry-After";
+            snprintf(c->rs->header_value, sizeof c->rs->header_value, "%u",
+                     c->api->checkpoint_interval_s);
+        }
+    } else if (rc != WB_OK) {
+        wb__api_fail(c, rc, rc == WB_ERR_NOTFOUND ? "size" : "index", "proof");
     } else {
         wb__api_bytes(c, 200, "text/plain; charset=utf-8", text, strlen(text));
+        c->rs->header = "Waybill-Checkpoint-Size";
+        snprintf(c->rs->header_value, sizeof c->rs->header_value, "%llu",
+                 (unsigned long long)used);
     }
     wb_free(text);
 }

@@ -7,10 +7,17 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdlib.h>
+#include <strings.h>
 
 #include "api/api_int.h"
 
 #define PEM_MAX (1024 * 1024)
+/* libmicrohttpd's per-connection memory (request line, headers and read
+ * buffer). Larger than our caps (WB_API_URI_MAX, WB_API_HEADERS_MAX), so
+ * a request over them reaches the handler and gets our JSON 414/431;
+ * only one over this limit gets libmicrohttpd's own HTML answer
+ * (docs/api/access.md). */
+#define CONN_MEMORY (64 * 1024)
 
 struct wb_httpd {
     struct wb_api *api;
@@ -24,7 +31,12 @@ struct wb_httpd {
 /* One request's upload. */
 struct upload {
     struct wb__buf body;
+    bool started; /* the handler has seen the headers */
     bool too_large;
+    size_t uri_len; /* the request target as sent, query included */
+    int reject;     /* a status for a malformed request, or 0 */
+    const char *reject_field;
+    char reject_msg[160];
     struct wb_api_param params[WB_API_PARAMS_MAX + 1];
     size_t param_count;
 };
@@ -88,6 +100,14 @@ reply(struct MHD_Connection *conn, const struct wb_api_response *rs)
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, rs->allow);
     }
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    if (rs->header != NULL) {
+        MHD_add_response_header(r, rs->header, rs->header_value);
+    }
+    if (rs->close) {
+        /* the rest of what the client sent is not read: a later request
+         * on this connection cannot be told from it */
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    }
     ret = MHD_queue_response(conn, (unsigned)rs->status, r);
     MHD_destroy_response(r);
     return ret;
@@ -120,10 +140,114 @@ answer(struct wb_httpd *h,
     rq.body = u->body.data ? u->body.data : (const uint8_t *)"";
     rq.body_len = u->body.len;
     rq.body_too_large = u->too_large;
+    rq.reject_status = u->reject;
+    rq.reject_field = u->reject_field;
+    rq.reject_msg = u->reject_msg;
     wb_api_handle(h->api, &rq, &rs);
     ret = reply(conn, &rs);
     wb_api_response_clear(&rs);
     return ret;
+}
+
+/* Before the request line is parsed further: note the target's length
+ * (libmicrohttpd hands the handler the path without the query). */
+static void *
+uri_seen(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    struct wb_httpd *h = cls;
+    struct upload *u = wb__calloc(1, sizeof *u);
+
+    (void)conn;
+    if (u != NULL) {
+        wb__buf_init(&u->body, h->body_max);
+        u->uri_len = uri ? strlen(uri) : 0;
+    }
+    return u;
+}
+
+/* Sizes of the header lines, for the caps. */
+struct header_sizes {
+    size_t total;
+    size_t count;
+    const char *longest;
+    size_t longest_len;
+};
+
+static enum MHD_Result
+measure_header(void *ctx, enum MHD_ValueKind kind, const char *k, const char *v)
+{
+    struct header_sizes *hs = ctx;
+    size_t n = (k ? strlen(k) : 0) + (v ? strlen(v) : 0) + 4; /* ": " CRLF */
+
+    (void)kind;
+    hs->total += n;
+    hs->count++;
+    if (n > hs->longest_len) {
+        hs->longest_len = n;
+        hs->longest = k;
+    }
+    return MHD_YES;
+}
+
+/* The checks libmicrohttpd leaves to us, on the request line and headers:
+ * our caps on the target and the headers, and framing it would accept or
+ * wait on (both Content-Length and Transfer-Encoding; a coding other than
+ * chunked), and HTTP/1.1 without Host. Sets u->reject. */
+static void
+check_head(struct wb_httpd *h,
+           struct MHD_Connection *conn,
+           const char *version,
+           struct upload *u)
+{
+    struct header_sizes hs = {0, 0, NULL, 0};
+    const char *te = MHD_lookup_connection_value(
+        conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    const char *cl = MHD_lookup_connection_value(
+        conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, measure_header, &hs);
+    if (u->uri_len > WB_API_URI_MAX) {
+        u->reject = 414;
+        u->reject_field = "uri";
+        snprintf(u->reject_msg, sizeof u->reject_msg,
+                 "the request target is %zu bytes, more than %d", u->uri_len,
+                 WB_API_URI_MAX);
+    } else if (hs.longest_len > WB_API_HEADER_MAX) {
+        u->reject = 431;
+        u->reject_field = hs.longest;
+        snprintf(u->reject_msg, sizeof u->reject_msg,
+                 "header %.64s is %zu bytes, more than %d",
+                 hs.longest ? hs.longest : "", hs.longest_len,
+                 WB_API_HEADER_MAX);
+    } else if (hs.total > WB_API_HEADERS_MAX ||
+               hs.count > WB_API_HEADER_COUNT) {
+        u->reject = 431;
+        u->reject_field = "headers";
+        snprintf(u->reject_msg, sizeof u->reject_msg,
+                 "%zu header lines of %zu bytes: at most %d lines of %d bytes",
+                 hs.count, hs.total, WB_API_HEADER_COUNT, WB_API_HEADERS_MAX);
+    } else if (version != NULL && strcmp(version, MHD_HTTP_VERSION_1_1) == 0 &&
+               MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                           MHD_HTTP_HEADER_HOST) == NULL) {
+        /* RFC 9112 3.2: a server must answer 400 (0.9.75 accepts it) */
+        u->reject = 400;
+        u->reject_field = MHD_HTTP_HEADER_HOST;
+        snprintf(u->reject_msg, sizeof u->reject_msg,
+                 "an HTTP/1.1 request needs a Host header");
+    } else if (te != NULL && cl != NULL) {
+        u->reject = 400;
+        u->reject_field = MHD_HTTP_HEADER_TRANSFER_ENCODING;
+        snprintf(u->reject_msg, sizeof u->reject_msg,
+                 "both Transfer-Encoding and Content-Length: send one");
+    } else if (te != NULL && strcasecmp(te, "chunked") != 0) {
+        u->reject = 501;
+        u->reject_field = MHD_HTTP_HEADER_TRANSFER_ENCODING;
+        snprintf(u->reject_msg, sizeof u->reject_msg,
+                 "Transfer-Encoding \"%.32s\": only chunked is supported", te);
+    } else if (cl != NULL && strtoull(cl, NULL, 10) > h->body_max) {
+        /* refuse before reading (no 100 Continue is sent) */
+        u->too_large = true;
+    }
 }
 
 static enum MHD_Result
@@ -138,21 +262,14 @@ handler(void *cls,
 {
     struct wb_httpd *h = cls;
     struct upload *u = *con_cls;
-    const char *cl;
 
-    (void)version;
     if (u == NULL) {
-        u = wb__calloc(1, sizeof *u);
-        if (u == NULL) {
-            return MHD_NO;
-        }
-        wb__buf_init(&u->body, h->body_max);
-        *con_cls = u;
-        cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                         MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl != NULL && strtoull(cl, NULL, 10) > h->body_max) {
-            /* refuse before reading (no 100 Continue is sent) */
-            u->too_large = true;
+        return MHD_NO; /* uri_seen could not allocate */
+    }
+    if (!u->started) {
+        u->started = true;
+        check_head(h, conn, version, u);
+        if (u->reject != 0 || u->too_large) {
             return answer(h, conn, url, method, u);
         }
         return MHD_YES;
@@ -253,7 +370,9 @@ wb_httpd_start(const struct wb_httpd_config *cfg,
                struct wb_metrics *m,
                struct wb_httpd **out)
 {
-    struct wb_api_config ac = {cfg->site_dir, cfg->profiles_dir, cfg->body_max};
+    struct wb_api_config ac = {cfg->site_dir, cfg->profiles_dir, cfg->body_max,
+                               cfg->checkpoint_interval_s,
+                               cfg->auditor_payload_classes};
     struct sockaddr_storage ss;
     struct wb_httpd *h = NULL;
     const union MHD_DaemonInfo *di;
@@ -282,7 +401,8 @@ wb_httpd_start(const struct wb_httpd_config *cfg,
     h->d = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, handler, h,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_NOTIFY_COMPLETED, completed, h,
+        MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_URI_LOG_CALLBACK,
+        uri_seen, h, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
         MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 64u,
         h->cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, h->cert,
         MHD_OPTION_HTTPS_MEM_KEY, h->key,

@@ -43,13 +43,98 @@ wb_site_checkpoint(struct wb_site *s, uint64_t size, char **out)
     return WB_OK;
 }
 
-wb_err
-wb_site_prove(struct wb_site *s, uint64_t index, uint64_t size, char **out)
+/* The tlog-proof of index in the tree of `size` entries, whose signed
+ * checkpoint is cp, into *out. */
+static wb_err
+prove_against(struct wb_site *s,
+              uint64_t index,
+              uint64_t size,
+              const char *cp,
+              char **out)
 {
     uint8_t proof[WB_MERKLE_MAX_PROOF][WB_HASH_BYTES];
     size_t count = 0;
-    char *cp = NULL;
     bool own = false;
+    wb_err rc;
+
+    if (index >= size) {
+        return wb__err(WB_ERR_INVAL,
+                       "entry %llu is not in the tree of size "
+                       "%llu",
+                       (unsigned long long)index, (unsigned long long)size);
+    }
+    rc = wb__db_read_begin(s->db, &own);
+    if (rc == WB_OK) {
+        rc = wb_merkle_prove_inclusion(wb__ledger_read_node, s, index, size,
+                                       proof, &count);
+        wb__db_read_end(s->db, own);
+    }
+    if (rc == WB_OK) {
+        rc = wb_tlog_proof_format(index, NULL, 0,
+                                  (const uint8_t(*)[WB_HASH_BYTES])proof, count,
+                                  cp, out);
+    }
+    return rc;
+}
+
+wb_err
+wb_site_prove_published(struct wb_site *s,
+                        uint64_t index,
+                        uint64_t size,
+                        char **out,
+                        uint64_t *cp_size,
+                        uint64_t *latest)
+{
+    char *cp = NULL;
+    wb_err rc;
+
+    *out = NULL;
+    *cp_size = 0;
+    *latest = 0;
+    rc = wb__ledger_usable(s);
+    if (rc != WB_OK) {
+        return rc;
+    }
+    rc = wb__db_checkpoint_latest(s->db, 0, latest, &cp);
+    if (rc == WB_ERR_NOTFOUND && size != 0) {
+        *latest = 0;
+        rc = wb__err(WB_ERR_NOTFOUND, "no checkpoint of size %llu is published",
+                     (unsigned long long)size);
+    } else if (rc == WB_ERR_NOTFOUND) {
+        *latest = 0;
+        rc = wb__err(WB_ERR_NOTFOUND, "no checkpoint has been published yet");
+    } else if (rc == WB_OK && size != 0 && size != *latest) {
+        wb__free(cp);
+        cp = NULL;
+        rc = wb__db_checkpoint_get(s->db, size, &cp);
+        if (rc == WB_ERR_NOTFOUND) {
+            rc = wb__err(WB_ERR_NOTFOUND,
+                         "no checkpoint of size %llu is published",
+                         (unsigned long long)size);
+        }
+    } else if (rc == WB_OK && size == 0) {
+        size = *latest;
+        if (index >= size) {
+            rc = wb__err(WB_ERR_NOTFOUND,
+                         "entry %llu is not covered by a published checkpoint "
+                         "yet (the latest is of size %llu)",
+                         (unsigned long long)index, (unsigned long long)size);
+        }
+    }
+    if (rc == WB_OK) {
+        rc = prove_against(s, index, size, cp, out);
+    }
+    if (rc == WB_OK) {
+        *cp_size = size;
+    }
+    wb__free(cp);
+    return rc;
+}
+
+wb_err
+wb_site_prove(struct wb_site *s, uint64_t index, uint64_t size, char **out)
+{
+    char *cp = NULL;
     wb_err rc;
 
     *out = NULL;
@@ -66,28 +151,9 @@ wb_site_prove(struct wb_site *s, uint64_t index, uint64_t size, char **out)
     } else {
         rc = wb_site_checkpoint(s, size, &cp);
     }
-    if (rc != WB_OK) {
-        goto out;
-    }
-    if (index >= size) {
-        rc = wb__err(WB_ERR_INVAL,
-                     "entry %llu is not in the tree of size "
-                     "%llu",
-                     (unsigned long long)index, (unsigned long long)size);
-        goto out;
-    }
-    rc = wb__db_read_begin(s->db, &own);
     if (rc == WB_OK) {
-        rc = wb_merkle_prove_inclusion(wb__ledger_read_node, s, index, size,
-                                       proof, &count);
-        wb__db_read_end(s->db, own);
+        rc = prove_against(s, index, size, cp, out);
     }
-    if (rc == WB_OK) {
-        rc = wb_tlog_proof_format(index, NULL, 0,
-                                  (const uint8_t(*)[WB_HASH_BYTES])proof, count,
-                                  cp, out);
-    }
-out:
     wb__free(cp);
     return rc;
 }

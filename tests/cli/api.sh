@@ -207,6 +207,7 @@ for i in $(seq 1 300); do echo "{\"reading\":$i}"; done >many.jsonl
 want 200 "${KEY[operator]}" POST "/v1/ingest?device=press-1&purpose=predictive-maintenance&jurisdiction=CN" many.jsonl
 has "$T/body" '"records":300'
 LAST=$(sed -n 's/.*"last":\([0-9]*\).*/\1/p' "$T/body")
+want 201 "${KEY[operator]}" POST /v1/checkpoints # a read never signs one
 want 200 "$AUD" GET "/v1/records/$LAST/proof"
 cp "$T/body" proof.txt
 want 200 "$AUD" GET "/v1/records/$LAST/leaf"

@@ -159,7 +159,7 @@ test_handler(struct wb_site *s)
 {
     char op[WB_APIKEY_TEXT_MAX + 1];
     char aud[WB_APIKEY_TEXT_MAX + 1];
-    struct wb_api_config cfg = {dir, NULL, 0};
+    struct wb_api_config cfg = {dir, NULL, 0, 0, 0};
     struct wb_metrics m;
     struct wb_api *a = NULL;
     struct wb_append e;

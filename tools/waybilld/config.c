@@ -377,11 +377,60 @@ parse_retention(json_t *o, struct wbd_config *c)
     return rc;
 }
 
+/* "checkpoints": {"interval_s": N}. */
+static wb_err
+parse_checkpoints(json_t *o, struct wbd_config *c)
+{
+    static const char *const keys[] = {"interval_s", NULL};
+    long long v = WB_API_CHECKPOINT_INTERVAL;
+    wb_err rc = known(o, "checkpoints", keys);
+
+    if (rc == WB_OK) {
+        rc = num(o, "checkpoints", "interval_s", 0, 86400, &v);
+        c->checkpoint_interval_s = (unsigned)v;
+    }
+    return rc;
+}
+
+/* "api": {"auditor_payload_classes": ["personal", ...]}. */
+static wb_err
+parse_api(json_t *o, struct wbd_config *c)
+{
+    static const char *const keys[] = {"auditor_payload_classes", NULL};
+    json_t *a = json_object_get(o, "auditor_payload_classes");
+    wb_err rc = known(o, "api", keys);
+    size_t i;
+    json_t *v;
+
+    if (rc == WB_OK && a != NULL && !json_is_array(a)) {
+        rc = bad("api.auditor_payload_classes", "expected an array");
+    }
+    json_array_foreach(a, i, v)
+    {
+        const char *name = json_is_string(v) ? json_string_value(v) : "";
+        char f[64];
+        if (rc != WB_OK) {
+            break;
+        }
+        snprintf(f, sizeof f, "api.auditor_payload_classes[%zu]", i);
+        if (strcmp(name, "personal") == 0) {
+            c->auditor_payload_classes |= WB_API_AUDIT_PERSONAL;
+        } else if (strcmp(name, "sensitive-personal") == 0) {
+            c->auditor_payload_classes |= WB_API_AUDIT_SENSITIVE;
+        } else {
+            rc = bad(f, "expected \"personal\" or \"sensitive-personal\" "
+                        "(auditors see the other classes anyway)");
+        }
+    }
+    return rc;
+}
+
 static wb_err
 parse(struct wbd_config *c)
 {
-    static const char *const keys[] = {"dir",  "listen",    "tls", "profiles",
-                                       "mqtt", "retention", NULL};
+    static const char *const keys[] = {"dir",         "listen", "tls",
+                                       "profiles",    "mqtt",   "retention",
+                                       "checkpoints", "api",    NULL};
     static const char *const tkeys[] = {"cert", "key", "client_ca", NULL};
     json_t *o = c->root;
     json_t *t;
@@ -418,6 +467,12 @@ parse(struct wbd_config *c)
     if (rc == WB_OK && json_object_get(o, "retention") != NULL) {
         rc = parse_retention(json_object_get(o, "retention"), c);
     }
+    if (rc == WB_OK && json_object_get(o, "checkpoints") != NULL) {
+        rc = parse_checkpoints(json_object_get(o, "checkpoints"), c);
+    }
+    if (rc == WB_OK && json_object_get(o, "api") != NULL) {
+        rc = parse_api(json_object_get(o, "api"), c);
+    }
     return rc;
 }
 
@@ -429,6 +484,7 @@ wbd_config_load(const char *path, struct wbd_config *c)
     wb_err rc;
 
     memset(c, 0, sizeof *c);
+    c->checkpoint_interval_s = WB_API_CHECKPOINT_INTERVAL;
     if (path == NULL) {
         return WB_OK;
     }

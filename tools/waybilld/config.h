@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include <waybill/api.h>
 #include <waybill/mqtt.h>
 #include <waybill/retention.h>
 
@@ -25,6 +26,12 @@ struct wbd_config {
     struct wb_retention_rule retention[WB_RETENTION_MAX_RULES];
     size_t retention_count;
     unsigned retention_interval_s; /* 0 = no retention job */
+    /* seconds between published checkpoints (one is signed when the log
+     * grew): checkpoints.interval_s, default WB_API_CHECKPOINT_INTERVAL;
+     * 0 = the daemon publishes none */
+    unsigned checkpoint_interval_s;
+    unsigned auditor_payload_classes; /* api.auditor_payload_classes:
+                                         WB_API_AUDIT_* bits, default 0 */
 };
 
 /* Load path (NULL = embedded defaults only) into c. On error the detail

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* waybilld: the edge gateway daemon. Serves one site directory: the HTTP
- * API (src/api), MQTT ingest (src/mqtt) and the retention job
- * (src/retention), configured by a JSON file (config.c) or embedded
- * defaults on 127.0.0.1. SIGTERM or SIGINT stop it cleanly (the open MQTT
- * batch is committed and acknowledged); SIGHUP reloads the configuration
- * and the profiles, keeping the running set when the new one is bad. */
+ * API (src/api), MQTT ingest (src/mqtt), the retention job
+ * (src/retention) and checkpoint publishing (this thread), configured by a JSON
+ * file (config.c) or embedded defaults on 127.0.0.1. SIGTERM or SIGINT stop it
+ * cleanly (the open MQTT batch is committed and acknowledged); SIGHUP reloads
+ * the configuration and the profiles, keeping the running set when the new one
+ * is bad. */
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -27,7 +28,8 @@ static const char usage[] =
     "                [--client-ca FILE]] [--body-max BYTES]\n"
     "       waybilld --routes   print the endpoints and their roles\n"
     "--config: JSON configuration (docs/daemon.md): MQTT routes, batching,\n"
-    "retention, listen address, TLS; options given here override it.\n"
+    "retention, checkpoint publishing, listen address, TLS, auditor payload\n"
+    "classes; options given here override it.\n"
     "--dir defaults to $WAYBILL_DIR, then ./waybill-data; --listen to\n"
     "127.0.0.1:8787 (port 0: any free port; [::1]:PORT for IPv6).\n"
     "SIGHUP reloads the configuration and profiles; SIGTERM or SIGINT stop.\n";
@@ -53,6 +55,8 @@ struct daemon {
     struct wb_httpd *h;
     struct wb_mqtt *mqtt;
     time_t next_retention;
+    struct wb_site *publisher; /* this thread's handle: checkpoints */
+    time_t next_checkpoint;
 };
 
 /* ADDR:PORT, [V6]:PORT or PORT into cfg (the address is kept in a static
@@ -236,10 +240,48 @@ http_config(struct daemon *d)
     c->tls_key = PICK(d->o.tls_key, d->cfg.tls_key);
     c->client_ca = PICK(d->o.client_ca, d->cfg.tls_client_ca);
     c->body_max = d->o.body_max;
+    c->checkpoint_interval_s = d->cfg.checkpoint_interval_s;
+    c->auditor_payload_classes = d->cfg.auditor_payload_classes;
     c->profiles_dir =
         profiles_dir(PICK(d->o.profiles, d->cfg.profiles), c->site_dir,
                      d->profiles_buf, sizeof d->profiles_buf);
     return 0;
+}
+
+/* Publish a checkpoint when the log grew since the latest one, at most
+ * every checkpoints.interval_s seconds. This thread has a site handle of
+ * its own: it catches up with the entries the MQTT and HTTP handles
+ * committed (wb_site_refresh), and signing writes one row outside any
+ * batch, waiting (SQLite's busy timeout) while another handle's batch
+ * holds the write lock; a checkpoint of a size another handle signed
+ * already is the same text (Ed25519 is deterministic) and stored once.
+ * A failure is reported and tried again at the next interval. */
+static void
+publish_checkpoint(struct daemon *d)
+{
+    uint64_t latest = 0;
+    char *text = NULL;
+    wb_err rc;
+
+    d->next_checkpoint = time(NULL) + d->cfg.checkpoint_interval_s;
+    rc = wb_site_refresh(d->publisher);
+    if (rc == WB_OK) {
+        rc = wb_site_checkpoint_latest(d->publisher, &latest, &text);
+        wb_free(text);
+        text = NULL;
+        if (rc == WB_ERR_NOTFOUND) {
+            latest = 0;
+            rc = WB_OK;
+        }
+    }
+    if (rc == WB_OK && wb_site_size(d->publisher) > latest) {
+        rc = wb_site_checkpoint(d->publisher, 0, &text);
+        wb_free(text);
+    }
+    if (rc != WB_OK) {
+        fprintf(stderr, "waybilld: checkpoint: %s\n",
+                wb_errmsg()[0] ? wb_errmsg() : wb_strerror(rc));
+    }
 }
 
 static void
@@ -249,6 +291,11 @@ stop_services(struct daemon *d)
     d->mqtt = NULL;
     wb_httpd_stop(d->h);
     d->h = NULL;
+    if (d->publisher != NULL && d->cfg.checkpoint_interval_s > 0) {
+        publish_checkpoint(d); /* what the last batches added */
+    }
+    wb_site_close(d->publisher);
+    d->publisher = NULL;
 }
 
 static int
@@ -293,9 +340,25 @@ start_services(struct daemon *d)
         return code;
     }
     snprintf(d->site_dir, sizeof d->site_dir, "%s", d->http.site_dir);
+    /* what the log holds is published before anyone can read it */
+    rc = wb_site_open(d->site_dir, &d->publisher);
+    if (rc == WB_OK) {
+        rc = wb_site_cache_limit(d->publisher, 1024);
+    }
+    if (rc != WB_OK) {
+        code = fail(rc, wb_strerror(rc));
+        wb_site_close(d->publisher);
+        d->publisher = NULL;
+        return code;
+    }
+    if (d->cfg.checkpoint_interval_s > 0) {
+        publish_checkpoint(d);
+    }
     rc = wb_httpd_start(&d->http, &d->metrics, &d->h);
     if (rc != WB_OK) {
-        return fail(rc, wb_strerror(rc));
+        code = fail(rc, wb_strerror(rc));
+        stop_services(d);
+        return code;
     }
     printf("waybilld: listening on %s port %d (%s)\n",
            d->http.address ? d->http.address : WB_API_DEFAULT_ADDR,
@@ -417,6 +480,10 @@ main(int argc, char **argv)
         }
         if (d.next_retention != 0 && time(NULL) >= d.next_retention) {
             run_retention(&d);
+        }
+        if (d.cfg.checkpoint_interval_s > 0 &&
+            time(NULL) >= d.next_checkpoint) {
+            publish_checkpoint(&d);
         }
     }
     stop_services(&d);

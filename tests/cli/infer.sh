@@ -222,5 +222,34 @@ has "$T/err" "digest mismatch"
 same "$(size)" "$((base + 1))" "load refusal logged, nothing run"
 flip "$WAYBILL_DIR/models/bearing-risk@1.0.0/bearing-risk.ubj" 300
 
+# ---- a third party's hook plug-in: a hash-chained trail, checked by python ----
+expect 2 W infer --model bearing-risk@1.0.0 --input "$first" --run-in DE --hook libx.so
+has "$T/err" "never searched"
+expect 2 W infer --model bearing-risk@1.0.0 --input "$first" --run-in DE --hook "$WB_LIB_SHARED:x"
+has "$T/err" "no symbol waybill_infer_hook_v1"
+expect 2 W infer --model bearing-risk@1.0.0 --input "$first" --run-in DE --hook "$WB_HOOK_CHAIN"
+has "$T/err" "refused to start: give the trail file"
+expect 0 W infer --model bearing-risk@1.0.0 --input "$first-$((first + 2))" --run-in DE \
+    --hook "$WB_HOOK_CHAIN:$T/chain.jsonl"
+# a second run continues the chain from the file's last line
+expect 0 W infer --model bearing-risk@1.0.0 --input "$first" --run-in DE \
+    --hook "$WB_HOOK_CHAIN:$T/chain.jsonl"
+cat > chain.py <<'PY'
+import hashlib, json, sys
+prev, seq, n = "0" * 64, 0, 0
+for raw in open(sys.argv[1], "rb").read().split(b"\n")[:-1]:
+    d = json.loads(raw)
+    seq += 1
+    if d["prev"] != prev or d["seq"] != seq:
+        print("broken at line %d" % seq); sys.exit(0)
+    prev = hashlib.sha256(raw).hexdigest()
+    n += 1
+print("chain ok, %d lines" % n)
+PY
+same "$(/usr/bin/python3 chain.py chain.jsonl)" "chain ok, 8 lines"
+has chain.jsonl '"event":"after-output","model":"bearing-risk@1.0.0"'
+sed -i '3s/"input":[0-9]*/"input":0/' chain.jsonl
+same "$(/usr/bin/python3 chain.py chain.jsonl)" "broken at line 4" "an edited line breaks the chain"
+
 expect 0 W verify
 finish

@@ -26,8 +26,13 @@ cat >d.json <<CONF
   "routes": [{"topic": "plant/+/tele", "device_level": 1,
               "purposes": ["predictive-maintenance"], "jurisdiction": "DE"}],
   "models": [{"topic": "plant/+/tele", "model": "bearing-risk@1.0.0",
-              "run_in": "DE", "publish": "plant/{device}/risk"}]}}
+              "run_in": "DE", "publish": "plant/{device}/risk"}]},
+ "hooks": [{"library": "$WB_HOOK_CHAIN", "arg": "$T/dchain.jsonl"}]}
 CONF
+# a hook plug-in that does not load stops the daemon at start, named
+sed "s|$WB_HOOK_CHAIN|$WB_LIB_SHARED|" d.json > bad.json
+expect 2 timeout 20 "$WAYBILLD" --config bad.json --listen 127.0.0.1:0
+has "$T/err" "hooks[0]: hook plug-in $WB_LIB_SHARED: no symbol waybill_infer_hook_v1"
 start_daemon --config d.json || exit 1
 mosquitto_sub -p "$BROKER_PORT" -q 1 -V mqttv5 -t 'plant/+/risk' -C 2 -v >risk.txt &
 SUB=$!
@@ -50,6 +55,8 @@ print("match" if all(abs(a - b) < 1e-5 for a, b in zip(sorted(got), sorted(want)
 PY
 has cmp.txt match
 stop_daemon TERM
+# the auditor's plug-in saw every governed call: 3 inputs, 2 outputs, 1 denial
+same "$(grep -c '"event":"before-input"' dchain.jsonl) $(grep -c '"event":"after-output"' dchain.jsonl) $(grep -c '"event":"on-deny"' dchain.jsonl)" "3 2 1" "plug-in events"
 
 # lineage: each inference record's parents = its inputs' leaf hashes
 W --json model show bearing-risk@1.0.0 >m.json

@@ -16,7 +16,7 @@ static const char usage[] =
     "usage: waybill infer --model ID --input SELECTION --run-in CC\n"
     "         [--purpose P] [--date YYYY-MM-DD] [--governance "
     "enforce|log-only]\n"
-    "         [--audit-trail FILE]\n"
+    "         [--audit-trail FILE] [--hook LIBRARY[:ARG]]\n"
     "SELECTION: log indexes, e.g. 5 or 3-10 or 3,7,9 or 1-4,9";
 
 struct iargs {
@@ -25,6 +25,7 @@ struct iargs {
     const char *run_in;
     const char *purpose;
     const char *trail;
+    const char *hook;
     int32_t date;
     enum wb_infer_mode mode;
 };
@@ -40,6 +41,7 @@ parse(const struct cli *c, int argc, char **argv, struct iargs *a)
         {"date", required_argument, 0, 'd'},
         {"governance", required_argument, 0, 'g'},
         {"audit-trail", required_argument, 0, 'a'},
+        {"hook", required_argument, 0, 'h'},
         {0, 0, 0, 0}};
     int ch;
 
@@ -62,6 +64,9 @@ parse(const struct cli *c, int argc, char **argv, struct iargs *a)
             break;
         case 'a':
             a->trail = optarg;
+            break;
+        case 'h':
+            a->hook = optarg;
             break;
         case 'd':
             if (!cli_date(c, "--date", optarg, &a->date)) {
@@ -205,6 +210,20 @@ cmd_infer(struct cli *c, int argc, char **argv)
     if (code != 0) {
         return code;
     }
+    if (a.hook != NULL) {
+        /* LIBRARY[:ARG]: the plug-in's argument follows the first ':' */
+        char lib[4096];
+        const char *colon = strchr(a.hook, ':');
+        size_t n = colon ? (size_t)(colon - a.hook) : strlen(a.hook);
+        if (n >= sizeof lib) {
+            return cli_usage(c, "--hook: the library path is too long");
+        }
+        memcpy(lib, a.hook, n);
+        lib[n] = '\0';
+        if (wb_infer_hook_load(lib, colon ? colon + 1 : NULL) != WB_OK) {
+            return cli_usage(c, "--hook: %s", wb_errmsg());
+        }
+    }
     if (a.trail != NULL) {
         trail = fopen(a.trail, "a");
         if (trail == NULL) {
@@ -224,5 +243,6 @@ cmd_infer(struct cli *c, int argc, char **argv)
     if (trail != NULL) {
         fclose(trail);
     }
+    wb_infer_hook_detach_all();
     return code;
 }

@@ -425,12 +425,42 @@ parse_api(json_t *o, struct wbd_config *c)
     return rc;
 }
 
+/* "hooks": [{"library": PATH, "arg": TEXT}, ...]. */
+static wb_err
+parse_hooks(json_t *a, struct wbd_config *c)
+{
+    static const char *const keys[] = {"library", "arg", NULL};
+    wb_err rc = WB_OK;
+
+    if (!json_is_array(a) || json_array_size(a) > WBD_HOOKS_MAX) {
+        return bad("hooks", "expected an array of at most 8 plug-ins");
+    }
+    for (size_t i = 0; rc == WB_OK && i < json_array_size(a); i++) {
+        json_t *h = json_array_get(a, i);
+        char path[32];
+        snprintf(path, sizeof path, "hooks[%zu]", i);
+        rc = known(h, path, keys);
+        if (rc == WB_OK) {
+            rc = str(h, path, "library", &c->hooks[i].library);
+        }
+        if (rc == WB_OK) {
+            rc = str(h, path, "arg", &c->hooks[i].arg);
+        }
+        if (rc == WB_OK && (c->hooks[i].library == NULL ||
+                            strchr(c->hooks[i].library, '/') == NULL)) {
+            rc = bad(path, "needs \"library\": a path with a '/'");
+        }
+        c->hook_count = i + 1;
+    }
+    return rc;
+}
+
 static wb_err
 parse(struct wbd_config *c)
 {
-    static const char *const keys[] = {"dir",         "listen", "tls",
-                                       "profiles",    "mqtt",   "retention",
-                                       "checkpoints", "api",    NULL};
+    static const char *const keys[] = {
+        "dir",       "listen",      "tls", "profiles", "mqtt",
+        "retention", "checkpoints", "api", "hooks",    NULL};
     static const char *const tkeys[] = {"cert", "key", "client_ca", NULL};
     json_t *o = c->root;
     json_t *t;
@@ -472,6 +502,9 @@ parse(struct wbd_config *c)
     }
     if (rc == WB_OK && json_object_get(o, "api") != NULL) {
         rc = parse_api(json_object_get(o, "api"), c);
+    }
+    if (rc == WB_OK && json_object_get(o, "hooks") != NULL) {
+        rc = parse_hooks(json_object_get(o, "hooks"), c);
     }
     return rc;
 }

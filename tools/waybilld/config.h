@@ -13,6 +13,7 @@
 #include <waybill/retention.h>
 
 #define WBD_CONFIG_MAX (1024 * 1024)
+#define WBD_HOOKS_MAX  8
 
 struct wbd_config {
     json_t *root; /* the parsed file; every string below points into it */
@@ -26,6 +27,11 @@ struct wbd_config {
     struct wb_retention_rule retention[WB_RETENTION_MAX_RULES];
     size_t retention_count;
     unsigned retention_interval_s; /* 0 = no retention job */
+    struct {
+        const char *library; /* a path with a '/' */
+        const char *arg;     /* may be NULL */
+    } hooks[WBD_HOOKS_MAX];  /* inference hook plug-ins */
+    size_t hook_count;
     /* seconds between published checkpoints (one is signed when the log
      * grew): checkpoints.interval_s, default WB_API_CHECKPOINT_INTERVAL;
      * 0 = the daemon publishes none */

@@ -373,6 +373,23 @@ start_services(struct daemon *d)
     return 0;
 }
 
+/* Attach the configured inference hook plug-ins. */
+static int
+load_hooks(struct daemon *d)
+{
+    for (size_t i = 0; i < d->cfg.hook_count; i++) {
+        wb_err rc =
+            wb_infer_hook_load(d->cfg.hooks[i].library, d->cfg.hooks[i].arg);
+        if (rc != WB_OK) {
+            fprintf(stderr, "waybilld: hooks[%zu]: %s\n", i, wb_errmsg());
+            return 2;
+        }
+        fprintf(stderr, "waybilld: inference hook %s attached\n",
+                d->cfg.hooks[i].library);
+    }
+    return 0;
+}
+
 /* SIGHUP: a new configuration replaces the running one only if it loads.
  * The HTTP server keeps its socket and reloads the profiles (a broken set
  * is refused and the loaded one kept); MQTT restarts with the new routes
@@ -394,8 +411,12 @@ reload(struct daemon *d)
     }
     wb_mqtt_stop(d->mqtt); /* commits and acknowledges the open batch */
     d->mqtt = NULL;
+    wb_infer_hook_detach_all(); /* no governed call runs now */
     wbd_config_clear(&d->cfg);
     d->cfg = next;
+    if (load_hooks(d) != 0) {
+        return 2; /* a configured auditor hook must not go missing */
+    }
     rc = wb_httpd_reload(d->h);
     fprintf(stderr, "waybilld: reload: %s%s%s\n",
             rc == WB_OK ? "ok" : wb_strerror(rc), rc ? ": " : "",
@@ -463,7 +484,10 @@ main(int argc, char **argv)
     sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
-    code = start_services(&d);
+    code = load_hooks(&d);
+    if (code == 0) {
+        code = start_services(&d);
+    }
     while (code == 0) {
         struct timespec tick = {1, 0};
         int sig = sigtimedwait(&set, NULL, &tick);
@@ -487,6 +511,7 @@ main(int argc, char **argv)
         }
     }
     stop_services(&d);
+    wb_infer_hook_detach_all();
     wbd_config_clear(&d.cfg);
     return code;
 }

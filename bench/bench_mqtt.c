@@ -405,6 +405,10 @@ daemon_run(const char *daemon, const char *dir, uint64_t n, long *hwm)
     }
     t = bu_now() - t0;
     *hwm = vm_kib(pid, "VmHWM:");
+    printf("waybilld resident at the end: anonymous %.1f MiB, files %.1f MiB "
+           "(shared libraries)\n",
+           (double)vm_kib(pid, "RssAnon:") / 1024.0,
+           (double)vm_kib(pid, "RssFile:") / 1024.0);
     stop(pid);
     sqlite3_close(h);
     return (double)n / t;

@@ -123,14 +123,18 @@ out:
     return WB_OK;
 }
 
-/* Load the log size and frontier from the database. A store damaged
- * behind the library's back still opens, so wb_site_verify can name the
- * bad entry; everything that would build on the damage refuses. */
+/* Load the log size and frontier from the database: the size is the
+ * highest index + 1 (a primary-key lookup; counting the rows would read
+ * the whole table on every open), and the frontier's nodes must be there.
+ * A store damaged behind the library's back still opens, so
+ * wb_site_verify can name the bad entry (it also finds a missing row the
+ * frontier does not need); everything that would build on the damage
+ * refuses. */
 static wb_err
 load_tree(struct wb_site *s)
 {
     uint64_t n = 0;
-    wb_err rc = wb__db_entry_count(s->db, &n);
+    wb_err rc = wb__db_entry_next(s->db, &n);
 
     if (rc == WB_OK) {
         rc = wb_merkle_frontier_load(&s->tree, n, wb__ledger_read_node, s);

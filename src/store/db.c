@@ -13,8 +13,6 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
     [ST_META_SET] = "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)",
-    [ST_ENTRY_COUNT] = "SELECT count(*), coalesce(max(idx) + 1, 0) "
-                       "FROM entries",
     [ST_ENTRY_NEXT] = "SELECT coalesce(max(idx) + 1, 0) FROM entries",
     [ST_ENTRY_INSERT] = "INSERT INTO entries(idx, kind, leaf, hashes, salt, "
                         "payload, devtok) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

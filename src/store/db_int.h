@@ -14,7 +14,6 @@ enum wb__stmt {
     ST_ROLLBACK,
     ST_META_GET,
     ST_META_SET,
-    ST_ENTRY_COUNT,
     ST_ENTRY_NEXT,
     ST_ENTRY_INSERT,
     ST_ENTRY_HASHES,

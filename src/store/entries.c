@@ -22,31 +22,6 @@ wb__row_clear(struct wb__row *row)
 }
 
 wb_err
-wb__db_entry_count(struct wb__db *db, uint64_t *count)
-{
-    sqlite3_stmt *st = wb__db_stmt(db, ST_ENTRY_COUNT);
-    wb_err rc = WB_OK;
-
-    *count = 0;
-    if (st == NULL) {
-        return WB_ERR_DB;
-    }
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        rc = wb__db_fail(db, "count entries");
-    } else if (sqlite3_column_int64(st, 0) != sqlite3_column_int64(st, 1)) {
-        rc = wb__err(WB_ERR_VERIFY,
-                     "database: entry indexes have gaps "
-                     "(%lld entries, highest index %lld)",
-                     (long long)sqlite3_column_int64(st, 0),
-                     (long long)sqlite3_column_int64(st, 1) - 1);
-    } else {
-        *count = (uint64_t)sqlite3_column_int64(st, 0);
-    }
-    sqlite3_reset(st);
-    return rc;
-}
-
-wb_err
 wb__db_entry_next(struct wb__db *db, uint64_t *next)
 {
     sqlite3_stmt *st = wb__db_stmt(db, ST_ENTRY_NEXT);

@@ -47,8 +47,6 @@ void wb__db_read_end(struct wb__db *db, bool own);
 wb_err wb__db_meta_get(struct wb__db *db, const char *key, char **value);
 wb_err wb__db_meta_set(struct wb__db *db, const char *key, const char *value);
 
-/* Entries. */
-wb_err wb__db_entry_count(struct wb__db *db, uint64_t *count);
 /* Index the next entry would get (max index + 1): one index seek, for
  * catching up with other handles' appends. */
 wb_err wb__db_entry_next(struct wb__db *db, uint64_t *next);

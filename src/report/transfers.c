@@ -165,9 +165,12 @@ count_decision(struct transfers *t,
     wb__report_add(g->obj, "decisions", 1);
     wb__report_add(g->obj, cls, 1);
     wb__report_add(json_object_get(g->obj, "mechanisms"), mech, 1);
-    wb__report_add(g->obj, "subjects_counted",
-                   json_integer_value(json_object_get(
-                       json_object_get(doc, "counted"), "subjects_new")));
+    if (!refused && dec != NULL && strncmp(dec, "allow", 5) == 0) {
+        /* only an allow adds its subjects to the tally */
+        wb__report_add(g->obj, "subjects_counted",
+                       json_integer_value(json_object_get(
+                           json_object_get(doc, "counted"), "subjects_new")));
+    }
     m = json_object_get(t->by_mechanism, mech);
     if (m == NULL) {
         m = json_pack("{s:i, s:i, s:i, s:i}", "decisions", 0, "permitted", 0,

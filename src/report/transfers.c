@@ -144,15 +144,13 @@ count_decision(struct transfers *t,
     const char *cls = refused ? "refused" : denied ? "denied" : "permitted";
     json_t *m;
 
-    if (json_is_null(json_object_get(g->obj, "country"))) {
-        const char *cc =
-            v ? v->country
-              : json_string_value(json_object_get(rcpt, "country"));
+    if (v != NULL) {
+        json_object_set_new(g->obj, "country", json_string(v->country));
+        json_object_set_new(g->obj, "operator", json_string(v->operator_name));
+    } else if (json_is_null(json_object_get(g->obj, "country"))) {
+        const char *cc = json_string_value(json_object_get(rcpt, "country"));
         json_object_set_new(g->obj, "country",
                             cc ? json_string(cc) : json_null());
-    }
-    if (v != NULL) {
-        json_object_set_new(g->obj, "operator", json_string(v->operator_name));
     }
     mech = mech ? mech : v ? v->mechanism.type : "none";
     t->decisions++;

@@ -140,7 +140,9 @@ wb__report_maintenance(const struct wb__rscan *sc, json_t *body)
     }
     wb_register_docs_free(ids, n);
     if (rc == WB_OK) {
-        qsort(s.v, s.count, sizeof *s.v, by_start);
+        if (s.count > 1) {
+            qsort(s.v, s.count, sizeof *s.v, by_start);
+        }
         for (size_t i = 0; i < s.count; i++) {
             json_array_append(list, s.v[i].item);
         }

@@ -278,7 +278,9 @@ wb__report_transfers(const struct wb__rscan *sc, json_t *body)
              ? wb__report_walk(sc, NULL, visit, &t)
              : WB_ERR_NOMEM;
     if (rc == WB_OK) {
-        qsort(t.g, t.count, sizeof *t.g, by_id);
+        if (t.count > 1) {
+            qsort(t.g, t.count, sizeof *t.g, by_id);
+        }
         for (size_t i = 0; i < t.count; i++) {
             json_t *m = json_object_get(t.g[i].obj, "mechanisms");
             json_object_set_new(t.g[i].obj, "mechanisms",

@@ -620,6 +620,37 @@ test_header(struct wb_site *s)
     wb_report_free(NULL);
 }
 
+/* A site with nothing but its first entries: every report, all zeros. */
+static void
+test_empty(void)
+{
+    char d2[96];
+    struct wb_site *e = NULL;
+    json_t *j;
+
+    snprintf(d2, sizeof d2, "%.*s/empty", (int)(strlen(dir) - 5), dir);
+    TT_CHECK(wb_site_create(d2, "empty.waybill.example", NULL, 0, &e) == WB_OK);
+    if (e == NULL) {
+        return;
+    }
+    j = report(e, WB_REPORT_TRANSFERS, NULL, NULL, 0);
+    NUM(j, "decisions", 0);
+    TT_CHECK(json_array_size(json_object_get(j, "by_server")) == 0);
+    NUM(j, "log.size", wb_site_size(e));
+    json_decref(j);
+    j = report(e, WB_REPORT_RECORDS, NULL, NULL, 0);
+    NUM(j, "records.total", 0);
+    json_decref(j);
+    j = report(e, WB_REPORT_CONSENTS, NULL, NULL, 0);
+    NUM(j, "consents", 0);
+    json_decref(j);
+    j = report(e, WB_REPORT_MAINTENANCE, NULL, NULL, 0);
+    NUM(j, "sessions", 0);
+    TT_CHECK(json_array_size(json_object_get(j, "session_list")) == 0);
+    json_decref(j);
+    wb_site_close(e);
+}
+
 int
 main(void)
 {
@@ -661,6 +692,7 @@ main(void)
     test_consents(s);
     test_maintenance(s);
     test_header(s);
+    test_empty();
 
     wb_site_close(s);
     snprintf(cmd, sizeof cmd, "rm -rf '%.*s'", (int)(strlen(dir) - 5), dir);

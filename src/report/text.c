@@ -7,11 +7,25 @@
 
 static wb_err members(struct wb__buf *b, const json_t *o, int indent, int lead);
 
+/* A string on one line: control characters as \xHH. */
+static wb_err
+text(struct wb__buf *b, const char *s)
+{
+    wb_err rc = WB_OK;
+
+    for (; rc == WB_OK && *s != '\0'; s++) {
+        unsigned char ch = (unsigned char)*s;
+        rc = ch < 0x20 || ch == 0x7f ? wb__buf_printf(b, "\\x%02x", ch)
+                                     : wb__buf_append(b, s, 1);
+    }
+    return rc;
+}
+
 static wb_err
 scalar(struct wb__buf *b, const json_t *v)
 {
     if (json_is_string(v)) {
-        return wb__buf_printf(b, "%s", json_string_value(v));
+        return text(b, json_string_value(v));
     }
     if (json_is_integer(v)) {
         return wb__buf_printf(b, "%lld", (long long)json_integer_value(v));
@@ -70,8 +84,14 @@ field(struct wb__buf *b, const char *key, const json_t *v, int indent, int lead)
 {
     bool empty = (json_is_object(v) && json_object_size(v) == 0) ||
                  (json_is_array(v) && json_array_size(v) == 0);
-    wb_err rc = wb__buf_printf(b, "%*s%s:", lead ? 0 : indent, "", key);
+    wb_err rc = wb__buf_printf(b, "%*s", lead ? 0 : indent, "");
 
+    if (rc == WB_OK) {
+        rc = text(b, key);
+    }
+    if (rc == WB_OK) {
+        rc = wb__buf_printf(b, ":");
+    }
     if (rc != WB_OK) {
         return rc;
     }

@@ -370,7 +370,8 @@ test_records(struct wb_site *s)
     NUM(j, "records.by_purpose.predictive-maintenance", 5);
     NUM(j, "records.by_purpose.service-provision", 2);
     NUM(j, "records.by_purpose.none", 1);
-    NUM(j, "erasures.total", 2);
+    NUM(j, "erasures.total", 3);
+    NUM(j, "erasures.by_reason.two\nlines", 1);
     NUM(j, "erasures.by_reason.retention expired", 1);
     NUM(j, "erasures.by_reason.subject request", 1);
     NUM(j, "inferences.total", 2);
@@ -397,7 +398,7 @@ test_records(struct wb_site *s)
     /* counts only: no reasons */
     j = report(s, WB_REPORT_RECORDS, NULL, NULL, WB_REPORT_COUNTS_ONLY);
     c = json_object_get(j, "erasures");
-    NUM(j, "erasures.total", 2);
+    NUM(j, "erasures.total", 3);
     TT_CHECK(json_object_get(c, "by_reason") == NULL);
     TT_CHECK(
         strcmp(json_string_value(json_object_get(j, "detail")), "counts") == 0);
@@ -600,6 +601,7 @@ test_header(struct wb_site *s)
              strstr(text, "\n  by_class:\n    non-personal: 3\n") != NULL);
     TT_CHECK(text != NULL &&
              strstr(text, "\n    allowed:\n      DE,FR: 2\n") != NULL);
+    TT_CHECK(text != NULL && strstr(text, "\n    two\\x0alines: 1\n") != NULL);
     TT_CHECK(text != NULL &&
              strstr(text, "\n  by_model:\n    - model: -\n      digest: "
                           "abababab") != NULL);
@@ -683,6 +685,7 @@ main(void)
     inference(s, "2026-04-06");
     TT_CHECK(wb_site_erase(s, first, "retention expired", NULL) == WB_OK);
     TT_CHECK(wb_site_erase(s, first + 3, "subject request", NULL) == WB_OK);
+    TT_CHECK(wb_site_erase(s, first + 5, "two\nlines", NULL) == WB_OK);
     consents(s);
     transfers(s);
     maintenance(s);

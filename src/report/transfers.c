@@ -183,12 +183,13 @@ count_decision(struct transfers *t,
         wb__report_add(t->by_reason, why, 1);
         wb_date_format((int32_t)(c->iat / 86400), day);
         if (!sc->counts_only) {
-            json_array_append_new(t->attempts,
-                                  json_pack("{s:I, s:s, s:s?, s:O, s:s}",
-                                            "entry", (json_int_t)index, "date",
-                                            day, "server", g->id, "country",
-                                            json_object_get(g->obj, "country"),
-                                            "reason", why));
+            json_array_append_new(
+                t->attempts,
+                json_pack("{s:I, s:s, s:s?, s:s?, s:s}", "entry",
+                          (json_int_t)index, "date", day, "server", g->id,
+                          "country",
+                          json_string_value(json_object_get(rcpt, "country")),
+                          "reason", why));
         }
     }
 }

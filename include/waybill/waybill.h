@@ -17,6 +17,7 @@
 #include <waybill/model.h>
 #include <waybill/mqtt.h>
 #include <waybill/policy.h>
+#include <waybill/report.h>
 #include <waybill/retention.h>
 #include <waybill/server.h>
 #include <waybill/token.h>

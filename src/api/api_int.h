@@ -130,6 +130,7 @@ void wb__api_maint_start(struct wb__ctx *c);
 void wb__api_maint_event(struct wb__ctx *c);
 void wb__api_maint_end(struct wb__ctx *c);
 void wb__api_maint_show(struct wb__ctx *c);
+void wb__api_report(struct wb__ctx *c);
 void wb__api_tlog_checkpoint(struct wb__ctx *c);
 void wb__api_tlog_tile(struct wb__ctx *c);
 

@@ -51,6 +51,7 @@ const struct wb__route wb__api_routes[] = {
     {"POST", "/v1/maintenance/sessions/{id}/end", MAINT | ADMIN,
      wb__api_maint_end},
     {"GET", "/v1/maintenance/sessions/{id}", MAINT | ADMIN, wb__api_maint_show},
+    {"GET", "/v1/reports/{name}", COMP | AUD | ADMIN, wb__api_report},
     {"GET", "/v1/tlog/checkpoint", LOG_READERS, wb__api_tlog_checkpoint},
     {"GET", "/v1/tlog/tile/{tile}", LOG_READERS, wb__api_tlog_tile},
 };

@@ -161,6 +161,7 @@ POST /v1/maintenance/sessions            maint.json 403 403 201 403 201 401 401 
 POST /v1/maintenance/sessions/$SESSION/events event.json 403 403 200 403 200 401 401 401
 POST /v1/maintenance/sessions/%/end      empty.json 403 403 200 403 200 401 401 401
 GET  /v1/maintenance/sessions/$SESSION   -        403 403 200 403 200 401 401 401
+GET  /v1/reports/transfers                -        403 200 403 200 200 401 401 401
 GET  /v1/tlog/checkpoint                 -        200 200 403 200 200 401 401 401
 GET  /v1/tlog/tile/0/000.p/1             -        200 200 403 200 200 401 401 401
 GET  /v1/tlog/tile/entries/000.p/1       -        200 200 403 200 200 401 401 401

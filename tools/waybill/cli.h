@@ -105,5 +105,6 @@ int cmd_infer(struct cli *c, int argc, char **argv);
 /* waybill policy load|list|show|history (argv[0] is the subcommand). */
 int cli_policy_register(struct cli *c, int argc, char **argv);
 int cmd_apikey(struct cli *c, int argc, char **argv);
+int cmd_report(struct cli *c, int argc, char **argv);
 
 #endif

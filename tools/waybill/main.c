@@ -77,6 +77,9 @@ static const char usage[] =
     "        [--date DATE] [--governance enforce|log-only]\n"
     "        [--audit-trail FILE] [--hook LIBRARY[:ARG]]\n"
     "                                     governed inference on records\n"
+    "reports:\n"
+    "  report transfers|records|consents|maintenance [--from DATE]\n"
+    "         [--to DATE]                     a compliance report, [from, to)\n"
     "api access (waybilld):\n"
     "  apikey create --role ROLE [--name NAME]  print a new key, once\n"
     "  apikey add-cert --role ROLE --cert PEM [--name NAME]\n"
@@ -107,7 +110,7 @@ static const struct command commands[] = {
     {"purpose", cmd_purpose}, {"server", cmd_server},
     {"policy", cmd_policy},   {"model", cmd_model},
     {"infer", cmd_infer},     {"policy", cmd_policy},
-    {"apikey", cmd_apikey},
+    {"apikey", cmd_apikey},   {"report", cmd_report},
 };
 
 /* Take --dir DIR / --dir=DIR / --json out of argv wherever they stand. */

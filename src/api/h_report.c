@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* GET /v1/reports/{name}?from=&to=: a compliance report as JSON
+ * (docs/report.md). The auditor role gets counts only. */
+#include <waybill/report.h>
+
+#include "api/api_int.h"
+
+/* Optional date parameter key into p: false after replying 400. */
+static bool
+date_param(struct wb__ctx *c, const char *key, bool *has, int32_t *day)
+{
+    const char *v = wb__api_param(c, key);
+
+    if (v == NULL) {
+        return true;
+    }
+    if (wb_date_parse(v, day) != WB_OK) {
+        wb__api_error(c, 400, key, "%s: \"%.64s\" is not a date (YYYY-MM-DD)",
+                      key, v);
+        return false;
+    }
+    *has = true;
+    return true;
+}
+
+void
+wb__api_report(struct wb__ctx *c)
+{
+    static const char *const params[] = {"from", "to", NULL};
+    struct wb_report_period p = {false, 0, false, 0};
+    enum wb_report_kind kind;
+    struct wb_report *r = NULL;
+    char *json = NULL;
+    unsigned flags =
+        wb__api_has_role(c, WB_ACCESS_COMPLIANCE) ? 0 : WB_REPORT_COUNTS_ONLY;
+    wb_err rc;
+
+    if (!wb__api_params_only(c, params) ||
+        !date_param(c, "from", &p.has_from, &p.from) ||
+        !date_param(c, "to", &p.has_to, &p.to)) {
+        return;
+    }
+    if (p.has_from && p.has_to && p.from >= p.to) {
+        wb__api_error(c, 400, "to", "to: must be a later date than from");
+        return;
+    }
+    rc = wb_report_parse(c->arg, &kind);
+    if (rc == WB_OK) {
+        rc = wb_report_make(c->site, kind, &p, flags, &r);
+    }
+    if (rc == WB_OK) {
+        rc = wb_report_json(r, true, &json);
+    }
+    if (rc != WB_OK) {
+        wb__api_fail(c, rc, NULL, "report");
+    } else {
+        wb__api_bytes(c, 200, "application/json", json, strlen(json));
+    }
+    wb_free(json);
+    wb_report_free(r);
+}

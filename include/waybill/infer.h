@@ -225,12 +225,15 @@ WB_API WB_NODISCARD wb_err wb_infer_run(struct wb_site *s,
 
 /* A record the caller appended to the site and still holds (a gateway at
  * ingest): the governed call takes its claims and payload from here
- * instead of reading them back from the log. */
+ * instead of reading them back from the log. With claims NULL only index
+ * counts: that record is read from the log, as by wb_infer_run (a caller
+ * that could not afford to hold it). */
 struct wb_infer_record {
     uint64_t index;                   /* its log index */
     uint8_t leaf_hash[WB_HASH_BYTES]; /* wb_site_last_leaf_hash after it */
-    const struct wb_claims *claims;   /* as appended; borrowed */
-    const uint8_t *payload;           /* as appended; borrowed */
+    const struct wb_claims *claims;   /* as appended; borrowed; or NULL */
+    const uint8_t *payload;           /* as appended; borrowed; may be NULL
+                                         when doc is given */
     size_t payload_len;
     const struct json_t *doc; /* payload as parsed (jansson), or NULL:
                                  parsed here; borrowed */
@@ -240,7 +243,8 @@ struct wb_infer_record {
  *  checks, outputs, logging and errors, without reading the inputs from
  *  the log. The caller vouches that each is what it appended to s (this
  *  is the in-process path of the daemon; wb_infer_run reads and checks
- *  them from the log). */
+ *  them from the log; a caller of wb_site_append can state any lineage,
+ *  so this call is no weaker). */
 WB_API WB_NODISCARD wb_err
 wb_infer_run_records(struct wb_site *s,
                      struct wb_model *m,

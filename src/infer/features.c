@@ -130,20 +130,24 @@ wb__infer_read_input(struct wb_site *s,
 }
 
 wb_err
-wb__infer_take_record(const struct wb_model_manifest *m,
+wb__infer_take_record(struct wb_site *s,
+                      const struct wb_model_manifest *m,
                       const struct wb_infer_record *r,
                       struct wb__infer_input *in,
                       float *x)
 {
     wb_err rc;
 
+    if (r->claims == NULL) {
+        return wb__infer_read_input(s, m, r->index, in, x); /* not held */
+    }
     memset(in, 0, sizeof *in);
     in->index = r->index;
-    if (r->claims == NULL || r->claims->kind == NULL) {
-        return wb__err(WB_ERR_FORMAT, "entry %llu: no claims given",
+    if (r->claims->kind == NULL) {
+        return wb__err(WB_ERR_FORMAT, "entry %llu: claims without a kind",
                        (unsigned long long)r->index);
     }
-    rc = check_kind(r->index, r->claims, r->payload != NULL);
+    rc = check_kind(r->index, r->claims, r->payload != NULL || r->doc != NULL);
     if (rc == WB_OK && r->doc != NULL) {
         rc = json_is_object(r->doc)
                  ? fill(m, r->index, r->doc, x)

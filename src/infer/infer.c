@@ -268,11 +268,12 @@ read_inputs(struct call *c)
     size_t nf = c->m->manifest->input_count;
 
     for (size_t i = 0; i < c->n; i++) {
-        wb_err rc = c->held ? wb__infer_take_record(c->m->manifest, &c->held[i],
-                                                    &c->in[i], c->x + i * nf)
-                            : wb__infer_read_input(c->s, c->m->manifest,
-                                                   c->res->rows[i].input,
-                                                   &c->in[i], c->x + i * nf);
+        wb_err rc =
+            c->held ? wb__infer_take_record(c->s, c->m->manifest, &c->held[i],
+                                            &c->in[i], c->x + i * nf)
+                    : wb__infer_read_input(c->s, c->m->manifest,
+                                           c->res->rows[i].input, &c->in[i],
+                                           c->x + i * nf);
         if (rc != WB_OK) {
             return rc;
         }

@@ -91,8 +91,11 @@ wb_err wb__infer_features(const struct wb_model_manifest *m,
                           float *x);
 
 /* A held record r as input in (borrowing its claims) with its features
- * in x; WB_ERR_FORMAT as wb__infer_read_input. */
-wb_err wb__infer_take_record(const struct wb_model_manifest *m,
+ * in x (from r->doc when given, else r->payload); a record without claims
+ * is read from the log (wb__infer_read_input). WB_ERR_FORMAT as
+ * wb__infer_read_input. */
+wb_err wb__infer_take_record(struct wb_site *s,
+                             const struct wb_model_manifest *m,
                              const struct wb_infer_record *r,
                              struct wb__infer_input *in,
                              float *x);

@@ -144,7 +144,7 @@ on_message(struct mosquitto *mosq,
     }
     atomic_fetch_add(&q->m->mqtt_messages, 1);
     wb_errmsg_clear();
-    logged.keep = wb__mqtt_models_want(q->models, m.topic);
+    logged.keep = wb__mqtt_models_want(q->models, m.topic, m.payload_len);
     rc = wb__mqtt_handle(q->site, &q->cfg.c, &m, &out, &logged);
     if (rc == WB_OK && out == WB__MQTT_LOGGED) {
         rc = wb__mqtt_models_note(q->models, m.topic, &logged);

@@ -36,6 +36,7 @@ struct wb__mqtt_models {
     struct wb_policy *policy;
     struct wb_model *model[WB_MQTT_MAX_MODELS];
     struct pending held;
+    size_t held_bytes; /* an estimate of what held records take */
     struct uses in[WB_MQTT_MAX_MODELS];
 };
 
@@ -47,6 +48,7 @@ drop(struct wb__mqtt_models *ms)
         wb_ingest_kept_clear(&ms->held.rec[i].kept);
     }
     ms->held.n = 0;
+    ms->held_bytes = 0;
     for (size_t i = 0; i < WB_MQTT_MAX_MODELS; i++) {
         ms->in[i].n = 0;
     }
@@ -129,8 +131,18 @@ matches(const struct wb_mqtt_model *m, const char *topic)
            match;
 }
 
-bool
-wb__mqtt_models_want(const struct wb__mqtt_models *ms, const char *topic)
+/* What holding a record of a payload of len bytes costs, about: the
+ * claims, the parse of a JSON payload (jansson's objects take several
+ * times the text) and the bookkeeping. */
+static size_t
+held_cost(size_t len)
+{
+    return 512 + 8 * len;
+}
+
+/* Does a model take records of topic? */
+static bool
+taken(const struct wb__mqtt_models *ms, const char *topic)
 {
     for (size_t i = 0; ms != NULL && i < ms->cfg->model_count; i++) {
         if (matches(&ms->cfg->models[i], topic)) {
@@ -140,35 +152,60 @@ wb__mqtt_models_want(const struct wb__mqtt_models *ms, const char *topic)
     return false;
 }
 
+bool
+wb__mqtt_models_want(const struct wb__mqtt_models *ms,
+                     const char *topic,
+                     size_t payload_len)
+{
+    return taken(ms, topic) &&
+           ms->held_bytes + held_cost(payload_len) <= WB__MQTT_HELD_MAX;
+}
+
 wb_err
 wb__mqtt_models_note(struct wb__mqtt_models *ms,
                      const char *topic,
                      struct wb__mqtt_logged *l)
 {
     struct pending *p;
+    struct held *h;
     wb_err rc;
 
-    if (ms == NULL || !wb__mqtt_models_want(ms, topic)) {
+    if (ms == NULL || !taken(ms, topic)) {
         return WB_OK;
     }
     p = &ms->held;
+    /* room everywhere first, so a failure leaves nothing half noted */
     rc = grow((void **)&p->rec, p->n, &p->cap, sizeof *p->rec);
     for (size_t i = 0; rc == WB_OK && i < ms->cfg->model_count; i++) {
         struct uses *u = &ms->in[i];
         if (matches(&ms->cfg->models[i], topic)) {
             rc = grow((void **)&u->at, u->n, &u->cap, sizeof *u->at);
-            if (rc == WB_OK) {
-                u->at[u->n++] = p->n;
-            }
         }
     }
-    if (rc == WB_OK) {
-        struct held *h = &p->rec[p->n++];
-        h->kept = l->kept; /* taken */
-        memset(&l->kept, 0, sizeof l->kept);
-        memcpy(h->device, l->device, sizeof l->device);
+    if (rc != WB_OK) {
+        return rc;
     }
-    return rc;
+    for (size_t i = 0; i < ms->cfg->model_count; i++) {
+        struct uses *u = &ms->in[i];
+        if (matches(&ms->cfg->models[i], topic)) {
+            u->at[u->n++] = p->n;
+        }
+    }
+    h = &p->rec[p->n++];
+    memset(h, 0, sizeof *h);
+    memcpy(h->device, l->device, sizeof l->device);
+    if (l->kept.claims == NULL || l->kept.doc == NULL) {
+        /* not kept, or not JSON (the models read JSON fields): the
+         * governed call reads it from the log */
+        h->kept.index = l->index;
+        return WB_OK;
+    }
+    h->kept = l->kept; /* taken; the parse is what the models read */
+    memset(&l->kept, 0, sizeof l->kept);
+    wb__free(h->kept.payload);
+    h->kept.payload = NULL;
+    ms->held_bytes += held_cost(h->kept.payload_len);
+    return WB_OK;
 }
 
 /* One result: {"model", "input", "output", "values"} on the route's

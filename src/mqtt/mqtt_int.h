@@ -45,6 +45,10 @@ wb_err wb__mqtt_cfg_copy(const struct wb_mqtt_config *cfg,
                          struct wb__mqtt_cfg *out);
 void wb__mqtt_cfg_clear(struct wb__mqtt_cfg *c);
 
+/* Held records of one batch for the models take at most about this much
+ * memory; records past it are read back from the log instead. */
+#define WB__MQTT_HELD_MAX (4u * 1024 * 1024)
+
 /* What a logged message became: its entry and device; with keep set
  * (a model will run on it), a copy of the record in kept. */
 struct wb__mqtt_logged {
@@ -66,16 +70,20 @@ wb_err wb__mqtt_handle(struct wb_site *s,
                        struct wb__mqtt_logged *logged);
 
 /* The configured models (src/mqtt/models.c). open: policy and models
- * verified and loaded (*out NULL when none is configured); want: does a
- * model's topic filter match; note: queue a logged record (taking l's
- * copy) for the models whose topic filter matches; run: in a
+ * verified and loaded (*out NULL when none is configured); want: should
+ * the record of a message on topic be kept in memory (a model's filter
+ * matches and the batch's budget of held bytes allows it); note: queue a
+ * logged record (taking l's copy, or only its index when there is none)
+ * for the models whose topic filter matches; run: in a
  * batch of its own, the governed call per model on what was queued, each
  * result published (queued in mosq) at QoS 1, *ran counting them. */
 struct wb__mqtt_models;
 wb_err wb__mqtt_models_open(struct wb_site *s,
                             const struct wb_mqtt_config *cfg,
                             struct wb__mqtt_models **out);
-bool wb__mqtt_models_want(const struct wb__mqtt_models *ms, const char *topic);
+bool wb__mqtt_models_want(const struct wb__mqtt_models *ms,
+                          const char *topic,
+                          size_t payload_len);
 wb_err wb__mqtt_models_note(struct wb__mqtt_models *ms,
                             const char *topic,
                             struct wb__mqtt_logged *l);

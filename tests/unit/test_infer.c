@@ -580,6 +580,21 @@ test_grouping(struct wb_site *s)
         }
         wb_infer_result_free(h);
         h = NULL;
+        /* one not held (claims NULL): read from the log, same output */
+        {
+            struct wb_infer_record keep5 = rec[5];
+            memset(&rec[5], 0, sizeof rec[5]);
+            rec[5].index = idx[5];
+            TT_CHECK(wb_infer_run_records(s, m, rec, 20, &o, &h) == WB_OK);
+            TT_CHECK(h && h->ran == 20 &&
+                     h->rows[5].values[0] == r->rows[5].values[0]);
+            if (h != NULL) {
+                check_group(s, h, 0, 20);
+            }
+            wb_infer_result_free(h);
+            h = NULL;
+            rec[5] = keep5;
+        }
         /* a held record whose payload does not fit the data interface:
          * the whole call refused, logged, nothing run */
         rec[3].payload = (const uint8_t *)"{\"vib_rms\":1}";

@@ -69,6 +69,16 @@ prove_against(struct wb_site *s,
                                        proof, &count);
         wb__db_read_end(s->db, own);
     }
+    if (rc == WB_ERR_NOTFOUND) {
+        /* a node below the tree's size is missing: the store was damaged,
+         * not "not yet" */
+        char why[512];
+        snprintf(why, sizeof why, "%s", wb_errmsg());
+        rc = wb__err(WB_ERR_VERIFY,
+                     "the log is damaged (%s); run waybill "
+                     "verify",
+                     why);
+    }
     if (rc == WB_OK) {
         rc = wb_tlog_proof_format(index, NULL, 0,
                                   (const uint8_t(*)[WB_HASH_BYTES])proof, count,

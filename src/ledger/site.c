@@ -134,8 +134,24 @@ static wb_err
 load_tree(struct wb_site *s)
 {
     uint64_t n = 0;
+    uint64_t signed_size = 0;
+    char *cp = NULL;
     wb_err rc = wb__db_entry_next(s->db, &n);
 
+    if (rc == WB_OK) {
+        /* a checkpoint larger than the log: entries were cut off the end
+         * (one index seek; new appends would fork from what was signed) */
+        rc = wb__db_checkpoint_latest(s->db, n + 1, &signed_size, &cp);
+        wb__free(cp);
+        rc = rc == WB_ERR_NOTFOUND ? WB_OK
+             : rc == WB_OK
+                 ? wb__err(WB_ERR_VERIFY,
+                           "the log has %llu entries but a checkpoint of "
+                           "size %llu was signed",
+                           (unsigned long long)n,
+                           (unsigned long long)signed_size)
+                 : rc;
+    }
     if (rc == WB_OK) {
         rc = wb_merkle_frontier_load(&s->tree, n, wb__ledger_read_node, s);
     }

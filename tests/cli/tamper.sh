@@ -31,6 +31,17 @@ tamper dropped "UPDATE entries SET payload = NULL WHERE idx = 30" 30 "payload is
 tamper faked-erasure "UPDATE entries SET payload = NULL, salt = NULL, erased = 1 WHERE idx = 31" 31 "without a logged erasure"
 tamper checkpoint "UPDATE checkpoints SET text = replace(text, char(10) || '41' || char(10), char(10) || '40' || char(10))" 40 "checkpoint"
 tamper truncated "DELETE FROM entries WHERE idx >= 35" 35 "beyond"
+# a log cut below a signed checkpoint refuses to grow: new entries would
+# fork from what was signed
+expect 1 W ingest --purpose predictive-maintenance d.jsonl
+has "$T/err" "the log has 35 entries but a checkpoint of size 41 was signed"
+expect 1 W prove 3
+rm -rf site && cp -a pristine site
+# a row missing inside the log: a proof that needs it says the log is
+# damaged (not "no such entry")
+sql site/waybill.db "DELETE FROM entries WHERE idx = 8"
+expect 1 W prove 9
+has "$T/err" "damaged"
 rm -rf site && cp -a pristine site
 
 # flip every byte of exported files: each flip must be refused

@@ -11,6 +11,7 @@
  * waybill. Argument: the trail file, appended to (a chain continues from
  * the file's last line). */
 #include <jansson.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #define LINE_MAX_BYTES 65536
 
 struct trail {
+    pthread_mutex_t lock; /* calls may come from several threads */
     FILE *f;
     unsigned long long seq;
     char prev[2 * crypto_hash_sha256_BYTES + 1];
@@ -51,12 +53,14 @@ event(void *ctx, const struct wb_infer_event *ev)
     json_t *o;
     char *line;
 
+    pthread_mutex_lock(&t->lock);
     sodium_bin2hex(digest, sizeof digest, ev->model_digest, 32);
     o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:b}", "seq",
                   (json_int_t)++t->seq, "prev", t->prev, "event",
                   type_name(ev->type), "model", ev->model_id, "digest", digest,
                   "purpose", ev->purpose, "enforced", ev->enforced);
     if (o == NULL) {
+        pthread_mutex_unlock(&t->lock);
         return;
     }
     if (!ev->whole_call) {
@@ -72,13 +76,13 @@ event(void *ctx, const struct wb_infer_event *ev)
     }
     line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);
-    if (line == NULL) {
-        return;
+    if (line != NULL) {
+        fprintf(t->f, "%s\n", line);
+        fflush(t->f);
+        hash_hex(line, strlen(line), t->prev);
+        free(line);
     }
-    fprintf(t->f, "%s\n", line);
-    fflush(t->f);
-    hash_hex(line, strlen(line), t->prev);
-    free(line);
+    pthread_mutex_unlock(&t->lock);
 }
 
 static void
@@ -87,6 +91,7 @@ trail_close(void *ctx)
     struct trail *t = ctx;
 
     fclose(t->f);
+    pthread_mutex_destroy(&t->lock);
     free(t);
 }
 
@@ -104,11 +109,19 @@ resume(struct trail *t, const char *path, char *err, size_t err_len)
         return 0; /* a new trail */
     }
     buf = malloc(LINE_MAX_BYTES);
-    while (buf != NULL && fgets(buf, LINE_MAX_BYTES, f) != NULL) {
+    if (buf == NULL) {
+        snprintf(err, err_len, "out of memory");
+        fclose(f);
+        return -1;
+    }
+    while (fgets(buf, LINE_MAX_BYTES, f) != NULL) {
         size_t n = strlen(buf);
         if (n == 0 || buf[n - 1] != '\n') {
-            snprintf(err, err_len, "%s: a line longer than %d bytes", path,
-                     LINE_MAX_BYTES);
+            /* the chain cannot continue from a line it cannot hash */
+            snprintf(err, err_len, "%s: line %llu %s", path, t->seq + 1,
+                     feof(f) ? "ends without a newline (cut off while "
+                               "being written?): repair the trail first"
+                             : "is longer than the longest line written");
             fclose(f);
             free(buf);
             return -1;
@@ -145,9 +158,11 @@ waybill_infer_hook_v1(const char *arg,
         free(t);
         return -1;
     }
+    pthread_mutex_init(&t->lock, NULL);
     t->f = fopen(arg, "a");
     if (t->f == NULL) {
         snprintf(err, err_len, "%s: cannot open for appending", arg);
+        pthread_mutex_destroy(&t->lock);
         free(t);
         return -1;
     }

@@ -118,6 +118,12 @@ int waybill_infer_hook_v1(const char *arg,
 WB_API WB_NODISCARD wb_err wb_infer_hook_load(const char *path,
                                               const char *arg);
 
+/** Does plug-in path load and export WB_INFER_HOOK_SYMBOL? Nothing is
+ *  called or attached, and the library is unloaded again (a daemon checks
+ *  a new configuration before it detaches the running hooks). The errors
+ *  of wb_infer_hook_load. */
+WB_API WB_NODISCARD wb_err wb_infer_hook_probe(const char *path);
+
 /** Attach h (copied; its ctx must outlive its use) to every governed call
  *  of the process, before the call's own opts.hooks: how an auditor's
  *  plug-in observes all calls whoever makes them. Not thread-safe: call at

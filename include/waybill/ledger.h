@@ -92,7 +92,9 @@ WB_API WB_NODISCARD wb_err wb_site_append(struct wb_site *s,
                                           uint64_t *index);
 
 /** The leaf hash (RFC 9162 leaf hash of the claims bytes) of the entry
- *  s appended last, into out; all zero before any append. */
+ *  this handle appended last, into out: per handle, all zero before its
+ *  first append (also after a reopen), and still the last appended one
+ *  after a rollback; read it right after the append it belongs to. */
 WB_API void wb_site_last_leaf_hash(const struct wb_site *s,
                                    uint8_t out[WB_HASH_BYTES]);
 

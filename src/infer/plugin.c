@@ -22,6 +22,46 @@ wb__infer_plugins_unload(void)
     loaded_count = 0;
 }
 
+/* dlopen path and find its entry point. */
+static wb_err
+open_plugin(const char *path, void **lib, wb_infer_hook_init_fn *init)
+{
+    *lib = NULL;
+    if (path == NULL || strchr(path, '/') == NULL) {
+        return wb__err(WB_ERR_INVAL,
+                       "hook plug-in %s: give a path (with a '/'), it is "
+                       "never searched for",
+                       path ? path : "(none)");
+    }
+    *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (*lib == NULL) {
+        return wb__err(WB_ERR_NOTFOUND, "hook plug-in %s: %s", path, dlerror());
+    }
+    /* the usual POSIX way from a data pointer to a function pointer */
+    *(void **)init = dlsym(*lib, WB_INFER_HOOK_SYMBOL);
+    if (*init == NULL) {
+        dlclose(*lib);
+        *lib = NULL;
+        return wb__err(WB_ERR_NOTFOUND,
+                       "hook plug-in %s: no symbol " WB_INFER_HOOK_SYMBOL,
+                       path);
+    }
+    return WB_OK;
+}
+
+wb_err
+wb_infer_hook_probe(const char *path)
+{
+    wb_infer_hook_init_fn init;
+    void *lib;
+    wb_err rc = open_plugin(path, &lib, &init);
+
+    if (rc == WB_OK) {
+        dlclose(lib);
+    }
+    return rc;
+}
+
 wb_err
 wb_infer_hook_load(const char *path, const char *arg)
 {
@@ -31,27 +71,13 @@ wb_infer_hook_load(const char *path, const char *arg)
     void *lib;
     wb_err rc;
 
-    if (path == NULL || strchr(path, '/') == NULL) {
-        return wb__err(WB_ERR_INVAL,
-                       "hook plug-in %s: give a path (with a '/'), it is "
-                       "never searched for",
-                       path ? path : "(none)");
-    }
     if (loaded_count == PLUGINS_MAX) {
         return wb__err(WB_ERR_TOOBIG, "hook plug-in %s: at most %d loaded",
-                       path, PLUGINS_MAX);
+                       path ? path : "(none)", PLUGINS_MAX);
     }
-    lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (lib == NULL) {
-        return wb__err(WB_ERR_NOTFOUND, "hook plug-in %s: %s", path, dlerror());
-    }
-    /* the usual POSIX way from a data pointer to a function pointer */
-    *(void **)&init = dlsym(lib, WB_INFER_HOOK_SYMBOL);
-    if (init == NULL) {
-        dlclose(lib);
-        return wb__err(WB_ERR_NOTFOUND,
-                       "hook plug-in %s: no symbol " WB_INFER_HOOK_SYMBOL,
-                       path);
+    rc = open_plugin(path, &lib, &init);
+    if (rc != WB_OK) {
+        return rc;
     }
     memset(&h, 0, sizeof h);
     if (init(arg, &h, err, sizeof err) != 0) {

@@ -250,6 +250,11 @@ same "$(/usr/bin/python3 chain.py chain.jsonl)" "chain ok, 8 lines"
 has chain.jsonl '"event":"after-output","model":"bearing-risk@1.0.0"'
 sed -i '3s/"input":[0-9]*/"input":0/' chain.jsonl
 same "$(/usr/bin/python3 chain.py chain.jsonl)" "broken at line 4" "an edited line breaks the chain"
+# a trail cut off mid-line (a crash while writing) is named, not continued
+printf '{"seq":9,"prev":"00' >> chain.jsonl
+expect 2 W infer --model bearing-risk@1.0.0 --input "$first" --run-in DE \
+    --hook "$WB_HOOK_CHAIN:$T/chain.jsonl"
+has "$T/err" "line 9 ends without a newline"
 
 expect 0 W verify
 finish

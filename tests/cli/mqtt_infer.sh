@@ -54,6 +54,15 @@ want = [float(sys.argv[2]), float(sys.argv[3])]
 print("match" if all(abs(a - b) < 1e-5 for a, b in zip(sorted(got), sorted(want))) else "differ %s %s" % (got, want))
 PY
 has cmp.txt match
+# SIGHUP with a hook plug-in that does not load: refused, the running
+# configuration and its hook stay
+cp d.json good.json
+cp bad.json d.json
+kill -HUP "$DAEMON_PID"
+for _ in $(seq 50); do grep -q "reload: refused" "$T/daemon.log" && break; sleep 0.1; done
+has "$T/daemon.log" "reload: refused, keeping the running configuration: hook plug-in $WB_LIB_SHARED: no symbol"
+kill -0 "$DAEMON_PID" && ok || bad "the daemon stopped on a refused reload"
+cp good.json d.json
 stop_daemon TERM
 # the auditor's plug-in saw every governed call: 3 inputs, 2 outputs, 1 denial
 same "$(grep -c '"event":"before-input"' dchain.jsonl) $(grep -c '"event":"after-output"' dchain.jsonl) $(grep -c '"event":"on-deny"' dchain.jsonl)" "3 2 1" "plug-in events"

@@ -66,6 +66,9 @@ parse(const struct cli *c, int argc, char **argv, struct iargs *a)
             a->trail = optarg;
             break;
         case 'h':
+            if (a->hook != NULL) {
+                return cli_usage(c, "--hook: give it once");
+            }
             a->hook = optarg;
             break;
         case 'd':
@@ -228,6 +231,7 @@ cmd_infer(struct cli *c, int argc, char **argv)
         trail = fopen(a.trail, "a");
         if (trail == NULL) {
             wb_errmsg_set("%s: cannot open for appending", a.trail);
+            wb_infer_hook_detach_all();
             return cli_fail(c, WB_ERR_IO, "--audit-trail");
         }
     }

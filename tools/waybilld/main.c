@@ -402,11 +402,16 @@ reload(struct daemon *d)
     struct wbd_config next;
     wb_err rc = wbd_config_load(d->o.config, &next);
 
+    /* the new hook plug-ins must load before the running ones go */
+    for (size_t i = 0; rc == WB_OK && i < next.hook_count; i++) {
+        rc = wb_infer_hook_probe(next.hooks[i].library);
+    }
     if (rc != WB_OK) {
         fprintf(stderr,
                 "waybilld: reload: refused, keeping the running "
                 "configuration: %s\n",
                 wb_errmsg());
+        wbd_config_clear(&next);
         return 0;
     }
     wb_mqtt_stop(d->mqtt); /* commits and acknowledges the open batch */

@@ -23,7 +23,8 @@ struct records {
     json_int_t erasures;
     json_t *by_reason;
     json_int_t inferences;
-    json_t *by_model; /* digest hex: n */
+    json_int_t outputs; /* inference records hold up to 64 each */
+    json_t *by_model;   /* digest hex: n */
 };
 
 /* "DE,FR" for a residency list. */
@@ -94,6 +95,7 @@ visit(void *ctx,
         json_decref(doc);
     } else if (strcmp(c->kind, "inference") == 0) {
         r->inferences++;
+        r->outputs += (json_int_t)c->parent_count;
         if (c->has_model) {
             wb_hex_encode(c->model, WB_HASH_BYTES, hex);
         }
@@ -185,7 +187,7 @@ wb__report_records(const struct wb__rscan *sc, json_t *body)
                             wb__report_sorted(json_incref(r.allowed)));
         o = json_pack(
             "{s:{s:I, s:o}, s:{s:I, s:I, s:O, s:o, s:O, s:o}, s:{s:I}, "
-            "s:{s:I, s:o}}",
+            "s:{s:I, s:I, s:o}}",
             "entries", "total", r.entries, "by_kind",
             wb__report_sorted(json_incref(r.by_kind)), "records", "total",
             r.records, "with_consent", r.with_consent, "by_class", r.by_class,
@@ -193,8 +195,8 @@ wb__report_records(const struct wb__rscan *sc, json_t *body)
             wb__report_sorted(json_incref(r.by_jurisdiction)), "by_residency",
             r.residency, "by_purpose",
             wb__report_sorted(json_incref(r.by_purpose)), "erasures", "total",
-            r.erasures, "inferences", "total", r.inferences, "by_model",
-            models);
+            r.erasures, "inferences", "total", r.inferences, "outputs",
+            r.outputs, "by_model", models);
         models = NULL;
         rc = o != NULL ? WB_OK : WB_ERR_NOMEM;
     }

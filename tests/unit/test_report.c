@@ -86,10 +86,13 @@ record(struct wb_site *s,
 static void
 inference(struct wb_site *s, const char *date)
 {
+    static const uint8_t parents[3][WB_HASH_BYTES] = {{1}, {2}, {3}};
     struct wb_append e;
 
     memset(&e, 0, sizeof e);
     e.claims.kind = "inference";
+    e.claims.parents = parents; /* three outputs in this record */
+    e.claims.parent_count = 3;
     e.claims.iat = at(date);
     e.claims.data_class = "non-personal";
     e.claims.has_model = 1;
@@ -375,6 +378,7 @@ test_records(struct wb_site *s)
     NUM(j, "erasures.by_reason.retention expired", 1);
     NUM(j, "erasures.by_reason.subject request", 1);
     NUM(j, "inferences.total", 2);
+    NUM(j, "inferences.outputs", 6);
     TT_CHECK(json_array_size(m) == 1);
     TT_CHECK(json_is_null(json_object_get(json_array_get(m, 0), "model")));
     NUM(j, "inferences.by_model.0.inferences", 2);

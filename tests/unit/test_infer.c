@@ -541,6 +541,31 @@ test_grouping(struct wb_site *s)
         check_group(s, r, 64, 6);
     }
 
+    /* a row of another group (here: not local-only) starts a new record;
+     * a denied row (personal, no consent) between two of one group does
+     * not: rows that ran are grouped */
+    {
+        const char *p = "{\"vib_rms\":2.5,\"temp_c\":50.0,\"current_a\":11.0}";
+        uint64_t other = add(s, p, "non-personal", NULL, false);
+        uint64_t denied = add(s, p, "personal", NULL, true);
+        uint64_t v[6] = {idx[0], idx[1], other, idx[2], denied, idx[3]};
+        struct wb_infer_result *g = NULL;
+        size = wb_site_size(s);
+        TT_CHECK(wb_infer(s, ID, v, 6, &o, &g) == WB_OK);
+        TT_CHECK(g && g->ran == 5 && g->denied == 1 && !g->rows[4].ran);
+        /* records: {0, 1}, {2}, {3, 5}; and the denial's decision */
+        TT_CHECK(wb_site_size(s) == size + 4);
+        if (g != NULL && g->ran == 5) {
+            TT_CHECK(g->rows[0].output == g->rows[1].output);
+            TT_CHECK(g->rows[2].output != g->rows[1].output);
+            TT_CHECK(g->rows[3].output != g->rows[2].output);
+            TT_CHECK(g->rows[3].output == g->rows[5].output);
+            check_group(s, g, 0, 2);
+            check_group(s, g, 2, 1);
+        }
+        wb_infer_result_free(g);
+    }
+
     /* the same 20 records, held as a gateway holds them after ingest */
     memset(rec, 0, sizeof rec);
     for (size_t i = 0; i < 20; i++) {

@@ -44,7 +44,10 @@ setup(void)
         WB_ACCESS_ADMIN, WB_ACCESS_AUDITOR, WB_ACCESS_OPERATOR};
     char site[96];
     struct wb_site *s = NULL;
-    struct wb_api_config cfg = {site, NULL, 64 * 1024, 0, 0};
+    /* auditors may read personal payloads: the disclosure path (a read
+     * that logs) is fuzzed too */
+    struct wb_api_config cfg = {site, NULL, 64 * 1024, 0,
+                                WB_API_AUDIT_PERSONAL};
     int ok = 0;
 
     snprintf(dir, sizeof dir, "%s/wbfuzzapi.XXXXXX",

@@ -7,7 +7,8 @@
 
 static wb_err members(struct wb__buf *b, const json_t *o, int indent, int lead);
 
-/* A string on one line: control characters as \xHH. */
+/* A string on one line: C0 controls and DEL as \xHH, C1 controls (UTF-8
+ * C2 80..C2 9F; U+009B is a terminal's CSI) as \u00HH. */
 static wb_err
 text(struct wb__buf *b, const char *s)
 {
@@ -15,8 +16,14 @@ text(struct wb__buf *b, const char *s)
 
     for (; rc == WB_OK && *s != '\0'; s++) {
         unsigned char ch = (unsigned char)*s;
-        rc = ch < 0x20 || ch == 0x7f ? wb__buf_printf(b, "\\x%02x", ch)
-                                     : wb__buf_append(b, s, 1);
+        unsigned char next = (unsigned char)s[1];
+        if (ch == 0xc2 && next >= 0x80 && next <= 0x9f) {
+            rc = wb__buf_printf(b, "\\u%04x", next);
+            s++;
+        } else {
+            rc = ch < 0x20 || ch == 0x7f ? wb__buf_printf(b, "\\x%02x", ch)
+                                         : wb__buf_append(b, s, 1);
+        }
     }
     return rc;
 }

@@ -700,6 +700,19 @@ main(void)
     test_maintenance(s);
     test_header(s);
     test_empty();
+    /* last, as it adds an erasure: a C1 control (U+009B, a terminal's
+     * CSI) in free text is escaped in the text form */
+    {
+        struct wb_report *r = NULL;
+        char *text = NULL;
+        TT_CHECK(wb_site_erase(s, first + 1, "csi\xc2\x9b[2Jx", NULL) == WB_OK);
+        TT_CHECK(wb_report_make(s, WB_REPORT_RECORDS, NULL, 0, &r) == WB_OK);
+        TT_CHECK(wb_report_text(r, &text) == WB_OK);
+        TT_CHECK(text != NULL && strstr(text, "csi\\u009b[2Jx: 1\n") != NULL);
+        TT_CHECK(text != NULL && strstr(text, "\xc2\x9b") == NULL);
+        wb_free(text);
+        wb_report_free(r);
+    }
 
     wb_site_close(s);
     snprintf(cmd, sizeof cmd, "rm -rf '%.*s'", (int)(strlen(dir) - 5), dir);

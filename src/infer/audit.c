@@ -78,12 +78,24 @@ add_inference(struct scan *sc,
               json_t *doc)
 {
     json_t *inputs = json_object_get(doc, "inputs");
+    json_t *one = json_object_get(doc, "input"); /* one output a record, as
+                                                    written before grouping */
     size_t n = json_is_array(inputs) ? json_array_size(inputs) : 0;
+    json_t *wrapped = NULL;
     wb_err rc = WB_OK;
 
     sc->sum.records++;
+    if (n == 0 && json_is_integer(one)) {
+        wrapped = json_pack("[O]", one); /* read as [input] */
+        if (wrapped == NULL) {
+            return WB_ERR_NOMEM;
+        }
+        inputs = wrapped;
+        n = 1;
+    }
     if (n == 0) {
-        sc->sum.inferences += c->parent_count; /* erased: the claims show */
+        /* erased (or unreadable): count what the claims show */
+        sc->sum.inferences += c->parent_count;
         return WB_OK;
     }
     for (size_t k = 0; rc == WB_OK && k < n; k++) {
@@ -100,6 +112,7 @@ add_inference(struct scan *sc,
                                         (json_int_t)input, "input_leaf", leaf));
         rc = add_input(sc, input, c);
     }
+    json_decref(wrapped);
     return rc;
 }
 

@@ -688,6 +688,47 @@ test_plugin(struct wb_site *s)
     TT_CHECK_MSG(lines == 6, "%d lines", lines); /* 3 before, 3 after */
 }
 
+/* An inference record in the format before grouping (one output,
+ * {"input": N, "outputs": {...}}) still counts, with its lineage. */
+static void
+test_audit_old_format(struct wb_site *s)
+{
+    static const char *const pmp[] = {"predictive-maintenance"};
+    struct wb_model_audit a0, a1;
+    struct wb_model_entry e;
+    struct wb_append ap;
+    uint8_t parent[1][WB_HASH_BYTES];
+    char doc[128];
+    FILE *out = tmpfile();
+    uint64_t in = 0;
+
+    TT_CHECK(wb_model_get(s, ID, &e) == WB_OK);
+    TT_CHECK(wb_model_audit_report(s, ID, false, out, &a0) == WB_OK);
+    in = add(s, "{\"vib_rms\":1.0,\"temp_c\":40.0,\"current_a\":9.0}",
+             "non-personal", NULL, true);
+    leaf_hash_of(s, in, parent[0]);
+    snprintf(doc, sizeof doc,
+             "{\"model\":\"%s\",\"input\":%llu,\"outputs\":{\"f\":0.5}}", ID,
+             (unsigned long long)in);
+    memset(&ap, 0, sizeof ap);
+    ap.claims.kind = "inference";
+    ap.claims.purposes = pmp;
+    ap.claims.purpose_count = 1;
+    ap.claims.data_class = "non-personal";
+    ap.claims.parents = (const uint8_t(*)[WB_HASH_BYTES])parent;
+    ap.claims.parent_count = 1;
+    ap.claims.has_model = 1;
+    memcpy(ap.claims.model, e.digest, WB_HASH_BYTES);
+    ap.payload = (const uint8_t *)doc;
+    ap.payload_len = strlen(doc);
+    TT_CHECK(wb_site_append(s, &ap, NULL) == WB_OK);
+    TT_CHECK(wb_model_audit_report(s, ID, false, out, &a1) == WB_OK);
+    TT_CHECK(a1.inferences == a0.inferences + 1 &&
+             a1.records == a0.records + 1 && a1.inputs == a0.inputs + 1);
+    fclose(out);
+    wb_model_entry_clear(&e);
+}
+
 static struct wb_consent_purpose flag_pm = {"predictive-maintenance", true};
 
 static void
@@ -890,6 +931,7 @@ main(void)
                      (unsigned long long)a.refusals);
         test_grouping(s);
         test_plugin(s);
+        test_audit_old_format(s);
         TT_CHECK(wb_site_verify(s, &rep) == WB_OK);
     }
     fclose(out);

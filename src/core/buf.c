@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Capped growable buffers, file reading, strict number parsing. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -83,6 +84,33 @@ wb__buf_printf(struct wb__buf *b, const char *fmt, ...)
     va_end(ap);
     b->len += (size_t)n;
     return WB_OK;
+}
+
+wb_err
+wb__buf_put_u64(struct wb__buf *b, uint64_t v)
+{
+    char d[20];
+    size_t n = sizeof d;
+
+    do {
+        d[--n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    return wb__buf_append(b, d + n, sizeof d - n);
+}
+
+wb_err
+wb__buf_put_float(struct wb__buf *b, float f)
+{
+    char d[32];
+    int n;
+
+    if (!isfinite(f)) {
+        return wb__buf_append(b, "null", 4);
+    }
+    n = snprintf(d, sizeof d, "%.9g", (double)f);
+    return n > 0 && (size_t)n < sizeof d ? wb__buf_append(b, d, (size_t)n)
+                                         : WB_ERR_INTERNAL;
 }
 
 wb_err

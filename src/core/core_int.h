@@ -83,6 +83,20 @@ bool wb__parse_u64(const char *s, size_t len, uint64_t *out);
  * code points above U+10FFFF). */
 bool wb__utf8_valid(const uint8_t *s, size_t n);
 
+/* Append text (NUL-terminated). */
+static inline wb_err
+wb__buf_puts(struct wb__buf *b, const char *s)
+{
+    return wb__buf_append(b, s, strlen(s));
+}
+
+/* Append v in decimal. */
+wb_err wb__buf_put_u64(struct wb__buf *b, uint64_t v);
+
+/* Append f as "%.9g" (nine significant digits: it reads back as the same
+ * float), or null when it is not finite: a JSON value. */
+wb_err wb__buf_put_float(struct wb__buf *b, float f);
+
 /* Are a and b both absent or the same string? */
 static inline bool
 wb__str_eq(const char *a, const char *b)

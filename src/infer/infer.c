@@ -390,30 +390,39 @@ output_doc(const struct call *c, const size_t *rows, size_t k, char **out)
     wb__buf_init(&b,
                  64 + k * (24 + mf->output_count * (WB_MODEL_NAME_MAX + 32)) +
                      sizeof c->m->id);
+    /* per piece an append, not a printf: formatting was a third of a
+     * batch's governance time (docs/performance.md) */
     rc = wb__buf_printf(&b, "{\"model\":\"%s\",\"inputs\":[", c->m->id);
     for (size_t i = 0; rc == WB_OK && i < k; i++) {
-        rc = wb__buf_printf(&b, "%s%llu", i ? "," : "",
-                            (unsigned long long)c->res->rows[rows[i]].input);
+        rc = i ? wb__buf_append(&b, ",", 1) : WB_OK;
+        if (rc == WB_OK) {
+            rc = wb__buf_put_u64(&b, c->res->rows[rows[i]].input);
+        }
     }
     if (rc == WB_OK) {
-        rc = wb__buf_printf(&b, "],\"outputs\":[");
+        rc = wb__buf_puts(&b, "],\"outputs\":[");
     }
     for (size_t i = 0; rc == WB_OK && i < k; i++) {
         const struct wb_infer_row *r = &c->res->rows[rows[i]];
-        rc = wb__buf_append(&b, i ? ",{" : "{", i ? 2 : 1);
+        rc = wb__buf_puts(&b, i ? ",{" : "{");
         for (size_t j = 0; rc == WB_OK && j < r->value_count; j++) {
-            const char *name = mf->output[j].name;
-            rc = isfinite(r->values[j])
-                     ? wb__buf_printf(&b, "%s\"%s\":%.9g", j ? "," : "", name,
-                                      (double)r->values[j])
-                     : wb__buf_printf(&b, "%s\"%s\":null", j ? "," : "", name);
+            rc = wb__buf_puts(&b, j ? ",\"" : "\"");
+            if (rc == WB_OK) {
+                rc = wb__buf_puts(&b, mf->output[j].name);
+            }
+            if (rc == WB_OK) {
+                rc = wb__buf_puts(&b, "\":");
+            }
+            if (rc == WB_OK) {
+                rc = wb__buf_put_float(&b, r->values[j]);
+            }
         }
         if (rc == WB_OK) {
-            rc = wb__buf_append(&b, "}", 1);
+            rc = wb__buf_puts(&b, "}");
         }
     }
     if (rc == WB_OK) {
-        rc = wb__buf_printf(&b, "]}");
+        rc = wb__buf_puts(&b, "]}");
     }
     if (rc == WB_OK) {
         rc = wb__buf_cstr(&b);

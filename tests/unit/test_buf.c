@@ -2,6 +2,8 @@
 /* Capped buffers: formatting into the free space, growing past it, an
  * exact fit at the cap, and a refusal past the cap that leaves the buffer
  * as it was. */
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -54,9 +56,35 @@ test_printf_cap(void)
     wb__buf_clear(&b);
 }
 
+static void
+test_numbers(void)
+{
+    struct wb__buf b;
+
+    wb__buf_init(&b, 1024);
+    TT_CHECK(wb__buf_put_u64(&b, 0) == WB_OK);
+    TT_CHECK(wb__buf_puts(&b, ",") == WB_OK);
+    TT_CHECK(wb__buf_put_u64(&b, UINT64_MAX) == WB_OK);
+    TT_CHECK(wb__buf_puts(&b, ",") == WB_OK);
+    TT_CHECK(wb__buf_put_float(&b, 0.5f) == WB_OK);
+    TT_CHECK(wb__buf_puts(&b, ",") == WB_OK);
+    TT_CHECK(wb__buf_put_float(&b, 0.1f) == WB_OK);
+    TT_CHECK(wb__buf_puts(&b, ",") == WB_OK);
+    TT_CHECK(wb__buf_put_float(&b, NAN) == WB_OK);
+    TT_CHECK(wb__buf_puts(&b, ",") == WB_OK);
+    TT_CHECK(wb__buf_put_float(&b, -INFINITY) == WB_OK);
+    TT_CHECK(wb__buf_cstr(&b) == WB_OK);
+    TT_CHECK_MSG(strcmp((char *)b.data,
+                        "0,18446744073709551615,0.5,0.100000001,null,null") ==
+                     0,
+                 "%s", (char *)b.data);
+    wb__buf_clear(&b);
+}
+
 int
 main(void)
 {
+    test_numbers();
     test_printf_grows();
     test_printf_cap();
     return TT_REPORT();

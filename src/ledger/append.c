@@ -81,8 +81,10 @@ wb_site_commit(struct wb_site *s)
     if (rc != WB_OK) {
         wb__db_rollback(s->db);
         s->tree = s->saved;
+        wb__ledger_keys_rolled_back(s);
         return rc;
     }
+    wb__ledger_keys_committed(s);
     s->saved = s->tree;
     return WB_OK;
 }
@@ -96,6 +98,7 @@ wb_site_rollback(struct wb_site *s)
     wb__db_rollback(s->db);
     s->in_batch = false;
     s->tree = s->saved;
+    wb__ledger_keys_rolled_back(s);
 }
 
 /* Fill the ledger-owned claims and encode the leaf. salt gets a fresh salt
@@ -273,19 +276,4 @@ wb__ledger_read_node(void *ctx,
     }
     memcpy(out, hashes + (size_t)level * WB_HASH_BYTES, WB_HASH_BYTES);
     return WB_OK;
-}
-
-wb_err
-wb_site_msgkey_find(struct wb_site *s, const uint8_t key[32], uint64_t *entry)
-{
-    return wb__db_msgkey_get(s->db, key, entry);
-}
-
-wb_err
-wb_site_msgkey_put(struct wb_site *s, const uint8_t key[32], uint64_t entry)
-{
-    if (!s->in_batch) {
-        return wb__err(WB_ERR_INVAL, "message key outside a batch");
-    }
-    return wb__db_msgkey_put(s->db, key, entry);
 }

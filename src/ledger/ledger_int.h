@@ -23,6 +23,7 @@ struct wb_site {
     struct wb_device last_device;     /* a committed registration, cached: */
     bool has_last_device;             /* registrations never change */
     uint8_t last_leaf[WB_HASH_BYTES]; /* of the last append */
+    struct wb__keyidx *keys; /* message keys -> ring slots (msgkeys.c) */
     size_t pool_left;
     uint8_t pool[RANDOM_POOL]; /* salts and record ids, refilled in bulk */
 };
@@ -44,6 +45,13 @@ wb_err wb__ledger_tx_end(struct wb_site *s, bool own, wb_err rc);
 /* Reload the size and frontier when the stored log grew through another
  * handle (outside a batch). */
 wb_err wb__ledger_catch_up(struct wb_site *s);
+
+/* The in-memory index of message keys follows the batch: a commit keeps
+ * what the batch put, a rollback has it rebuilt from the table; free it
+ * with the handle. */
+void wb__ledger_keys_committed(struct wb_site *s);
+void wb__ledger_keys_rolled_back(struct wb_site *s);
+void wb__ledger_keys_free(struct wb_site *s);
 
 /* Take n fresh random bytes from the pool. */
 void wb__ledger_random(struct wb_site *s, uint8_t *out, size_t n);

@@ -86,6 +86,7 @@ site_free(struct wb_site *s)
     if (s == NULL) {
         return;
     }
+    wb__ledger_keys_free(s);
     wb__db_close(s->db);
     wb_signer_free(s->signer);
     wb__free(s->dir);

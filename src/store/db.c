@@ -55,9 +55,11 @@ static const char *const sql_text[ST__COUNT] = {
                      "sensitive, subject, entry) VALUES (?1, ?2, ?3, ?4, ?5)",
     [ST_TALLY_COUNT] = "SELECT count(*) FROM tallies WHERE exporter = ?1 "
                        "AND year = ?2 AND sensitive = ?3",
-    [ST_MSGKEY_GET] = "SELECT entry FROM msgkeys WHERE key = ?1",
-    [ST_MSGKEY_PUT] = "INSERT OR REPLACE INTO msgkeys(slot, key, entry) "
-                      "VALUES (?1, ?2, ?3)",
+    [ST_MSGRING_PUT] = "INSERT OR REPLACE INTO msgring(slot, key, entry) "
+                       "VALUES (?1, ?2, ?3)",
+    [ST_MSGRING_SLOT] = "SELECT key, entry FROM msgring WHERE slot = ?1",
+    [ST_MSGRING_SINCE] = "SELECT seq, slot, key, entry FROM msgring "
+                         "WHERE seq > ?1 ORDER BY seq",
 };
 
 static const char schema[] =
@@ -88,10 +90,13 @@ static const char schema[] =
     " entry INTEGER NOT NULL,"
     " PRIMARY KEY(exporter, year, sensitive, subject)) WITHOUT ROWID;"
     /* Idempotency keys of the most recent keyed messages (MQTT
-     * redeliveries), a ring of WB_MSGKEY_WINDOW slots by entry. */
-    "CREATE TABLE IF NOT EXISTS msgkeys("
-    " slot INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE,"
-    " entry INTEGER NOT NULL);"
+     * redeliveries), a ring of WB_MSGKEY_WINDOW slots by entry. The key
+     * is not indexed here: keys are random, and an index on them had
+     * every commit rewrite most of it (docs/performance.md); the ledger
+     * looks keys up in memory and follows other handles' puts by seq. */
+    "CREATE TABLE IF NOT EXISTS msgring("
+    " seq INTEGER PRIMARY KEY AUTOINCREMENT, slot INTEGER NOT NULL UNIQUE,"
+    " key BLOB NOT NULL, entry INTEGER NOT NULL);"
     /* API keys and client certificates of the HTTP API: a key's secret
      * is never stored, only its SHA-256 (src/access). */
     "CREATE TABLE IF NOT EXISTS apikeys("
@@ -165,6 +170,39 @@ exec_stmt(struct wb__db *db, enum wb__stmt k, const char *what)
     return WB_OK;
 }
 
+/* A site made before the ring lost its key index: its keys move to
+ * msgring, in entry order, once. */
+static wb_err
+migrate_msgkeys(struct wb__db *db)
+{
+    sqlite3_stmt *st = NULL;
+    bool old = false;
+    char *err = NULL;
+    wb_err rc = WB_OK;
+
+    if (sqlite3_prepare_v2(db->h,
+                           "SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                           "AND name = 'msgkeys'",
+                           -1, &st, NULL) != SQLITE_OK) {
+        return wb__db_fail(db, "look for old message keys");
+    }
+    old = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    if (old && sqlite3_exec(db->h,
+                            "BEGIN IMMEDIATE;"
+                            "INSERT OR REPLACE INTO msgring(slot, key, entry)"
+                            " SELECT slot, key, entry FROM msgkeys"
+                            " ORDER BY entry;"
+                            "DROP TABLE msgkeys; COMMIT;",
+                            NULL, NULL, &err) != SQLITE_OK) {
+        rc = wb__err(WB_ERR_DB, "database: moving message keys: %s",
+                     err ? err : sqlite3_errmsg(db->h));
+        sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+    }
+    sqlite3_free(err);
+    return rc;
+}
+
 wb_err
 wb__db_open(const char *path, bool create, struct wb__db **out)
 {
@@ -203,6 +241,9 @@ wb__db_open(const char *path, bool create, struct wb__db **out)
     }
     if (create) {
         rc = wb__db_meta_set(db, "schema", SCHEMA_VERSION);
+    }
+    if (rc == WB_OK) {
+        rc = migrate_msgkeys(db);
     }
 out:
     sqlite3_free(err);

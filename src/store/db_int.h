@@ -36,8 +36,9 @@ enum wb__stmt {
     ST_REG_WALK,
     ST_TALLY_ADD,
     ST_TALLY_COUNT,
-    ST_MSGKEY_GET,
-    ST_MSGKEY_PUT,
+    ST_MSGRING_PUT,
+    ST_MSGRING_SLOT,
+    ST_MSGRING_SINCE,
     ST__COUNT
 };
 

@@ -135,12 +135,28 @@ wb_err wb__db_tally_count(struct wb__db *db,
                           bool sensitive,
                           uint64_t *count);
 
-/* Message idempotency keys (32 bytes): the entry recorded under key, or
- * WB_ERR_NOTFOUND; put overwrites slot entry % WB_MSGKEY_WINDOW. */
-wb_err
-wb__db_msgkey_get(struct wb__db *db, const uint8_t key[32], uint64_t *entry);
-wb_err
-wb__db_msgkey_put(struct wb__db *db, const uint8_t key[32], uint64_t entry);
+/* The ring of message idempotency keys (32 bytes), one a slot. put
+ * replaces slot's row and gives the row's *seq (rising with every put);
+ * slot reads it (WB_ERR_NOTFOUND); since calls fn for every row put after
+ * seq, in order. */
+wb_err wb__db_msgring_put(struct wb__db *db,
+                          uint32_t slot,
+                          const uint8_t key[32],
+                          uint64_t entry,
+                          uint64_t *seq);
+wb_err wb__db_msgring_slot(struct wb__db *db,
+                           uint32_t slot,
+                           uint8_t key[32],
+                           uint64_t *entry);
+typedef wb_err (*wb__msgring_fn)(void *ctx,
+                                 uint64_t seq,
+                                 uint32_t slot,
+                                 const uint8_t key[32],
+                                 uint64_t entry);
+wb_err wb__db_msgring_since(struct wb__db *db,
+                            uint64_t seq,
+                            wb__msgring_fn fn,
+                            void *ctx);
 /* The database of site s, for modules that keep tables of their own
  * beside the log (src/access); defined by the ledger. */
 struct wb__db *wb__site_db(struct wb_site *s);

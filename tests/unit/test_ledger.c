@@ -2,6 +2,7 @@
 /* The ledger through its public API: append and batches, rollback, reopen,
  * checkpoints and proofs checked by the offline verifiers, devices, erasure,
  * the self-check, and every allocation failing in turn. */
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,6 +296,58 @@ test_two_writers(void)
     key[0] ^= 1;
     TT_CHECK(wb_site_msgkey_find(a, key, &found) == WB_ERR_NOTFOUND);
 
+    /* a replacement rolled back: the replaced key is found again */
+    {
+        uint8_t k0[32], k1[32], same[32];
+        memset(k0, 0x11, 32);
+        memset(k1, 0x22, 32);
+        memcpy(same, k0, 32);
+        same[31] ^= 0xff; /* same first bytes as k0: the index's prefix */
+        TT_CHECK(wb_site_begin(a) == WB_OK);
+        TT_CHECK(wb_site_msgkey_put(a, k0, 5) == WB_OK);
+        TT_CHECK(wb_site_msgkey_put(a, same, 6) == WB_OK);
+        TT_CHECK(wb_site_commit(a) == WB_OK);
+        TT_CHECK(wb_site_msgkey_find(a, k0, &found) == WB_OK && found == 5);
+        TT_CHECK(wb_site_msgkey_find(a, same, &found) == WB_OK && found == 6);
+        TT_CHECK(wb_site_begin(a) == WB_OK);
+        TT_CHECK(wb_site_msgkey_put(a, k1, 5 + WB_MSGKEY_WINDOW) == WB_OK);
+        TT_CHECK(wb_site_msgkey_find(a, k0, &found) == WB_ERR_NOTFOUND);
+        TT_CHECK(wb_site_msgkey_find(a, k1, &found) == WB_OK &&
+                 found == 5 + WB_MSGKEY_WINDOW);
+        wb_site_rollback(a);
+        TT_CHECK(wb_site_msgkey_find(a, k0, &found) == WB_OK && found == 5);
+        TT_CHECK(wb_site_msgkey_find(a, k1, &found) == WB_ERR_NOTFOUND);
+        TT_CHECK(wb_site_msgkey_find(b, same, &found) == WB_OK && found == 6);
+    }
+    /* a full ring and more: the oldest keys fall out, the rest are found,
+     * by the handle that put them and by another */
+    {
+        uint8_t k[32];
+        uint64_t n = WB_MSGKEY_WINDOW + 1000;
+        bool all = true;
+        memset(k, 0, 32);
+        TT_CHECK(wb_site_begin(a) == WB_OK);
+        for (uint64_t i = 0; i < n && all; i++) {
+            wb_sha256((const uint8_t *)&i, sizeof i, k);
+            all = wb_site_msgkey_put(a, k, 1000000 + i) == WB_OK;
+        }
+        TT_CHECK(all);
+        TT_CHECK(wb_site_commit(a) == WB_OK);
+        for (uint64_t i = 0; i < n; i += 997) {
+            uint64_t want = 1000000 + i;
+            wb_err ra, rb;
+            wb_sha256((const uint8_t *)&i, sizeof i, k);
+            ra = wb_site_msgkey_find(a, k, &found);
+            rb = wb_site_msgkey_find(b, k, &found);
+            if (i < 1000) {
+                all = all && ra == WB_ERR_NOTFOUND && rb == WB_ERR_NOTFOUND;
+            } else {
+                all = all && ra == WB_OK && rb == WB_OK && found == want;
+            }
+        }
+        TT_CHECK(all);
+    }
+
     TT_CHECK(wb_site_verify(b, &r) == WB_OK);
 out:
     wb_free(cp);
@@ -357,6 +410,51 @@ test_alloc_failures(const char *fdir)
     TT_CHECK(completed);
 }
 
+/* A site from before the ring lost its key index: its keys move to the
+ * new table once, and are found. */
+static void
+test_msgkeys_migrated(const char *d)
+{
+    struct wb_site *s = NULL;
+    sqlite3 *h = NULL;
+    char path[160];
+    uint8_t key[32];
+    uint64_t found = 0;
+    int old = -1;
+
+    memset(key, 0x5c, sizeof key);
+    TT_CHECK(wb_site_create(d, "old.waybill.example", NULL, 0, &s) == WB_OK);
+    wb_site_close(s);
+    s = NULL;
+    snprintf(path, sizeof path, "%s/waybill.db", d);
+    TT_CHECK(sqlite3_open(path, &h) == SQLITE_OK);
+    TT_CHECK(sqlite3_exec(h,
+                          "CREATE TABLE msgkeys(slot INTEGER PRIMARY KEY, "
+                          "key BLOB NOT NULL UNIQUE, entry INTEGER NOT NULL);"
+                          "INSERT INTO msgkeys VALUES (9, "
+                          "x'5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c"
+                          "5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c', 9);",
+                          NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(h);
+    TT_CHECK(wb_site_open(d, &s) == WB_OK);
+    TT_CHECK(s && wb_site_msgkey_find(s, key, &found) == WB_OK && found == 9);
+    wb_site_close(s);
+    TT_CHECK(sqlite3_open(path, &h) == SQLITE_OK);
+    {
+        sqlite3_stmt *st = NULL;
+        TT_CHECK(sqlite3_prepare_v2(h,
+                                    "SELECT count(*) FROM sqlite_master "
+                                    "WHERE name = 'msgkeys'",
+                                    -1, &st, NULL) == SQLITE_OK);
+        if (st != NULL && sqlite3_step(st) == SQLITE_ROW) {
+            old = sqlite3_column_int(st, 0);
+        }
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(h);
+    TT_CHECK(old == 0);
+}
+
 int
 main(void)
 {
@@ -372,6 +470,8 @@ main(void)
         test_devices();
         test_two_writers();
         test_alloc_failures(fdir);
+        snprintf(fdir, sizeof fdir, "%.*s/old", (int)(strlen(dir) - 5), dir);
+        test_msgkeys_migrated(fdir);
     }
     {
         char cmd[128];

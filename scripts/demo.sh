@@ -70,7 +70,12 @@ printf '{"ts":1795001000,"vibration_mm_s":2.4}\n{"ts":1795001001,"vibration_mm_s
     curl -sS -H "Authorization: Bearer $op" --data-binary @- \
     "$base/v1/ingest?device=press-8&purpose=predictive-maintenance&jurisdiction=CN"; echo
 last=$(( $("$W" --json verify | sed -n 's/.*"entries": *\([0-9]*\).*/\1/p') - 1 ))
-curl -sS -H "Authorization: Bearer $aud" "$base/v1/records/$last/proof" > proof-http.txt
+# a read never signs: the proof is against a published checkpoint, which
+# the daemon publishes every 10 s, or the operator asks for now
+echo "auditor before a checkpoint covers it: HTTP $(curl -s -o /dev/null -w '%{http_code}' \
+    -H "Authorization: Bearer $aud" "$base/v1/records/$last/proof")"
+curl -sS -X POST -H "Authorization: Bearer $op" "$base/v1/checkpoints" > /dev/null
+curl -sS -f -H "Authorization: Bearer $aud" "$base/v1/records/$last/proof" > proof-http.txt
 curl -sS -H "Authorization: Bearer $aud" "$base/v1/records/$last/leaf" > leaf-http.cbor
 "$W" verify-proof --key site.vkey --leaf leaf-http.cbor proof-http.txt
 echo "without a key: HTTP $(curl -s -o /dev/null -w '%{http_code}' "$base/v1/records/$last")"

@@ -56,13 +56,16 @@ fill(const struct wb_model_manifest *m,
 wb_err
 wb__infer_features(const struct wb_model_manifest *m,
                    uint64_t index,
+                   const json_t *doc,
                    const uint8_t *payload,
                    size_t len,
                    float *x)
 {
-    json_error_t jerr;
-    json_t *obj =
-        json_loadb((const char *)payload, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_error_t jerr = {0};
+    json_t *parsed = doc != NULL ? NULL
+                                 : json_loadb((const char *)payload, len,
+                                              JSON_REJECT_DUPLICATES, &jerr);
+    const json_t *obj = doc != NULL ? doc : parsed;
     wb_err rc = WB_OK;
 
     if (!json_is_object(obj)) {
@@ -75,7 +78,7 @@ wb__infer_features(const struct wb_model_manifest *m,
     if (rc == WB_OK) {
         rc = fill(m, index, obj, x);
     }
-    json_decref(obj);
+    json_decref(parsed);
     return rc;
 }
 
@@ -117,7 +120,7 @@ wb__infer_read_input(struct wb_site *s,
                      (unsigned long long)index);
     }
     if (rc == WB_OK) {
-        rc = wb__infer_features(m, index, payload, payload_len, x);
+        rc = wb__infer_features(m, index, NULL, payload, payload_len, x);
     }
     wb_free(payload);
     wb_free(leaf);
@@ -148,15 +151,9 @@ wb__infer_take_record(struct wb_site *s,
                        (unsigned long long)r->index);
     }
     rc = check_kind(r->index, r->claims, r->payload != NULL || r->doc != NULL);
-    if (rc == WB_OK && r->doc != NULL) {
-        rc = json_is_object(r->doc)
-                 ? fill(m, r->index, r->doc, x)
-                 : wb__err(WB_ERR_FORMAT,
-                           "schema mismatch: entry %llu: the payload is not "
-                           "a JSON object",
-                           (unsigned long long)r->index);
-    } else if (rc == WB_OK) {
-        rc = wb__infer_features(m, r->index, r->payload, r->payload_len, x);
+    if (rc == WB_OK) {
+        rc = wb__infer_features(m, r->index, r->doc, r->payload, r->payload_len,
+                                x);
     }
     if (rc == WB_OK) {
         in->claims = r->claims;

@@ -82,10 +82,12 @@ struct wb__infer_input {
 };
 
 /* The features of record index's payload per m's data interface into
- * x[0..input_count). WB_ERR_FORMAT naming the entry and the field (not a
- * JSON object, a field missing or not a number). */
+ * x[0..input_count), from doc (its parse) when given, else parsed here.
+ * WB_ERR_FORMAT naming the entry and the field (not a JSON object, a
+ * field missing or not a number). */
 wb_err wb__infer_features(const struct wb_model_manifest *m,
                           uint64_t index,
+                          const json_t *doc,
                           const uint8_t *payload,
                           size_t len,
                           float *x);

@@ -166,11 +166,15 @@ wb__mqtt_models_note(struct wb__mqtt_models *ms,
                      const char *topic,
                      struct wb__mqtt_logged *l)
 {
+    unsigned takers = 0; /* bit i: model i takes it */
     struct pending *p;
     struct held *h;
-    wb_err rc;
+    wb_err rc = WB_OK;
 
-    if (ms == NULL || !taken(ms, topic)) {
+    for (size_t i = 0; ms != NULL && i < ms->cfg->model_count; i++) {
+        takers |= matches(&ms->cfg->models[i], topic) ? 1u << i : 0;
+    }
+    if (takers == 0) {
         return WB_OK;
     }
     p = &ms->held;
@@ -178,7 +182,7 @@ wb__mqtt_models_note(struct wb__mqtt_models *ms,
     rc = grow((void **)&p->rec, p->n, &p->cap, sizeof *p->rec);
     for (size_t i = 0; rc == WB_OK && i < ms->cfg->model_count; i++) {
         struct uses *u = &ms->in[i];
-        if (matches(&ms->cfg->models[i], topic)) {
+        if (takers & 1u << i) {
             rc = grow((void **)&u->at, u->n, &u->cap, sizeof *u->at);
         }
     }
@@ -187,7 +191,7 @@ wb__mqtt_models_note(struct wb__mqtt_models *ms,
     }
     for (size_t i = 0; i < ms->cfg->model_count; i++) {
         struct uses *u = &ms->in[i];
-        if (matches(&ms->cfg->models[i], topic)) {
+        if (takers & 1u << i) {
             u->at[u->n++] = p->n;
         }
     }

@@ -219,9 +219,16 @@ WB_API WB_NODISCARD wb_err wb_model_predict(struct wb_model *m,
  *  inputs' class and consent, jurisdiction run_in, residency local-only
  *  when the inputs are, else the model's output jurisdictions; payload
  *  JSON {"model", "inputs": [entry...], "outputs": [{name: value}...]}.
- *  All entries go into one transaction (the open batch, if any). *out
- *  (wb_infer_result_free) gets every row; WB_OK even when rows were
- *  denied (see denied). */
+ *  All entries go into one transaction (the open batch, if any). In the
+ *  caller's open batch the call's last record stays open: the next
+ *  call's rows of its group (same model, purpose and run_in too) go into
+ *  it, so single-row calls share records as a batch's rows do. Its index
+ *  is reserved (rows[].output, wb_site_size count it) and it is appended
+ *  before any other entry is appended or read through s, and at commit;
+ *  a rollback drops it. The purpose check's verdicts are kept on m for the
+ *  batch until a register changes (wb_site_register_epoch); m is for one
+ *  thread at a time. *out (wb_infer_result_free) gets every row; WB_OK
+ *  even when rows were denied (see denied). */
 WB_API WB_NODISCARD wb_err wb_infer_run(struct wb_site *s,
                                         struct wb_model *m,
                                         const uint64_t *inputs,

@@ -61,8 +61,20 @@ WB_API const struct wb_signer *wb_site_signer(const struct wb_site *s);
  *  WB_ERR_VERIFY if the stored log shrank or is damaged. */
 WB_API WB_NODISCARD wb_err wb_site_refresh(struct wb_site *s);
 
-/** Number of entries in the log (committed and in the open batch). */
+/** Number of entries in the log (committed and in the open batch,
+ *  including an index reserved in it for an inference record still being
+ *  filled: wb_infer_run). */
 WB_API uint64_t wb_site_size(const struct wb_site *s);
+
+/** Is a batch open on s (wb_site_begin without its commit or rollback)? */
+WB_API bool wb_site_in_batch(const struct wb_site *s);
+
+/** A number that changes whenever what s reads of its registers may have
+ *  changed: at every begin, commit, rollback and refresh, and at every
+ *  register put. Equal numbers inside one open batch mean a verdict drawn
+ *  from the registers (a consent's state, say) still holds; outside a
+ *  batch another handle may write at any time, so it is no promise. */
+WB_API uint64_t wb_site_register_epoch(const struct wb_site *s);
 
 /* ---- appending ---------------------------------------------------------- */
 
@@ -94,7 +106,8 @@ WB_API WB_NODISCARD wb_err wb_site_append(struct wb_site *s,
 /** The leaf hash (RFC 9162 leaf hash of the claims bytes) of the entry
  *  this handle appended last, into out: per handle, all zero before its
  *  first append (also after a reopen), and still the last appended one
- *  after a rollback; read it right after the append it belongs to. */
+ *  after a rollback; read it right after the append it belongs to (an
+ *  inference record still being filled is not appended yet). */
 WB_API void wb_site_last_leaf_hash(const struct wb_site *s,
                                    uint8_t out[WB_HASH_BYTES]);
 

@@ -3,8 +3,11 @@
  * uses and allowed jurisdictions for the whole call; per record the purpose
  * check of src/govern (consent state and flags, the record's purposes,
  * personal data needing consent) and residency against where the model
- * runs. Within one call the purpose check's verdict depends only on the
- * record's kind, consent, purposes and class, so it is memoised on those. */
+ * runs. The purpose check's verdict depends only on the record's kind,
+ * consent, purposes and class, and on the consent register: it is
+ * memoised on those per model, for as long as the register cannot have
+ * changed (one call, or the calls of one open batch with no register put
+ * between them: wb_site_register_epoch). */
 #include <stdio.h>
 #include <string.h>
 
@@ -13,12 +16,18 @@
 #define MEMO_MAX 16
 
 struct memo {
-    const struct wb_claims *key; /* an input of the call with this verdict */
+    struct wb_claims *key; /* a copy of an input's claims with this verdict */
     bool ok;
     char *why;
 };
 
 struct wb__infer_gate {
+    /* what the verdicts were drawn under */
+    const struct wb_site *site;
+    uint64_t epoch;
+    const struct wb_policy *policy;
+    int32_t date;
+    char *purpose;
     size_t count;
     struct memo m[MEMO_MAX];
 };
@@ -30,13 +39,50 @@ wb__infer_gate_new(struct wb__infer_gate **out)
     return *out ? WB_OK : WB_ERR_NOMEM;
 }
 
+/* Forget every verdict. */
+static void
+forget(struct wb__infer_gate *g)
+{
+    for (size_t i = 0; i < g->count; i++) {
+        wb_claims_free(g->m[i].key);
+        wb__free(g->m[i].why);
+    }
+    g->count = 0;
+    wb__free(g->purpose);
+    g->purpose = NULL;
+    g->site = NULL;
+}
+
 void
 wb__infer_gate_free(struct wb__infer_gate *g)
 {
-    for (size_t i = 0; g != NULL && i < g->count; i++) {
-        wb__free(g->m[i].why);
+    if (g != NULL) {
+        forget(g);
+        wb__free(g);
     }
-    wb__free(g);
+}
+
+wb_err
+wb__infer_gate_sync(struct wb__infer_gate *g,
+                    const struct wb_site *s,
+                    const struct wb_infer_opts *o,
+                    const char *purpose)
+{
+    if (g->site == s && g->epoch == wb_site_register_epoch(s) &&
+        wb_site_in_batch(s) && g->policy == o->policy && g->date == o->date &&
+        strcmp(g->purpose, purpose) == 0) {
+        return WB_OK;
+    }
+    forget(g);
+    g->purpose = wb__strdup(purpose);
+    if (g->purpose == NULL) {
+        return WB_ERR_NOMEM;
+    }
+    g->site = s;
+    g->epoch = wb_site_register_epoch(s);
+    g->policy = o->policy;
+    g->date = o->date;
+    return WB_OK;
 }
 
 /* Append a line to why. */
@@ -187,10 +233,11 @@ purpose_verdict(struct wb__infer_gate *g,
     }
     if (rc == WB_OK && mm != NULL) {
         mm->why = wb__strdup(why);
-        if (mm->why == NULL) {
+        if (mm->why == NULL || wb_claims_copy(in->claims, &mm->key) != WB_OK) {
+            wb__free(mm->why);
+            mm->why = NULL;
             return WB_ERR_NOMEM;
         }
-        mm->key = in->claims;
         mm->ok = *ok;
         g->count++;
     }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "infer/infer_int.h"
+#include "ledger/defer.h"
 
 /* Log a refusal of the whole model or call, keeping the error detail. */
 static wb_err
@@ -63,7 +64,7 @@ wb_model_open(struct wb_site *s, const char *id, struct wb_model **out)
     }
     rc = wb_model_verify(s, id, &p);
     m = rc == WB_OK ? wb__calloc(1, sizeof *m) : NULL;
-    if (rc == WB_OK && m == NULL) {
+    if (rc == WB_OK && (m == NULL || wb__infer_gate_new(&m->gate) != WB_OK)) {
         rc = WB_ERR_NOMEM;
     }
     if (rc == WB_OK) {
@@ -109,6 +110,7 @@ wb_model_close(struct wb_model *m)
         m->backend->free(m->runtime);
     }
     wb_model_manifest_free(m->manifest);
+    wb__infer_gate_free(m->gate);
     wb__free(m);
 }
 
@@ -141,7 +143,6 @@ struct call {
     float *rx; /* the rows run, compacted */
     float *ry; /* their outputs */
     struct wb_infer_result *res;
-    struct wb__infer_gate *gate;
     bool own; /* the call's own transaction */
 };
 
@@ -237,28 +238,31 @@ check_opts(const struct wb_model *m,
 static wb_err
 alloc_call(struct call *c, const uint64_t *inputs)
 {
-    /* inputs (or the held records' indexes) */
+    /* two allocations a call: the result with its rows (handed to the
+     * caller), and the call's scratch (inputs, features, the rows run and
+     * their outputs); per-call work is most of a single row's governance */
     size_t nf = c->m->manifest->input_count;
     size_t no = c->m->manifest->output_count;
+    size_t in_len = c->n * sizeof *c->in;
+    size_t x_len = c->n * nf * sizeof *c->x;
+    uint8_t *scratch =
+        wb__calloc(1, in_len + 2 * x_len + c->n * no * sizeof *c->ry);
 
-    c->res = wb__calloc(1, sizeof *c->res);
-    c->in = wb__calloc(c->n, sizeof *c->in);
-    c->x = wb__calloc(c->n * nf, sizeof *c->x);
-    c->rx = wb__calloc(c->n * nf, sizeof *c->rx);
-    c->ry = wb__calloc(c->n * no, sizeof *c->ry);
-    if (c->res == NULL || c->in == NULL || c->x == NULL || c->rx == NULL ||
-        c->ry == NULL) {
+    c->res = wb__calloc(1, sizeof *c->res + c->n * sizeof *c->res->rows);
+    if (c->res == NULL || scratch == NULL) {
+        wb__free(scratch);
         return WB_ERR_NOMEM;
     }
-    c->res->rows = wb__calloc(c->n, sizeof *c->res->rows);
-    if (c->res->rows == NULL) {
-        return WB_ERR_NOMEM;
-    }
+    c->in = (struct wb__infer_input *)(void *)scratch;
+    c->x = (float *)(void *)(scratch + in_len);
+    c->rx = (float *)(void *)(scratch + in_len + x_len);
+    c->ry = (float *)(void *)(scratch + in_len + 2 * x_len);
+    c->res->rows = (struct wb_infer_row *)(void *)(c->res + 1);
     c->res->count = c->n;
     for (size_t i = 0; i < c->n; i++) {
         c->res->rows[i].input = inputs ? inputs[i] : c->held[i].index;
     }
-    return wb__infer_gate_new(&c->gate);
+    return WB_OK;
 }
 
 /* Read every input; a schema mismatch refuses the whole call. */
@@ -287,13 +291,17 @@ static wb_err
 gate_inputs(struct call *c)
 {
     char why[WB_INFER_WHY_MAX];
+    wb_err rc0 = wb__infer_gate_sync(c->m->gate, c->s, c->o, c->purpose);
 
+    if (rc0 != WB_OK) {
+        return rc0;
+    }
     for (size_t i = 0; i < c->n; i++) {
         struct wb_infer_row *r = &c->res->rows[i];
         struct wb_claims about;
         json_t *extra;
         wb_err rc =
-            wb__infer_gate_check(c->gate, c->s, c->o, c->purpose, &c->in[i],
+            wb__infer_gate_check(c->m->gate, c->s, c->o, c->purpose, &c->in[i],
                                  &r->permitted, why, sizeof why);
         if (rc != WB_OK) {
             return rc;
@@ -362,8 +370,67 @@ run_rows(struct call *c)
     return rc;
 }
 
-/* Do rows i and j share what an inference record states of its inputs:
- * device, consent, class, rights and residency? */
+/* ---- inference records ---------------------------------------------------
+ * One record holds the outputs of consecutive rows that share device,
+ * consent, class, rights and residency, up to WB_CLAIMS_MAX_ITEMS (the
+ * parents claim). Inside a caller's open batch the last record of a call
+ * stays open (ledger/defer.h): the next call's rows of the same group go
+ * into it, so single-row calls of a batch share records as a batch's rows
+ * do. Its index is reserved when it opens. */
+
+struct group {
+    struct wb_claims *claims; /* the record's claims but parents (a copy) */
+    uint8_t parents[WB_CLAIMS_MAX_ITEMS][WB_HASH_BYTES];
+    size_t count;
+    uint64_t index;      /* reserved, once deferred */
+    struct wb__buf body; /* {"model":..,"inputs":[a,b */
+    struct wb__buf outs; /* {name:value},{...} */
+};
+
+static void
+group_free(void *p)
+{
+    struct group *g = p;
+
+    if (g != NULL) {
+        wb_claims_free(g->claims);
+        wb__buf_clear(&g->body);
+        wb__buf_clear(&g->outs);
+        wb__free(g);
+    }
+}
+
+/* Append g as its "inference" record: payload {"model", "inputs":
+ * [entry...], "outputs": [{name: value}...]}. */
+static wb_err
+group_append(struct wb_site *s, void *p, uint64_t *index)
+{
+    struct group *g = p;
+    struct wb_append e;
+    wb_err rc = wb__buf_puts(&g->body, "],\"outputs\":[");
+
+    if (rc == WB_OK) {
+        rc = wb__buf_append(&g->body, g->outs.data, g->outs.len);
+    }
+    if (rc == WB_OK) {
+        rc = wb__buf_puts(&g->body, "]}");
+    }
+    if (rc != WB_OK) {
+        return rc;
+    }
+    memset(&e, 0, sizeof e);
+    e.claims = *g->claims;
+    e.claims.parents = (const uint8_t(*)[WB_HASH_BYTES])g->parents;
+    e.claims.parent_count = g->count;
+    e.payload = g->body.data;
+    e.payload_len = g->body.len;
+    return wb_site_append(s, &e, index);
+}
+
+static const struct wb__deferred_ops group_ops = {group_append, group_free};
+
+/* Does input a share what a record states of its inputs with group
+ * claims b: device, consent, class, rights and residency? */
 static bool
 same_group(const struct wb_claims *a, const struct wb_claims *b)
 {
@@ -375,134 +442,188 @@ same_group(const struct wb_claims *a, const struct wb_claims *b)
            a->residency_local_only == b->residency_local_only;
 }
 
-/* The inference record's payload for rows[first..end) that ran,
- * {"model", "inputs": [entry...], "outputs": [{name: value}...]}. Written
- * directly: the model id and output names are limited to characters JSON
- * needs no escape for (manifest.c), the values are finite numbers or
- * null. */
+/* May row i's output go into g: room, the same model, purpose and place,
+ * and the same group? */
+static bool
+group_fits(const struct call *c, const struct group *g, size_t i)
+{
+    return g->count < WB_CLAIMS_MAX_ITEMS &&
+           memcmp(g->claims->model, c->m->digest, WB_HASH_BYTES) == 0 &&
+           strcmp(g->claims->purposes[0], c->purpose) == 0 &&
+           strcmp(g->claims->jurisdiction, c->o->run_in) == 0 &&
+           same_group(c->in[i].claims, g->claims);
+}
+
+/* A new record for row i's group. */
 static wb_err
-output_doc(const struct call *c, const size_t *rows, size_t k, char **out)
+group_new(const struct call *c, size_t i, struct group **out)
 {
     const struct wb_model_manifest *mf = c->m->manifest;
-    struct wb__buf b;
-    wb_err rc;
+    const struct wb_claims *in = c->in[i].claims;
+    struct group *g = wb__calloc(1, sizeof *g);
+    struct wb_claims k;
+    wb_err rc = g ? WB_OK : WB_ERR_NOMEM;
 
-    wb__buf_init(&b,
-                 64 + k * (24 + mf->output_count * (WB_MODEL_NAME_MAX + 32)) +
-                     sizeof c->m->id);
-    /* per piece an append, not a printf: formatting was a third of a
-     * batch's governance time (docs/performance.md) */
-    rc = wb__buf_printf(&b, "{\"model\":\"%s\",\"inputs\":[", c->m->id);
-    for (size_t i = 0; rc == WB_OK && i < k; i++) {
-        rc = i ? wb__buf_append(&b, ",", 1) : WB_OK;
-        if (rc == WB_OK) {
-            rc = wb__buf_put_u64(&b, c->res->rows[rows[i]].input);
-        }
+    *out = NULL;
+    memset(&k, 0, sizeof k);
+    k.kind = "inference";
+    k.sub = in->sub;
+    k.purposes = &c->purpose;
+    k.purpose_count = 1;
+    k.consent_id = in->consent_id;
+    k.consent_version = in->consent_version;
+    k.jurisdiction = c->o->run_in;
+    k.data_class = in->data_class;
+    k.rights = in->rights;
+    k.has_model = 1;
+    memcpy(k.model, c->m->digest, WB_HASH_BYTES);
+    k.residency_local_only = in->residency_local_only;
+    if (!in->residency_local_only) {
+        k.residency = (const char *const *)mf->output_to;
+        k.residency_count = mf->output_to_count;
+    }
+    k.media = "application/json";
+    if (rc == WB_OK) {
+        /* the model id and output names are limited to characters JSON
+         * needs no escape for (manifest.c), the values are finite numbers
+         * or null */
+        wb__buf_init(&g->body, WB_PAYLOAD_MAX_BYTES);
+        wb__buf_init(&g->outs, WB_PAYLOAD_MAX_BYTES);
+        rc = wb_claims_copy(&k, &g->claims);
     }
     if (rc == WB_OK) {
-        rc = wb__buf_puts(&b, "],\"outputs\":[");
-    }
-    for (size_t i = 0; rc == WB_OK && i < k; i++) {
-        const struct wb_infer_row *r = &c->res->rows[rows[i]];
-        rc = wb__buf_puts(&b, i ? ",{" : "{");
-        for (size_t j = 0; rc == WB_OK && j < r->value_count; j++) {
-            rc = wb__buf_puts(&b, j ? ",\"" : "\"");
-            if (rc == WB_OK) {
-                rc = wb__buf_puts(&b, mf->output[j].name);
-            }
-            if (rc == WB_OK) {
-                rc = wb__buf_puts(&b, "\":");
-            }
-            if (rc == WB_OK) {
-                rc = wb__buf_put_float(&b, r->values[j]);
-            }
-        }
-        if (rc == WB_OK) {
-            rc = wb__buf_puts(&b, "}");
-        }
+        rc = wb__buf_printf(&g->body, "{\"model\":\"%s\",\"inputs\":[",
+                            c->m->id);
     }
     if (rc == WB_OK) {
-        rc = wb__buf_puts(&b, "]}");
+        *out = g;
+    } else {
+        group_free(g);
     }
-    if (rc == WB_OK) {
-        rc = wb__buf_cstr(&b);
-    }
-    *out = rc == WB_OK ? (char *)wb__buf_take(&b, NULL) : NULL;
-    wb__buf_clear(&b);
     return rc;
 }
 
-/* Log the outputs of rows[0..k) (same group) as one "inference" record. */
+/* Add row i's input and output to g: per piece an append, not a printf
+ * (formatting was a third of a batch's governance time:
+ * docs/performance.md). */
 static wb_err
-write_group(struct call *c, const size_t *rows, size_t k)
+group_add(const struct call *c, struct group *g, size_t i)
 {
     const struct wb_model_manifest *mf = c->m->manifest;
-    const struct wb_claims *in = c->in[rows[0]].claims;
-    uint8_t parents[WB_CLAIMS_MAX_ITEMS][WB_HASH_BYTES];
-    struct wb_append e;
-    uint64_t index = 0;
-    char *doc = NULL;
-    wb_err rc = output_doc(c, rows, k, &doc);
+    const struct wb_infer_row *r = &c->res->rows[i];
+    wb_err rc = g->count ? wb__buf_append(&g->body, ",", 1) : WB_OK;
 
-    if (rc != WB_OK) {
-        return rc;
+    if (rc == WB_OK) {
+        rc = wb__buf_put_u64(&g->body, r->input);
     }
-    for (size_t i = 0; i < k; i++) {
-        memcpy(parents[i], c->in[rows[i]].leaf_hash, WB_HASH_BYTES);
+    if (rc == WB_OK) {
+        rc = wb__buf_puts(&g->outs, g->count ? ",{" : "{");
     }
-    memset(&e, 0, sizeof e);
-    e.claims.kind = "inference";
-    e.claims.sub = in->sub;
-    e.claims.purposes = &c->purpose;
-    e.claims.purpose_count = 1;
-    e.claims.consent_id = in->consent_id;
-    e.claims.consent_version = in->consent_version;
-    e.claims.jurisdiction = c->o->run_in;
-    e.claims.data_class = in->data_class;
-    e.claims.rights = in->rights;
-    e.claims.parents = (const uint8_t(*)[WB_HASH_BYTES])parents;
-    e.claims.parent_count = k;
-    e.claims.has_model = 1;
-    memcpy(e.claims.model, c->m->digest, WB_HASH_BYTES);
-    e.claims.residency_local_only = in->residency_local_only;
-    if (!in->residency_local_only) {
-        e.claims.residency = (const char *const *)mf->output_to;
-        e.claims.residency_count = mf->output_to_count;
+    for (size_t j = 0; rc == WB_OK && j < r->value_count; j++) {
+        rc = wb__buf_puts(&g->outs, j ? ",\"" : "\"");
+        if (rc == WB_OK) {
+            rc = wb__buf_puts(&g->outs, mf->output[j].name);
+        }
+        if (rc == WB_OK) {
+            rc = wb__buf_puts(&g->outs, "\":");
+        }
+        if (rc == WB_OK) {
+            rc = wb__buf_put_float(&g->outs, r->values[j]);
+        }
     }
-    e.claims.media = "application/json";
-    e.payload = (const uint8_t *)doc;
-    e.payload_len = strlen(doc);
-    rc = wb_site_append(c->s, &e, &index);
-    wb__free(doc);
-    for (size_t i = 0; rc == WB_OK && i < k; i++) {
-        c->res->rows[rows[i]].output = index;
+    if (rc == WB_OK) {
+        rc = wb__buf_puts(&g->outs, "}");
+    }
+    if (rc == WB_OK) {
+        memcpy(g->parents[g->count++], c->in[i].leaf_hash, WB_HASH_BYTES);
+    }
+    return rc;
+}
+
+/* The record this call is filling and which of its rows are in it. */
+struct open_group {
+    struct group *g;
+    bool deferred; /* owned by the site, index reserved */
+    size_t rows[WB_CLAIMS_MAX_ITEMS];
+    size_t k;
+};
+
+static void
+give_index(struct call *c, struct open_group *u, uint64_t index)
+{
+    for (size_t j = 0; j < u->k; j++) {
+        c->res->rows[u->rows[j]].output = index;
         c->res->ran++;
     }
+    u->g = NULL;
+    u->k = 0;
+    u->deferred = false;
+}
+
+/* Append u's record now. */
+static wb_err
+group_close(struct call *c, struct open_group *u)
+{
+    uint64_t index = 0;
+    wb_err rc;
+
+    if (u->g == NULL) {
+        return WB_OK;
+    }
+    if (u->deferred) {
+        index = u->g->index;
+        rc = wb__site_settle(c->s); /* appends and frees it */
+    } else {
+        rc = group_append(c->s, u->g, &index);
+        group_free(u->g);
+    }
+    if (rc == WB_OK) {
+        give_index(c, u, index);
+    }
+    u->g = NULL;
     return rc;
 }
 
-/* Log the outputs: one "inference" record per run of consecutive rows of
- * one group, at most WB_CLAIMS_MAX_ITEMS each (the parents claim). */
+/* Log the outputs of the rows that ran; in the caller's batch the last
+ * record stays open for the next call. */
 static wb_err
 write_outputs(struct call *c)
 {
-    size_t rows[WB_CLAIMS_MAX_ITEMS];
-    size_t k = 0;
+    struct open_group u;
     wb_err rc = WB_OK;
 
+    memset(&u, 0, sizeof u);
+    u.g = c->own ? NULL : wb__site_deferred(c->s, &group_ops);
+    u.deferred = u.g != NULL;
     for (size_t i = 0; rc == WB_OK && i < c->n; i++) {
         if (!c->res->rows[i].ran) {
             continue;
         }
-        if (k > 0 && (k == WB_CLAIMS_MAX_ITEMS ||
-                      !same_group(c->in[rows[0]].claims, c->in[i].claims))) {
-            rc = write_group(c, rows, k);
-            k = 0;
+        if (u.g != NULL && !group_fits(c, u.g, i)) {
+            rc = group_close(c, &u);
         }
-        rows[k++] = i;
+        if (rc == WB_OK && u.g == NULL) {
+            rc = group_new(c, i, &u.g);
+        }
+        if (rc == WB_OK) {
+            rc = group_add(c, u.g, i);
+            u.rows[u.k++] = i;
+        }
     }
-    if (rc == WB_OK && k > 0) {
-        rc = write_group(c, rows, k);
+    if (rc != WB_OK || u.g == NULL) {
+        if (!u.deferred) {
+            group_free(u.g);
+        }
+        return rc;
+    }
+    if (c->own) {
+        return group_close(c, &u);
+    }
+    if (!u.deferred) {
+        rc = wb__site_defer(c->s, &group_ops, u.g, &u.g->index);
+    }
+    if (rc == WB_OK) {
+        give_index(c, &u, u.g->index);
     }
     return rc;
 }
@@ -513,11 +634,7 @@ free_call(struct call *c)
     for (size_t i = 0; c->in != NULL && i < c->n; i++) {
         wb_claims_free(c->in[i].owned);
     }
-    wb__free(c->in);
-    wb__free(c->x);
-    wb__free(c->rx);
-    wb__free(c->ry);
-    wb__infer_gate_free(c->gate);
+    wb__free(c->in); /* the scratch block */
     wb_infer_result_free(c->res);
 }
 
@@ -525,13 +642,13 @@ free_call(struct call *c)
 static wb_err
 begin(struct call *c)
 {
-    wb_err rc = wb_site_begin(c->s);
+    wb_err rc;
 
-    c->own = rc == WB_OK;
-    if (rc == WB_ERR_BUSY) {
-        wb_errmsg_clear();
-        rc = WB_OK;
+    if (wb_site_in_batch(c->s)) {
+        return WB_OK;
     }
+    rc = wb_site_begin(c->s);
+    c->own = rc == WB_OK;
     return rc;
 }
 
@@ -689,6 +806,5 @@ wb_infer_result_free(struct wb_infer_result *r)
     for (size_t i = 0; r->rows != NULL && i < r->count; i++) {
         wb__free(r->rows[i].why);
     }
-    wb__free(r->rows);
-    wb__free(r);
+    wb__free(r); /* the rows are in its allocation */
 }

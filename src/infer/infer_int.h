@@ -71,6 +71,7 @@ struct wb_model {
     struct wb_model_manifest *manifest;
     const struct wb_infer_backend *backend;
     void *runtime;
+    struct wb__infer_gate *gate; /* verdicts kept across calls */
 };
 
 /* One input record as read for a call. */
@@ -120,10 +121,18 @@ bool wb__infer_call_allowed(const struct wb_model_manifest *m,
                             char *why,
                             size_t why_len);
 
-/* Per-call memo of purpose-check verdicts (gate.c). */
+/* A model's memo of purpose-check verdicts (gate.c). */
 struct wb__infer_gate;
 wb_err wb__infer_gate_new(struct wb__infer_gate **out);
 void wb__infer_gate_free(struct wb__infer_gate *g);
+
+/* Before a call's checks, inside its transaction: keep the verdicts only
+ * if they were drawn on s, in this open batch, at this register epoch,
+ * under this policy, date and purpose; else forget them. WB_ERR_NOMEM. */
+wb_err wb__infer_gate_sync(struct wb__infer_gate *g,
+                           const struct wb_site *s,
+                           const struct wb_infer_opts *o,
+                           const char *purpose);
 
 /* May input in be used: wb_purpose_check (consent state and flags, the
  * record's purposes) and its residency against run_in. *ok and why. */

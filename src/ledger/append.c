@@ -30,6 +30,7 @@ wb_site_begin(struct wb_site *s)
         s->in_batch = true;
         s->saved = s->tree;
     }
+    s->epoch = wb__ledger_new_epoch();
     return rc;
 }
 
@@ -64,6 +65,7 @@ wb_site_refresh(struct wb_site *s)
     if (s->in_batch) {
         return WB_OK;
     }
+    s->epoch = wb__ledger_new_epoch();
     rc = wb__ledger_usable(s);
     return rc == WB_OK ? wb__ledger_catch_up(s) : rc;
 }
@@ -76,8 +78,13 @@ wb_site_commit(struct wb_site *s)
     if (!s->in_batch) {
         return wb__err(WB_ERR_INVAL, "no batch is open");
     }
+    rc = wb__site_settle(s);
+    if (rc != WB_OK) {
+        return rc; /* rolled back */
+    }
     rc = wb__db_commit(s->db);
     s->in_batch = false;
+    s->epoch = wb__ledger_new_epoch();
     if (rc != WB_OK) {
         wb__db_rollback(s->db);
         s->tree = s->saved;
@@ -89,14 +96,27 @@ wb_site_commit(struct wb_site *s)
     return WB_OK;
 }
 
+/* Drop the pending entry without appending it. */
+static void
+drop_deferred(struct wb_site *s)
+{
+    if (s->def_ops != NULL) {
+        s->def_ops->drop(s->def_ctx);
+        s->def_ops = NULL;
+        s->def_ctx = NULL;
+    }
+}
+
 void
 wb_site_rollback(struct wb_site *s)
 {
     if (s == NULL || !s->in_batch) {
         return;
     }
+    drop_deferred(s);
     wb__db_rollback(s->db);
     s->in_batch = false;
+    s->epoch = wb__ledger_new_epoch();
     s->tree = s->saved;
     wb__ledger_keys_rolled_back(s);
 }
@@ -224,7 +244,10 @@ wb_site_append(struct wb_site *s, const struct wb_append *e, uint64_t *index)
     wb_err rc;
 
     memset(&row, 0, sizeof row);
-    rc = make_leaf(s, e, salt, &row.leaf, &row.leaf_len);
+    rc = wb__site_settle(s); /* the reserved index comes first */
+    if (rc == WB_OK) {
+        rc = make_leaf(s, e, salt, &row.leaf, &row.leaf_len);
+    }
     if (rc == WB_OK) {
         rc = wb__ledger_tx_begin(s, &own);
     }
@@ -236,6 +259,60 @@ wb_site_append(struct wb_site *s, const struct wb_append *e, uint64_t *index)
     }
     wb_wipe(salt, sizeof salt);
     wb__free(row.leaf);
+    return rc;
+}
+
+wb_err
+wb__site_defer(struct wb_site *s,
+               const struct wb__deferred_ops *ops,
+               void *ctx,
+               uint64_t *index)
+{
+    wb_err rc = s->in_batch ? wb__site_settle(s)
+                            : wb__err(WB_ERR_INVAL, "an entry can be "
+                                                    "deferred only in a batch");
+
+    if (rc != WB_OK) {
+        ops->drop(ctx);
+        return rc;
+    }
+    s->def_ops = ops;
+    s->def_ctx = ctx;
+    *index = s->tree.size;
+    return WB_OK;
+}
+
+void *
+wb__site_deferred(struct wb_site *s, const struct wb__deferred_ops *ops)
+{
+    return s->def_ops == ops ? s->def_ctx : NULL;
+}
+
+wb_err
+wb__site_settle(struct wb_site *s)
+{
+    const struct wb__deferred_ops *ops = s->def_ops;
+    void *ctx = s->def_ctx;
+    uint64_t want = s->tree.size;
+    uint64_t got = 0;
+    wb_err rc;
+
+    if (ops == NULL) {
+        return WB_OK;
+    }
+    s->def_ops = NULL; /* taken: its own append must not settle it again */
+    s->def_ctx = NULL;
+    rc = ops->finish(s, ctx, &got);
+    ops->drop(ctx);
+    if (rc == WB_OK && got != want) {
+        rc = wb__err(WB_ERR_INTERNAL,
+                     "a deferred entry landed at %llu, not at its reserved "
+                     "index %llu",
+                     (unsigned long long)got, (unsigned long long)want);
+    }
+    if (rc != WB_OK) {
+        wb_site_rollback(s);
+    }
     return rc;
 }
 

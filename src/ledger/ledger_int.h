@@ -6,6 +6,7 @@
 #include <waybill/ledger.h>
 
 #include "core/core_int.h"
+#include "ledger/defer.h"
 #include "store/store_int.h"
 
 #define RANDOM_POOL 4096
@@ -18,6 +19,9 @@ struct wb_site {
     struct wb_merkle_frontier tree;  /* including the open batch */
     struct wb_merkle_frontier saved; /* as of the last commit */
     bool in_batch;
+    uint64_t epoch;                         /* wb_site_register_epoch */
+    const struct wb__deferred_ops *def_ops; /* the pending entry (defer.h) */
+    void *def_ctx;
     char *damage; /* why the stored tree could not be loaded; then only
                      reading and wb_site_verify work */
     struct wb_device last_device;     /* a committed registration, cached: */
@@ -55,6 +59,10 @@ void wb__ledger_keys_free(struct wb_site *s);
 
 /* Take n fresh random bytes from the pool. */
 void wb__ledger_random(struct wb_site *s, uint8_t *out, size_t n);
+
+/* A register epoch no handle of the process has had (wb_site_register_epoch):
+ * a handle opened where a closed one was cannot inherit its verdicts. */
+uint64_t wb__ledger_new_epoch(void);
 
 /* Current time: seconds and nanoseconds. */
 void wb__ledger_now(int64_t *sec, uint32_t *nsec);

@@ -182,6 +182,10 @@ wb_site_prove_consistency(struct wb_site *s,
     if (wb__ledger_usable(s) != WB_OK) {
         return WB_ERR_VERIFY;
     }
+    rc = wb__site_settle(s);
+    if (rc != WB_OK) {
+        return rc;
+    }
     if (new_size > s->tree.size || old_size == 0 || old_size > new_size) {
         return wb__err(WB_ERR_INVAL, "need 0 < OLD <= NEW <= %llu (log size)",
                        (unsigned long long)s->tree.size);
@@ -234,8 +238,11 @@ wb_site_nodes(struct wb_site *s,
               uint8_t (*out)[WB_HASH_BYTES])
 {
     bool own = false;
-    wb_err rc;
+    wb_err rc = wb__site_settle(s);
 
+    if (rc != WB_OK) {
+        return rc;
+    }
     if (level >= 64 || first > (wb_site_size(s) >> level) ||
         count > (wb_site_size(s) >> level) - first) {
         return wb__err(WB_ERR_NOTFOUND,

@@ -18,12 +18,14 @@ check_index(const struct wb_site *s, uint64_t index)
     return WB_OK;
 }
 
-/* Entry index's row, checked against the log size. */
+/* Entry index's row, checked against the log size (a pending entry at
+ * index is appended first: defer.h). */
 static wb_err
 get_row(struct wb_site *s, uint64_t index, struct wb__row *row)
 {
-    wb_err rc = check_index(s, index);
+    wb_err rc = index == s->tree.size ? wb__site_settle(s) : WB_OK;
 
+    rc = rc == WB_OK ? check_index(s, index) : rc;
     memset(row, 0, sizeof *row);
     return rc == WB_OK ? wb__db_entry_get(s->db, index, row) : rc;
 }
@@ -91,6 +93,7 @@ wb_site_root(struct wb_site *s, uint64_t size, uint8_t root[WB_HASH_BYTES])
     bool own = false;
     wb_err rc = wb__ledger_usable(s);
 
+    rc = rc == WB_OK ? wb__site_settle(s) : rc;
     if (rc != WB_OK) {
         return rc;
     }

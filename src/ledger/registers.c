@@ -54,6 +54,8 @@ wb_site_register_put(struct wb_site *s,
     if (rc != WB_OK) {
         return rc;
     }
+    s->epoch = wb__ledger_new_epoch(); /* before the row: a failed put may have
+                                          changed it */
     rc = wb_site_append(s, e, &idx);
     if (rc == WB_OK) {
         char *doc = wb__malloc(e->payload_len + 1);

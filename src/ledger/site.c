@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -107,6 +108,7 @@ site_alloc(const char *dir, bool create, struct wb_site **out)
     if (s == NULL) {
         return WB_ERR_NOMEM;
     }
+    s->epoch = wb__ledger_new_epoch();
     s->dir = wb__strdup(dir);
     db_path = path_join(dir, WB_SITE_DB_FILE);
     if (s->dir == NULL || db_path == NULL) {
@@ -372,7 +374,27 @@ wb__site_db(struct wb_site *s)
 uint64_t
 wb_site_size(const struct wb_site *s)
 {
-    return s->tree.size;
+    return s->tree.size + (s->def_ops != NULL); /* its index is reserved */
+}
+
+bool
+wb_site_in_batch(const struct wb_site *s)
+{
+    return s->in_batch;
+}
+
+uint64_t
+wb_site_register_epoch(const struct wb_site *s)
+{
+    return s->epoch;
+}
+
+uint64_t
+wb__ledger_new_epoch(void)
+{
+    static atomic_uint_least64_t next = 1;
+
+    return (uint64_t)atomic_fetch_add(&next, 1);
 }
 
 void

@@ -344,8 +344,11 @@ wb_site_verify(struct wb_site *s, struct wb_verify_report *r)
     w.r = r;
     wb_merkle_frontier_init(&w.tree);
     pk = wb_signer_public_key(s->signer, &pk_len);
-    rc = wb_verifier_from_raw(wb_signer_alg(s->signer),
-                              wb_signer_name(s->signer), pk, pk_len, &w.v);
+    rc = wb__site_settle(s);
+    if (rc == WB_OK) {
+        rc = wb_verifier_from_raw(wb_signer_alg(s->signer),
+                                  wb_signer_name(s->signer), pk, pk_len, &w.v);
+    }
     if (rc == WB_OK) {
         rc = wb__db_checkpoint_walk(s->db, collect_cp, &w);
     }

@@ -286,6 +286,8 @@ test_packages(struct wb_site *s,
 
 static const char *const pm[] = {"predictive-maintenance"};
 
+static struct wb_consent_purpose flag_pm = {"predictive-maintenance", true};
+
 /* Append one telemetry record; payload the JSON line. */
 static uint64_t
 add(struct wb_site *s,
@@ -639,6 +641,114 @@ test_grouping(struct wb_site *s)
     wb_infer_result_free(r);
 }
 
+/* Single-row calls inside a caller's batch share inference records as a
+ * batch's rows do: the open record's index is reserved (counted by
+ * wb_site_size), it is appended before any other entry, any read of it,
+ * and at commit, and dropped by a rollback; a consent changed inside the
+ * batch is seen by the next call (the kept verdicts are forgotten). */
+static void
+test_single_rows(struct wb_site *s)
+{
+    uint64_t idx[20];
+    double want[20];
+    struct wb_infer_opts o = opts(WB_INFER_ENFORCE, "DE");
+    struct wb_infer_result *one = NULL;
+    struct wb_infer_row rows[72];
+    struct wb_infer_result all;
+    struct wb_model *m = NULL;
+    struct wb_verify_report vr;
+    struct wb_consent c;
+    uint64_t size, pers;
+
+    TT_CHECK(readings(s, idx, want) == 20);
+    TT_CHECK(wb_model_open(s, ID, &m) == WB_OK);
+    if (m == NULL) {
+        return;
+    }
+    memset(rows, 0, sizeof rows);
+    TT_CHECK(wb_site_begin(s) == WB_OK);
+    size = wb_site_size(s);
+    for (size_t i = 0; i < 70; i++) {
+        TT_CHECK(wb_infer_run(s, m, &idx[i % 20], 1, &o, &one) == WB_OK);
+        TT_CHECK(one && one->ran == 1);
+        if (one != NULL) {
+            rows[i] = one->rows[0];
+        }
+        wb_infer_result_free(one);
+        one = NULL;
+        TT_CHECK(fabs((double)rows[i].values[0] - want[i % 20]) < 1e-6);
+        TT_CHECK(rows[i].output == size + (i < 64 ? 0 : 1));
+        /* the open record's index is counted at once */
+        TT_CHECK(wb_site_size(s) == size + (i < 64 ? 1 : 2));
+    }
+    /* reading the open record appends it; the next row starts another */
+    {
+        uint8_t *leaf = NULL;
+        size_t n = 0;
+        TT_CHECK(wb_site_leaf(s, size + 1, &leaf, &n) == WB_OK && leaf);
+        wb_free(leaf);
+    }
+    TT_CHECK(wb_infer_run(s, m, &idx[0], 1, &o, &one) == WB_OK);
+    TT_CHECK(one && one->rows[0].output == size + 2);
+    rows[70] = one ? one->rows[0] : rows[70];
+    wb_infer_result_free(one);
+    one = NULL;
+    /* another entry goes after the open record, which is appended first */
+    pers = add(s, "{\"vib_rms\":2.5,\"temp_c\":50.0,\"current_a\":11.0}",
+               "personal", "c-single", false);
+    TT_CHECK(pers == size + 3);
+    TT_CHECK(wb_site_commit(s) == WB_OK);
+    TT_CHECK(wb_site_size(s) == size + 4);
+    memset(&all, 0, sizeof all);
+    all.rows = rows;
+    all.count = 71;
+    check_group(s, &all, 0, 64);
+    check_group(s, &all, 64, 6);
+    check_group(s, &all, 70, 1);
+
+    /* a rollback drops the open record */
+    TT_CHECK(wb_site_begin(s) == WB_OK);
+    size = wb_site_size(s);
+    TT_CHECK(wb_infer_run(s, m, &idx[1], 1, &o, &one) == WB_OK);
+    TT_CHECK(one && one->rows[0].output == size && wb_site_size(s) == size + 1);
+    wb_infer_result_free(one);
+    one = NULL;
+    wb_site_rollback(s);
+    TT_CHECK(wb_site_size(s) == size);
+
+    /* consent granted, then withdrawn inside one batch: the second call
+     * sees the withdrawal and logs the denial, which closes the open
+     * record */
+    memset(&c, 0, sizeof c);
+    c.id = "c-single";
+    c.state = WB_CONSENT_GIVEN;
+    c.subject = "operator-18";
+    c.controller = "Example Plant GmbH";
+    c.purposes = &flag_pm;
+    c.purpose_count = 1;
+    c.jurisdiction = "DE";
+    TT_CHECK(wb_consent_grant(s, pol, &c, NULL) == WB_OK);
+    TT_CHECK(wb_site_begin(s) == WB_OK);
+    size = wb_site_size(s);
+    TT_CHECK(wb_infer_run(s, m, &pers, 1, &o, &one) == WB_OK);
+    TT_CHECK(one && one->ran == 1 && one->rows[0].output == size);
+    wb_infer_result_free(one);
+    one = NULL;
+    TT_CHECK(wb_consent_withdraw(s, "c-single", NULL, "left", NULL) == WB_OK);
+    TT_CHECK(wb_infer_run(s, m, &pers, 1, &o, &one) == WB_OK);
+    TT_CHECK(one && one->ran == 0 && one->denied == 1);
+    TT_CHECK(one && one->rows[0].why && strstr(one->rows[0].why, "withdrawn"));
+    /* the record, the withdrawal, the denial */
+    TT_CHECK(one && one->rows[0].decision == size + 2);
+    wb_infer_result_free(one);
+    one = NULL;
+    TT_CHECK(wb_site_commit(s) == WB_OK);
+    TT_CHECK(wb_site_size(s) == size + 3);
+    last_entry(s, "decision", "inference-denied");
+    wb_model_close(m);
+    TT_CHECK(wb_site_verify(s, &vr) == WB_OK && vr.first_bad == -1);
+}
+
 /* Hook plug-ins: the example chained trail loaded by path sees every
  * event; bad paths, a library without the entry point, a refused init. */
 static void
@@ -728,8 +838,6 @@ test_audit_old_format(struct wb_site *s)
     fclose(out);
     wb_model_entry_clear(&e);
 }
-
-static struct wb_consent_purpose flag_pm = {"predictive-maintenance", true};
 
 static void
 test_governance(struct wb_site *s, const uint64_t *idx)
@@ -930,6 +1038,7 @@ main(void)
                      (unsigned long long)a.denials,
                      (unsigned long long)a.refusals);
         test_grouping(s);
+        test_single_rows(s);
         test_plugin(s);
         test_audit_old_format(s);
         TT_CHECK(wb_site_verify(s, &rep) == WB_OK);

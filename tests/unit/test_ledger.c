@@ -11,6 +11,7 @@
 #include <waybill/waybill.h>
 
 #include "core/core_int.h"
+#include "ledger/defer.h"
 #include "tinytest.h"
 
 static char dir[64];
@@ -455,6 +456,123 @@ test_msgkeys_migrated(const char *d)
     TT_CHECK(old == 0);
 }
 
+/* An entry deferred (ledger/defer.h): ctx says what to append. */
+struct pend {
+    const char *payload; /* NULL: finish fails */
+    int *drops;
+};
+
+static wb_err
+pend_finish(struct wb_site *s, void *p, uint64_t *index)
+{
+    struct pend *d = p;
+    struct wb_append e = record(d->payload ? d->payload : "");
+
+    if (d->payload == NULL) {
+        return WB_ERR_NOMEM; /* as a failed allocation would */
+    }
+    return wb_site_append(s, &e, index);
+}
+
+static void
+pend_drop(void *p)
+{
+    struct pend *d = p;
+
+    (*d->drops)++;
+    wb__free(d);
+}
+
+static const struct wb__deferred_ops pend_ops = {pend_finish, pend_drop};
+
+static struct pend *
+pend_new(const char *payload, int *drops)
+{
+    struct pend *d = wb__calloc(1, sizeof *d);
+
+    TT_CHECK(d != NULL);
+    if (d != NULL) {
+        d->payload = payload;
+        d->drops = drops;
+    }
+    return d;
+}
+
+/* A deferred entry keeps its reserved index: appended before any other
+ * entry, when read, at commit; dropped by a rollback, at close, and when
+ * it cannot be appended (then the whole batch is rolled back). */
+static void
+test_deferred(void)
+{
+    struct wb_site *s = NULL;
+    struct wb_append e = record("after");
+    uint64_t size, at = 0, idx = 0;
+    uint8_t *p = NULL;
+    size_t n = 0;
+    int erased = 0, drops = 0;
+    struct pend *d;
+
+    TT_CHECK(wb_site_open(dir, &s) == WB_OK);
+    if (s == NULL) {
+        return;
+    }
+    size = wb_site_size(s);
+    d = pend_new("deferred", &drops);
+    TT_CHECK(wb__site_defer(s, &pend_ops, d, &at) == WB_ERR_INVAL);
+    TT_CHECK(drops == 1); /* outside a batch: refused and dropped */
+
+    TT_CHECK(wb_site_begin(s) == WB_OK);
+    d = pend_new("deferred", &drops);
+    TT_CHECK(wb__site_defer(s, &pend_ops, d, &at) == WB_OK && at == size);
+    TT_CHECK(wb__site_deferred(s, &pend_ops) == d);
+    TT_CHECK(wb_site_size(s) == size + 1);
+    TT_CHECK(wb_site_append(s, &e, &idx) == WB_OK && idx == size + 1);
+    TT_CHECK(drops == 2 && wb__site_deferred(s, &pend_ops) == NULL);
+    TT_CHECK(wb_site_payload(s, size, &p, &n, &erased) == WB_OK && p &&
+             n == 8 && memcmp(p, "deferred", 8) == 0);
+    wb_free(p);
+    p = NULL;
+    /* read: the pending entry is appended first */
+    TT_CHECK(wb__site_defer(s, &pend_ops, pend_new("read", &drops), &at) ==
+                 WB_OK &&
+             at == size + 2);
+    TT_CHECK(wb_site_payload(s, size + 2, &p, &n, &erased) == WB_OK && p &&
+             n == 4);
+    wb_free(p);
+    p = NULL;
+    /* commit */
+    TT_CHECK(wb__site_defer(s, &pend_ops, pend_new("commit", &drops), &at) ==
+                 WB_OK &&
+             at == size + 3);
+    TT_CHECK(wb_site_commit(s) == WB_OK && wb_site_size(s) == size + 4);
+    TT_CHECK(drops == 4);
+
+    /* rollback, and close with a batch open */
+    TT_CHECK(wb_site_begin(s) == WB_OK);
+    TT_CHECK(wb__site_defer(s, &pend_ops, pend_new("gone", &drops), &at) ==
+             WB_OK);
+    wb_site_rollback(s);
+    TT_CHECK(drops == 5 && wb_site_size(s) == size + 4);
+
+    /* one that cannot be appended takes the batch with it: the entry
+     * appended before it in the batch is gone too */
+    TT_CHECK(wb_site_begin(s) == WB_OK);
+    TT_CHECK(wb_site_append(s, &e, &idx) == WB_OK && idx == size + 4);
+    TT_CHECK(wb__site_defer(s, &pend_ops, pend_new(NULL, &drops), &at) ==
+             WB_OK);
+    TT_CHECK(wb_site_append(s, &e, &idx) == WB_ERR_NOMEM);
+    TT_CHECK(drops == 6 && !wb_site_in_batch(s) && wb_site_size(s) == size + 4);
+    TT_CHECK(wb_site_begin(s) == WB_OK);
+    TT_CHECK(wb__site_defer(s, &pend_ops, pend_new("closed", &drops), &at) ==
+             WB_OK);
+    wb_site_close(s);
+    TT_CHECK(drops == 7);
+    s = NULL;
+    TT_CHECK(wb_site_open(dir, &s) == WB_OK);
+    TT_CHECK(s && wb_site_size(s) == size + 4);
+    wb_site_close(s);
+}
+
 int
 main(void)
 {
@@ -469,6 +587,7 @@ main(void)
         test_append_and_prove();
         test_devices();
         test_two_writers();
+        test_deferred();
         test_alloc_failures(fdir);
         snprintf(fdir, sizeof fdir, "%.*s/old", (int)(strlen(dir) - 5), dir);
         test_msgkeys_migrated(fdir);

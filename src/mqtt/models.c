@@ -2,9 +2,10 @@
 /* Governed inference on MQTT-ingested records: the configured models,
  * opened (verified) once at start, run on the records of matching
  * messages after their batch commits, in a batch of their own; each
- * result is published at QoS 1 on the route's topic. The PUBLISH packets
- * wait in libmosquitto's queue with the batch's PUBACKs and are written
- * after the inference batch commits. */
+ * result is published at QoS 1 on the route's topic once the inference
+ * batch has committed (a result names its inference record, which must
+ * exist); the PUBLISH packets then wait in libmosquitto's queue with the
+ * batch's PUBACKs and leave with them. */
 #include <stdio.h>
 #include <string.h>
 
@@ -31,6 +32,14 @@ struct uses {
     size_t n, cap;
 };
 
+/* A call's result, published after the commit: model i's rows for the
+ * records at in[i].at[off..]. */
+struct outcome {
+    size_t model;
+    size_t off;
+    struct wb_infer_result *res;
+};
+
 struct wb__mqtt_models {
     const struct wb_mqtt_config *cfg;
     struct wb_policy *policy;
@@ -38,6 +47,8 @@ struct wb__mqtt_models {
     struct pending held;
     size_t held_bytes; /* an estimate of what held records take */
     struct uses in[WB_MQTT_MAX_MODELS];
+    struct outcome *out;
+    size_t out_n, out_cap;
 };
 
 /* Forget what is held. */
@@ -52,6 +63,10 @@ drop(struct wb__mqtt_models *ms)
     for (size_t i = 0; i < WB_MQTT_MAX_MODELS; i++) {
         ms->in[i].n = 0;
     }
+    for (size_t i = 0; i < ms->out_n; i++) {
+        wb_infer_result_free(ms->out[i].res);
+    }
+    ms->out_n = 0;
 }
 
 /* Room for one more of size sz in *v (n used of *cap). */
@@ -85,6 +100,7 @@ wb__mqtt_models_free(struct wb__mqtt_models *ms)
     }
     drop(ms);
     wb__free(ms->held.rec);
+    wb__free(ms->out);
     wb_policy_free(ms->policy);
     wb__free(ms);
 }
@@ -251,14 +267,12 @@ refused_whole(wb_err rc)
 }
 
 /* Model i on the records it takes, WB_INFER_MAX_INPUTS at a time, each
- * result published. */
+ * result kept for publishing. */
 static wb_err
 run_model(struct wb__mqtt_models *ms,
           size_t i,
           struct wb_site *s,
-          struct mosquitto *mosq,
-          struct wb_infer_record *rec,
-          size_t *ran)
+          struct wb_infer_record *rec)
 {
     const struct wb_mqtt_model *m = &ms->cfg->models[i];
     const struct uses *u = &ms->in[i];
@@ -284,15 +298,15 @@ run_model(struct wb__mqtt_models *ms,
         o.run_in = m->run_in;
         o.purpose = m->purpose;
         o.date = (int32_t)(time(NULL) / 86400);
-        rc = wb_infer_run_records(s, ms->model[i], rec, n, &o, &res);
+        rc = grow((void **)&ms->out, ms->out_n, &ms->out_cap, sizeof *ms->out);
         if (rc == WB_OK) {
-            for (size_t r = 0; r < res->count; r++) {
-                if (res->rows[r].ran) {
-                    publish(mosq, m, ms->held.rec[u->at[off + r]].device,
-                            &res->rows[r]);
-                    (*ran)++;
-                }
-            }
+            rc = wb_infer_run_records(s, ms->model[i], rec, n, &o, &res);
+        }
+        if (rc == WB_OK) {
+            ms->out[ms->out_n].model = i;
+            ms->out[ms->out_n].off = off;
+            ms->out[ms->out_n++].res = res;
+            res = NULL;
         } else if (refused_whole(rc)) {
             fprintf(stderr,
                     "waybilld: mqtt: model %s refused %zu "
@@ -324,12 +338,24 @@ wb__mqtt_models_run(struct wb__mqtt_models *ms,
     rc = rec ? wb_site_begin(s) : WB_ERR_NOMEM;
     if (rc == WB_OK) {
         for (size_t i = 0; rc == WB_OK && i < ms->cfg->model_count; i++) {
-            rc = run_model(ms, i, s, mosq, rec, ran);
+            rc = run_model(ms, i, s, rec);
         }
         if (rc == WB_OK) {
             rc = wb_site_commit(s);
         } else {
             wb_site_rollback(s);
+        }
+    }
+    for (size_t k = 0; rc == WB_OK && k < ms->out_n; k++) {
+        const struct outcome *oc = &ms->out[k];
+        const struct wb_mqtt_model *m = &ms->cfg->models[oc->model];
+        for (size_t r = 0; r < oc->res->count; r++) {
+            if (oc->res->rows[r].ran) {
+                publish(mosq, m,
+                        ms->held.rec[ms->in[oc->model].at[oc->off + r]].device,
+                        &oc->res->rows[r]);
+                (*ran)++;
+            }
         }
     }
     drop(ms);

@@ -27,7 +27,12 @@ struct wb_metrics {
     atomic_uint_least64_t batch_latency_us; /* sum over all commits */
     atomic_uint_least64_t batch_buckets[WB_METRICS_LATENCY_BUCKETS + 1];
     atomic_uint_least64_t log_size;             /* entries in the log */
-    atomic_uint_least64_t transfer_queue_depth; /* transfers waiting */
+    atomic_uint_least64_t transfer_queue_depth; /* transfers waiting (no
+                                                   scheduler yet: 0) */
+    atomic_uint_least64_t inference_outputs;    /* governed outputs logged
+                                                   and published */
+    atomic_uint_least64_t inference_denials;    /* inputs denied by the
+                                                   governed call */
     atomic_uint_least64_t retention_erased;     /* payloads erased by the
                                                    retention job */
 };

@@ -34,6 +34,8 @@ wb_metrics_init(struct wb_metrics *m)
     }
     atomic_init(&m->log_size, 0);
     atomic_init(&m->transfer_queue_depth, 0);
+    atomic_init(&m->inference_outputs, 0);
+    atomic_init(&m->inference_denials, 0);
     atomic_init(&m->retention_erased, 0);
 }
 
@@ -99,7 +101,14 @@ wb_metrics_render(const struct wb_metrics *m, char **out, size_t *len)
          "HTTP requests answered with 4xx or 5xx.", LOAD(m->http_errors)},
         {"waybill_log_size", "gauge", "Entries in the log.", LOAD(m->log_size)},
         {"waybill_transfer_queue_depth", "gauge",
-         "Transfers waiting to be sent.", LOAD(m->transfer_queue_depth)},
+         "Transfers waiting to be sent (no transfer scheduler yet: 0).",
+         LOAD(m->transfer_queue_depth)},
+        {"waybill_inference_outputs_total", "counter",
+         "Governed outputs of the configured models, logged and published.",
+         LOAD(m->inference_outputs)},
+        {"waybill_inference_denials_total", "counter",
+         "Inputs the configured models were denied (each logged).",
+         LOAD(m->inference_denials)},
         {"waybill_retention_erased_total", "counter",
          "Payloads erased by the retention job.", LOAD(m->retention_erased)},
     };

@@ -280,9 +280,15 @@ commit(struct wb_mqtt *q)
     q->handled = q->logged = 0;
     if (q->models != NULL) {
         size_t ran = 0;
-        rc = wb__mqtt_models_run(q->models, q->site, q->mosq, &ran);
+        size_t denied = 0;
+        rc = wb__mqtt_models_run(q->models, q->site, q->mosq, &ran, &denied);
         if (rc != WB_OK) {
             fail(q, rc, "inference");
+        } else {
+            atomic_fetch_add_explicit(&q->m->inference_outputs, ran,
+                                      memory_order_relaxed);
+            atomic_fetch_add_explicit(&q->m->inference_denials, denied,
+                                      memory_order_relaxed);
         }
     }
     atomic_store(&q->m->log_size, wb_site_size(q->site));

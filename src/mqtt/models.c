@@ -323,12 +323,14 @@ wb_err
 wb__mqtt_models_run(struct wb__mqtt_models *ms,
                     struct wb_site *s,
                     struct mosquitto *mosq,
-                    size_t *ran)
+                    size_t *ran,
+                    size_t *denied)
 {
     struct wb_infer_record *rec = NULL;
     wb_err rc;
 
     *ran = 0;
+    *denied = 0;
     if (ms == NULL || ms->held.n == 0) {
         return WB_OK;
     }
@@ -349,6 +351,7 @@ wb__mqtt_models_run(struct wb__mqtt_models *ms,
     for (size_t k = 0; rc == WB_OK && k < ms->out_n; k++) {
         const struct outcome *oc = &ms->out[k];
         const struct wb_mqtt_model *m = &ms->cfg->models[oc->model];
+        *denied += oc->res->denied;
         for (size_t r = 0; r < oc->res->count; r++) {
             if (oc->res->rows[r].ran) {
                 publish(mosq, m,

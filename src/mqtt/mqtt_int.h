@@ -75,8 +75,9 @@ wb_err wb__mqtt_handle(struct wb_site *s,
  * matches and the batch's budget of held bytes allows it); note: queue a
  * logged record (taking l's copy, or only its index when there is none)
  * for the models whose topic filter matches; run: in a
- * batch of its own, the governed call per model on what was queued, each
- * result published (queued in mosq) at QoS 1, *ran counting them. */
+ * batch of its own, the governed call per model on what was queued; after
+ * its commit each result published (queued in mosq) at QoS 1, *ran
+ * counting them and *denied the denied inputs. */
 struct wb__mqtt_models;
 wb_err wb__mqtt_models_open(struct wb_site *s,
                             const struct wb_mqtt_config *cfg,
@@ -90,7 +91,8 @@ wb_err wb__mqtt_models_note(struct wb__mqtt_models *ms,
 wb_err wb__mqtt_models_run(struct wb__mqtt_models *ms,
                            struct wb_site *s,
                            struct mosquitto *mosq,
-                           size_t *ran);
+                           size_t *ran,
+                           size_t *denied);
 void wb__mqtt_models_free(struct wb__mqtt_models *ms);
 
 #endif

@@ -54,6 +54,15 @@ want = [float(sys.argv[2]), float(sys.argv[3])]
 print("match" if all(abs(a - b) < 1e-5 for a, b in zip(sorted(got), sorted(want))) else "differ %s %s" % (got, want))
 PY
 has cmp.txt match
+# /metrics counts the governed outputs and the denial
+port=$(sed -n 's/^waybilld: listening on 127.0.0.1 port \([0-9]*\).*/\1/p' "$T/daemon.log" | head -1)
+for _ in $(seq 50); do
+    curl -sS "http://127.0.0.1:$port/metrics" >metrics.txt 2>/dev/null
+    grep -q '^waybill_inference_denials_total 1$' metrics.txt && break
+    sleep 0.1
+done
+has metrics.txt "waybill_inference_outputs_total 2"
+has metrics.txt "waybill_inference_denials_total 1"
 # SIGHUP with a hook plug-in that does not load: refused, the running
 # configuration and its hook stay
 cp d.json good.json

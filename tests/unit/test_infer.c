@@ -288,6 +288,23 @@ static const char *const pm[] = {"predictive-maintenance"};
 
 static struct wb_consent_purpose flag_pm = {"predictive-maintenance", true};
 
+/* Grant consent id (given, predictive maintenance, DE) for subject. */
+static void
+grant(struct wb_site *s, const char *id, const char *subject)
+{
+    struct wb_consent c;
+
+    memset(&c, 0, sizeof c);
+    c.id = id;
+    c.state = WB_CONSENT_GIVEN;
+    c.subject = subject;
+    c.controller = "Example Plant GmbH";
+    c.purposes = &flag_pm;
+    c.purpose_count = 1;
+    c.jurisdiction = "DE";
+    TT_CHECK(wb_consent_grant(s, pol, &c, NULL) == WB_OK);
+}
+
 /* Append one telemetry record; payload the JSON line. */
 static uint64_t
 add(struct wb_site *s,
@@ -657,7 +674,6 @@ test_single_rows(struct wb_site *s)
     struct wb_infer_result all;
     struct wb_model *m = NULL;
     struct wb_verify_report vr;
-    struct wb_consent c;
     uint64_t size, pers;
 
     TT_CHECK(readings(s, idx, want) == 20);
@@ -719,15 +735,7 @@ test_single_rows(struct wb_site *s)
     /* consent granted, then withdrawn inside one batch: the second call
      * sees the withdrawal and logs the denial, which closes the open
      * record */
-    memset(&c, 0, sizeof c);
-    c.id = "c-single";
-    c.state = WB_CONSENT_GIVEN;
-    c.subject = "operator-18";
-    c.controller = "Example Plant GmbH";
-    c.purposes = &flag_pm;
-    c.purpose_count = 1;
-    c.jurisdiction = "DE";
-    TT_CHECK(wb_consent_grant(s, pol, &c, NULL) == WB_OK);
+    grant(s, "c-single", "operator-18");
     TT_CHECK(wb_site_begin(s) == WB_OK);
     size = wb_site_size(s);
     TT_CHECK(wb_infer_run(s, m, &pers, 1, &o, &one) == WB_OK);
@@ -847,19 +855,10 @@ test_governance(struct wb_site *s, const uint64_t *idx)
     struct wb_infer_result *lo = NULL;
     struct counts k = {0, 0, 0, 0};
     struct wb_infer_hook h = {"count", c_before, c_after, c_deny, &k, NULL};
-    struct wb_consent c;
     uint64_t in[3];
     uint64_t size;
 
-    memset(&c, 0, sizeof c);
-    c.id = "c-7";
-    c.state = WB_CONSENT_GIVEN;
-    c.subject = "operator-17";
-    c.controller = "Example Plant GmbH";
-    c.purposes = &flag_pm;
-    c.purpose_count = 1;
-    c.jurisdiction = "DE";
-    TT_CHECK(wb_consent_grant(s, pol, &c, NULL) == WB_OK);
+    grant(s, "c-7", "operator-17");
     in[0] = idx[0];
     in[1] = add(s, "{\"vib_rms\":2.5,\"temp_c\":50.0,\"current_a\":11.0}",
                 "personal", "c-7", false);

@@ -35,6 +35,7 @@ wb_metrics_init(struct wb_metrics *m)
     atomic_init(&m->log_size, 0);
     atomic_init(&m->transfer_queue_depth, 0);
     atomic_init(&m->retention_erased, 0);
+    atomic_init(&m->reports_running, 0);
 }
 
 void
@@ -102,6 +103,9 @@ wb_metrics_render(const struct wb_metrics *m, char **out, size_t *len)
          "Transfers waiting to be sent.", LOAD(m->transfer_queue_depth)},
         {"waybill_retention_erased_total", "counter",
          "Payloads erased by the retention job.", LOAD(m->retention_erased)},
+        {"waybill_reports_running", "gauge",
+         "1 while a report asked for over HTTP reads the log.",
+         (uint64_t)LOAD(m->reports_running)},
     };
     struct wb__buf b;
     uint64_t cum = 0;

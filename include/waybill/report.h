@@ -64,7 +64,7 @@ typedef bool (*wb_report_progress_fn)(void *arg, uint64_t done, uint64_t total);
 
 /** As wb_report_make, calling progress(arg, ...) as the report goes (NULL:
  *  never). When progress returns false the report stops: WB_ERR_BUSY
- *  ("stopped after N of M entries"), *out NULL, nothing leaked. */
+ *  (detail "stopped after N of M entries"), *out NULL, nothing leaked. */
 WB_API WB_NODISCARD wb_err
 wb_report_make_stoppable(struct wb_site *s,
                          enum wb_report_kind k,

@@ -5,6 +5,7 @@
  * (a wb_site is not shared between threads) opened for the report with a
  * small page cache and closed after it; a second request while one runs
  * is answered 503 with an estimate of when to retry (docs/report.md). */
+#include <stdio.h>
 #include <time.h>
 
 #include "api/api_int.h"
@@ -76,6 +77,11 @@ work(struct wb__rworker *w, struct wb__rjob *j)
         wb__api_fail(&c, rc, NULL, "site");
     } else {
         wb__api_report_answer(s, j, progress, w, &j->rs);
+        if (j->rs.status == 503 && atomic_load(&w->stop)) {
+            /* the client may not see its 503: the daemon closes it */
+            fprintf(stderr, "waybilld: report %s not finished, stopping: %s\n",
+                    wb_report_name(j->kind), wb_errmsg());
+        }
     }
     atomic_store(&w->metrics->reports_running, 0);
     wb_site_close(s);

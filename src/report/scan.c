@@ -50,7 +50,7 @@ wb__report_progress(const struct wb__rscan *sc, uint64_t done)
         sc->progress(sc->progress_arg, done, sc->size)) {
         return WB_OK;
     }
-    return wb__err(WB_ERR_BUSY, "report: stopped after %llu of %llu entries",
+    return wb__err(WB_ERR_BUSY, "stopped after %llu of %llu entries",
                    (unsigned long long)done, (unsigned long long)sc->size);
 }
 

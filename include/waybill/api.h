@@ -97,7 +97,8 @@ WB_API WB_NODISCARD wb_err wb_api_reload(struct wb_api *a);
 
 /** Answer rq into rs (cleared first; release with wb_api_response_clear).
  *  Never fails: errors are 4xx/5xx responses with a JSON body
- *  {"error": "...", "field": ...}. Calls are serialised on a. */
+ *  {"error": "...", "field": ...}. Calls are serialised on a; a report is
+ *  made in the call (the HTTP server makes them on its report worker). */
 WB_API void wb_api_handle(struct wb_api *a,
                           const struct wb_api_request *rq,
                           struct wb_api_response *rs);
@@ -132,8 +133,11 @@ struct wb_httpd_config {
 };
 
 /** Start serving in an internal polling thread with a site handle of its
- *  own. WB_ERR_INVAL naming the field (bad address, TLS half given),
- *  WB_ERR_IO (files, cannot listen), and wb_api_new's errors. */
+ *  own, and a report worker thread that makes reports (one at a time, a
+ *  second answered 503) on handles of its own (docs/report.md).
+ *  WB_ERR_INVAL naming the field (bad address, TLS half given), WB_ERR_IO
+ *  (files, cannot listen), WB_ERR_INTERNAL (no thread), and wb_api_new's
+ *  errors. */
 WB_API WB_NODISCARD wb_err wb_httpd_start(const struct wb_httpd_config *cfg,
                                           struct wb_metrics *m,
                                           struct wb_httpd **out);
@@ -144,8 +148,8 @@ WB_API int wb_httpd_port(const struct wb_httpd *h);
 /** Reload the policy profiles (wb_api_reload). */
 WB_API WB_NODISCARD wb_err wb_httpd_reload(struct wb_httpd *h);
 
-/** Stop serving, finish the requests under way, close the site. NULL-safe.
- */
+/** Stop serving: stop a report being made (answered 503), close the
+ *  connections, join the threads, close the site. NULL-safe. */
 WB_API void wb_httpd_stop(struct wb_httpd *h);
 
 #endif

@@ -35,6 +35,7 @@ struct wb_metrics {
                                                    governed call */
     atomic_uint_least64_t retention_erased;     /* payloads erased by the
                                                    retention job */
+    atomic_int reports_running; /* 1 while an HTTP report scans the log */
 };
 
 /** Zero every counter of m. */

@@ -56,6 +56,24 @@ WB_API WB_NODISCARD wb_err wb_report_make(struct wb_site *s,
                                           unsigned flags,
                                           struct wb_report **out);
 
+/* Told how far a report's scan of the log has come: once with done 0
+ * when the log size the report covers (total) is fixed, then before each
+ * entry read. Return false to stop the report. Called on the thread that
+ * makes the report. */
+typedef bool (*wb_report_progress_fn)(void *arg, uint64_t done, uint64_t total);
+
+/** As wb_report_make, calling progress(arg, ...) as the report goes (NULL:
+ *  never). When progress returns false the report stops: WB_ERR_BUSY
+ *  (detail "stopped after N of M entries"), *out NULL, nothing leaked. */
+WB_API WB_NODISCARD wb_err
+wb_report_make_stoppable(struct wb_site *s,
+                         enum wb_report_kind k,
+                         const struct wb_report_period *p,
+                         unsigned flags,
+                         wb_report_progress_fn progress,
+                         void *arg,
+                         struct wb_report **out);
+
 /** The report as JSON (keys in the documented order; indented unless
  *  compact) into *out (wb_free). WB_ERR_NOMEM. */
 WB_API WB_NODISCARD wb_err wb_report_json(const struct wb_report *r,

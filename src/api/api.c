@@ -208,6 +208,30 @@ wb_api_handle(struct wb_api *a,
               const struct wb_api_request *rq,
               struct wb_api_response *rs)
 {
+    wb__api_handle_job(a, rq, rs, NULL);
+}
+
+void
+wb__api_count(struct wb_api *a, int status, bool rejected)
+{
+    atomic_fetch_add_explicit(&a->metrics->http_requests, 1,
+                              memory_order_relaxed);
+    if (status >= 400) {
+        atomic_fetch_add_explicit(&a->metrics->http_errors, 1,
+                                  memory_order_relaxed);
+    }
+    if (status == 400 || status == 413 || rejected) {
+        atomic_fetch_add_explicit(&a->metrics->rejected_inputs, 1,
+                                  memory_order_relaxed);
+    }
+}
+
+void
+wb__api_handle_job(struct wb_api *a,
+                   const struct wb_api_request *rq,
+                   struct wb_api_response *rs,
+                   struct wb__rjob *job)
+{
     struct wb_api_request req = *rq;
     char arg[1024];
     struct wb__ctx c;
@@ -223,6 +247,7 @@ wb_api_handle(struct wb_api *a,
     c.rq = &req;
     c.rs = rs;
     c.arg = "";
+    c.job = job;
     pthread_mutex_lock(&a->lock);
     wb_errmsg_clear();
     if (rq->reject_status != 0) {
@@ -243,14 +268,7 @@ wb_api_handle(struct wb_api *a,
         dispatch(&c, arg, sizeof arg);
     }
     pthread_mutex_unlock(&a->lock);
-    atomic_fetch_add_explicit(&a->metrics->http_requests, 1,
-                              memory_order_relaxed);
-    if (rs->status >= 400) {
-        atomic_fetch_add_explicit(&a->metrics->http_errors, 1,
-                                  memory_order_relaxed);
-    }
-    if (rs->status == 400 || rs->status == 413 || rq->reject_status != 0) {
-        atomic_fetch_add_explicit(&a->metrics->rejected_inputs, 1,
-                                  memory_order_relaxed);
+    if (job == NULL || !job->pending) {
+        wb__api_count(a, rs->status, rq->reject_status != 0);
     }
 }

@@ -7,6 +7,7 @@
 #include <pthread.h>
 
 #include <waybill/api.h>
+#include <waybill/report.h>
 #include <waybill/waybill.h>
 
 #include "core/core_int.h"
@@ -24,6 +25,19 @@ struct wb_api {
     pthread_mutex_t lock;
 };
 
+/* A report request, checked, to be made off the HTTP thread by the
+ * report worker (report_worker.c), and its answer. */
+struct wb__rjob {
+    enum wb_report_kind kind;
+    struct wb_report_period period;
+    unsigned flags;              /* WB_REPORT_* */
+    bool pending;                /* the answer comes from the worker */
+    bool done;                   /* rs is the answer (the worker's lock) */
+    struct wb_api_response rs;   /* the answer, once done */
+    void (*finished)(void *arg); /* on the worker's thread once done */
+    void *arg;
+};
+
 /* One request being answered. */
 struct wb__ctx {
     struct wb_api *api;
@@ -32,6 +46,7 @@ struct wb__ctx {
     struct wb_api_response *rs;
     const char *arg; /* the {x} path parameter, NUL-terminated */
     struct wb_apikey who;
+    struct wb__rjob *job; /* NULL: a report is made in the call */
 };
 
 typedef void (*wb__api_fn)(struct wb__ctx *c);
@@ -94,6 +109,59 @@ bool wb__api_has_role(const struct wb__ctx *c, unsigned r);
 
 /* Claims as a JSON object (names of design.md). */
 json_t *wb__api_claims_json(const struct wb_claims *cl);
+
+/* ---- the handler with a report worker ----------------------------------- */
+
+/* As wb_api_handle; with job != NULL a report request that passes the
+ * checks is not made but described in *job (job->pending set, rs left
+ * empty and the request not yet counted: wb__api_count when answered). */
+void wb__api_handle_job(struct wb_api *a,
+                        const struct wb_api_request *rq,
+                        struct wb_api_response *rs,
+                        struct wb__rjob *job);
+/* Count an answered request of status in a's metrics. */
+void wb__api_count(struct wb_api *a, int status, bool rejected);
+/* Make the report j describes on s into rs (200 and the JSON, or the
+ * error), progress as in wb_report_make_stoppable. */
+void wb__api_report_answer(struct wb_site *s,
+                           const struct wb__rjob *j,
+                           wb_report_progress_fn progress,
+                           void *arg,
+                           struct wb_api_response *rs);
+/* A 503 answer saying why, with Retry-After: retry_s when retry_s > 0. */
+void wb__api_report_busy(struct wb_api_response *rs,
+                         const char *why,
+                         unsigned retry_s);
+
+/* ---- the report worker (report_worker.c) -------------------------------- */
+
+/* Page cache of the worker's site handle, KiB. */
+#define WB__RWORKER_CACHE_KIB 1024
+
+struct wb__rworker;
+
+/* Start the worker thread into *out (wb__rworker_free): one report at a
+ * time, each on a site handle of its own on site_dir (copied), opened for
+ * the report and closed after it. m: reports_running. WB_ERR_NOMEM,
+ * WB_ERR_INTERNAL (no thread). */
+wb_err wb__rworker_start(const char *site_dir,
+                         struct wb_metrics *m,
+                         struct wb__rworker **out);
+/* Give j (kind, period, flags, finished, arg; j->rs empty) to the worker:
+ * true when taken; j->finished(j->arg) is then called on the worker's
+ * thread once j->done and j->rs hold the answer, and j must live until
+ * that call. False when a report is running or the worker is stopping:
+ * j->rs is then a 503 answer (Retry-After an estimate of when the running
+ * report ends) and j->done is set; nothing is called. */
+bool wb__rworker_submit(struct wb__rworker *w, struct wb__rjob *j);
+/* Whether j's answer is ready. */
+bool wb__rworker_done(struct wb__rworker *w, const struct wb__rjob *j);
+/* Stop a running report (it is answered 503), finish a job taken, join
+ * the thread; later submissions are refused. After it no finished call
+ * is running or will run. Idempotent; NULL-safe. */
+void wb__rworker_stop(struct wb__rworker *w);
+/* Stop w and free it. NULL-safe. */
+void wb__rworker_free(struct wb__rworker *w);
 
 /* ---- endpoints ---------------------------------------------------------- */
 

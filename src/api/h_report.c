@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* GET /v1/reports/{name}?from=&to=: a compliance report as JSON
- * (docs/report.md). The auditor role gets counts only. */
+ * (docs/report.md). The auditor role gets counts only. Behind the HTTP
+ * server the request is checked here and the report made by the report
+ * worker (report_worker.c) on a handle of its own; the transport-free
+ * handler makes it in the call. */
 #include <waybill/report.h>
 
 #include "api/api_int.h"
@@ -24,15 +27,58 @@ date_param(struct wb__ctx *c, const char *key, bool *has, int32_t *day)
 }
 
 void
+wb__api_report_answer(struct wb_site *s,
+                      const struct wb__rjob *j,
+                      wb_report_progress_fn progress,
+                      void *arg,
+                      struct wb_api_response *rs)
+{
+    struct wb__ctx c;
+    struct wb_report *r = NULL;
+    char *json = NULL;
+    wb_err rc;
+
+    memset(&c, 0, sizeof c);
+    c.rs = rs;
+    rc = wb_report_make_stoppable(s, j->kind, &j->period, j->flags, progress,
+                                  arg, &r);
+    if (rc == WB_OK) {
+        rc = wb_report_json(r, true, &json);
+    }
+    if (rc != WB_OK) {
+        wb__api_fail(&c, rc, NULL, "report");
+    } else {
+        wb__api_bytes(&c, 200, "application/json", json, strlen(json));
+    }
+    wb_free(json);
+    wb_report_free(r);
+}
+
+void
+wb__api_report_busy(struct wb_api_response *rs,
+                    const char *why,
+                    unsigned retry_s)
+{
+    struct wb__ctx c;
+
+    memset(&c, 0, sizeof c);
+    c.rs = rs;
+    wb__api_error(&c, 503, NULL, "%s", why);
+    if (retry_s > 0) {
+        rs->header = "Retry-After";
+        snprintf(rs->header_value, sizeof rs->header_value, "%u", retry_s);
+    }
+}
+
+void
 wb__api_report(struct wb__ctx *c)
 {
     static const char *const params[] = {"from", "to", NULL};
+    struct wb__rjob j;
     struct wb_report_period p = {false, 0, false, 0};
-    enum wb_report_kind kind;
-    struct wb_report *r = NULL;
-    char *json = NULL;
     unsigned flags =
         wb__api_has_role(c, WB_ACCESS_COMPLIANCE) ? 0 : WB_REPORT_COUNTS_ONLY;
+    enum wb_report_kind kind;
     wb_err rc;
 
     if (!wb__api_params_only(c, params) ||
@@ -45,17 +91,21 @@ wb__api_report(struct wb__ctx *c)
         return;
     }
     rc = wb_report_parse(c->arg, &kind);
-    if (rc == WB_OK) {
-        rc = wb_report_make(c->site, kind, &p, flags, &r);
-    }
-    if (rc == WB_OK) {
-        rc = wb_report_json(r, true, &json);
-    }
     if (rc != WB_OK) {
         wb__api_fail(c, rc, NULL, "report");
-    } else {
-        wb__api_bytes(c, 200, "application/json", json, strlen(json));
+        return;
     }
-    wb_free(json);
-    wb_report_free(r);
+    if (c->job != NULL) {
+        /* checked: the transport hands it to the report worker */
+        c->job->kind = kind;
+        c->job->period = p;
+        c->job->flags = flags;
+        c->job->pending = true;
+        return;
+    }
+    memset(&j, 0, sizeof j);
+    j.kind = kind;
+    j.period = p;
+    j.flags = flags;
+    wb__api_report_answer(c->site, &j, NULL, NULL, c->rs);
 }

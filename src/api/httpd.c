@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* libmicrohttpd glue: one internal polling thread, bodies collected up to
  * the cap, TLS with optional client certificates (verified by GnuTLS
- * against the client CA), every request answered by wb_api_handle. */
+ * against the client CA), every request answered by wb_api_handle; a
+ * report's connection is suspended while the report worker makes it
+ * (MHD_suspend_connection), so the polling thread never scans the log. */
 #include <arpa/inet.h>
 #include <gnutls/gnutls.h>
 #include <microhttpd.h>
@@ -21,6 +23,7 @@
 
 struct wb_httpd {
     struct wb_api *api;
+    struct wb__rworker *reports;
     struct MHD_Daemon *d;
     size_t body_max;
     bool client_certs;
@@ -39,6 +42,7 @@ struct upload {
     char reject_msg[160];
     struct wb_api_param params[WB_API_PARAMS_MAX + 1];
     size_t param_count;
+    struct wb__rjob job; /* a report the worker makes (job.pending) */
 };
 
 static enum MHD_Result
@@ -113,6 +117,46 @@ reply(struct MHD_Connection *conn, const struct wb_api_response *rs)
     return ret;
 }
 
+/* The report worker's answer is ready: let the polling thread go on
+ * with the connection (the worker's thread calls this). */
+static void
+report_finished(void *arg)
+{
+    MHD_resume_connection(arg);
+}
+
+/* Hand the checked report request in u->job to the worker with the
+ * connection suspended; refused (one is running), it is resumed at once
+ * with the 503 answer. Either way the answer is replied by handler. */
+static enum MHD_Result
+defer_report(struct wb_httpd *h, struct MHD_Connection *conn, struct upload *u)
+{
+    u->job.finished = report_finished;
+    u->job.arg = conn;
+    /* before the worker can resume it: resuming a connection that is not
+     * suspended is undefined */
+    MHD_suspend_connection(conn);
+    if (!wb__rworker_submit(h->reports, &u->job)) {
+        MHD_resume_connection(conn);
+    }
+    return MHD_YES;
+}
+
+/* Reply with the worker's answer once it is there. */
+static enum MHD_Result
+report_answer(struct wb_httpd *h, struct MHD_Connection *conn, struct upload *u)
+{
+    enum MHD_Result ret;
+
+    if (!wb__rworker_done(h->reports, &u->job)) {
+        return MHD_YES; /* not resumed yet */
+    }
+    ret = reply(conn, &u->job.rs);
+    wb__api_count(h->api, u->job.rs.status, false);
+    wb_api_response_clear(&u->job.rs);
+    return ret;
+}
+
 /* Answer the request whose body is complete. */
 static enum MHD_Result
 answer(struct wb_httpd *h,
@@ -143,7 +187,11 @@ answer(struct wb_httpd *h,
     rq.reject_status = u->reject;
     rq.reject_field = u->reject_field;
     rq.reject_msg = u->reject_msg;
-    wb_api_handle(h->api, &rq, &rs);
+    wb__api_handle_job(h->api, &rq, &rs, &u->job);
+    if (u->job.pending) {
+        wb_api_response_clear(&rs);
+        return defer_report(h, conn, u);
+    }
     ret = reply(conn, &rs);
     wb_api_response_clear(&rs);
     return ret;
@@ -266,6 +314,9 @@ handler(void *cls,
     if (u == NULL) {
         return MHD_NO; /* uri_seen could not allocate */
     }
+    if (u->job.pending) {
+        return report_answer(h, conn, u);
+    }
     if (!u->started) {
         u->started = true;
         check_head(h, conn, version, u);
@@ -299,6 +350,9 @@ completed(void *cls,
     (void)conn;
     (void)code;
     if (u != NULL) {
+        /* a job is never running here: the worker is stopped before the
+         * daemon, and a suspended connection is not completed */
+        wb_api_response_clear(&u->job.rs);
         wb__buf_clear(&u->body);
         wb__free(u);
         *con_cls = NULL;
@@ -376,7 +430,8 @@ wb_httpd_start(const struct wb_httpd_config *cfg,
     struct sockaddr_storage ss;
     struct wb_httpd *h = NULL;
     const union MHD_DaemonInfo *di;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+                     MHD_ALLOW_SUSPEND_RESUME;
     bool v6 = false;
     wb_err rc;
 
@@ -393,6 +448,9 @@ wb_httpd_start(const struct wb_httpd_config *cfg,
     rc = read_tls(cfg, h);
     if (rc == WB_OK) {
         rc = wb_api_new(&ac, m, &h->api);
+    }
+    if (rc == WB_OK) {
+        rc = wb__rworker_start(cfg->site_dir, h->api->metrics, &h->reports);
     }
     if (rc != WB_OK) {
         goto out;
@@ -443,9 +501,14 @@ wb_httpd_stop(struct wb_httpd *h)
     if (h == NULL) {
         return;
     }
+    /* a running report stops and its connection is resumed, and none is
+     * taken any more: libmicrohttpd must not be stopped with a connection
+     * suspended */
+    wb__rworker_stop(h->reports);
     if (h->d != NULL) {
         MHD_stop_daemon(h->d);
     }
+    wb__rworker_free(h->reports);
     wb_api_free(h->api);
     if (h->key != NULL) {
         wb_wipe(h->key, strlen((const char *)h->key));

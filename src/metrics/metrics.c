@@ -37,6 +37,7 @@ wb_metrics_init(struct wb_metrics *m)
     atomic_init(&m->inference_outputs, 0);
     atomic_init(&m->inference_denials, 0);
     atomic_init(&m->retention_erased, 0);
+    atomic_init(&m->reports_running, 0);
 }
 
 void
@@ -111,6 +112,9 @@ wb_metrics_render(const struct wb_metrics *m, char **out, size_t *len)
          LOAD(m->inference_denials)},
         {"waybill_retention_erased_total", "counter",
          "Payloads erased by the retention job.", LOAD(m->retention_erased)},
+        {"waybill_reports_running", "gauge",
+         "1 while a report asked for over HTTP reads the log.",
+         (uint64_t)LOAD(m->reports_running)},
     };
     struct wb__buf b;
     uint64_t cum = 0;

@@ -105,6 +105,18 @@ wb_report_make(struct wb_site *s,
                unsigned flags,
                struct wb_report **out)
 {
+    return wb_report_make_stoppable(s, k, p, flags, NULL, NULL, out);
+}
+
+wb_err
+wb_report_make_stoppable(struct wb_site *s,
+                         enum wb_report_kind k,
+                         const struct wb_report_period *p,
+                         unsigned flags,
+                         wb_report_progress_fn progress,
+                         void *arg,
+                         struct wb_report **out)
+{
     static wb_err (*const body[])(const struct wb__rscan *, json_t *) = {
         wb__report_transfers, wb__report_records, wb__report_consents,
         wb__report_maintenance};
@@ -133,7 +145,12 @@ wb_report_make(struct wb_site *s,
     sc.size = wb_site_size(s);
     sc.counts_only = (flags & WB_REPORT_COUNTS_ONLY) != 0;
     sc.today = (int32_t)((int64_t)time(NULL) / 86400);
+    sc.progress = progress;
+    sc.progress_arg = arg;
     rc = header(&sc, k, &root);
+    if (rc == WB_OK) {
+        rc = wb__report_progress(&sc, 0);
+    }
     if (rc == WB_OK) {
         rc = body[k](&sc, root);
     }

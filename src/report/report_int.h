@@ -20,9 +20,11 @@ struct wb_report {
 struct wb__rscan {
     struct wb_site *site;
     struct wb_report_period period;
-    uint64_t size;    /* the log size the report covers */
-    bool counts_only; /* WB_REPORT_COUNTS_ONLY */
-    int32_t today;    /* day the report is made */
+    uint64_t size;                  /* the log size the report covers */
+    bool counts_only;               /* WB_REPORT_COUNTS_ONLY */
+    int32_t today;                  /* day the report is made */
+    wb_report_progress_fn progress; /* or NULL */
+    void *progress_arg;
 };
 
 /* Called for each entry of the scan, claims valid during the call only. */
@@ -32,11 +34,16 @@ typedef wb_err (*wb__rscan_fn)(void *ctx,
                                const struct wb_claims *c);
 
 /* Call fn for every entry below sc->size whose kind is `kind` (NULL: any)
- * and whose iat falls in the period. */
+ * and whose iat falls in the period. WB_ERR_BUSY when sc->progress asks
+ * to stop. */
 wb_err wb__report_walk(const struct wb__rscan *sc,
                        const char *kind,
                        wb__rscan_fn fn,
                        void *ctx);
+
+/* Tell sc->progress that done of sc->size entries are read: WB_ERR_BUSY
+ * (with the detail) when it asks to stop. */
+wb_err wb__report_progress(const struct wb__rscan *sc, uint64_t done);
 
 /* Whether the day of t (seconds since the epoch) is in the period. */
 bool wb__report_in_period(const struct wb_report_period *p, int64_t t);

@@ -44,6 +44,17 @@ wb__report_entry_time(struct wb_site *s, uint64_t index, int64_t *iat)
 }
 
 wb_err
+wb__report_progress(const struct wb__rscan *sc, uint64_t done)
+{
+    if (sc->progress == NULL ||
+        sc->progress(sc->progress_arg, done, sc->size)) {
+        return WB_OK;
+    }
+    return wb__err(WB_ERR_BUSY, "stopped after %llu of %llu entries",
+                   (unsigned long long)done, (unsigned long long)sc->size);
+}
+
+wb_err
 wb__report_walk(const struct wb__rscan *sc,
                 const char *kind,
                 wb__rscan_fn fn,
@@ -53,7 +64,10 @@ wb__report_walk(const struct wb__rscan *sc,
 
     for (uint64_t i = 0; rc == WB_OK && i < sc->size; i++) {
         struct wb_claims *c = NULL;
-        rc = claims_of(sc->site, i, &c);
+        rc = wb__report_progress(sc, i);
+        if (rc == WB_OK) {
+            rc = claims_of(sc->site, i, &c);
+        }
         if (rc == WB_OK && (kind == NULL || strcmp(c->kind, kind) == 0) &&
             wb__report_in_period(&sc->period, c->iat)) {
             rc = fn(ctx, sc, i, c);

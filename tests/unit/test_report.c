@@ -626,6 +626,89 @@ test_header(struct wb_site *s)
     wb_report_free(NULL);
 }
 
+static bool
+stop_now(void *arg, uint64_t done, uint64_t total)
+{
+    (void)arg;
+    (void)done;
+    (void)total;
+    return false;
+}
+
+/* What a progress callback saw, and when it asks to stop. */
+struct watch {
+    uint64_t calls, last_done, total, stop_at;
+    bool in_order;
+};
+
+static bool
+watch_progress(void *arg, uint64_t done, uint64_t total)
+{
+    struct watch *w = arg;
+
+    if (w->calls == 0 ? done != 0 : done < w->last_done) {
+        w->in_order = false;
+    }
+    w->calls++;
+    w->last_done = done;
+    w->total = total;
+    return w->stop_at == 0 || done < w->stop_at;
+}
+
+/* wb_report_make_stoppable: the same report as wb_report_make, progress
+ * from 0 through every entry of the log it covers; told to stop, it stops
+ * there with WB_ERR_BUSY and no report; the registers' reports (no scan)
+ * see one call. */
+static void
+test_stoppable(struct wb_site *s)
+{
+    struct wb_report *r = NULL;
+    struct wb_report *plain = NULL;
+    char *a = NULL;
+    char *b = NULL;
+    struct watch w = {0, 0, 0, 0, true};
+    uint64_t size = wb_site_size(s);
+
+    TT_CHECK(wb_report_make_stoppable(s, WB_REPORT_TRANSFERS, NULL, 0,
+                                      watch_progress, &w, &r) == WB_OK);
+    TT_CHECK(w.in_order && w.total == size);
+    /* once with 0 when the size is fixed, then before each entry */
+    TT_CHECK(w.calls == size + 1 && w.last_done == size - 1);
+    TT_CHECK(wb_report_make(s, WB_REPORT_TRANSFERS, NULL, 0, &plain) == WB_OK);
+    TT_CHECK(wb_report_json(r, true, &a) == WB_OK);
+    TT_CHECK(wb_report_json(plain, true, &b) == WB_OK);
+    /* equal but for the second they were made in */
+    TT_CHECK(a != NULL && b != NULL && strlen(a) == strlen(b) &&
+             strncmp(a, b, 60) == 0 &&
+             strcmp(strstr(a, "\"period\""), strstr(b, "\"period\"")) == 0);
+    wb_free(a);
+    wb_free(b);
+    wb_report_free(r);
+    wb_report_free(plain);
+
+    memset(&w, 0, sizeof w);
+    w.in_order = true;
+    w.stop_at = 3;
+    r = (struct wb_report *)&w; /* must be reset */
+    TT_CHECK(wb_report_make_stoppable(s, WB_REPORT_RECORDS, NULL, 0,
+                                      watch_progress, &w, &r) == WB_ERR_BUSY);
+    TT_CHECK(r == NULL && w.last_done == 3 && w.calls == 5);
+    TT_CHECK(strstr(wb_errmsg(), "stopped after 3 of") != NULL);
+
+    memset(&w, 0, sizeof w);
+    w.in_order = true;
+    TT_CHECK(wb_report_make_stoppable(s, WB_REPORT_CONSENTS, NULL, 0,
+                                      watch_progress, &w, &r) == WB_OK);
+    TT_CHECK(w.calls == 1 && w.total == size);
+    wb_report_free(r);
+    /* stopped before the body: a register's report too */
+    w.stop_at = 0;
+    w.calls = 0;
+    TT_CHECK(wb_report_make_stoppable(s, WB_REPORT_MAINTENANCE, NULL, 0,
+                                      stop_now, NULL, &r) == WB_ERR_BUSY);
+    TT_CHECK(r == NULL);
+}
+
 /* A site with nothing but its first entries: every report, all zeros. */
 static void
 test_empty(void)
@@ -699,6 +782,7 @@ main(void)
     test_consents(s);
     test_maintenance(s);
     test_header(s);
+    test_stoppable(s);
     test_empty();
     /* last, as it adds an erasure: a C1 control (U+009B, a terminal's
      * CSI) in free text is escaped in the text form */

@@ -456,7 +456,7 @@ wb_mqtt_start(const char *site_dir,
     if (rc == WB_OK) {
         /* a batch's new pages (5,000 records: ~3.5 MB) fit; the daemon's
          * resident set stays within its 32 MiB budget */
-        rc = wb_site_cache_limit(q->site, 8192);
+        rc = wb_site_cache_limit(q->site, 4096);
     }
     if (rc == WB_OK && q->cfg.c.client_id == NULL) {
         uint8_t h[WB_HASH_BYTES];

@@ -154,6 +154,12 @@ struct wb_infer_opts {
     enum wb_infer_mode mode;
     const struct wb_infer_hook *hooks;
     size_t hook_count;
+    /* false: a record whose payload does not fit the data interface
+     * refuses the whole call (WB_ERR_FORMAT); true: that record alone is
+     * denied (logged, why in its row, never run, in log-only mode too) and
+     * the others go on: a gateway's way, where one device's malformed
+     * message must not stop the rest of the batch */
+    bool deny_unfit;
 };
 
 /* What happened to one input record. */

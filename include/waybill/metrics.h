@@ -33,6 +33,8 @@ struct wb_metrics {
                                                    and published */
     atomic_uint_least64_t inference_denials;    /* inputs denied by the
                                                    governed call */
+    atomic_uint_least64_t inference_read_back;  /* inputs the models read
+                                                   from the log, not held */
     atomic_uint_least64_t retention_erased;     /* payloads erased by the
                                                    retention job */
     atomic_int reports_running; /* 1 while an HTTP report scans the log */

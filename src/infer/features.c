@@ -124,11 +124,6 @@ wb__infer_read_input(struct wb_site *s,
     }
     wb_free(payload);
     wb_free(leaf);
-    if (rc != WB_OK) {
-        wb_claims_free(in->owned);
-        in->owned = NULL;
-        in->claims = NULL;
-    }
     return rc;
 }
 
@@ -146,6 +141,8 @@ wb__infer_take_record(struct wb_site *s,
     }
     memset(in, 0, sizeof *in);
     in->index = r->index;
+    in->claims = r->claims;
+    memcpy(in->leaf_hash, r->leaf_hash, WB_HASH_BYTES);
     if (r->claims->kind == NULL) {
         return wb__err(WB_ERR_FORMAT, "entry %llu: claims without a kind",
                        (unsigned long long)r->index);
@@ -154,10 +151,6 @@ wb__infer_take_record(struct wb_site *s,
     if (rc == WB_OK) {
         rc = wb__infer_features(m, r->index, r->doc, r->payload, r->payload_len,
                                 x);
-    }
-    if (rc == WB_OK) {
-        in->claims = r->claims;
-        memcpy(in->leaf_hash, r->leaf_hash, WB_HASH_BYTES);
     }
     return rc;
 }

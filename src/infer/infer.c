@@ -265,7 +265,8 @@ alloc_call(struct call *c, const uint64_t *inputs)
     return WB_OK;
 }
 
-/* Read every input; a schema mismatch refuses the whole call. */
+/* Read every input; a schema mismatch refuses the whole call, or with
+ * deny_unfit marks that input to be denied. */
 static wb_err
 read_inputs(struct call *c)
 {
@@ -278,12 +279,52 @@ read_inputs(struct call *c)
                     : wb__infer_read_input(c->s, c->m->manifest,
                                            c->res->rows[i].input, &c->in[i],
                                            c->x + i * nf);
+        if (rc == WB_ERR_FORMAT && c->o->deny_unfit) {
+            c->in[i].unfit = true;
+            c->res->rows[i].why = wb__strdup(wb_errmsg());
+            wb_errmsg_clear();
+            rc = c->res->rows[i].why ? WB_OK : WB_ERR_NOMEM;
+            if (rc == WB_OK) {
+                continue;
+            }
+        }
         if (rc != WB_OK) {
             return rc;
         }
         fire_input(c, WB_INFER_BEFORE_INPUT, i, NULL);
     }
     return WB_OK;
+}
+
+/* Log row i's denial (its why) as a "decision" entry, with the claims of
+ * what was denied. */
+static wb_err
+log_denial(struct call *c, size_t i)
+{
+    struct wb_infer_row *r = &c->res->rows[i];
+    const struct wb_claims *in = c->in[i].claims;
+    struct wb_claims about;
+    json_t *extra;
+    wb_err rc;
+
+    c->res->denied++;
+    extra = json_pack("{s:I, s:s, s:s, s:b}", "input", (json_int_t)r->input,
+                      "purpose", c->purpose, "run_in", c->o->run_in, "enforced",
+                      c->o->mode == WB_INFER_ENFORCE);
+    memset(&about, 0, sizeof about);
+    about.sub = in ? in->sub : NULL;
+    about.purposes = &c->purpose;
+    about.purpose_count = 1;
+    about.consent_id = in ? in->consent_id : NULL;
+    about.consent_version = in ? in->consent_version : 0;
+    about.jurisdiction = c->o->run_in;
+    about.data_class = in ? in->data_class : NULL;
+    about.parents = (const uint8_t(*)[WB_HASH_BYTES])c->in[i].leaf_hash;
+    about.parent_count = 1;
+    rc = wb__infer_log_refusal(c->s, "inference-denied", c->m->id, c->m->digest,
+                               &about, r->why, extra, &r->decision);
+    json_decref(extra);
+    return rc;
 }
 
 /* Check each input; log each denial. */
@@ -298,11 +339,18 @@ gate_inputs(struct call *c)
     }
     for (size_t i = 0; i < c->n; i++) {
         struct wb_infer_row *r = &c->res->rows[i];
-        struct wb_claims about;
-        json_t *extra;
-        wb_err rc =
-            wb__infer_gate_check(c->m->gate, c->s, c->o, c->purpose, &c->in[i],
-                                 &r->permitted, why, sizeof why);
+        wb_err rc;
+        if (c->in[i].unfit) {
+            /* no features to run on, whatever the mode */
+            r->permitted = r->ran = false;
+            rc = log_denial(c, i);
+            if (rc != WB_OK) {
+                return rc;
+            }
+            continue;
+        }
+        rc = wb__infer_gate_check(c->m->gate, c->s, c->o, c->purpose, &c->in[i],
+                                  &r->permitted, why, sizeof why);
         if (rc != WB_OK) {
             return rc;
         }
@@ -314,24 +362,7 @@ gate_inputs(struct call *c)
         if (r->why == NULL) {
             return WB_ERR_NOMEM;
         }
-        c->res->denied++;
-        extra = json_pack("{s:I, s:s, s:s, s:b}", "input", (json_int_t)r->input,
-                          "purpose", c->purpose, "run_in", c->o->run_in,
-                          "enforced", c->o->mode == WB_INFER_ENFORCE);
-        memset(&about, 0, sizeof about);
-        about.sub = c->in[i].claims->sub;
-        about.purposes = &c->purpose;
-        about.purpose_count = 1;
-        about.consent_id = c->in[i].claims->consent_id;
-        about.consent_version = c->in[i].claims->consent_version;
-        about.jurisdiction = c->o->run_in;
-        about.data_class = c->in[i].claims->data_class;
-        about.parents = (const uint8_t(*)[WB_HASH_BYTES])c->in[i].leaf_hash;
-        about.parent_count = 1;
-        rc = wb__infer_log_refusal(c->s, "inference-denied", c->m->id,
-                                   c->m->digest, &about, r->why, extra,
-                                   &r->decision);
-        json_decref(extra);
+        rc = log_denial(c, i);
         if (rc != WB_OK) {
             return rc;
         }

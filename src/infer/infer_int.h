@@ -80,6 +80,7 @@ struct wb__infer_input {
     const struct wb_claims *claims; /* owned, or the caller's */
     struct wb_claims *owned;        /* read from the log; NULL if held */
     uint8_t leaf_hash[WB_HASH_BYTES];
+    bool unfit; /* its payload does not fit the data interface */
 };
 
 /* The features of record index's payload per m's data interface into
@@ -96,7 +97,7 @@ wb_err wb__infer_features(const struct wb_model_manifest *m,
 /* A held record r as input in (borrowing its claims) with its features
  * in x (from r->doc when given, else r->payload); a record without claims
  * is read from the log (wb__infer_read_input). WB_ERR_FORMAT as
- * wb__infer_read_input. */
+ * wb__infer_read_input, in keeping the claims and leaf hash. */
 wb_err wb__infer_take_record(struct wb_site *s,
                              const struct wb_model_manifest *m,
                              const struct wb_infer_record *r,
@@ -106,7 +107,8 @@ wb_err wb__infer_take_record(struct wb_site *s,
 /* Read entry index's claims and leaf hash, and its payload's features per
  * m's data interface into x[0..input_count). WB_ERR_FORMAT naming the
  * entry and the field on a schema mismatch (not a record, erased payload,
- * not a JSON object, a field missing or not a number). */
+ * not a JSON object, a field missing or not a number), in keeping what
+ * was read of the claims and leaf hash (freed with in->owned). */
 wb_err wb__infer_read_input(struct wb_site *s,
                             const struct wb_model_manifest *m,
                             uint64_t index,

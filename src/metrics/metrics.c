@@ -36,6 +36,7 @@ wb_metrics_init(struct wb_metrics *m)
     atomic_init(&m->transfer_queue_depth, 0);
     atomic_init(&m->inference_outputs, 0);
     atomic_init(&m->inference_denials, 0);
+    atomic_init(&m->inference_read_back, 0);
     atomic_init(&m->retention_erased, 0);
     atomic_init(&m->reports_running, 0);
 }
@@ -110,6 +111,10 @@ wb_metrics_render(const struct wb_metrics *m, char **out, size_t *len)
         {"waybill_inference_denials_total", "counter",
          "Inputs the configured models were denied (each logged).",
          LOAD(m->inference_denials)},
+        {"waybill_inference_read_back_total", "counter",
+         "Inputs the configured models read back from the log (past the "
+         "held-records budget, or not JSON).",
+         LOAD(m->inference_read_back)},
         {"waybill_retention_erased_total", "counter",
          "Payloads erased by the retention job.", LOAD(m->retention_erased)},
         {"waybill_reports_running", "gauge",

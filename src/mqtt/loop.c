@@ -279,15 +279,16 @@ commit(struct wb_mqtt *q)
     wb_metrics_batch(q->m, q->logged, us_since(&t0));
     q->handled = q->logged = 0;
     if (q->models != NULL) {
-        size_t ran = 0;
-        size_t denied = 0;
-        rc = wb__mqtt_models_run(q->models, q->site, q->mosq, &ran, &denied);
+        struct wb__mqtt_models_counts n;
+        rc = wb__mqtt_models_run(q->models, q->site, q->mosq, &n);
         if (rc != WB_OK) {
             fail(q, rc, "inference");
         } else {
-            atomic_fetch_add_explicit(&q->m->inference_outputs, ran,
+            atomic_fetch_add_explicit(&q->m->inference_outputs, n.ran,
                                       memory_order_relaxed);
-            atomic_fetch_add_explicit(&q->m->inference_denials, denied,
+            atomic_fetch_add_explicit(&q->m->inference_denials, n.denied,
+                                      memory_order_relaxed);
+            atomic_fetch_add_explicit(&q->m->inference_read_back, n.read_back,
                                       memory_order_relaxed);
         }
     }

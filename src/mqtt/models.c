@@ -272,7 +272,8 @@ static wb_err
 run_model(struct wb__mqtt_models *ms,
           size_t i,
           struct wb_site *s,
-          struct wb_infer_record *rec)
+          struct wb_infer_record *rec,
+          size_t *read_back)
 {
     const struct wb_mqtt_model *m = &ms->cfg->models[i];
     const struct uses *u = &ms->in[i];
@@ -292,12 +293,14 @@ run_model(struct wb__mqtt_models *ms,
             rec[k].payload = h->payload;
             rec[k].payload_len = h->payload_len;
             rec[k].doc = h->doc;
+            *read_back += h->claims == NULL;
         }
         memset(&o, 0, sizeof o);
         o.policy = ms->policy;
         o.run_in = m->run_in;
         o.purpose = m->purpose;
         o.date = (int32_t)(time(NULL) / 86400);
+        o.deny_unfit = true; /* one device's bad message, not the batch */
         rc = grow((void **)&ms->out, ms->out_n, &ms->out_cap, sizeof *ms->out);
         if (rc == WB_OK) {
             rc = wb_infer_run_records(s, ms->model[i], rec, n, &o, &res);
@@ -323,14 +326,12 @@ wb_err
 wb__mqtt_models_run(struct wb__mqtt_models *ms,
                     struct wb_site *s,
                     struct mosquitto *mosq,
-                    size_t *ran,
-                    size_t *denied)
+                    struct wb__mqtt_models_counts *n)
 {
     struct wb_infer_record *rec = NULL;
     wb_err rc;
 
-    *ran = 0;
-    *denied = 0;
+    memset(n, 0, sizeof *n);
     if (ms == NULL || ms->held.n == 0) {
         return WB_OK;
     }
@@ -340,7 +341,7 @@ wb__mqtt_models_run(struct wb__mqtt_models *ms,
     rc = rec ? wb_site_begin(s) : WB_ERR_NOMEM;
     if (rc == WB_OK) {
         for (size_t i = 0; rc == WB_OK && i < ms->cfg->model_count; i++) {
-            rc = run_model(ms, i, s, rec);
+            rc = run_model(ms, i, s, rec, &n->read_back);
         }
         if (rc == WB_OK) {
             rc = wb_site_commit(s);
@@ -351,13 +352,13 @@ wb__mqtt_models_run(struct wb__mqtt_models *ms,
     for (size_t k = 0; rc == WB_OK && k < ms->out_n; k++) {
         const struct outcome *oc = &ms->out[k];
         const struct wb_mqtt_model *m = &ms->cfg->models[oc->model];
-        *denied += oc->res->denied;
+        n->denied += oc->res->denied;
         for (size_t r = 0; r < oc->res->count; r++) {
             if (oc->res->rows[r].ran) {
                 publish(mosq, m,
                         ms->held.rec[ms->in[oc->model].at[oc->off + r]].device,
                         &oc->res->rows[r]);
-                (*ran)++;
+                n->ran++;
             }
         }
     }

@@ -76,9 +76,14 @@ wb_err wb__mqtt_handle(struct wb_site *s,
  * logged record (taking l's copy, or only its index when there is none)
  * for the models whose topic filter matches; run: in a
  * batch of its own, the governed call per model on what was queued; after
- * its commit each result published (queued in mosq) at QoS 1, *ran
- * counting them and *denied the denied inputs. */
+ * its commit each result published (queued in mosq) at QoS 1, counted in
+ * *n. */
 struct wb__mqtt_models;
+struct wb__mqtt_models_counts {
+    size_t ran;       /* outputs published */
+    size_t denied;    /* inputs denied */
+    size_t read_back; /* inputs read from the log, not held */
+};
 wb_err wb__mqtt_models_open(struct wb_site *s,
                             const struct wb_mqtt_config *cfg,
                             struct wb__mqtt_models **out);
@@ -91,8 +96,7 @@ wb_err wb__mqtt_models_note(struct wb__mqtt_models *ms,
 wb_err wb__mqtt_models_run(struct wb__mqtt_models *ms,
                            struct wb_site *s,
                            struct mosquitto *mosq,
-                           size_t *ran,
-                           size_t *denied);
+                           struct wb__mqtt_models_counts *n);
 void wb__mqtt_models_free(struct wb__mqtt_models *ms);
 
 #endif

@@ -544,7 +544,7 @@ test_grouping(struct wb_site *s)
     struct wb_claims *cl[20];
     char *text[20];
     uint64_t in[70];
-    uint64_t size;
+    uint64_t size, refusal;
 
     TT_CHECK(readings(s, idx, want) == 20); /* fresh: none erased */
     for (size_t i = 0; i < 70; i++) {
@@ -649,6 +649,44 @@ test_grouping(struct wb_site *s)
         TT_CHECK(h == NULL && wb_site_size(s) == size + 1);
         TT_CHECK(strstr(wb_errmsg(), "temp_c") != NULL);
         last_entry(s, "decision", "inference-refused");
+        refusal = wb_site_size(s) - 1;
+        /* with deny_unfit (the gateway's way) that record alone is
+         * denied and logged, the others run; also in log-only mode, and
+         * by index for an entry that is not a record */
+        for (int mode = 0; m && mode < 2; mode++) {
+            struct wb_infer_opts d =
+                opts(mode ? WB_INFER_LOG_ONLY : WB_INFER_ENFORCE, "DE");
+            uint64_t byidx[3] = {idx[0], refusal, idx[1]};
+            uint8_t *leaf = NULL;
+            size_t n = 0;
+            struct wb_claims *dc = NULL;
+            uint8_t lh[WB_HASH_BYTES];
+            d.deny_unfit = true;
+            TT_CHECK(wb_infer_run_records(s, m, rec, 20, &d, &h) == WB_OK);
+            TT_CHECK(h && h->ran == 19 && h->denied == 1 && !h->rows[3].ran &&
+                     !h->rows[3].permitted && h->rows[4].ran);
+            TT_CHECK(h && h->rows[3].why &&
+                     strstr(h->rows[3].why, "schema mismatch") &&
+                     strstr(h->rows[3].why, "temp_c"));
+            TT_CHECK(h && h->rows[4].values[0] == r->rows[4].values[0]);
+            /* the denial names the record: its device, class, leaf */
+            TT_CHECK(h &&
+                     wb_site_leaf(s, h->rows[3].decision, &leaf, &n) == WB_OK);
+            TT_CHECK(leaf && wb_claims_decode(leaf, n, &dc) == WB_OK);
+            leaf_hash_of(s, idx[3], lh);
+            TT_CHECK(dc && strcmp(dc->kind, "decision") == 0 && dc->sub &&
+                     strcmp(dc->sub, "press-7") == 0 && dc->parent_count == 1 &&
+                     memcmp(dc->parents[0], lh, WB_HASH_BYTES) == 0);
+            wb_claims_free(dc);
+            wb_free(leaf);
+            wb_infer_result_free(h);
+            h = NULL;
+            TT_CHECK(wb_infer_run(s, m, byidx, 3, &d, &h) == WB_OK);
+            TT_CHECK(h && h->ran == 2 && h->denied == 1 && !h->rows[1].ran &&
+                     h->rows[1].why && strstr(h->rows[1].why, "not a record"));
+            wb_infer_result_free(h);
+            h = NULL;
+        }
         wb_model_close(m);
     }
     for (size_t i = 0; i < 20; i++) {

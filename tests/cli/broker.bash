@@ -65,6 +65,29 @@ trap 'stop_daemon KILL; stop_broker; rm -rf "$T"' EXIT
 
 pub() { mosquitto_pub -p "$BROKER_PORT" -q 1 -V mqttv5 "$@"; }
 
+# register_model: the committed test model, packed, signed by a vendor
+# key of its own and registered on the site
+register_model() {
+    local m="$WB_SRC/tests/models" vk
+    vk=$(W keygen --name vendor.example --out vendor.key)
+    expect 0 W model pack "$m/bearing-risk.spec.json" --model "$m/bearing-risk.ubj" --out pkg
+    expect 0 W model sign pkg --key-file vendor.key
+    expect 0 W model register pkg --vendor-key "$vk"
+}
+
+# wait_metric NAME VALUE: GET /metrics of the running daemon into
+# metrics.txt until it has the line "NAME VALUE" (at most 5 s)
+wait_metric() {
+    local port
+    port=$(sed -n 's/^waybilld: listening on 127.0.0.1 port \([0-9]*\).*/\1/p' "$T/daemon.log" | head -1)
+    for _ in $(seq 50); do
+        curl -sS "http://127.0.0.1:$port/metrics" >metrics.txt 2>/dev/null
+        grep -q "^$1 $2\$" metrics.txt && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
 # records: JSON array of [sub, payload] of every "record" entry, straight
 # from the database (an independent reader)
 records() {

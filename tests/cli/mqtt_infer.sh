@@ -12,10 +12,7 @@ export WAYBILL_PROFILES="$WB_SRC/profiles"
 
 W init --origin mqtt-infer.waybill.example >/dev/null
 W device add press-7 >/dev/null
-VK=$(W keygen --name vendor.example --out vendor.key)
-expect 0 W model pack "$M/bearing-risk.spec.json" --model "$M/bearing-risk.ubj" --out pkg
-expect 0 W model sign pkg --key-file vendor.key
-expect 0 W model register pkg --vendor-key "$VK"
+register_model
 expect 0 W consent grant c-op --subject op-1 --controller "Plant 7" \
     --purpose predictive-maintenance --jurisdiction DE --category telemetry \
     --basis "GDPR Art. 6(1)(a)" --notice n-1
@@ -55,12 +52,7 @@ print("match" if all(abs(a - b) < 1e-5 for a, b in zip(sorted(got), sorted(want)
 PY
 has cmp.txt match
 # /metrics counts the governed outputs and the denial
-port=$(sed -n 's/^waybilld: listening on 127.0.0.1 port \([0-9]*\).*/\1/p' "$T/daemon.log" | head -1)
-for _ in $(seq 50); do
-    curl -sS "http://127.0.0.1:$port/metrics" >metrics.txt 2>/dev/null
-    grep -q '^waybill_inference_denials_total 1$' metrics.txt && break
-    sleep 0.1
-done
+wait_metric waybill_inference_denials_total 1
 has metrics.txt "waybill_inference_outputs_total 2"
 has metrics.txt "waybill_inference_denials_total 1"
 # SIGHUP with a hook plug-in that does not load: refused, the running

@@ -12,10 +12,7 @@ export WAYBILL_PROFILES="$WB_SRC/profiles"
 
 W init --origin mqtt-fallback.waybill.example >/dev/null
 W device add press-7 >/dev/null
-VK=$(W keygen --name vendor.example --out vendor.key)
-expect 0 W model pack "$M/bearing-risk.spec.json" --model "$M/bearing-risk.ubj" --out pkg
-expect 0 W model sign pkg --key-file vendor.key
-expect 0 W model register pkg --vendor-key "$VK"
+register_model
 start_broker || exit 1
 # one batch for all 13 messages: it commits when the 13th arrives (or
 # after 10 s)
@@ -37,7 +34,6 @@ for i, r in enumerate(rows):
     open("big%d.json" % i, "w").write(json.dumps(r))
 PY
 start_daemon --config d.json || exit 1
-port=$(sed -n 's/^waybilld: listening on 127.0.0.1 port \([0-9]*\).*/\1/p' "$T/daemon.log" | head -1)
 mosquitto_sub -p "$BROKER_PORT" -q 1 -V mqttv5 -t 'plant/+/risk' -C 12 -v >risk.txt &
 SUB=$!
 sleep 0.3
@@ -54,11 +50,7 @@ want = sorted(float(l) for l in list(open(sys.argv[2]))[:12])
 print("match" if len(got) == 12 and all(abs(a - b) < 1e-5 for a, b in zip(got, want)) else "differ %s %s" % (got, want))
 PY
 has cmp.txt match
-for _ in $(seq 50); do
-    curl -sS "http://127.0.0.1:$port/metrics" >metrics.txt 2>/dev/null
-    grep -q '^waybill_inference_outputs_total 12$' metrics.txt && break
-    sleep 0.1
-done
+wait_metric waybill_inference_outputs_total 12
 has metrics.txt "waybill_inference_outputs_total 12"
 # four over the budget and the non-JSON one came from the log
 has metrics.txt "waybill_inference_read_back_total 5"

@@ -233,8 +233,9 @@ WB_API WB_NODISCARD wb_err wb_model_predict(struct wb_model *m,
  *  before any other entry is appended or read through s, and at commit;
  *  a rollback drops it. The purpose check's verdicts are kept on m for the
  *  batch until a register changes (wb_site_register_epoch); m is for one
- *  thread at a time. *out (wb_infer_result_free) gets every row; WB_OK
- *  even when rows were denied (see denied). */
+ *  thread at a time, and not for a call from its own hooks. *out
+ * (wb_infer_result_free) gets every row; WB_OK even when rows were denied (see
+ * denied). */
 WB_API WB_NODISCARD wb_err wb_infer_run(struct wb_site *s,
                                         struct wb_model *m,
                                         const uint64_t *inputs,

@@ -221,7 +221,11 @@ purpose_verdict(struct wb__infer_gate *g,
     for (size_t i = 0; i < g->count; i++) {
         if (same_key(g->m[i].key, in->claims)) {
             *ok = g->m[i].ok;
-            snprintf(why, why_len, "%s", g->m[i].why);
+            if (*ok) {
+                why[0] = '\0'; /* reasons are kept only for denials */
+            } else {
+                snprintf(why, why_len, "%s", g->m[i].why);
+            }
             return WB_OK;
         }
     }

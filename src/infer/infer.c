@@ -111,6 +111,7 @@ wb_model_close(struct wb_model *m)
     }
     wb_model_manifest_free(m->manifest);
     wb__infer_gate_free(m->gate);
+    wb__free(m->scratch);
     wb__free(m);
 }
 
@@ -238,21 +239,29 @@ check_opts(const struct wb_model *m,
 static wb_err
 alloc_call(struct call *c, const uint64_t *inputs)
 {
-    /* two allocations a call: the result with its rows (handed to the
-     * caller), and the call's scratch (inputs, features, the rows run and
-     * their outputs); per-call work is most of a single row's governance */
-    size_t nf = c->m->manifest->input_count;
-    size_t no = c->m->manifest->output_count;
+    /* one allocation a call, the result with its rows (handed to the
+     * caller); the scratch (inputs, features, the rows run and their
+     * outputs) is the model's, kept between small calls: per-call work is
+     * most of a single row's governance */
+    struct wb_model *m = c->m;
+    size_t nf = m->manifest->input_count;
+    size_t no = m->manifest->output_count;
     size_t in_len = c->n * sizeof *c->in;
     size_t x_len = c->n * nf * sizeof *c->x;
-    uint8_t *scratch =
-        wb__calloc(1, in_len + 2 * x_len + c->n * no * sizeof *c->ry);
+    size_t need = in_len + 2 * x_len + c->n * no * sizeof *c->ry;
+    uint8_t *scratch;
 
+    if (need > m->scratch_cap) {
+        wb__free(m->scratch);
+        m->scratch = wb__malloc(need);
+        m->scratch_cap = m->scratch ? need : 0;
+    }
+    scratch = m->scratch;
     c->res = wb__calloc(1, sizeof *c->res + c->n * sizeof *c->res->rows);
     if (c->res == NULL || scratch == NULL) {
-        wb__free(scratch);
         return WB_ERR_NOMEM;
     }
+    memset(scratch, 0, in_len); /* the rest is written before it is read */
     c->in = (struct wb__infer_input *)(void *)scratch;
     c->x = (float *)(void *)(scratch + in_len);
     c->rx = (float *)(void *)(scratch + in_len + x_len);
@@ -665,7 +674,11 @@ free_call(struct call *c)
     for (size_t i = 0; c->in != NULL && i < c->n; i++) {
         wb_claims_free(c->in[i].owned);
     }
-    wb__free(c->in); /* the scratch block */
+    if (c->m->scratch_cap > WB__INFER_SCRATCH_KEEP) {
+        wb__free(c->m->scratch); /* a large call's: not kept */
+        c->m->scratch = NULL;
+        c->m->scratch_cap = 0;
+    }
     wb_infer_result_free(c->res);
 }
 

@@ -72,7 +72,11 @@ struct wb_model {
     const struct wb_infer_backend *backend;
     void *runtime;
     struct wb__infer_gate *gate; /* verdicts kept across calls */
+    uint8_t *scratch;   /* a call's inputs, features and outputs: kept */
+    size_t scratch_cap; /* between calls up to WB__INFER_SCRATCH_KEEP */
 };
+
+#define WB__INFER_SCRATCH_KEEP (64u * 1024)
 
 /* One input record as read for a call. */
 struct wb__infer_input {

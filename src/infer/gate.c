@@ -22,8 +22,8 @@ struct memo {
 };
 
 struct wb__infer_gate {
-    /* what the verdicts were drawn under */
-    const struct wb_site *site;
+    /* what the verdicts were drawn under; epochs are unique across the
+     * process's handles, so one names the site too */
     uint64_t epoch;
     const struct wb_policy *policy;
     int32_t date;
@@ -50,7 +50,7 @@ forget(struct wb__infer_gate *g)
     g->count = 0;
     wb__free(g->purpose);
     g->purpose = NULL;
-    g->site = NULL;
+    g->epoch = 0; /* no handle has epoch 0 */
 }
 
 void
@@ -68,8 +68,8 @@ wb__infer_gate_sync(struct wb__infer_gate *g,
                     const struct wb_infer_opts *o,
                     const char *purpose)
 {
-    if (g->site == s && g->epoch == wb_site_register_epoch(s) &&
-        wb_site_in_batch(s) && g->policy == o->policy && g->date == o->date &&
+    if (g->epoch == wb_site_register_epoch(s) && wb_site_in_batch(s) &&
+        g->policy == o->policy && g->date == o->date &&
         strcmp(g->purpose, purpose) == 0) {
         return WB_OK;
     }
@@ -78,7 +78,6 @@ wb__infer_gate_sync(struct wb__infer_gate *g,
     if (g->purpose == NULL) {
         return WB_ERR_NOMEM;
     }
-    g->site = s;
     g->epoch = wb_site_register_epoch(s);
     g->policy = o->policy;
     g->date = o->date;

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Replays every file of a fuzz corpus directory through a fuzz target, so
- * the corpora run as ordinary tests under gcc, sanitizers and valgrind. */
+/* Replays fuzz inputs through a fuzz target, so the corpora run as
+ * ordinary tests under gcc, sanitizers and valgrind. Each argument is a
+ * corpus directory (every file in it) or one input file, such as a
+ * crash-* file a fuzzing run wrote. */
 #include <dirent.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,47 +12,64 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Runs the target on the bytes of path; 0, or -1 with a message. */
+static int
+replay_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    uint8_t *buf = NULL;
+    long len = -1;
+    int rc = -1;
+
+    if (f != NULL && fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 &&
+        fseek(f, 0, SEEK_SET) == 0 &&
+        (buf = malloc(len > 0 ? (size_t)len : 1)) != NULL &&
+        fread(buf, 1, (size_t)len, f) == (size_t)len) {
+        LLVMFuzzerTestOneInput(buf, (size_t)len);
+        rc = 0;
+    } else {
+        fprintf(stderr, "%s: cannot read: %s\n", path,
+                errno ? strerror(errno) : "short read");
+    }
+    free(buf);
+    if (f != NULL) {
+        fclose(f);
+    }
+    return rc;
+}
+
 int
 main(int argc, char **argv)
 {
-    DIR *d;
-    struct dirent *e;
-    int n = 0;
+    int n = 0, failed = 0;
 
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s CORPUS_DIR\n", argv[0]);
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s CORPUS_DIR|FILE...\n", argv[0]);
         return 2;
     }
-    d = opendir(argv[1]);
-    if (d == NULL) {
-        perror(argv[1]);
-        return 2;
-    }
-    while ((e = readdir(d)) != NULL) {
-        char path[4096];
-        FILE *f;
-        uint8_t *buf;
-        long len;
-        if (e->d_name[0] == '.') {
+    for (int a = 1; a < argc; a++) {
+        DIR *d = opendir(argv[a]);
+        struct dirent *e;
+        if (d == NULL) {
+            if (errno != ENOTDIR) {
+                perror(argv[a]);
+                return 2;
+            }
+            errno = 0;
+            *(replay_file(argv[a]) == 0 ? &n : &failed) += 1;
             continue;
         }
-        snprintf(path, sizeof path, "%s/%s", argv[1], e->d_name);
-        f = fopen(path, "rb");
-        if (f == NULL) {
-            continue;
+        while ((e = readdir(d)) != NULL) {
+            char path[4096];
+            if (e->d_name[0] == '.') {
+                continue;
+            }
+            snprintf(path, sizeof path, "%s/%s", argv[a], e->d_name);
+            errno = 0;
+            *(replay_file(path) == 0 ? &n : &failed) += 1;
         }
-        fseek(f, 0, SEEK_END);
-        len = ftell(f);
-        fseek(f, 0, SEEK_SET);
-        buf = malloc(len > 0 ? (size_t)len : 1);
-        if (buf != NULL && fread(buf, 1, (size_t)len, f) == (size_t)len) {
-            LLVMFuzzerTestOneInput(buf, (size_t)len);
-            n++;
-        }
-        free(buf);
-        fclose(f);
+        closedir(d);
     }
-    closedir(d);
-    printf("%d passed, 0 failed\n", n);
-    return 0;
+    printf("%d passed, %d failed\n", n, failed);
+    return failed ? 1 : 0;
 }

@@ -57,6 +57,7 @@ enum_items(json_t *v,
            bool *neg,
            json_t **own)
 {
+    *items = NULL; /* an empty loop for a caller that iterates on error */
     *neg = false;
     *own = NULL;
     if (json_is_object(v)) {

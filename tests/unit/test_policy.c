@@ -203,6 +203,24 @@ test_bad_profiles(void)
                        "\"decision\":\"deny\",\"cite\":[\"x\"],\"reason\":"
                        "\"r\"}\n",
                 "purpose: \"golf\" is not in the vocabulary");
+    /* A list condition that is not a list: refused by name, with nothing
+     * read from the missing list (a fuzzing run found that read). */
+    must_refuse(HEADER "{\"rule\":\"a\",\"if\":{\"consent.status\":[]},"
+                       "\"decision\":\"deny\",\"cite\":[\"x\"],\"reason\":"
+                       "\"r\"}\n",
+                "t.jsonl:2: a: consent.status: a value or a non-empty list");
+    must_refuse(HEADER "{\"rule\":\"a\",\"if\":{\"recipient.role\":{}},"
+                       "\"decision\":\"deny\",\"cite\":[\"x\"],\"reason\":"
+                       "\"r\"}\n",
+                "recipient.role: {\"in\": [...]} or {\"not_in\": [...]}");
+    must_refuse(HEADER "{\"rule\":\"a\",\"if\":{\"mechanism.type\":"
+                       "{\"in\":[]}},\"decision\":\"deny\",\"cite\":[\"x\"],"
+                       "\"reason\":\"r\"}\n",
+                "mechanism.type: a value or a non-empty list");
+    must_refuse(HEADER "{\"rule\":\"a\",\"if\":{\"purpose\":7},"
+                       "\"decision\":\"deny\",\"cite\":[\"x\"],\"reason\":"
+                       "\"r\"}\n",
+                "purpose: a value or a non-empty list");
     must_refuse(HEADER "{\"rule\":\"a\",\"decision\":\"require_mechanism\","
                        "\"mechanisms\":[\"scc\"],\"cite\":[\"x\"],\"reason\":"
                        "\"r\"}\n",

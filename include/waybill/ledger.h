@@ -348,6 +348,42 @@ WB_API WB_NODISCARD wb_err wb_site_msgkey_put(struct wb_site *s,
                                               const uint8_t key[32],
                                               uint64_t entry);
 
+/* ---- work owed on entries --------------------------------------------------
+ * A consumer that must act on an entry after the batch that logs it (the
+ * daemon's models, run on ingested records in a batch of their own) notes
+ * the entry in that batch and clears it in the batch that logs the result.
+ * A crash between the two leaves the entry owed, to be done on restart,
+ * rather than forgotten. A consumer is a name of 1..WB_PENDING_CONSUMER_MAX
+ * bytes. */
+
+#define WB_PENDING_CONSUMER_MAX 128
+
+/** Note that consumer owes work on entry, inside the open batch (noting
+ *  it twice is noting it once). WB_ERR_INVAL without a batch or with a bad
+ *  consumer name, WB_ERR_DB. */
+WB_API WB_NODISCARD wb_err wb_site_pending_add(struct wb_site *s,
+                                               const char *consumer,
+                                               uint64_t entry);
+
+/** Clear consumer's owed work on entries first..last (inclusive; one
+ *  range delete, so a run of entries done together costs about one),
+ *  inside the open batch; entries in the range not owed are no error.
+ *  WB_ERR_INVAL as for add or when first > last, WB_ERR_DB. */
+WB_API WB_NODISCARD wb_err wb_site_pending_done(struct wb_site *s,
+                                                const char *consumer,
+                                                uint64_t first,
+                                                uint64_t last);
+
+/** At most max entries consumer owes work on, from entry `from` on, in
+ *  index order, into out (*n of them; fewer than max means no more).
+ *  Sees the open batch. WB_ERR_INVAL on a bad name, WB_ERR_DB. */
+WB_API WB_NODISCARD wb_err wb_site_pending_list(struct wb_site *s,
+                                                const char *consumer,
+                                                uint64_t from,
+                                                uint64_t *out,
+                                                size_t max,
+                                                size_t *n);
+
 /* ---- erasure and self-check ------------------------------------------------
  */
 

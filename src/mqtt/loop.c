@@ -35,6 +35,7 @@ struct wb_mqtt {
     atomic_bool connected; /* connected and subscribed */
     atomic_int fatal;      /* a store error: the thread stopped */
     bool batch_open;
+    bool resumed;   /* the models ran on the work owed from before a start */
     size_t handled; /* messages handled in the open batch */
     size_t logged;  /* of which appended */
     struct timespec t0;
@@ -99,6 +100,22 @@ fail(struct wb_mqtt *q, wb_err rc, const char *what)
     atomic_store(&q->stop, true);
 }
 
+/* The models' outcome rc of a run: counted, or the daemon stops. */
+static void
+counted(struct wb_mqtt *q, wb_err rc, const struct wb__mqtt_models_counts *n)
+{
+    if (rc != WB_OK) {
+        fail(q, rc, "inference");
+        return;
+    }
+    atomic_fetch_add_explicit(&q->m->inference_outputs, n->ran,
+                              memory_order_relaxed);
+    atomic_fetch_add_explicit(&q->m->inference_denials, n->denied,
+                              memory_order_relaxed);
+    atomic_fetch_add_explicit(&q->m->inference_read_back, n->read_back,
+                              memory_order_relaxed);
+}
+
 static void
 on_message(struct mosquitto *mosq,
            void *obj,
@@ -147,7 +164,7 @@ on_message(struct mosquitto *mosq,
     logged.keep = wb__mqtt_models_want(q->models, m.topic, m.payload_len);
     rc = wb__mqtt_handle(q->site, &q->cfg.c, &m, &out, &logged);
     if (rc == WB_OK && out == WB__MQTT_LOGGED) {
-        rc = wb__mqtt_models_note(q->models, m.topic, &logged);
+        rc = wb__mqtt_models_note(q->models, q->site, m.topic, &logged);
     }
     if (rc != WB_OK) {
         fail(q, rc, "append");
@@ -184,6 +201,17 @@ on_connect(struct mosquitto *mosq,
     if (rc != 0) {
         say("broker refused the connection: %s", mosquitto_reason_string(rc));
         return;
+    }
+    if (!q->resumed && q->models != NULL) {
+        /* before the first message: what a crash left owed, published
+         * now that there is a connection */
+        struct wb__mqtt_models_counts n;
+        q->resumed = true;
+        counted(q, wb__mqtt_models_resume(q->models, q->site, mosq, &n), &n);
+        if (n.ran + n.denied > 0) {
+            say("ran the models on %zu record(s) owed from before",
+                n.ran + n.denied);
+        }
     }
     for (size_t i = 0; i < q->cfg.c.route_count; i++) {
         filters[i] = (char *)(uintptr_t)q->cfg.c.routes[i].filter;
@@ -280,17 +308,7 @@ commit(struct wb_mqtt *q)
     q->handled = q->logged = 0;
     if (q->models != NULL) {
         struct wb__mqtt_models_counts n;
-        rc = wb__mqtt_models_run(q->models, q->site, q->mosq, &n);
-        if (rc != WB_OK) {
-            fail(q, rc, "inference");
-        } else {
-            atomic_fetch_add_explicit(&q->m->inference_outputs, n.ran,
-                                      memory_order_relaxed);
-            atomic_fetch_add_explicit(&q->m->inference_denials, n.denied,
-                                      memory_order_relaxed);
-            atomic_fetch_add_explicit(&q->m->inference_read_back, n.read_back,
-                                      memory_order_relaxed);
-        }
+        counted(q, wb__mqtt_models_run(q->models, q->site, q->mosq, &n), &n);
     }
     atomic_store(&q->m->log_size, wb_site_size(q->site));
 }

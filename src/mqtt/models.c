@@ -5,12 +5,19 @@
  * result is published at QoS 1 on the route's topic once the inference
  * batch has committed (a result names its inference record, which must
  * exist); the PUBLISH packets then wait in libmosquitto's queue with the
- * batch's PUBACKs and leave with them. */
+ * batch's PUBACKs and leave with them.
+ *
+ * The data batch notes each record as work owed by each model that takes
+ * it (wb_site_pending_add); the models' batch clears it with the outcome.
+ * A crash between the two commits leaves the record owed, and the models
+ * run on it when the daemon next connects (wb__mqtt_models_resume): every
+ * logged record gets its governed outcome once. */
 #include <stdio.h>
 #include <string.h>
 
 #include <waybill/infer.h>
 #include <waybill/policy.h>
+#include <waybill/token.h>
 
 #include "mqtt/mqtt_int.h"
 
@@ -49,6 +56,8 @@ struct wb__mqtt_models {
     struct uses in[WB_MQTT_MAX_MODELS];
     struct outcome *out;
     size_t out_n, out_cap;
+    /* model i's name for the work it owes: "mqtt MODEL FILTER" */
+    char consumer[WB_MQTT_MAX_MODELS][WB_PENDING_CONSUMER_MAX + 1];
 };
 
 /* Forget what is held. */
@@ -124,6 +133,16 @@ wb__mqtt_models_open(struct wb_site *s,
     ms->cfg = cfg;
     rc = wb_policy_load_dir(cfg->profiles_dir, &ms->policy);
     for (size_t i = 0; rc == WB_OK && i < cfg->model_count; i++) {
+        int len =
+            snprintf(ms->consumer[i], sizeof ms->consumer[i], "mqtt %s %s",
+                     cfg->models[i].model, cfg->models[i].filter);
+        if (len < 0 || (size_t)len >= sizeof ms->consumer[i]) {
+            rc = wb__err(WB_ERR_INVAL,
+                         "mqtt.models[%zu]: model id and topic filter "
+                         "longer than %d bytes together",
+                         i, WB_PENDING_CONSUMER_MAX - 6);
+            break;
+        }
         rc = wb_model_open(s, cfg->models[i].model, &ms->model[i]);
         if (rc != WB_OK) {
             wb__err_prefix("mqtt.models[%zu] %s", i, cfg->models[i].model);
@@ -177,25 +196,21 @@ wb__mqtt_models_want(const struct wb__mqtt_models *ms,
            ms->held_bytes + held_cost(payload_len) <= WB__MQTT_HELD_MAX;
 }
 
-wb_err
-wb__mqtt_models_note(struct wb__mqtt_models *ms,
-                     const char *topic,
-                     struct wb__mqtt_logged *l)
+/* Queue the record of entry index (of device; kept: the copy made at
+ * ingest, taken, or NULL to read it back from the log) for the models in
+ * takers (bit i: model i). A failure leaves nothing half queued. */
+static wb_err
+hold(struct wb__mqtt_models *ms,
+     unsigned takers,
+     uint64_t index,
+     const char *device,
+     struct wb_ingest_kept *kept)
 {
-    unsigned takers = 0; /* bit i: model i takes it */
-    struct pending *p;
+    struct pending *p = &ms->held;
     struct held *h;
-    wb_err rc = WB_OK;
+    /* room everywhere first */
+    wb_err rc = grow((void **)&p->rec, p->n, &p->cap, sizeof *p->rec);
 
-    for (size_t i = 0; ms != NULL && i < ms->cfg->model_count; i++) {
-        takers |= matches(&ms->cfg->models[i], topic) ? 1u << i : 0;
-    }
-    if (takers == 0) {
-        return WB_OK;
-    }
-    p = &ms->held;
-    /* room everywhere first, so a failure leaves nothing half noted */
-    rc = grow((void **)&p->rec, p->n, &p->cap, sizeof *p->rec);
     for (size_t i = 0; rc == WB_OK && i < ms->cfg->model_count; i++) {
         struct uses *u = &ms->in[i];
         if (takers & 1u << i) {
@@ -213,19 +228,43 @@ wb__mqtt_models_note(struct wb__mqtt_models *ms,
     }
     h = &p->rec[p->n++];
     memset(h, 0, sizeof *h);
-    memcpy(h->device, l->device, sizeof l->device);
-    if (l->kept.claims == NULL || l->kept.doc == NULL) {
-        /* not kept, or not JSON (the models read JSON fields): the
-         * governed call reads it from the log */
-        h->kept.index = l->index;
+    snprintf(h->device, sizeof h->device, "%s", device);
+    if (kept == NULL) {
+        h->kept.index = index;
         return WB_OK;
     }
-    h->kept = l->kept; /* taken; the parse is what the models read */
-    memset(&l->kept, 0, sizeof l->kept);
+    h->kept = *kept; /* taken; the parse is what the models read */
+    memset(kept, 0, sizeof *kept);
     wb__free(h->kept.payload);
     h->kept.payload = NULL;
     ms->held_bytes += held_cost(h->kept.payload_len);
     return WB_OK;
+}
+
+wb_err
+wb__mqtt_models_note(struct wb__mqtt_models *ms,
+                     struct wb_site *s,
+                     const char *topic,
+                     struct wb__mqtt_logged *l)
+{
+    unsigned takers = 0;
+    wb_err rc = WB_OK;
+
+    for (size_t i = 0; ms != NULL && i < ms->cfg->model_count; i++) {
+        if (matches(&ms->cfg->models[i], topic)) {
+            takers |= 1u << i;
+            rc = rc == WB_OK ? wb_site_pending_add(s, ms->consumer[i], l->index)
+                             : rc;
+        }
+    }
+    if (takers == 0 || rc != WB_OK) {
+        return rc;
+    }
+    /* not kept, or not JSON (the models read JSON fields): the governed
+     * call reads it from the log */
+    return hold(ms, takers, l->index, l->device,
+                l->kept.claims != NULL && l->kept.doc != NULL ? &l->kept
+                                                              : NULL);
 }
 
 /* One result: {"model", "input", "output", "values"} on the route's
@@ -304,18 +343,26 @@ run_model(struct wb__mqtt_models *ms,
         rc = grow((void **)&ms->out, ms->out_n, &ms->out_cap, sizeof *ms->out);
         if (rc == WB_OK) {
             rc = wb_infer_run_records(s, ms->model[i], rec, n, &o, &res);
+            if (refused_whole(rc)) {
+                fprintf(stderr,
+                        "waybilld: mqtt: model %s refused %zu "
+                        "record(s): %s\n",
+                        m->model, n, wb_errmsg());
+                rc = WB_OK; /* an outcome, logged: the work is done */
+            }
         }
         if (rc == WB_OK) {
+            /* every entry model i owes between the first and the last of
+             * these is one of them: what a data batch noted was queued in
+             * log order, and resume queues them in order */
+            rc = wb_site_pending_done(s, ms->consumer[i], rec[0].index,
+                                      rec[n - 1].index);
+        }
+        if (rc == WB_OK && res != NULL) {
             ms->out[ms->out_n].model = i;
             ms->out[ms->out_n].off = off;
             ms->out[ms->out_n++].res = res;
             res = NULL;
-        } else if (refused_whole(rc)) {
-            fprintf(stderr,
-                    "waybilld: mqtt: model %s refused %zu "
-                    "record(s): %s\n",
-                    m->model, n, wb_errmsg());
-            rc = WB_OK;
         }
         wb_infer_result_free(res);
     }
@@ -364,5 +411,68 @@ wb__mqtt_models_run(struct wb__mqtt_models *ms,
     }
     drop(ms);
     wb__free(rec);
+    return rc;
+}
+
+/* Queue entry index, owed by model i, read back from the log; the device
+ * (for the result's topic) is the record's sub claim. */
+static wb_err
+hold_owed(struct wb__mqtt_models *ms,
+          size_t i,
+          struct wb_site *s,
+          uint64_t index)
+{
+    uint8_t *leaf = NULL;
+    size_t len = 0;
+    struct wb_claims *c = NULL;
+    wb_err rc = wb_site_leaf(s, index, &leaf, &len);
+
+    if (rc == WB_OK) {
+        rc = wb_claims_decode(leaf, len, &c);
+    }
+    if (rc == WB_OK) {
+        rc = hold(ms, 1u << i, index, c->sub ? c->sub : "", NULL);
+    } else {
+        wb__err_prefix("owed work on entry %llu", (unsigned long long)index);
+    }
+    wb_claims_free(c);
+    wb_free(leaf);
+    return rc;
+}
+
+wb_err
+wb__mqtt_models_resume(struct wb__mqtt_models *ms,
+                       struct wb_site *s,
+                       struct mosquitto *mosq,
+                       struct wb__mqtt_models_counts *n)
+{
+    uint64_t owed[1024];
+    size_t max = sizeof owed / sizeof owed[0];
+    wb_err rc = WB_OK;
+
+    memset(n, 0, sizeof *n);
+    for (size_t i = 0; ms != NULL && rc == WB_OK && i < ms->cfg->model_count;
+         i++) {
+        uint64_t from = 0;
+        size_t got = max;
+        while (rc == WB_OK && got == max) {
+            struct wb__mqtt_models_counts c;
+            rc =
+                wb_site_pending_list(s, ms->consumer[i], from, owed, max, &got);
+            for (size_t k = 0; rc == WB_OK && k < got; k++) {
+                rc = hold_owed(ms, i, s, owed[k]);
+            }
+            if (rc == WB_OK && got > 0) {
+                from = owed[got - 1] + 1; /* each entry once, even if kept */
+                rc = wb__mqtt_models_run(ms, s, mosq, &c);
+                n->ran += c.ran;
+                n->denied += c.denied;
+                n->read_back += c.read_back;
+            }
+        }
+    }
+    if (ms != NULL) {
+        drop(ms);
+    }
     return rc;
 }

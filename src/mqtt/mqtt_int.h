@@ -74,10 +74,13 @@ wb_err wb__mqtt_handle(struct wb_site *s,
  * the record of a message on topic be kept in memory (a model's filter
  * matches and the batch's budget of held bytes allows it); note: queue a
  * logged record (taking l's copy, or only its index when there is none)
- * for the models whose topic filter matches; run: in a
- * batch of its own, the governed call per model on what was queued; after
- * its commit each result published (queued in mosq) at QoS 1, counted in
- * *n. */
+ * for the models whose topic filter matches, and note it as owed work
+ * (wb_site_pending_add) in the open data batch; run: in a batch of its
+ * own, the governed call per model on what was queued, the owed work
+ * cleared in that batch; after its commit each result published (queued
+ * in mosq) at QoS 1, counted in *n; resume: run the models on the records
+ * still owed from before a crash (read back from the log), as run does,
+ * adding to *n. */
 struct wb__mqtt_models;
 struct wb__mqtt_models_counts {
     size_t ran;       /* outputs published */
@@ -91,12 +94,17 @@ bool wb__mqtt_models_want(const struct wb__mqtt_models *ms,
                           const char *topic,
                           size_t payload_len);
 wb_err wb__mqtt_models_note(struct wb__mqtt_models *ms,
+                            struct wb_site *s,
                             const char *topic,
                             struct wb__mqtt_logged *l);
 wb_err wb__mqtt_models_run(struct wb__mqtt_models *ms,
                            struct wb_site *s,
                            struct mosquitto *mosq,
                            struct wb__mqtt_models_counts *n);
+wb_err wb__mqtt_models_resume(struct wb__mqtt_models *ms,
+                              struct wb_site *s,
+                              struct mosquitto *mosq,
+                              struct wb__mqtt_models_counts *n);
 void wb__mqtt_models_free(struct wb__mqtt_models *ms);
 
 #endif

@@ -60,6 +60,12 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_MSGRING_SLOT] = "SELECT key, entry FROM msgring WHERE slot = ?1",
     [ST_MSGRING_SINCE] = "SELECT seq, slot, key, entry FROM msgring "
                          "WHERE seq > ?1 ORDER BY seq",
+    [ST_PENDING_ADD] = "INSERT OR IGNORE INTO pending(consumer, entry) "
+                       "VALUES (?1, ?2)",
+    [ST_PENDING_DONE] = "DELETE FROM pending WHERE consumer = ?1 AND "
+                        "entry BETWEEN ?2 AND ?3",
+    [ST_PENDING_LIST] = "SELECT entry FROM pending WHERE consumer = ?1 AND "
+                        "entry >= ?2 ORDER BY entry LIMIT ?3",
 };
 
 static const char schema[] =
@@ -97,6 +103,12 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS msgring("
     " seq INTEGER PRIMARY KEY AUTOINCREMENT, slot INTEGER NOT NULL UNIQUE,"
     " key BLOB NOT NULL, entry INTEGER NOT NULL);"
+    /* Work owed on entries: a consumer (a model the daemon runs on
+     * ingested records) notes an entry in the batch that logs it and
+     * clears it in the batch that logs the work's result. */
+    "CREATE TABLE IF NOT EXISTS pending("
+    " consumer TEXT NOT NULL, entry INTEGER NOT NULL,"
+    " PRIMARY KEY(consumer, entry)) WITHOUT ROWID;"
     /* API keys and client certificates of the HTTP API: a key's secret
      * is never stored, only its SHA-256 (src/access). */
     "CREATE TABLE IF NOT EXISTS apikeys("

@@ -39,6 +39,9 @@ enum wb__stmt {
     ST_MSGRING_PUT,
     ST_MSGRING_SLOT,
     ST_MSGRING_SINCE,
+    ST_PENDING_ADD,
+    ST_PENDING_DONE,
+    ST_PENDING_LIST,
     ST__COUNT
 };
 

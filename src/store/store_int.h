@@ -157,6 +157,21 @@ wb_err wb__db_msgring_since(struct wb__db *db,
                             uint64_t seq,
                             wb__msgring_fn fn,
                             void *ctx);
+/* Work owed on entries (wb_site_pending_add): add is idempotent, done
+ * deletes the rows of entries first..last (none there is no error), list
+ * gives at most max entries from `from` on, ascending, into out (*n). */
+wb_err
+wb__db_pending_add(struct wb__db *db, const char *consumer, uint64_t entry);
+wb_err wb__db_pending_done(struct wb__db *db,
+                           const char *consumer,
+                           uint64_t first,
+                           uint64_t last);
+wb_err wb__db_pending_list(struct wb__db *db,
+                           const char *consumer,
+                           uint64_t from,
+                           uint64_t *out,
+                           size_t max,
+                           size_t *n);
 /* The database of site s, for modules that keep tables of their own
  * beside the log (src/access); defined by the ledger. */
 struct wb__db *wb__site_db(struct wb_site *s);

@@ -573,6 +573,64 @@ test_deferred(void)
     wb_site_close(s);
 }
 
+/* Owed work moves with the batches: noted and cleared only inside one,
+ * kept by a commit, undone by a rollback, there after a reopen; listed in
+ * index order from a given entry, per consumer. */
+static void
+test_pending(void)
+{
+    struct wb_site *s = NULL;
+    uint64_t got[8];
+    size_t n = 9;
+    char long_name[WB_PENDING_CONSUMER_MAX + 2];
+
+    memset(long_name, 'm', sizeof long_name - 1);
+    long_name[sizeof long_name - 1] = '\0';
+    TT_CHECK(wb_site_open(dir, &s) == WB_OK);
+    if (s == NULL) {
+        return;
+    }
+    TT_CHECK(wb_site_pending_add(s, "m", 3) == WB_ERR_INVAL);
+    TT_CHECK(strstr(wb_errmsg(), "outside a batch") != NULL);
+    TT_CHECK(wb_site_pending_done(s, "m", 3, 3) == WB_ERR_INVAL);
+    TT_CHECK(wb_site_begin(s) == WB_OK);
+    TT_CHECK(wb_site_pending_add(s, "", 3) == WB_ERR_INVAL);
+    TT_CHECK(wb_site_pending_add(s, long_name, 3) == WB_ERR_INVAL);
+    TT_CHECK(wb_site_pending_add(s, "m", 7) == WB_OK);
+    TT_CHECK(wb_site_pending_add(s, "m", 3) == WB_OK);
+    TT_CHECK(wb_site_pending_add(s, "m", 3) == WB_OK); /* twice is once */
+    TT_CHECK(wb_site_pending_add(s, "m", 5) == WB_OK);
+    TT_CHECK(wb_site_pending_add(s, "other", 4) == WB_OK);
+    /* the open batch is seen */
+    TT_CHECK(wb_site_pending_list(s, "m", 0, got, 8, &n) == WB_OK && n == 3 &&
+             got[0] == 3 && got[1] == 5 && got[2] == 7);
+    TT_CHECK(wb_site_commit(s) == WB_OK);
+    TT_CHECK(wb_site_pending_list(s, "m", 4, got, 1, &n) == WB_OK && n == 1 &&
+             got[0] == 5);
+
+    TT_CHECK(wb_site_begin(s) == WB_OK);
+    TT_CHECK(wb_site_pending_done(s, "m", 4, 6) == WB_OK);
+    TT_CHECK(wb_site_pending_done(s, "m", 99, 99) == WB_OK); /* not owed */
+    TT_CHECK(wb_site_pending_done(s, "m", 7, 6) == WB_ERR_INVAL);
+    TT_CHECK(wb_site_pending_add(s, "m", 9) == WB_OK);
+    wb_site_rollback(s);
+    TT_CHECK(wb_site_pending_list(s, "m", 0, got, 8, &n) == WB_OK && n == 3 &&
+             got[1] == 5 && got[2] == 7);
+
+    TT_CHECK(wb_site_begin(s) == WB_OK);
+    TT_CHECK(wb_site_pending_done(s, "m", 3, 3) == WB_OK);
+    TT_CHECK(wb_site_pending_done(s, "m", 6, 100) == WB_OK);
+    TT_CHECK(wb_site_commit(s) == WB_OK);
+    wb_site_close(s);
+    s = NULL;
+    TT_CHECK(wb_site_open(dir, &s) == WB_OK);
+    TT_CHECK(s && wb_site_pending_list(s, "m", 0, got, 8, &n) == WB_OK &&
+             n == 1 && got[0] == 5);
+    TT_CHECK(s && wb_site_pending_list(s, "other", 0, got, 8, &n) == WB_OK &&
+             n == 1 && got[0] == 4);
+    wb_site_close(s);
+}
+
 int
 main(void)
 {
@@ -588,6 +646,7 @@ main(void)
         test_devices();
         test_two_writers();
         test_deferred();
+        test_pending();
         test_alloc_failures(fdir);
         snprintf(fdir, sizeof fdir, "%.*s/old", (int)(strlen(dir) - 5), dir);
         test_msgkeys_migrated(fdir);

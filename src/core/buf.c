@@ -102,15 +102,14 @@ wb__buf_put_u64(struct wb__buf *b, uint64_t v)
 wb_err
 wb__buf_put_float(struct wb__buf *b, float f)
 {
-    char d[32];
-    int n;
+    char d[WB__FLOAT_TEXT_MAX];
+    size_t n;
 
     if (!isfinite(f)) {
         return wb__buf_append(b, "null", 4);
     }
-    n = snprintf(d, sizeof d, "%.9g", (double)f);
-    return n > 0 && (size_t)n < sizeof d ? wb__buf_append(b, d, (size_t)n)
-                                         : WB_ERR_INTERNAL;
+    n = wb__float_text(f, d);
+    return n > 0 ? wb__buf_append(b, d, n) : WB_ERR_INTERNAL;
 }
 
 wb_err

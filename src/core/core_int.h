@@ -97,6 +97,11 @@ wb_err wb__buf_put_u64(struct wb__buf *b, uint64_t v);
  * float), or null when it is not finite: a JSON value. */
 wb_err wb__buf_put_float(struct wb__buf *b, float f);
 
+/* f as printf's "%.9g" writes it, NUL-terminated into out; its length.
+ * The same bytes, about 10x faster (src/core/float_text.c). */
+#define WB__FLOAT_TEXT_MAX 24
+size_t wb__float_text(float f, char out[WB__FLOAT_TEXT_MAX]);
+
 /* Are a and b both absent or the same string? */
 static inline bool
 wb__str_eq(const char *a, const char *b)

@@ -2,6 +2,7 @@
 /* Capped buffers: formatting into the free space, growing past it, an
  * exact fit at the cap, and a refusal past the cap that leaves the buffer
  * as it was. */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -81,10 +82,79 @@ test_numbers(void)
     wb__buf_clear(&b);
 }
 
+/* wb__float_text against snprintf("%.9g") itself. */
+static int float_mismatches;
+
+static void
+same_as_printf(float f)
+{
+    char want[64], got[WB__FLOAT_TEXT_MAX];
+    size_t n = wb__float_text(f, got);
+
+    snprintf(want, sizeof want, "%.9g", (double)f);
+    if (n != strlen(want) || strcmp(got, want) != 0) {
+        if (float_mismatches++ < 5) {
+            TT_CHECK_MSG(0, "float %a: \"%s\", printf \"%s\"", (double)f, got,
+                         want);
+        }
+    }
+}
+
+static float
+from_bits(uint32_t u)
+{
+    float f;
+
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+static void
+test_float_text(void)
+{
+    uint64_t x = 0x9e3779b97f4a7c15u; /* xorshift64, fixed seed */
+    static const float edges[] = {
+        0.0f,         -0.0f,      1.0f,        0.5f,        0.1f,
+        1e-23f,       1e-24f,     1e-5f,       1e-4f,       9.99999975e-5f,
+        123456789.0f, 99999999.f, 999999999.f, 1e9f,        1e38f,
+        FLT_MAX,      FLT_MIN,    1.4e-45f,    16777216.0f, 3.0e-39f};
+
+    for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
+        same_as_printf(edges[i]);
+        same_as_printf(-edges[i]);
+    }
+    /* around every power of ten, where the digit count changes */
+    for (int k = -45; k <= 38; k++) {
+        float p = (float)pow(10.0, k);
+        uint32_t u;
+        memcpy(&u, &p, sizeof u);
+        for (uint32_t d = 0; d < 64; d++) {
+            same_as_printf(from_bits(u + d));
+            same_as_printf(from_bits(u - d));
+        }
+    }
+    /* every exponent, random mantissas; then random bit patterns */
+    for (uint32_t e = 0; e < 255; e++) {
+        for (int i = 0; i < 64; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            same_as_printf(from_bits(e << 23 | (uint32_t)(x & 0x7fffff)));
+        }
+    }
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        float f = from_bits((uint32_t)x);
+        if (isfinite(f)) {
+            same_as_printf(f);
+        }
+    }
+    TT_CHECK_MSG(float_mismatches == 0, "%d floats differ", float_mismatches);
+}
+
 int
 main(void)
 {
     test_numbers();
+    test_float_text();
     test_printf_grows();
     test_printf_cap();
     return TT_REPORT();

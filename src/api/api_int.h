@@ -36,6 +36,9 @@ struct wb__rjob {
     struct wb_api_response rs;   /* the answer, once done */
     void (*finished)(void *arg); /* on the worker's thread once done */
     void *arg;
+    int client_fd; /* the requester's socket, watched for a hang-up while
+                      the report runs (read only, never closed here); -1:
+                      none */
 };
 
 /* One request being answered. */

@@ -104,6 +104,7 @@ wb__api_report(struct wb__ctx *c)
         return;
     }
     memset(&j, 0, sizeof j);
+    j.client_fd = -1;
     j.kind = kind;
     j.period = p;
     j.flags = flags;

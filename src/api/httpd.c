@@ -131,8 +131,13 @@ report_finished(void *arg)
 static enum MHD_Result
 defer_report(struct wb_httpd *h, struct MHD_Connection *conn, struct upload *u)
 {
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
     u->job.finished = report_finished;
     u->job.arg = conn;
+    /* suspended, the connection is not polled: the worker watches it */
+    u->job.client_fd = ci != NULL ? (int)ci->connect_fd : -1;
     /* before the worker can resume it: resuming a connection that is not
      * suspended is undefined */
     MHD_suspend_connection(conn);

@@ -5,10 +5,15 @@
  * (a wb_site is not shared between threads) opened for the report with a
  * small page cache and closed after it; a second request while one runs
  * is answered 503 with an estimate of when to retry (docs/report.md). */
+#include <poll.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "api/api_int.h"
+
+/* Entries read between two looks at the requester's socket. */
+#define WATCH_EVERY 4096
 
 /* Bounds of the Retry-After estimate, seconds. */
 #define RETRY_MIN 1
@@ -27,6 +32,8 @@ struct wb__rworker {
     atomic_uint_least64_t done;  /* entries the report has read */
     atomic_uint_least64_t total; /* entries it covers */
     struct timespec started;     /* when the job was taken (mu) */
+    int watch_fd;                /* the running job's client_fd (worker) */
+    bool client_gone;            /* it hung up (worker) */
 };
 
 static double
@@ -39,8 +46,28 @@ seconds_since(const struct timespec *t)
            (double)(now.tv_nsec - t->tv_nsec) / 1e9;
 }
 
+/* Has the peer of socket fd hung up? End of stream (what libmicrohttpd
+ * itself takes for an aborted request) or an error; bytes waiting (a
+ * pipelined request, TLS records) are left where they are. */
+static bool
+hung_up(int fd)
+{
+    struct pollfd p = {fd, POLLIN, 0};
+    char b;
+
+    if (fd < 0 || poll(&p, 1, 0) <= 0) {
+        return false;
+    }
+    if (p.revents & (POLLHUP | POLLERR | POLLNVAL)) {
+        return true;
+    }
+    return (p.revents & POLLIN) &&
+           recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
 /* The report's progress: the gauge up once the log size is fixed, and
- * whether to go on. */
+ * whether to go on (not when the server stops, nor once the requester
+ * has hung up: nobody would read the answer). */
 static bool
 progress(void *arg, uint64_t done, uint64_t total)
 {
@@ -51,6 +78,10 @@ progress(void *arg, uint64_t done, uint64_t total)
         atomic_store(&w->metrics->reports_running, 1);
     }
     atomic_store_explicit(&w->done, done, memory_order_relaxed);
+    if (done > 0 && done % WATCH_EVERY == 0 && hung_up(w->watch_fd)) {
+        w->client_gone = true;
+        return false;
+    }
     return !atomic_load_explicit(&w->stop, memory_order_relaxed);
 }
 
@@ -76,12 +107,20 @@ work(struct wb__rworker *w, struct wb__rjob *j)
         c.rs = &j->rs;
         wb__api_fail(&c, rc, NULL, "site");
     } else {
+        w->watch_fd = j->client_fd;
+        w->client_gone = false;
         wb__api_report_answer(s, j, progress, w, &j->rs);
-        if (j->rs.status == 503 && atomic_load(&w->stop)) {
+        if (j->rs.status == 503 && w->client_gone) {
+            fprintf(stderr,
+                    "waybilld: report %s not finished, the client hung "
+                    "up: %s\n",
+                    wb_report_name(j->kind), wb_errmsg());
+        } else if (j->rs.status == 503 && atomic_load(&w->stop)) {
             /* the client may not see its 503: the daemon closes it */
             fprintf(stderr, "waybilld: report %s not finished, stopping: %s\n",
                     wb_report_name(j->kind), wb_errmsg());
         }
+        w->watch_fd = -1;
     }
     atomic_store(&w->metrics->reports_running, 0);
     wb_site_close(s);
@@ -136,6 +175,7 @@ wb__rworker_start(const char *site_dir,
         return WB_ERR_NOMEM;
     }
     w->metrics = m;
+    w->watch_fd = -1;
     atomic_init(&w->stop, false);
     atomic_init(&w->done, 0);
     atomic_init(&w->total, 0);

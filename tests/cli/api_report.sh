@@ -6,8 +6,9 @@
 # an authenticated read and an ingest are answered, and a second report
 # is refused 503 with Retry-After and the JSON error; the report's JSON
 # then equals `waybill --json report records` of the same log (all but
-# "made"), the ingested record not in it. SIGTERM during a report stops
-# it (the daemon says so) and the daemon exits 0. No wall-clock
+# "made"), the ingested record not in it. A client that hangs up stops
+# its report. SIGTERM during a report stops it (the daemon says so) and
+# the daemon exits 0. No wall-clock
 # assertion: if this machine makes the report before the checks are
 # done, the site is grown and the round tried again.
 . "$(dirname "$0")/lib.bash"
@@ -138,6 +139,24 @@ PY
 same "$(req "$AUD" GET /v1/reports/records)" 200 "the second report, asked again"
 has "$T/body" '"detail":"counts"'
 same "$(running)" 0 "gauge after the reports"
+
+# ---- the client hangs up while its report runs: the report stops --------
+report "$COMP" records gone.json
+if wait_running; then
+    kill "$CPID"; wait "$CPID" 2>/dev/null
+    CPID=
+    for _ in $(seq 1 200); do
+        grep -q "report records not finished, the client hung up" "$T/d.err" && break
+        sleep 0.05
+    done
+    has "$T/d.err" "report records not finished, the client hung up: stopped after"
+    for _ in $(seq 1 100); do [ "$(running)" = 0 ] && break; sleep 0.05; done
+    same "$(running)" 0 "gauge after the client hung up"
+    # and the next report is taken, not refused as busy
+    same "$(req "$AUD" GET /v1/reports/consents)" 200 "a report after the hang-up"
+else
+    bad "the records report ended before it was seen running"
+fi
 
 # ---- SIGTERM while a report runs: it is stopped, the daemon exits 0 ------
 report "$COMP" transfers stopped.json

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <waybill/waybill.h>
@@ -59,6 +60,7 @@ job_init(struct wb__rjob *j, struct waiter *w, enum wb_report_kind k)
     j->kind = k;
     j->finished = finished;
     j->arg = w;
+    j->client_fd = -1;
 }
 
 static void
@@ -216,6 +218,54 @@ test_worker(struct wb_site *s)
     }
 }
 
+/* The requester's socket is watched while the report runs: once its peer
+ * has hung up the report stops (503, "stopped after"); bytes waiting on it
+ * (a pipelined request) neither stop the report nor get taken. */
+static void
+test_hangup(struct wb_site *s)
+{
+    struct wb_metrics m;
+    struct wb__rworker *w = NULL;
+    struct wb__rjob j;
+    struct waiter wt;
+    int sv[2];
+    char b = 0;
+
+    TT_CHECK(wb_site_begin(s) == WB_OK);
+    for (int i = 0; i < 9000; i++) {
+        append(s, "non-personal");
+    }
+    TT_CHECK(wb_site_commit(s) == WB_OK);
+    wb_metrics_init(&m);
+    TT_CHECK(wb__rworker_start(dir, &m, &w) == WB_OK);
+    if (w == NULL || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
+        wb__rworker_free(w);
+        TT_CHECK(0);
+        return;
+    }
+    /* alive, with a byte waiting: the report is made, the byte stays */
+    TT_CHECK(write(sv[1], "x", 1) == 1);
+    job_init(&j, &wt, WB_REPORT_RECORDS);
+    j.client_fd = sv[0];
+    TT_CHECK(wb__rworker_submit(w, &j));
+    wait_finished(&wt);
+    TT_CHECK_MSG(j.rs.status == 200, "status %d", j.rs.status);
+    TT_CHECK(recv(sv[0], &b, 1, MSG_DONTWAIT) == 1 && b == 'x');
+    job_clear(&j, &wt);
+    /* hung up: stopped at the first look, the gauge back at 0 */
+    close(sv[1]);
+    job_init(&j, &wt, WB_REPORT_RECORDS);
+    j.client_fd = sv[0];
+    TT_CHECK(wb__rworker_submit(w, &j));
+    wait_finished(&wt);
+    TT_CHECK(j.rs.status == 503 && j.rs.body != NULL &&
+             strstr((const char *)j.rs.body, "stopped after 4096 of") != NULL);
+    TT_CHECK(atomic_load(&m.reports_running) == 0);
+    job_clear(&j, &wt);
+    close(sv[0]);
+    wb__rworker_free(w);
+}
+
 int
 main(void)
 {
@@ -245,6 +295,7 @@ main(void)
         }
         wb_api_free(a);
         test_worker(s);
+        test_hangup(s);
         wb_site_close(s);
     }
     snprintf(cmd, sizeof cmd, "rm -rf '%.*s'", (int)(strlen(dir) - 5), dir);

@@ -356,7 +356,7 @@ WB_API WB_NODISCARD wb_err wb_site_msgkey_put(struct wb_site *s,
  * rather than forgotten. A consumer is a name of 1..WB_PENDING_CONSUMER_MAX
  * bytes. */
 
-#define WB_PENDING_CONSUMER_MAX 128
+#define WB_PENDING_CONSUMER_MAX 256
 
 /** Note that consumer owes work on entry, inside the open batch (noting
  *  it twice is noting it once). WB_ERR_INVAL without a batch or with a bad

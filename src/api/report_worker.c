@@ -5,6 +5,7 @@
  * (a wb_site is not shared between threads) opened for the report with a
  * small page cache and closed after it; a second request while one runs
  * is answered 503 with an estimate of when to retry (docs/report.md). */
+#define _GNU_SOURCE /* POLLRDHUP: the peer's end of stream, data waiting */
 #include <poll.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -47,18 +48,20 @@ seconds_since(const struct timespec *t)
 }
 
 /* Has the peer of socket fd hung up? End of stream (what libmicrohttpd
- * itself takes for an aborted request) or an error; bytes waiting (a
- * pipelined request, TLS records) are left where they are. */
+ * itself takes for an aborted request, so a client that shuts down its
+ * sending side after the request is gone to both), also behind bytes
+ * still waiting (a pipelined request, a TLS close_notify), or an error;
+ * the bytes are left where they are. */
 static bool
 hung_up(int fd)
 {
-    struct pollfd p = {fd, POLLIN, 0};
+    struct pollfd p = {fd, POLLIN | POLLRDHUP, 0};
     char b;
 
     if (fd < 0 || poll(&p, 1, 0) <= 0) {
         return false;
     }
-    if (p.revents & (POLLHUP | POLLERR | POLLNVAL)) {
+    if (p.revents & (POLLHUP | POLLERR | POLLNVAL | POLLRDHUP)) {
         return true;
     }
     return (p.revents & POLLIN) &&

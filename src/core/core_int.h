@@ -97,8 +97,9 @@ wb_err wb__buf_put_u64(struct wb__buf *b, uint64_t v);
  * float), or null when it is not finite: a JSON value. */
 wb_err wb__buf_put_float(struct wb__buf *b, float f);
 
-/* f as printf's "%.9g" writes it, NUL-terminated into out; its length.
- * The same bytes, about 10x faster (src/core/float_text.c). */
+/* f as printf's "%.9g" writes it in the default rounding mode (to
+ * nearest, ties to even), NUL-terminated into out; its length. The same
+ * bytes, about 10x faster (src/core/float_text.c). */
 #define WB__FLOAT_TEXT_MAX 24
 size_t wb__float_text(float f, char out[WB__FLOAT_TEXT_MAX]);
 

@@ -170,9 +170,24 @@ wb__mqtt_cfg_copy(const struct wb_mqtt_config *cfg, struct wb__mqtt_cfg *out)
                                      "(purpose vocabulary)");
     }
     for (size_t i = 0; i < cfg->model_count; i++) {
-        rc = check_model(&cfg->models[i], i);
+        const struct wb_mqtt_model *m = &cfg->models[i];
+        rc = check_model(m, i);
         if (rc != WB_OK) {
             return rc;
+        }
+        /* the same governed call twice (it would be owed once:
+         * docs/daemon.md, "Inference after a crash") */
+        for (size_t j = 0; j < i; j++) {
+            const struct wb_mqtt_model *p = &cfg->models[j];
+            if (strcmp(p->model, m->model) == 0 &&
+                strcmp(p->filter, m->filter) == 0 &&
+                strcmp(p->run_in, m->run_in) == 0 &&
+                wb__str_eq(p->purpose, m->purpose)) {
+                return wb__err(WB_ERR_INVAL,
+                               "mqtt.models[%zu]: the same model, topic, "
+                               "run_in and purpose as mqtt.models[%zu]",
+                               i, j);
+            }
         }
     }
     *c = *cfg;

@@ -208,6 +208,9 @@ on_connect(struct mosquitto *mosq,
         struct wb__mqtt_models_counts n;
         q->resumed = true;
         counted(q, wb__mqtt_models_resume(q->models, q->site, mosq, &n), &n);
+        if (atomic_load(&q->fatal) != 0) {
+            return; /* stopping: no subscription, no messages */
+        }
         if (n.ran + n.denied > 0) {
             say("ran the models on %zu record(s) owed from before",
                 n.ran + n.denied);

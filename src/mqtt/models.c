@@ -56,7 +56,7 @@ struct wb__mqtt_models {
     struct uses in[WB_MQTT_MAX_MODELS];
     struct outcome *out;
     size_t out_n, out_cap;
-    /* model i's name for the work it owes: "mqtt MODEL FILTER" */
+    /* model i's name for the work it owes (consumer_name) */
     char consumer[WB_MQTT_MAX_MODELS][WB_PENDING_CONSUMER_MAX + 1];
 };
 
@@ -114,6 +114,34 @@ wb__mqtt_models_free(struct wb__mqtt_models *ms)
     wb__free(ms);
 }
 
+/* "mqtt MODEL " and the first 16 bytes (hex) of SHA-256 over the
+ * entry's topic filter, run_in and purpose ("" when unset), each followed
+ * by a NUL: what decides a governed outcome, in a name of bounded length.
+ * Two entries with the same name are refused by the configuration
+ * (wb_mqtt_config_check), so each entry's work is its own. */
+static wb_err
+consumer_name(const struct wb_mqtt_model *m,
+              char out[WB_PENDING_CONSUMER_MAX + 1])
+{
+    const char *part[] = {m->filter, m->run_in, m->purpose ? m->purpose : ""};
+    uint8_t h[WB_HASH_BYTES];
+    char hex[33];
+    struct wb__buf b;
+    wb_err rc = WB_OK;
+
+    wb__buf_init(&b, SIZE_MAX);
+    for (size_t k = 0; rc == WB_OK && k < 3; k++) {
+        rc = wb__buf_append(&b, part[k], strlen(part[k]) + 1);
+    }
+    if (rc == WB_OK) {
+        wb_sha256(b.data, b.len, h);
+        wb_hex_encode(h, 16, hex);
+        snprintf(out, WB_PENDING_CONSUMER_MAX + 1, "mqtt %s %s", m->model, hex);
+    }
+    wb__buf_clear(&b);
+    return rc;
+}
+
 wb_err
 wb__mqtt_models_open(struct wb_site *s,
                      const struct wb_mqtt_config *cfg,
@@ -133,19 +161,25 @@ wb__mqtt_models_open(struct wb_site *s,
     ms->cfg = cfg;
     rc = wb_policy_load_dir(cfg->profiles_dir, &ms->policy);
     for (size_t i = 0; rc == WB_OK && i < cfg->model_count; i++) {
-        int len =
-            snprintf(ms->consumer[i], sizeof ms->consumer[i], "mqtt %s %s",
-                     cfg->models[i].model, cfg->models[i].filter);
-        if (len < 0 || (size_t)len >= sizeof ms->consumer[i]) {
-            rc = wb__err(WB_ERR_INVAL,
-                         "mqtt.models[%zu]: model id and topic filter "
-                         "longer than %d bytes together",
-                         i, WB_PENDING_CONSUMER_MAX - 6);
+        const struct wb_mqtt_model *m = &cfg->models[i];
+        const char *purpose;
+        rc = consumer_name(m, ms->consumer[i]);
+        if (rc == WB_OK) {
+            rc = wb_model_open(s, m->model, &ms->model[i]);
+        }
+        if (rc != WB_OK) {
+            wb__err_prefix("mqtt.models[%zu] %s", i, m->model);
             break;
         }
-        rc = wb_model_open(s, cfg->models[i].model, &ms->model[i]);
-        if (rc != WB_OK) {
-            wb__err_prefix("mqtt.models[%zu] %s", i, cfg->models[i].model);
+        /* a purpose outside the vocabulary would refuse every call
+         * unlogged (WB_ERR_INVAL): refused here, before any record */
+        purpose = m->purpose ? m->purpose
+                             : wb_model_manifest_of(ms->model[i])->purposes[0];
+        if (wb_policy_purpose_find(ms->policy, purpose) < 0) {
+            rc = wb__err(WB_ERR_INVAL,
+                         "mqtt.models[%zu].purpose: \"%.64s\" is not in "
+                         "the purpose vocabulary of %s",
+                         i, purpose, cfg->profiles_dir);
         }
     }
     if (rc != WB_OK) {
@@ -297,12 +331,13 @@ publish(struct mosquitto *mosq,
     (void)mosquitto_publish_v5(mosq, NULL, topic, len, msg, 1, false, NULL);
 }
 
-/* A refusal of the whole call is logged by wb_infer_run (a decision
- * entry in the open batch) and committed like any other outcome. */
+/* A refusal of the whole call that wb_infer_run logs (an
+ * "inference-refused" entry in the open batch), committed like any other
+ * outcome: the work is done. */
 static bool
-refused_whole(wb_err rc)
+refused_logged(wb_err rc)
 {
-    return rc == WB_ERR_DENIED || rc == WB_ERR_FORMAT || rc == WB_ERR_INVAL;
+    return rc == WB_ERR_DENIED || rc == WB_ERR_FORMAT;
 }
 
 /* Model i on the records it takes, WB_INFER_MAX_INPUTS at a time, each
@@ -343,12 +378,21 @@ run_model(struct wb__mqtt_models *ms,
         rc = grow((void **)&ms->out, ms->out_n, &ms->out_cap, sizeof *ms->out);
         if (rc == WB_OK) {
             rc = wb_infer_run_records(s, ms->model[i], rec, n, &o, &res);
-            if (refused_whole(rc)) {
+            if (refused_logged(rc)) {
                 fprintf(stderr,
                         "waybilld: mqtt: model %s refused %zu "
                         "record(s): %s\n",
                         m->model, n, wb_errmsg());
                 rc = WB_OK; /* an outcome, logged: the work is done */
+            } else if (rc == WB_ERR_INVAL) {
+                /* refused before any check, nothing logged: the records
+                 * stay owed (run again at the next start) */
+                fprintf(stderr,
+                        "waybilld: mqtt: model %s could not run on %zu "
+                        "record(s), which stay owed: %s\n",
+                        m->model, n, wb_errmsg());
+                rc = WB_OK;
+                continue;
             }
         }
         if (rc == WB_OK) {
@@ -446,11 +490,17 @@ wb__mqtt_models_resume(struct wb__mqtt_models *ms,
                        struct mosquitto *mosq,
                        struct wb__mqtt_models_counts *n)
 {
-    uint64_t owed[1024];
-    size_t max = sizeof owed / sizeof owed[0];
+    /* a page holds what a crash can leave (a data batch is at most 65,535
+     * records), so the owed work commits in one models' batch and its
+     * results are published together; a failing page leaves it all owed */
+    size_t max = 65536;
+    uint64_t *owed = NULL;
     wb_err rc = WB_OK;
 
     memset(n, 0, sizeof *n);
+    if (ms != NULL && (owed = wb__calloc(max, sizeof *owed)) == NULL) {
+        return WB_ERR_NOMEM;
+    }
     for (size_t i = 0; ms != NULL && rc == WB_OK && i < ms->cfg->model_count;
          i++) {
         uint64_t from = 0;
@@ -474,5 +524,6 @@ wb__mqtt_models_resume(struct wb__mqtt_models *ms,
     if (ms != NULL) {
         drop(ms);
     }
+    wb__free(owed);
     return rc;
 }

@@ -56,7 +56,7 @@ wb__db_pending_list(struct wb__db *db,
 {
     sqlite3_stmt *st = wb__db_stmt(db, ST_PENDING_LIST);
     wb_err rc = WB_OK;
-    int r;
+    int r = SQLITE_DONE;
 
     *n = 0;
     if (st == NULL) {
@@ -64,11 +64,12 @@ wb__db_pending_list(struct wb__db *db,
     }
     sqlite3_bind_text(st, 1, consumer, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)from);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+    sqlite3_bind_int64(
+        st, 3, max > (uint64_t)INT64_MAX ? INT64_MAX : (sqlite3_int64)max);
+    while (*n < max && (r = sqlite3_step(st)) == SQLITE_ROW) {
         out[(*n)++] = (uint64_t)sqlite3_column_int64(st, 0);
     }
-    if (r != SQLITE_DONE) {
+    if (r != SQLITE_DONE && r != SQLITE_ROW) {
         rc = wb__db_fail(db, "list owed work");
     }
     sqlite3_reset(st);

@@ -30,6 +30,19 @@ CONF
 sed "s|$WB_HOOK_CHAIN|$WB_LIB_SHARED|" d.json > bad.json
 expect 2 timeout 20 "$WAYBILLD" --config bad.json --listen 127.0.0.1:0
 has "$T/err" "hooks[0]: hook plug-in $WB_LIB_SHARED: no symbol waybill_infer_hook_v1"
+# a purpose outside the vocabulary, and the same governed call twice:
+# refused at start, named
+/usr/bin/python3 - d.json <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+m = c["mqtt"]["models"][0]
+json.dump(dict(c, mqtt=dict(c["mqtt"], models=[dict(m, purpose="golf")])), open("golf.json", "w"))
+json.dump(dict(c, mqtt=dict(c["mqtt"], models=[m, dict(m, publish="x/{device}")])), open("twice.json", "w"))
+PY
+expect 2 timeout 20 "$WAYBILLD" --config golf.json --listen 127.0.0.1:0
+has "$T/err" 'mqtt.models[0].purpose: "golf" is not in the purpose vocabulary'
+expect 2 timeout 20 "$WAYBILLD" --config twice.json --listen 127.0.0.1:0
+has "$T/err" "mqtt.models[1]: the same model, topic, run_in and purpose as mqtt.models[0]"
 start_daemon --config d.json || exit 1
 mosquitto_sub -p "$BROKER_PORT" -q 1 -V mqttv5 -t 'plant/+/risk' -C 2 -v >risk.txt &
 SUB=$!

@@ -38,20 +38,34 @@ start_daemon --config nomodel.json || exit 1
 for i in 1 2 3; do pub -t plant/press-7/tele -m "$(sed -n ${i}p "$WB_SRC/tests/models/telemetry.jsonl")"; done
 wait_records 3 || bad "3 records not logged"
 stop_daemon TERM
+# the name the work is owed under: "mqtt MODEL " and the first 16 bytes of
+# SHA-256 over the topic filter, run_in and purpose, each NUL-terminated
 /usr/bin/python3 - "$WAYBILL_DIR/waybill.db" <<'PY'
-import sqlite3, sys
+import hashlib, sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
+name = "mqtt bearing-risk@1.0.0 " + hashlib.sha256(b"plant/+/tele\0DE\0\0").hexdigest()[:32]
 c.executemany("INSERT INTO pending(consumer, entry) VALUES (?, ?)",
-              [("mqtt bearing-risk@1.0.0 plant/+/tele", i) for (i,) in
+              [(name, i) for (i,) in
                c.execute("SELECT idx FROM entries WHERE kind = 'record'").fetchall()])
 c.commit()
 PY
-mosquitto_sub -p "$BROKER_PORT" -q 1 -V mqttv5 -t 'plant/+/risk' -C 3 -W 20 >owed.txt &
+# the results' subscriber is listening once it has seen a marker of its own
+mosquitto_sub -p "$BROKER_PORT" -q 1 -V mqttv5 -t 'plant/+/risk' >owed.txt &
 SUB=$!
-sleep 0.3
+for _ in $(seq 100); do
+    pub -t plant/marker/risk -m ready
+    grep -q ready owed.txt && break
+    sleep 0.1
+done
+has owed.txt ready
 start_daemon --config d.json || exit 1
 has "$T/daemon.log" "ran the models on 3 record(s) owed from before"
-wait "$SUB" || bad "3 results of owed work not published: $(cat owed.txt)"
+for _ in $(seq 200); do
+    [ "$(grep -c '"model": "bearing-risk@1.0.0"' owed.txt)" -ge 3 ] && break
+    sleep 0.1
+done
+kill "$SUB" 2>/dev/null
+wait "$SUB" 2>/dev/null
 same "$(grep -c '"model": "bearing-risk@1.0.0"' owed.txt)" 3 "published owed results"
 same "$(/usr/bin/python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM pending").fetchone()[0])' "$WAYBILL_DIR/waybill.db")" 0 "owed rows left"
 stop_daemon KILL

@@ -28,26 +28,13 @@ pow10_u128(int k)
     return p;
 }
 
-/* q = round_half_even(num / den), num, den > 0. */
-static u128
-div_round(u128 num, u128 den)
-{
-    u128 q = num / den;
-    u128 r = num % den;
-
-    if (r > den - r || (r == den - r && (q & 1))) {
-        q++;
-    }
-    return q;
-}
-
 /* The nine-digit integer d (10^8 <= d < 10^9) with |f| ~ d * 10^(x-8),
  * for |f| = m * 2^e; false when the exact quotient does not fit. */
 static bool
 digits_of(uint32_t m, int e, int x, uint64_t *d)
 {
     int k = x - (DIGITS - 1); /* the power of ten of the last digit */
-    u128 num, den;
+    u128 num, den, q, r;
 
     if (k >= 0) { /* m * 2^e / 10^k */
         if (e < 0 || e > 103 || k > 38) {
@@ -74,12 +61,14 @@ digits_of(uint32_t m, int e, int x, uint64_t *d)
         }
     }
     /* the unrounded quotient must have nine digits, else x is off by one
-     * (the caller's estimate); rounding may still reach 10^9 */
-    if (num / den < 100000000u || num / den >= 1000000000u) {
-        *d = num / den < 100000000u ? 0 : UINT64_MAX;
+     * (the caller's estimate); rounding half to even may still reach 10^9 */
+    q = num / den;
+    r = num % den;
+    if (q < 100000000u || q >= 1000000000u) {
+        *d = q < 100000000u ? 0 : UINT64_MAX;
         return true;
     }
-    *d = (uint64_t)div_round(num, den);
+    *d = (uint64_t)q + (r > den - r || (r == den - r && (q & 1)));
     return true;
 }
 

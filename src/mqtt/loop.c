@@ -35,9 +35,10 @@ struct wb_mqtt {
     atomic_bool connected; /* connected and subscribed */
     atomic_int fatal;      /* a store error: the thread stopped */
     bool batch_open;
-    bool resumed;   /* the models ran on the work owed from before a start */
-    size_t handled; /* messages handled in the open batch */
-    size_t logged;  /* of which appended */
+    bool resumed;    /* the models ran on the work owed from before a start */
+    bool drain_over; /* stopping: the connection went while draining */
+    size_t handled;  /* messages handled in the open batch */
+    size_t logged;   /* of which appended */
     struct timespec t0;
     time_t reject_sec;
     unsigned reject_printed;
@@ -211,6 +212,11 @@ on_connect(struct mosquitto *mosq,
         if (atomic_load(&q->fatal) != 0) {
             return; /* stopping: no subscription, no messages */
         }
+        if (n.republished > 0) {
+            say("published again %zu result(s) the broker had not "
+                "acknowledged before the stop",
+                n.republished);
+        }
         if (n.ran + n.denied > 0) {
             say("ran the models on %zu record(s) owed from before",
                 n.ran + n.denied);
@@ -250,6 +256,21 @@ on_subscribe(struct mosquitto *mosq,
             q->cfg.c.client_id);
     }
     atomic_store(&q->m->mqtt_connected, 1);
+}
+
+/* A PUBACK of one of the models' results. */
+static void
+on_publish(struct mosquitto *mosq,
+           void *obj,
+           int mid,
+           int reason,
+           const mosquitto_property *props)
+{
+    struct wb_mqtt *q = obj;
+
+    (void)mosq;
+    (void)props;
+    wb__mqtt_models_acked(q->models, mid, reason);
 }
 
 static void
@@ -301,7 +322,13 @@ commit(struct wb_mqtt *q)
         return;
     }
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    rc = wb_site_commit(q->site);
+    /* results the broker acknowledged are no longer owed */
+    rc = wb__mqtt_models_settle(q->models, q->site);
+    if (rc == WB_OK) {
+        rc = wb_site_commit(q->site);
+    } else {
+        wb_site_rollback(q->site);
+    }
     q->batch_open = false;
     if (rc != WB_OK) {
         fail(q, rc, "commit");
@@ -316,10 +343,36 @@ commit(struct wb_mqtt *q)
     atomic_store(&q->m->log_size, wb_site_size(q->site));
 }
 
+/* With no batch open: clear the acknowledged results in a batch of their
+ * own (when no data batch has done it within a second, or at the stop). */
+static void
+settle(struct wb_mqtt *q, bool now)
+{
+    wb_err rc;
+
+    if (q->batch_open || atomic_load(&q->fatal) != 0 ||
+        !wb__mqtt_models_settle_due(q->models, now)) {
+        return;
+    }
+    rc = wb_site_begin(q->site);
+    if (rc == WB_OK) {
+        rc = wb__mqtt_models_settle(q->models, q->site);
+        if (rc == WB_OK) {
+            rc = wb_site_commit(q->site);
+        } else {
+            wb_site_rollback(q->site);
+        }
+    }
+    if (rc != WB_OK) {
+        fail(q, rc, "clear acknowledged results");
+    }
+}
+
 static void
 lost(struct wb_mqtt *q, int rc)
 {
     if (atomic_load(&q->stop)) {
+        q->drain_over = true;
         return;
     }
     say("connection lost: %s", mosquitto_strerror(rc));
@@ -383,6 +436,12 @@ serve(struct wb_mqtt *q)
         lost(q, MOSQ_ERR_ERRNO);
         return;
     }
+    if (pfd[1].revents & POLLIN) {
+        char c;
+        if (read(q->wake[0], &c, 1) < 0) {
+            /* the stop flag is what counts */
+        }
+    }
     if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
         rc = mosquitto_loop_read(q->mosq, 1);
         if (rc != MOSQ_ERR_SUCCESS) {
@@ -395,6 +454,7 @@ serve(struct wb_mqtt *q)
          us_since(&q->t0) / 1000 >= q->cfg.c.commit_interval_ms)) {
         commit(q);
     }
+    settle(q, false);
     if (!q->batch_open && atomic_load(&q->fatal) == 0 && !flush(q)) {
         lost(q, MOSQ_ERR_CONN_LOST);
         return;
@@ -405,14 +465,28 @@ serve(struct wb_mqtt *q)
     }
 }
 
+/* Asked to stop: keep serving while results await their PUBACKs, for at
+ * most 2 s, so that a clean stop leaves none to publish again. */
+static bool
+draining(struct wb_mqtt *q, bool up, struct timespec *since)
+{
+    if (since->tv_sec == 0 && since->tv_nsec == 0) {
+        clock_gettime(CLOCK_MONOTONIC, since);
+    }
+    return up && !q->drain_over && atomic_load(&q->connected) &&
+           atomic_load(&q->fatal) == 0 &&
+           wb__mqtt_models_awaited(q->models) > 0 && us_since(since) < 2000000;
+}
+
 static void *
 run(void *arg)
 {
     struct wb_mqtt *q = arg;
+    struct timespec stopping = {0, 0};
     int backoff = 100;
     bool up = false;
 
-    while (!atomic_load(&q->stop)) {
+    while (!atomic_load(&q->stop) || draining(q, up, &stopping)) {
         if (!up) {
             int rc = connect_broker(q);
             if (rc != MOSQ_ERR_SUCCESS) {
@@ -437,6 +511,7 @@ run(void *arg)
     }
     if (atomic_load(&q->fatal) == 0) {
         commit(q);
+        settle(q, true);
         if (atomic_load(&q->fatal) == 0 && up) {
             (void)flush(q);
             mosquitto_disconnect_v5(q->mosq, 0, NULL);
@@ -526,6 +601,7 @@ wb_mqtt_start(const char *site_dir,
         mosquitto_connect_v5_callback_set(q->mosq, on_connect);
         mosquitto_subscribe_v5_callback_set(q->mosq, on_subscribe);
         mosquitto_disconnect_v5_callback_set(q->mosq, on_disconnect);
+        mosquitto_publish_v5_callback_set(q->mosq, on_publish);
         mosquitto_message_v5_callback_set(q->mosq, on_message);
         atomic_store(&q->m->log_size, wb_site_size(q->site));
         if (pthread_create(&q->thread, NULL, run, q) != 0) {

@@ -11,7 +11,8 @@
  * it (wb_site_pending_add); the models' batch clears it with the outcome.
  * A crash between the two commits leaves the record owed, and the models
  * run on it when the daemon next connects (wb__mqtt_models_resume): every
- * logged record gets its governed outcome once. */
+ * logged record gets its governed outcome once. The results reach the
+ * broker at least once (results.c). */
 #include <stdio.h>
 #include <string.h>
 
@@ -56,8 +57,11 @@ struct wb__mqtt_models {
     struct uses in[WB_MQTT_MAX_MODELS];
     struct outcome *out;
     size_t out_n, out_cap;
-    /* model i's name for the work it owes (consumer_name) */
+    /* model i's name for the work it owes (consumer_name), and for the
+     * results it owes the broker */
     char consumer[WB_MQTT_MAX_MODELS][WB_PENDING_CONSUMER_MAX + 1];
+    char result[WB_MQTT_MAX_MODELS][WB_PENDING_CONSUMER_MAX + 1];
+    struct wb__mqtt_results *results;
 };
 
 /* Forget what is held. */
@@ -110,6 +114,7 @@ wb__mqtt_models_free(struct wb__mqtt_models *ms)
     drop(ms);
     wb__free(ms->held.rec);
     wb__free(ms->out);
+    wb__mqtt_results_free(ms->results);
     wb_policy_free(ms->policy);
     wb__free(ms);
 }
@@ -160,10 +165,14 @@ wb__mqtt_models_open(struct wb_site *s,
     }
     ms->cfg = cfg;
     rc = wb_policy_load_dir(cfg->profiles_dir, &ms->policy);
+    if (rc == WB_OK) {
+        rc = wb__mqtt_results_open(&ms->results);
+    }
     for (size_t i = 0; rc == WB_OK && i < cfg->model_count; i++) {
         const struct wb_mqtt_model *m = &cfg->models[i];
         const char *purpose;
         rc = consumer_name(m, ms->consumer[i]);
+        wb__mqtt_results_name(ms->consumer[i], ms->result[i]);
         if (rc == WB_OK) {
             rc = wb_model_open(s, m->model, &ms->model[i]);
         }
@@ -301,36 +310,6 @@ wb__mqtt_models_note(struct wb__mqtt_models *ms,
                                                               : NULL);
 }
 
-/* One result: {"model", "input", "output", "values"} on the route's
- * topic, "{device}" filled in. Queued; written with the next flush. */
-static void
-publish(struct mosquitto *mosq,
-        const struct wb_mqtt_model *m,
-        const char *device,
-        const struct wb_infer_row *row)
-{
-    char topic[512];
-    char msg[2048];
-    const char *at = strstr(m->publish, "{device}");
-    int len;
-
-    snprintf(topic, sizeof topic, "%.*s%s%s",
-             at ? (int)(at - m->publish) : (int)strlen(m->publish), m->publish,
-             at ? device : "", at ? at + 8 : "");
-    len = snprintf(msg, sizeof msg,
-                   "{\"model\": \"%s\", \"input\": %llu, \"output\": %llu, "
-                   "\"values\": [",
-                   m->model, (unsigned long long)row->input,
-                   (unsigned long long)row->output);
-    for (size_t k = 0; k < row->value_count && len < (int)sizeof msg - 40;
-         k++) {
-        len += snprintf(msg + len, sizeof msg - (size_t)len, "%s%.9g",
-                        k ? ", " : "", (double)row->values[k]);
-    }
-    len += snprintf(msg + len, sizeof msg - (size_t)len, "]}");
-    (void)mosquitto_publish_v5(mosq, NULL, topic, len, msg, 1, false, NULL);
-}
-
 /* A refusal of the whole call that wb_infer_run logs (an
  * "inference-refused" entry in the open batch), committed like any other
  * outcome: the work is done. */
@@ -402,6 +381,15 @@ run_model(struct wb__mqtt_models *ms,
             rc = wb_site_pending_done(s, ms->consumer[i], rec[0].index,
                                       rec[n - 1].index);
         }
+        /* the records whose rows will be published, owed to the broker
+         * until their PUBACKs (results.c) */
+        for (size_t r = 0; rc == WB_OK && res != NULL && r < res->count; r++) {
+            const struct wb_infer_row *row = &res->rows[r];
+            if (row->ran && (r == 0 || !res->rows[r - 1].ran ||
+                             res->rows[r - 1].output != row->output)) {
+                rc = wb_site_pending_add(s, ms->result[i], row->output);
+            }
+        }
         if (rc == WB_OK && res != NULL) {
             ms->out[ms->out_n].model = i;
             ms->out[ms->out_n].off = off;
@@ -435,6 +423,9 @@ wb__mqtt_models_run(struct wb__mqtt_models *ms,
             rc = run_model(ms, i, s, rec, &n->read_back);
         }
         if (rc == WB_OK) {
+            rc = wb__mqtt_results_settle(ms->results, s, ms->result);
+        }
+        if (rc == WB_OK) {
             rc = wb_site_commit(s);
         } else {
             wb_site_rollback(s);
@@ -445,10 +436,12 @@ wb__mqtt_models_run(struct wb__mqtt_models *ms,
         const struct wb_mqtt_model *m = &ms->cfg->models[oc->model];
         n->denied += oc->res->denied;
         for (size_t r = 0; r < oc->res->count; r++) {
-            if (oc->res->rows[r].ran) {
-                publish(mosq, m,
-                        ms->held.rec[ms->in[oc->model].at[oc->off + r]].device,
-                        &oc->res->rows[r]);
+            const struct wb_infer_row *row = &oc->res->rows[r];
+            if (row->ran) {
+                wb__mqtt_results_publish(
+                    ms->results, mosq, oc->model, m,
+                    ms->held.rec[ms->in[oc->model].at[oc->off + r]].device,
+                    row->input, row->output, row->values, row->value_count);
                 n->ran++;
             }
         }
@@ -501,6 +494,13 @@ wb__mqtt_models_resume(struct wb__mqtt_models *ms,
     if (ms != NULL && (owed = wb__calloc(max, sizeof *owed)) == NULL) {
         return WB_ERR_NOMEM;
     }
+    /* first the results a stop or crash left unacknowledged, oldest */
+    for (size_t i = 0; ms != NULL && rc == WB_OK && i < ms->cfg->model_count;
+         i++) {
+        rc = wb__mqtt_results_resume(
+            ms->results, s, mosq, i, &ms->cfg->models[i],
+            wb_model_manifest_of(ms->model[i]), ms->result[i], &n->republished);
+    }
     for (size_t i = 0; ms != NULL && rc == WB_OK && i < ms->cfg->model_count;
          i++) {
         uint64_t from = 0;
@@ -526,4 +526,29 @@ wb__mqtt_models_resume(struct wb__mqtt_models *ms,
     }
     wb__free(owed);
     return rc;
+}
+
+void
+wb__mqtt_models_acked(struct wb__mqtt_models *ms, int mid, int reason)
+{
+    wb__mqtt_results_acked(ms ? ms->results : NULL, mid, reason);
+}
+
+bool
+wb__mqtt_models_settle_due(const struct wb__mqtt_models *ms, bool now)
+{
+    return ms != NULL && wb__mqtt_results_due(ms->results, now);
+}
+
+size_t
+wb__mqtt_models_awaited(const struct wb__mqtt_models *ms)
+{
+    return ms == NULL ? 0 : wb__mqtt_results_awaited(ms->results);
+}
+
+wb_err
+wb__mqtt_models_settle(struct wb__mqtt_models *ms, struct wb_site *s)
+{
+    return ms == NULL ? WB_OK
+                      : wb__mqtt_results_settle(ms->results, s, ms->result);
 }

@@ -83,9 +83,10 @@ wb_err wb__mqtt_handle(struct wb_site *s,
  * adding to *n. */
 struct wb__mqtt_models;
 struct wb__mqtt_models_counts {
-    size_t ran;       /* outputs published */
-    size_t denied;    /* inputs denied */
-    size_t read_back; /* inputs read from the log, not held */
+    size_t ran;         /* outputs published */
+    size_t denied;      /* inputs denied */
+    size_t read_back;   /* inputs read from the log, not held */
+    size_t republished; /* resume: results published again */
 };
 wb_err wb__mqtt_models_open(struct wb_site *s,
                             const struct wb_mqtt_config *cfg,
@@ -106,5 +107,55 @@ wb_err wb__mqtt_models_resume(struct wb__mqtt_models *ms,
                               struct mosquitto *mosq,
                               struct wb__mqtt_models_counts *n);
 void wb__mqtt_models_free(struct wb__mqtt_models *ms);
+/* The results' PUBACKs (results.c, through the models): acked: message
+ * mid was acknowledged with reason; settle_due: are acknowledged results
+ * waiting to be cleared (over a second, unless now); awaited: results whose
+ * PUBACK is awaited; settle: clear the acknowledged ones in the open batch of s
+ * (WB_ERR_DB). */
+void wb__mqtt_models_acked(struct wb__mqtt_models *ms, int mid, int reason);
+bool wb__mqtt_models_settle_due(const struct wb__mqtt_models *ms, bool now);
+size_t wb__mqtt_models_awaited(const struct wb__mqtt_models *ms);
+wb_err wb__mqtt_models_settle(struct wb__mqtt_models *ms, struct wb_site *s);
+
+/* The results on their way to the broker (src/mqtt/results.c). open:
+ * an empty tracker (*out, free); name: the consumer name results of the
+ * work consumer "mqtt MODEL HEX" are owed under; publish: one row of
+ * inference record output at QoS 1 on m's topic, its PUBACK awaited
+ * (a failure leaves the record owed); acked: a PUBACK (ignored when not
+ * a result's); due/awaited/settle as the models' above, names[i] model
+ * i's result name; resume: publish again, from the log, every row of the
+ * records owed under name (model i, manifest mf), counted in *rows; a
+ * record that cannot give its rows is reported on stderr and cleared with
+ * the next settle. WB_ERR_DB, WB_ERR_NOMEM. */
+struct wb__mqtt_results;
+wb_err wb__mqtt_results_open(struct wb__mqtt_results **out);
+void wb__mqtt_results_free(struct wb__mqtt_results *r);
+void wb__mqtt_results_name(const char *work,
+                           char out[WB_PENDING_CONSUMER_MAX + 1]);
+void wb__mqtt_results_publish(struct wb__mqtt_results *r,
+                              struct mosquitto *mosq,
+                              size_t model,
+                              const struct wb_mqtt_model *m,
+                              const char *device,
+                              uint64_t input,
+                              uint64_t output,
+                              const float *values,
+                              size_t n);
+void wb__mqtt_results_acked(struct wb__mqtt_results *r, int mid, int reason);
+bool wb__mqtt_results_due(const struct wb__mqtt_results *r, bool now);
+size_t wb__mqtt_results_awaited(const struct wb__mqtt_results *r);
+wb_err
+wb__mqtt_results_settle(struct wb__mqtt_results *r,
+                        struct wb_site *s,
+                        const char (*names)[WB_PENDING_CONSUMER_MAX + 1]);
+struct wb_model_manifest;
+wb_err wb__mqtt_results_resume(struct wb__mqtt_results *r,
+                               struct wb_site *s,
+                               struct mosquitto *mosq,
+                               size_t model,
+                               const struct wb_mqtt_model *m,
+                               const struct wb_model_manifest *mf,
+                               const char *name,
+                               size_t *rows);
 
 #endif

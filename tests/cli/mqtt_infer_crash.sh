@@ -4,7 +4,10 @@
 # publishers keep sending. A record's data batch and its models' batch
 # commit apart, so some kills land between the two. After every kill the
 # log verifies; at the end every logged record is the input of exactly one
-# governed output: none lost to a kill, none run twice after a restart.
+# governed output: none lost to a kill, none run twice after a restart,
+# and a subscriber connected throughout has received every result at
+# least once (a result the broker had not acknowledged is published again
+# from the log at the next start).
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/broker.bash"
 cd "$T"
@@ -67,8 +70,46 @@ done
 kill "$SUB" 2>/dev/null
 wait "$SUB" 2>/dev/null
 same "$(grep -c '"model": "bearing-risk@1.0.0"' owed.txt)" 3 "published owed results"
-same "$(/usr/bin/python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM pending").fetchone()[0])' "$WAYBILL_DIR/waybill.db")" 0 "owed rows left"
-stop_daemon KILL
+owed_rows() {
+    /usr/bin/python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM pending").fetchone()[0])' "$WAYBILL_DIR/waybill.db"
+}
+# a clean stop waits for the results' PUBACKs and clears them
+stop_daemon TERM
+same "$(owed_rows)" 0 "owed rows left after a clean stop"
+
+# Results the broker never acknowledged (a crash after the models' batch
+# committed): their records noted as owed to the broker, as the models'
+# batch notes them, and one row naming an entry that is no inference. At
+# start the daemon publishes their rows again, read from the log: the same
+# bytes as the first time.
+/usr/bin/python3 - "$WAYBILL_DIR/waybill.db" <<'PY'
+import hashlib, sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+name = "mqtt result bearing-risk@1.0.0 " + hashlib.sha256(b"plant/+/tele\0DE\0\0").hexdigest()[:32]
+rows = [(name, i) for (i,) in c.execute("SELECT idx FROM entries WHERE kind = 'inference'")]
+rows.append((name, c.execute("SELECT min(idx) FROM entries WHERE kind = 'record'").fetchone()[0]))
+c.executemany("INSERT INTO pending(consumer, entry) VALUES (?, ?)", rows)
+c.commit()
+PY
+mosquitto_sub -p "$BROKER_PORT" -q 1 -V mqttv5 -t 'plant/+/risk' >again.txt &
+SUB=$!
+for _ in $(seq 100); do
+    pub -t plant/marker/risk -m ready
+    grep -q ready again.txt && break
+    sleep 0.1
+done
+start_daemon --config d.json || exit 1
+has "$T/daemon.log" "published again 3 result(s) the broker had not acknowledged before the stop"
+has "$T/daemon.log" "owed to bearing-risk@1.0.0 cannot be published again: not an inference record"
+for _ in $(seq 200); do
+    [ "$(grep -c '"model": "bearing-risk@1.0.0"' again.txt)" -ge 3 ] && break
+    sleep 0.1
+done
+kill "$SUB" 2>/dev/null
+wait "$SUB" 2>/dev/null
+same "$(grep '"model"' again.txt)" "$(grep '"model"' owed.txt)" "results published again"
+stop_daemon TERM
+same "$(owed_rows)" 0 "owed rows left after publishing again"
 
 publish_round() {
     /usr/bin/python3 - "$1" "$PER_ROUND" "$WB_SRC/tests/models/telemetry.jsonl" <<'PY' |
@@ -83,8 +124,17 @@ PY
     PUBS+=($!)
 }
 
+# the results' subscriber stays connected through every kill
+mosquitto_sub -p "$BROKER_PORT" -q 1 -V mqttv5 -t 'plant/+/risk' >results.txt &
+SUB=$!
+for _ in $(seq 100); do
+    pub -t plant/marker/risk -m ready
+    grep -q ready results.txt && break
+    sleep 0.1
+done
 PUBS=()
 RESUMED=0
+AGAIN=0
 start_daemon --config d.json || exit 1
 for ((r = 1; r <= ROUNDS; r++)); do
     publish_round "$r"
@@ -93,6 +143,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
     expect 0 W verify
     start_daemon --config d.json || { bad "round $r: daemon did not come back"; break; }
     grep -q "owed from before" "$T/daemon.log" && RESUMED=$((RESUMED + 1))
+    grep -q "published again" "$T/daemon.log" && AGAIN=$((AGAIN + 1))
 done
 for p in "${PUBS[@]}"; do wait "$p" || bad "a publisher failed"; done
 want=$((ROUNDS * PER_ROUND + 3))
@@ -102,11 +153,22 @@ for _ in $(seq 300); do
 done
 sleep 1
 stop_daemon TERM
+same "$(owed_rows)" 0 "owed rows left at the end"
+sleep 1
+kill "$SUB" 2>/dev/null
+wait "$SUB" 2>/dev/null
 # every record against the inference records that name it as an input,
-# straight from the database
-/usr/bin/python3 - "$WAYBILL_DIR/waybill.db" >check.txt <<'PY'
+# straight from the database, and against the results received
+# (the first three records' results were received in owed.txt)
+/usr/bin/python3 - "$WAYBILL_DIR/waybill.db" owed.txt results.txt >check.txt <<'PY'
 import sqlite3, sys, json
 c = sqlite3.connect(sys.argv[1])
+got = {}
+for f in sys.argv[2:]:
+    for line in open(f):
+        if line.startswith("{"):
+            m = json.loads(line)
+            got[m["input"]] = got.get(m["input"], 0) + 1
 recs = {i for (i,) in c.execute("SELECT idx FROM entries WHERE kind = 'record'")}
 runs = {}
 for (p,) in c.execute("SELECT payload FROM entries WHERE kind = 'inference'"):
@@ -114,10 +176,14 @@ for (p,) in c.execute("SELECT payload FROM entries WHERE kind = 'inference'"):
         runs[i] = runs.get(i, 0) + 1
 lost = sorted(recs - set(runs))
 twice = sorted(i for i, n in runs.items() if n > 1)
+unsent = sorted(i for i in runs if i not in got)
 print("records %d lost %d twice %d" % (len(recs), len(lost), len(twice)))
-print("first lost:", lost[:5], "first twice:", twice[:5])
+print("results unsent %d, received more than once %d" %
+      (len(unsent), sum(1 for n in got.values() if n > 1)))
+print("first lost:", lost[:5], "first twice:", twice[:5], "first unsent:", unsent[:5])
 PY
-echo "$(head -1 check.txt) after $ROUNDS kills ($RESUMED caught between the batches)"
+echo "$(head -1 check.txt) after $ROUNDS kills ($RESUMED caught between the batches, $AGAIN published results again); $(sed -n 2p check.txt)"
 has check.txt "records $want lost 0 twice 0"
+has check.txt "results unsent 0,"
 expect 0 W verify
 finish

@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The models' results on their way to the broker, at least once.
+ *
+ * The models' batch notes each inference record whose rows it will
+ * publish as owed to "mqtt result MODEL HEX" (models.c), in the same
+ * transaction as the record. Each row is then published at QoS 1 and its
+ * message id remembered; when every row of a record has its PUBACK, the
+ * record is done, and the next batch clears it (wb_site_pending_done).
+ * A crash anywhere in between leaves the record owed, and the next start
+ * publishes its rows again from the log (wb__mqtt_results_resume): a
+ * result may come twice, never not at all. A record whose rows could not
+ * be tracked (the window below is full, a publish failed, a message id
+ * was reused while outstanding) just stays owed until the next start. */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <waybill/infer.h>
+#include <waybill/token.h>
+
+#include "mqtt/mqtt_int.h"
+
+/* Records whose PUBACKs are awaited: a data batch's results are at most a
+ * few thousand records; past this, results are published untracked. */
+#define TRACK 16384
+/* MQTT message ids are 16 bits */
+#define MIDS 65536
+
+struct track {
+    uint64_t record;
+    uint32_t left; /* PUBACKs still awaited */
+    uint8_t model; /* index in the configuration */
+    bool untidy;   /* a row untracked: the record stays owed */
+};
+
+struct done {
+    uint64_t record;
+    uint8_t model;
+};
+
+struct wb__mqtt_results {
+    struct track ring[TRACK]; /* seq head..tail at ring[seq % TRACK] */
+    uint64_t head, tail;
+    uint64_t by_mid[MIDS]; /* seq + 1 of the record a message is of, or 0 */
+    struct done *done;     /* acknowledged, not yet cleared */
+    size_t done_n, done_cap;
+    time_t done_since;
+    time_t refused_sec; /* refusals printed: at most 20 a second */
+    unsigned refused_printed;
+};
+
+wb_err
+wb__mqtt_results_open(struct wb__mqtt_results **out)
+{
+    *out = wb__calloc(1, sizeof **out);
+    return *out ? WB_OK : WB_ERR_NOMEM;
+}
+
+void
+wb__mqtt_results_free(struct wb__mqtt_results *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    wb__free(r->done);
+    wb__free(r);
+}
+
+void
+wb__mqtt_results_name(const char *work, char out[WB_PENDING_CONSUMER_MAX + 1])
+{
+    /* "mqtt MODEL HEX" -> "mqtt result MODEL HEX" */
+    snprintf(out, WB_PENDING_CONSUMER_MAX + 1, "mqtt result %s", work + 5);
+}
+
+/* Add record (of model) to what the next batch clears. */
+static wb_err
+done_push(struct wb__mqtt_results *r, uint64_t record, uint8_t model)
+{
+    if (r->done_n == r->done_cap) {
+        size_t c = r->done_cap ? r->done_cap * 2 : 256;
+        struct done *g = wb__realloc(r->done, c * sizeof *g);
+        if (g == NULL) {
+            return WB_ERR_NOMEM;
+        }
+        r->done = g;
+        r->done_cap = c;
+    }
+    if (r->done_n == 0) {
+        r->done_since = time(NULL);
+    }
+    r->done[r->done_n].record = record;
+    r->done[r->done_n++].model = model;
+    return WB_OK;
+}
+
+/* The record being published into, opened for rows of record (model). */
+static struct track *
+track_for(struct wb__mqtt_results *r, size_t model, uint64_t record)
+{
+    struct track *t =
+        r->tail > r->head ? &r->ring[(r->tail - 1) % TRACK] : NULL;
+
+    if (t != NULL && t->record == record && t->model == model) {
+        return t;
+    }
+    if (r->tail - r->head == TRACK) {
+        return NULL; /* full: untracked, owed until the next start */
+    }
+    t = &r->ring[r->tail++ % TRACK];
+    memset(t, 0, sizeof *t);
+    t->record = record;
+    t->model = (uint8_t)model;
+    return t;
+}
+
+/* The message text: {"model", "input", "output", "values"}. */
+static wb_err
+message(struct wb__buf *b,
+        const char *model,
+        uint64_t input,
+        uint64_t output,
+        const float *values,
+        size_t n)
+{
+    wb_err rc = wb__buf_printf(b,
+                               "{\"model\": \"%s\", \"input\": %llu, "
+                               "\"output\": %llu, \"values\": [",
+                               model, (unsigned long long)input,
+                               (unsigned long long)output);
+
+    for (size_t k = 0; rc == WB_OK && k < n; k++) {
+        rc = k ? wb__buf_append(b, ", ", 2) : WB_OK;
+        if (rc == WB_OK) {
+            rc = wb__buf_put_float(b, values[k]); /* null when not finite */
+        }
+    }
+    return rc == WB_OK ? wb__buf_append(b, "]}", 2) : rc;
+}
+
+void
+wb__mqtt_results_publish(struct wb__mqtt_results *r,
+                         struct mosquitto *mosq,
+                         size_t model,
+                         const struct wb_mqtt_model *m,
+                         const char *device,
+                         uint64_t input,
+                         uint64_t output,
+                         const float *values,
+                         size_t n)
+{
+    struct track *t = track_for(r, model, output);
+    const char *at = strstr(m->publish, "{device}");
+    char topic[512];
+    struct wb__buf b;
+    int mid = 0;
+    int mrc = MOSQ_ERR_NOMEM;
+
+    snprintf(topic, sizeof topic, "%.*s%s%s",
+             at ? (int)(at - m->publish) : (int)strlen(m->publish), m->publish,
+             at ? device : "", at ? at + 8 : "");
+    wb__buf_init(&b, 4096);
+    if (message(&b, m->model, input, output, values, n) == WB_OK) {
+        mrc = mosquitto_publish_v5(mosq, &mid, topic, (int)b.len, b.data, 1,
+                                   false, NULL);
+    }
+    wb__buf_clear(&b);
+    if (t == NULL) {
+        return;
+    }
+    if (mrc != MOSQ_ERR_SUCCESS || mid <= 0 || mid >= MIDS) {
+        t->untidy = true;
+        return;
+    }
+    if (r->by_mid[mid] != 0) {
+        /* an id reused while its message is outstanding: its PUBACK
+         * cannot tell the two apart, so neither record is cleared */
+        uint64_t seq = r->by_mid[mid] - 1;
+        if (seq >= r->head && seq < r->tail) {
+            r->ring[seq % TRACK].untidy = true;
+        }
+        t->untidy = true;
+    }
+    r->by_mid[mid] = r->tail; /* t is ring[(tail - 1) % TRACK] */
+    t->left++;
+}
+
+void
+wb__mqtt_results_acked(struct wb__mqtt_results *r, int mid, int reason)
+{
+    uint64_t seq;
+
+    if (r == NULL || mid <= 0 || mid >= MIDS || r->by_mid[mid] == 0) {
+        return; /* not a result's (a checkpoint, another publisher) */
+    }
+    seq = r->by_mid[mid] - 1;
+    r->by_mid[mid] = 0;
+    if (seq < r->head || seq >= r->tail) {
+        return;
+    }
+    if (reason >= 0x80) {
+        /* refused by the broker (e.g. not authorised): publishing it
+         * again would be refused again; the result stays in the log */
+        time_t now = time(NULL);
+        if (now != r->refused_sec) {
+            r->refused_sec = now;
+            r->refused_printed = 0;
+        }
+        if (r->refused_printed++ < 20) {
+            fprintf(stderr,
+                    "waybilld: mqtt: the broker refused a result of "
+                    "inference record %llu: %s\n",
+                    (unsigned long long)r->ring[seq % TRACK].record,
+                    mosquitto_reason_string(reason));
+        }
+    }
+    if (r->ring[seq % TRACK].left > 0) {
+        r->ring[seq % TRACK].left--;
+    }
+    /* done in publishing order: a record waits for those before it */
+    while (r->head < r->tail && r->ring[r->head % TRACK].left == 0) {
+        const struct track *t = &r->ring[r->head++ % TRACK];
+        if (t->untidy) {
+            continue;
+        }
+        if (done_push(r, t->record, t->model) != WB_OK) {
+            /* stays owed: published again at the next start */
+        }
+    }
+}
+
+bool
+wb__mqtt_results_due(const struct wb__mqtt_results *r, bool now)
+{
+    return r != NULL && r->done_n > 0 &&
+           (now || time(NULL) - r->done_since >= 1);
+}
+
+size_t
+wb__mqtt_results_awaited(const struct wb__mqtt_results *r)
+{
+    return r == NULL ? 0 : (size_t)(r->tail - r->head);
+}
+
+wb_err
+wb__mqtt_results_settle(struct wb__mqtt_results *r,
+                        struct wb_site *s,
+                        const char (*names)[WB_PENDING_CONSUMER_MAX + 1])
+{
+    wb_err rc = WB_OK;
+
+    for (size_t k = 0; r != NULL && rc == WB_OK && k < r->done_n; k++) {
+        rc = wb_site_pending_done(s, names[r->done[k].model], r->done[k].record,
+                                  r->done[k].record);
+    }
+    if (rc == WB_OK && r != NULL) {
+        r->done_n = 0;
+    }
+    return rc;
+}
+
+/* The rows of inference record idx (of the model m) from the log, each
+ * published again; *rows counts them. A record that cannot give its rows
+ * (not an inference of m, its payload erased) is reported and done with. */
+static wb_err
+again(struct wb__mqtt_results *r,
+      struct wb_site *s,
+      struct mosquitto *mosq,
+      size_t model,
+      const struct wb_mqtt_model *m,
+      const struct wb_model_manifest *mf,
+      uint64_t idx,
+      size_t *rows)
+{
+    uint8_t *leaf = NULL;
+    uint8_t *pay = NULL;
+    size_t len = 0;
+    size_t plen = 0;
+    int erased = 0;
+    struct wb_claims *c = NULL;
+    json_t *doc = NULL;
+    const json_t *in = NULL;
+    const json_t *outs = NULL;
+    const char *why = NULL;
+    wb_err rc = wb_site_entry(s, idx, &leaf, &len, &pay, &plen, &erased);
+
+    if (rc == WB_ERR_NOTFOUND) {
+        why = "no such entry";
+        rc = WB_OK;
+    } else if (rc == WB_OK && wb_claims_decode(leaf, len, &c) != WB_OK) {
+        why = "its claims do not decode";
+    } else if (rc == WB_OK && strcmp(c->kind, "inference") != 0) {
+        why = "not an inference record";
+    } else if (rc == WB_OK && (erased || pay == NULL)) {
+        why = "its payload was erased";
+    }
+    if (rc == WB_OK && why == NULL) {
+        doc = json_loadb((const char *)pay, plen, JSON_REJECT_DUPLICATES, NULL);
+        in = json_object_get(doc, "inputs");
+        outs = json_object_get(doc, "outputs");
+        if (!json_is_string(json_object_get(doc, "model")) ||
+            strcmp(json_string_value(json_object_get(doc, "model")),
+                   m->model) != 0) {
+            why = "not an inference of this model";
+        } else if (!json_is_array(in) || !json_is_array(outs) ||
+                   json_array_size(in) != json_array_size(outs)) {
+            why = "its payload does not list inputs and outputs";
+        }
+    }
+    for (size_t k = 0; rc == WB_OK && why == NULL && k < json_array_size(in);
+         k++) {
+        const json_t *o = json_array_get(outs, k);
+        float v[WB_INFER_OUTPUTS_MAX];
+        size_t nv = mf->output_count < WB_INFER_OUTPUTS_MAX
+                        ? mf->output_count
+                        : WB_INFER_OUTPUTS_MAX;
+        if (!json_is_integer(json_array_get(in, k)) || !json_is_object(o)) {
+            why = "its payload does not list inputs and outputs";
+            break;
+        }
+        for (size_t j = 0; j < nv; j++) {
+            const json_t *x = json_object_get(o, mf->output[j].name);
+            v[j] = json_is_number(x) ? (float)json_number_value(x) : NAN;
+        }
+        wb__mqtt_results_publish(
+            r, mosq, model, m, c->sub ? c->sub : "",
+            (uint64_t)json_integer_value(json_array_get(in, k)), idx, v, nv);
+        (*rows)++;
+    }
+    if (rc == WB_OK && why != NULL) {
+        fprintf(stderr,
+                "waybilld: mqtt: result record %llu owed to %s cannot be "
+                "published again: %s\n",
+                (unsigned long long)idx, m->model, why);
+        rc = done_push(r, idx, (uint8_t)model);
+    }
+    json_decref(doc);
+    wb_claims_free(c);
+    wb_free(pay);
+    wb_free(leaf);
+    return rc;
+}
+
+wb_err
+wb__mqtt_results_resume(struct wb__mqtt_results *r,
+                        struct wb_site *s,
+                        struct mosquitto *mosq,
+                        size_t model,
+                        const struct wb_mqtt_model *m,
+                        const struct wb_model_manifest *mf,
+                        const char *name,
+                        size_t *rows)
+{
+    uint64_t owed[1024];
+    uint64_t from = 0;
+    size_t got = 1024;
+    wb_err rc = WB_OK;
+
+    while (rc == WB_OK && got == 1024) {
+        rc = wb_site_pending_list(s, name, from, owed, 1024, &got);
+        for (size_t k = 0; rc == WB_OK && k < got; k++) {
+            rc = again(r, s, mosq, model, m, mf, owed[k], rows);
+        }
+        if (got > 0) {
+            from = owed[got - 1] + 1;
+        }
+    }
+    return rc;
+}

@@ -55,10 +55,13 @@ event(void *ctx, const struct wb_infer_event *ev)
 
     pthread_mutex_lock(&t->lock);
     sodium_bin2hex(digest, sizeof digest, ev->model_digest, 32);
-    o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:b}", "seq",
+    /* purpose and run_in are null for a model refused at load, before
+     * any call said what for and where */
+    o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s?, s:s?, s:b}", "seq",
                   (json_int_t)++t->seq, "prev", t->prev, "event",
                   type_name(ev->type), "model", ev->model_id, "digest", digest,
-                  "purpose", ev->purpose, "enforced", ev->enforced);
+                  "purpose", ev->purpose, "run_in", ev->run_in, "enforced",
+                  ev->enforced);
     if (o == NULL) {
         pthread_mutex_unlock(&t->lock);
         return;
@@ -66,8 +69,20 @@ event(void *ctx, const struct wb_infer_event *ev)
     if (!ev->whole_call) {
         json_object_set_new(o, "input", json_integer((json_int_t)ev->input));
     }
+    if (ev->input_leaf != NULL) {
+        /* the record itself, not only its index: the chain attests what
+         * was read, and can be checked against the site's proofs */
+        char leaf[2 * 32 + 1];
+        sodium_bin2hex(leaf, sizeof leaf, ev->input_leaf, 32);
+        json_object_set_new(o, "input_leaf", json_string(leaf));
+    }
     if (ev->type == WB_INFER_AFTER_OUTPUT) {
+        json_t *vals = json_array();
+        for (size_t i = 0; vals != NULL && i < ev->value_count; i++) {
+            json_array_append_new(vals, json_real((double)ev->values[i]));
+        }
         json_object_set_new(o, "output", json_integer((json_int_t)ev->output));
+        json_object_set_new(o, "values", vals);
     }
     if (ev->type == WB_INFER_ON_DENY) {
         json_object_set_new(o, "why", json_string(ev->why ? ev->why : ""));

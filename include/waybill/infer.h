@@ -193,6 +193,15 @@ WB_API WB_NODISCARD wb_err wb_model_open(struct wb_site *s,
                                          const char *id,
                                          struct wb_model **out);
 
+/** As wb_model_open, for the calls of options o (may be NULL): a refusal
+ *  is also told, once, to o's hooks and the attached ones as an on_deny
+ *  whole-call event (decision = the logged entry; purpose and run_in o's,
+ *  or NULL without o). Without o only the attached hooks hear of it. */
+WB_API WB_NODISCARD wb_err wb_model_open_for(struct wb_site *s,
+                                             const char *id,
+                                             const struct wb_infer_opts *o,
+                                             struct wb_model **out);
+
 /** Close m. NULL-safe. */
 WB_API void wb_model_close(struct wb_model *m);
 

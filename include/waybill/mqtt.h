@@ -56,6 +56,8 @@ struct wb_mqtt_model {
     const char *run_in;  /* jurisdiction the model runs in (required) */
     const char *purpose; /* NULL = the model's first intended purpose */
     const char *publish; /* result topic; "{device}" becomes the device id */
+    bool log_only;       /* governance log-only: denials logged, every
+                            record run (the call's WB_INFER_LOG_ONLY) */
 };
 
 struct wb_mqtt_config {

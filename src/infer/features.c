@@ -2,6 +2,7 @@
 /* The data interface: an input record's features, read from its JSON
  * payload's fields as the manifest names them. Anything else is a schema
  * mismatch, named precisely. */
+#include <math.h>
 #include <string.h>
 
 #include "infer/infer_int.h"
@@ -49,6 +50,14 @@ fill(const struct wb_model_manifest *m,
                            f->unit);
         }
         x[j] = (float)json_number_value(v);
+        if (!isfinite(x[j])) {
+            /* 1e39 would be scored as an infinite reading */
+            return wb__err(WB_ERR_FORMAT,
+                           "schema mismatch: entry %llu: field \"%s\" "
+                           "(feature %s, %s) is %g, beyond a float's range",
+                           (unsigned long long)index, f->field, f->name,
+                           f->unit, json_number_value(v));
+        }
     }
     return WB_OK;
 }

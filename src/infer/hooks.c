@@ -86,7 +86,8 @@ audit_line(void *ctx, const struct wb_infer_event *ev)
     char *s = NULL;
 
     wb_hex_encode(ev->model_digest, WB_HASH_BYTES, digest);
-    o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "event",
+    /* purpose and run_in are NULL for a model refused at load */
+    o = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:b}", "event",
                   type_name(ev->type), "model", ev->model_id, "digest", digest,
                   "purpose", ev->purpose, "run_in", ev->run_in, "enforced",
                   ev->enforced);

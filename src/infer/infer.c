@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <waybill/policy.h>
+
 #include "infer/infer_int.h"
 #include "ledger/defer.h"
 
@@ -29,8 +31,11 @@ log_whole(struct wb_site *s,
     rc = wb__infer_log_refusal(s, event, id, digest, about, keep, extra, entry);
     json_decref(extra);
     if (rc != WB_OK) {
+        /* wb_errmsg() is the buffer wb__err writes: copied first */
+        char cause[256];
+        snprintf(cause, sizeof cause, "%s", wb_errmsg());
         return wb__err(rc, "%s (and the refusal could not be logged: %s)", keep,
-                       wb_errmsg());
+                       cause);
     }
     {
         char line[WB_INFER_WHY_MAX + 256]; /* one line: "a; b" */
@@ -48,8 +53,44 @@ log_whole(struct wb_site *s,
     }
 }
 
+/* Tell the hooks (o's, if any, and the attached ones) that opening model
+ * id (registered as e) was refused and logged as entry: the refusal of
+ * every call that would have run on it. */
+static void
+tell_refused(const struct wb_model_entry *e,
+             const char *id,
+             const struct wb_infer_opts *o,
+             uint64_t entry)
+{
+    struct wb_infer_event ev;
+
+    memset(&ev, 0, sizeof ev);
+    ev.type = WB_INFER_ON_DENY;
+    ev.model_id = id;
+    ev.model_digest = e->digest;
+    ev.purpose = o && o->purpose ? o->purpose
+                 : o && e->manifest && e->manifest->purpose_count > 0
+                     ? e->manifest->purposes[0]
+                     : NULL;
+    ev.run_in = o ? o->run_in : NULL;
+    ev.enforced = o == NULL || o->mode == WB_INFER_ENFORCE;
+    ev.whole_call = true;
+    ev.why = wb_errmsg();
+    ev.decision = entry;
+    wb__infer_hooks_fire(o ? o->hooks : NULL, o ? o->hook_count : 0, &ev);
+}
+
 wb_err
 wb_model_open(struct wb_site *s, const char *id, struct wb_model **out)
+{
+    return wb_model_open_for(s, id, NULL, out);
+}
+
+wb_err
+wb_model_open_for(struct wb_site *s,
+                  const char *id,
+                  const struct wb_infer_opts *o,
+                  struct wb_model **out)
 {
     struct wb_model_package *p = NULL;
     struct wb_model *m = NULL;
@@ -87,8 +128,13 @@ wb_model_open(struct wb_site *s, const char *id, struct wb_model **out)
         }
     }
     if (rc != WB_OK && rc != WB_ERR_NOMEM) {
+        uint64_t entry = 0;
+        wb_err why = rc;
         rc = log_whole(s, "model-load-refused", id, e.digest, NULL, wb_errmsg(),
-                       NULL, rc, NULL);
+                       NULL, rc, &entry);
+        if (rc == why) { /* logged */
+            tell_refused(&e, id, o, entry);
+        }
     }
     if (rc == WB_OK) {
         *out = m;
@@ -232,6 +278,32 @@ check_opts(const struct wb_model *m,
     }
     if (o->mode != WB_INFER_ENFORCE && o->mode != WB_INFER_LOG_ONLY) {
         return wb__err(WB_ERR_INVAL, "infer: unknown governance mode");
+    }
+    return WB_OK;
+}
+
+/* Where the call would run and what for must be a place and a purpose
+ * at all, or not even its refusal could be logged: a caller's error. */
+static wb_err
+check_where(const struct call *c)
+{
+    wb_err rc = wb_region_check(c->o->run_in);
+
+    if (rc == WB_ERR_INVAL) {
+        return wb__err(WB_ERR_INVAL,
+                       "infer: run_in \"%.64s\" is not an ISO 3166-1 country "
+                       "code or ISO 3166-2 subdivision",
+                       c->o->run_in);
+    }
+    if (rc != WB_OK) {
+        return rc;
+    }
+    if (wb_policy_purpose_find(c->o->policy, c->purpose) < 0) {
+        return wb__err(WB_ERR_INVAL,
+                       "infer: purpose \"%.64s\"%s is not in the purpose "
+                       "vocabulary",
+                       c->purpose,
+                       c->o->purpose ? "" : " (the model's first purpose)");
     }
     return WB_OK;
 }
@@ -771,7 +843,10 @@ run_call(struct wb_site *s,
     c.n = n;
     c.held = held;
     c.purpose = o->purpose ? o->purpose : m->manifest->purposes[0];
-    rc = alloc_call(&c, inputs);
+    rc = check_where(&c);
+    if (rc == WB_OK) {
+        rc = alloc_call(&c, inputs);
+    }
     if (rc == WB_OK) {
         rc = governed(&c);
     }
@@ -829,7 +904,7 @@ wb_infer(struct wb_site *s,
          struct wb_infer_result **out)
 {
     struct wb_model *m = NULL;
-    wb_err rc = wb_model_open(s, model_id, &m);
+    wb_err rc = wb_model_open_for(s, model_id, o, &m);
 
     if (out != NULL) {
         *out = NULL;

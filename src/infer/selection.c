@@ -42,12 +42,20 @@ wb_infer_selection_parse(const char *text, uint64_t **out, size_t *count)
         }
         hi = lo;
         if (*p == '-') {
-            p++;
-            if (!number(&p, &hi) || hi < lo) {
+            size_t high_at = (size_t)(++p - text) + 1;
+            if (!number(&p, &hi)) {
                 rc = wb__err(WB_ERR_FORMAT,
-                             "selection \"%.64s\": position %zu: want a "
-                             "range LOW-HIGH with HIGH >= LOW",
-                             text, at);
+                             "selection \"%.64s\": position %zu: want the "
+                             "range's HIGH index (LOW-HIGH)",
+                             text, high_at);
+                break;
+            }
+            if (hi < lo) {
+                rc = wb__err(WB_ERR_FORMAT,
+                             "selection \"%.64s\": position %zu: range "
+                             "%llu-%llu: want HIGH >= LOW",
+                             text, at, (unsigned long long)lo,
+                             (unsigned long long)hi);
                 break;
             }
         }

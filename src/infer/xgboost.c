@@ -6,6 +6,7 @@
  * call, and each new proxy re-reads the cgroup CPU quota files: two
  * thirds of a single-row call's time for a small model). A model is used
  * by one thread at a time. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <xgboost/c_api.h>
@@ -34,6 +35,63 @@ xgb_free(void *p)
         XGDMatrixFree(m->proxy);
     }
     wb__free(m);
+}
+
+static wb_err
+xgb_predict(void *p, const float *x, size_t rows, float *out)
+{
+    static const char config[] =
+        "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, "
+        "\"iteration_end\": 0, \"strict_shape\": false, \"missing\": NaN, "
+        "\"cache_id\": 0}";
+    struct xgb_model *m = p;
+    char iface[256];
+    const bst_ulong *shape = NULL;
+    bst_ulong dim = 0;
+    const float *res = NULL;
+    size_t total = 1;
+
+    snprintf(iface, sizeof iface,
+             "{\"data\": [%llu, true], \"shape\": [%zu, %zu], "
+             "\"typestr\": \"<f4\", \"version\": 3}",
+             (unsigned long long)(uintptr_t)x, rows, m->n_features);
+    if (XGBoosterPredictFromDense(m->h, iface, config, m->proxy, &shape, &dim,
+                                  &res) != 0) {
+        return wb__err(WB_ERR_INTERNAL, "xgboost predict: %.300s",
+                       XGBGetLastError());
+    }
+    for (bst_ulong i = 0; i < dim; i++) {
+        total *= (size_t)shape[i];
+    }
+    if (total != rows * m->n_outputs) {
+        return wb__err(WB_ERR_FORMAT,
+                       "the model gives %zu value(s) for %zu row(s); the "
+                       "manifest names %zu output(s) a row",
+                       total, rows, m->n_outputs);
+    }
+    memcpy(out, res, total * sizeof *out);
+    return WB_OK;
+}
+
+/* One row of missing values through the model, before any call: a model
+ * that gives another number of outputs a row than the manifest names is
+ * refused at load, not after it has run on records. */
+static wb_err
+probe(struct xgb_model *m)
+{
+    float *row = wb__calloc(m->n_features ? m->n_features : 1, sizeof *row);
+    float *y = wb__calloc(m->n_outputs ? m->n_outputs : 1, sizeof *y);
+    wb_err rc = row && y ? WB_OK : WB_ERR_NOMEM;
+
+    for (size_t j = 0; rc == WB_OK && j < m->n_features; j++) {
+        row[j] = NAN;
+    }
+    if (rc == WB_OK) {
+        rc = xgb_predict(m, row, 1, y);
+    }
+    wb__free(row);
+    wb__free(y);
+    return rc;
 }
 
 static wb_err
@@ -69,47 +127,14 @@ xgb_load(const uint8_t *bytes,
                      (unsigned long long)nf, n_features);
     }
     if (rc == WB_OK) {
+        rc = probe(m);
+    }
+    if (rc == WB_OK) {
         *out = m;
     } else {
         xgb_free(m);
     }
     return rc;
-}
-
-static wb_err
-xgb_predict(void *p, const float *x, size_t rows, float *out)
-{
-    static const char config[] =
-        "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, "
-        "\"iteration_end\": 0, \"strict_shape\": false, \"missing\": NaN, "
-        "\"cache_id\": 0}";
-    struct xgb_model *m = p;
-    char iface[256];
-    const bst_ulong *shape = NULL;
-    bst_ulong dim = 0;
-    const float *res = NULL;
-    size_t total = 1;
-
-    snprintf(iface, sizeof iface,
-             "{\"data\": [%llu, true], \"shape\": [%zu, %zu], "
-             "\"typestr\": \"<f4\", \"version\": 3}",
-             (unsigned long long)(uintptr_t)x, rows, m->n_features);
-    if (XGBoosterPredictFromDense(m->h, iface, config, m->proxy, &shape, &dim,
-                                  &res) != 0) {
-        return wb__err(WB_ERR_INTERNAL, "xgboost predict: %.300s",
-                       XGBGetLastError());
-    }
-    for (bst_ulong i = 0; i < dim; i++) {
-        total *= (size_t)shape[i];
-    }
-    if (total != rows * m->n_outputs) {
-        return wb__err(WB_ERR_FORMAT,
-                       "the model gives %zu values for %zu rows; the "
-                       "manifest names %zu outputs per row",
-                       total, rows, m->n_outputs);
-    }
-    memcpy(out, res, total * sizeof *out);
-    return WB_OK;
 }
 
 static const struct wb_infer_backend xgboost_backend = {"xgboost", xgb_load,

@@ -74,11 +74,23 @@ check_route(const struct wb_mqtt_route *r, size_t i)
     return WB_OK;
 }
 
+void
+wb__mqtt_result_topic(const char *publish,
+                      const char *device,
+                      char *out,
+                      size_t cap)
+{
+    const char *at = strstr(publish, "{device}");
+
+    snprintf(out, cap, "%.*s%s%s",
+             at ? (int)(at - publish) : (int)strlen(publish), publish,
+             at ? device : "", at ? at + 8 : "");
+}
+
 static wb_err
 check_model(const struct wb_mqtt_model *m, size_t i)
 {
     char topic[512];
-    const char *at;
 
     if (m->filter == NULL ||
         mosquitto_sub_topic_check(m->filter) != MOSQ_ERR_SUCCESS) {
@@ -98,10 +110,7 @@ check_model(const struct wb_mqtt_model *m, size_t i)
         return wb__err(WB_ERR_INVAL, "mqtt.models[%zu].publish: required", i);
     }
     /* the topic with "{device}" filled in must be a topic */
-    at = strstr(m->publish, "{device}");
-    snprintf(topic, sizeof topic, "%.*s%s%s",
-             at ? (int)(at - m->publish) : (int)strlen(m->publish), m->publish,
-             at ? "d" : "", at ? at + 8 : "");
+    wb__mqtt_result_topic(m->publish, "d", topic, sizeof topic);
     if (mosquitto_pub_topic_check(topic) != MOSQ_ERR_SUCCESS) {
         return wb__err(WB_ERR_INVAL,
                        "mqtt.models[%zu].publish: not a topic to publish to",
@@ -171,9 +180,25 @@ wb__mqtt_cfg_copy(const struct wb_mqtt_config *cfg, struct wb__mqtt_cfg *out)
     }
     for (size_t i = 0; i < cfg->model_count; i++) {
         const struct wb_mqtt_model *m = &cfg->models[i];
+        char topic[512];
         rc = check_model(m, i);
         if (rc != WB_OK) {
             return rc;
+        }
+        /* results published where the daemon ingests would come back as
+         * records (each then refused by the model's data interface) */
+        wb__mqtt_result_topic(m->publish, "d", topic, sizeof topic);
+        for (size_t j = 0; j < cfg->route_count; j++) {
+            bool match = false;
+            if (mosquitto_topic_matches_sub(cfg->routes[j].filter, topic,
+                                            &match) == MOSQ_ERR_SUCCESS &&
+                match) {
+                return wb__err(WB_ERR_INVAL,
+                               "mqtt.models[%zu].publish: \"%.256s\" is "
+                               "ingested by mqtt.routes[%zu] (\"%.256s\"): "
+                               "the results would come back as records",
+                               i, m->publish, j, cfg->routes[j].filter);
+            }
         }
         /* the same governed call twice (it would be owed once:
          * docs/daemon.md, "Inference after a crash") */

@@ -180,11 +180,16 @@ wb__mqtt_models_open(struct wb_site *s,
             wb__err_prefix("mqtt.models[%zu] %s", i, m->model);
             break;
         }
-        /* a purpose outside the vocabulary would refuse every call
+        /* a place or a purpose that is none would refuse every call
          * unlogged (WB_ERR_INVAL): refused here, before any record */
         purpose = m->purpose ? m->purpose
                              : wb_model_manifest_of(ms->model[i])->purposes[0];
-        if (wb_policy_purpose_find(ms->policy, purpose) < 0) {
+        if (wb_region_check(m->run_in) != WB_OK) {
+            rc = wb__err(WB_ERR_INVAL,
+                         "mqtt.models[%zu].run_in: \"%.64s\" is not an ISO "
+                         "3166-1 country code or ISO 3166-2 subdivision",
+                         i, m->run_in);
+        } else if (wb_policy_purpose_find(ms->policy, purpose) < 0) {
             rc = wb__err(WB_ERR_INVAL,
                          "mqtt.models[%zu].purpose: \"%.64s\" is not in "
                          "the purpose vocabulary of %s",
@@ -354,6 +359,7 @@ run_model(struct wb__mqtt_models *ms,
         o.purpose = m->purpose;
         o.date = (int32_t)(time(NULL) / 86400);
         o.deny_unfit = true; /* one device's bad message, not the batch */
+        o.mode = m->log_only ? WB_INFER_LOG_ONLY : WB_INFER_ENFORCE;
         rc = grow((void **)&ms->out, ms->out_n, &ms->out_cap, sizeof *ms->out);
         if (rc == WB_OK) {
             rc = wb_infer_run_records(s, ms->model[i], rec, n, &o, &res);

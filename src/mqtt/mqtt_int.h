@@ -40,6 +40,13 @@ struct wb__mqtt_cfg {
     char *strings;
 };
 
+/* A model's result topic: publish with "{device}" (its first) replaced
+ * by device, into out (cap bytes, truncated). */
+void wb__mqtt_result_topic(const char *publish,
+                           const char *device,
+                           char *out,
+                           size_t cap);
+
 /* Check cfg (detail names the field) and copy it into out. */
 wb_err wb__mqtt_cfg_copy(const struct wb_mqtt_config *cfg,
                          struct wb__mqtt_cfg *out);

@@ -151,15 +151,12 @@ wb__mqtt_results_publish(struct wb__mqtt_results *r,
                          size_t n)
 {
     struct track *t = track_for(r, model, output);
-    const char *at = strstr(m->publish, "{device}");
     char topic[512];
     struct wb__buf b;
     int mid = 0;
     int mrc = MOSQ_ERR_NOMEM;
 
-    snprintf(topic, sizeof topic, "%.*s%s%s",
-             at ? (int)(at - m->publish) : (int)strlen(m->publish), m->publish,
-             at ? device : "", at ? at + 8 : "");
+    wb__mqtt_result_topic(m->publish, device, topic, sizeof topic);
     wb__buf_init(&b, 4096);
     if (message(&b, m->model, input, output, values, n) == WB_OK) {
         mrc = mosquitto_publish_v5(mosq, &mid, topic, (int)b.len, b.data, 1,

@@ -146,6 +146,17 @@ expect 0 W --json show "$base"
 same "$(js 'd["payload"]["event"], d["claims"]["model"]')" "('inference-refused', '$digest')"
 expect 1 W infer --model bearing-risk@1.0.0 --input "$first" --run-in DE --purpose marketing
 has "$T/err" "rules out use for marketing"
+# no place or no purpose at all: a usage error, nothing run or logged
+base=$(size)
+expect 2 W infer --model bearing-risk@1.0.0 --input "$first" --run-in de
+has "$T/err" 'run_in "de" is not an ISO 3166-1 country code or ISO 3166-2 subdivision'
+lacks "$T/err" "could not be logged"
+expect 2 W infer --model bearing-risk@1.0.0 --input "$first" --run-in ""
+has "$T/err" 'run_in "" is not an ISO 3166-1'
+expect 2 W infer --model bearing-risk@1.0.0 --input "$first" --run-in DE --purpose golf
+has "$T/err" 'purpose "golf" is not in the purpose vocabulary'
+expect 2 W infer --model bearing-risk@1.0.0 --input "$first" --run-in DE --purpose ""
+same "$(size)" "$base" "nothing logged for a usage error"
 
 printf '{"vib_rms": 2.0, "temperature": 50.0, "current_a": 11.0}\n' > odd.jsonl
 W ingest --device press-7 --purpose predictive-maintenance --class non-personal \
@@ -158,7 +169,11 @@ same "$(size)" "$((base + 1))" "schema refusal logged, nothing run"
 expect 2 W infer --model bearing-risk@1.0.0 --input "0" --run-in DE
 has "$T/err" "entry 0 is a decision entry, not a record"
 expect 2 W infer --model bearing-risk@1.0.0 --input "3-" --run-in DE
-has "$T/err" "position 1"
+has "$T/err" "position 3: want the range's HIGH index"
+expect 2 W infer --model bearing-risk@1.0.0 --input "3--4" --run-in DE
+has "$T/err" "position 3: want the range's HIGH index"
+expect 2 W infer --model bearing-risk@1.0.0 --input "1,5-3" --run-in DE
+has "$T/err" "position 3: range 5-3: want HIGH >= LOW"
 expect 2 W infer --model bearing-risk@1.0.0 --input 3 --run-in DE --governance lax
 expect 2 W infer --model bearing-risk@1.0.0 --input 3
 
@@ -217,10 +232,48 @@ flip "$WAYBILL_DIR/models/bearing-risk@1.0.0/bearing-risk.ubj" 300
 expect 1 W model verify bearing-risk@1.0.0
 has "$T/err" "digest mismatch"
 base=$(size)
-expect 1 W infer --model bearing-risk@1.0.0 --input "$first" --run-in DE
+expect 1 W infer --model bearing-risk@1.0.0 --input "$first" --run-in DE \
+    --audit-trail refused.jsonl --hook "$WB_HOOK_CHAIN:$T/refused-chain.jsonl"
 has "$T/err" "digest mismatch"
 same "$(size)" "$((base + 1))" "load refusal logged, nothing run"
+# the hooks are told: one whole-call on_deny naming the logged refusal
+for f in refused.jsonl refused-chain.jsonl; do
+    same "$(/usr/bin/python3 -c '
+import json, sys
+ls = [json.loads(l) for l in open(sys.argv[1])]
+print(len(ls), ls[0]["event"], ls[0]["whole_call"] if "whole_call" in ls[0] else "input" not in ls[0],
+      ls[0]["decision"], ls[0]["run_in"], ls[0]["purpose"], "digest mismatch" in ls[0]["why"])' "$f")" \
+        "1 on-deny True $base DE predictive-maintenance True" "$f"
+done
 flip "$WAYBILL_DIR/models/bearing-risk@1.0.0/bearing-risk.ubj" 300
+
+# ---- a reading beyond a float's range: a schema mismatch, not an infinite score --
+printf '{"vib_rms": 1e39, "temp_c": 50, "current_a": 11}\n' > huge.jsonl
+W ingest --device press-7 --purpose predictive-maintenance --class non-personal \
+    --jurisdiction DE huge.jsonl >/dev/null
+huge=$(( $(size) - 1 ))
+base=$(size)
+expect 2 W infer --model bearing-risk@1.0.0 --input "$huge" --run-in DE
+has "$T/err" "entry $huge: field \"vib_rms\" (feature vib_rms, mm/s) is 1e+39, beyond a float's range"
+same "$(size)" "$((base + 1))" "range refusal logged, nothing run"
+
+# ---- a manifest naming more outputs than the model gives: refused at load ------
+/usr/bin/python3 - "$M/bearing-risk.spec.json" two.json <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["version"] = "1.0.1"
+s["output"].append({"name": "spare", "unit": "1"})
+json.dump(s, open(sys.argv[2], "w"))
+PY
+expect 0 W model pack two.json --model "$M/bearing-risk.ubj" --out two
+expect 0 W model sign two --key-file vendor.key
+expect 0 W model register two --vendor-key "$VK"
+base=$(size)
+expect 2 W infer --model bearing-risk@1.0.1 --input "$first" --run-in DE
+has "$T/err" "the model gives 1 value(s) for 1 row(s); the manifest names 2 output(s) a row"
+same "$(size)" "$((base + 1))" "output-count refusal logged, nothing run"
+expect 0 W --json show "$base"
+has "$T/out" '"event": "model-load-refused"'
 
 # ---- a third party's hook plug-in: a hash-chained trail, checked by python ----
 expect 2 W infer --model bearing-risk@1.0.0 --input "$first" --run-in DE --hook libx.so

@@ -30,6 +30,11 @@ has() {
     if grep -qF -- "$2" "$1"; then ok; else bad "$1 lacks \"$2\": $(head -c 400 "$1")"; fi
 }
 
+# lacks FILE TEXT: FILE does not contain TEXT
+lacks() {
+    if grep -qF -- "$2" "$1"; then bad "$1 has \"$2\": $(head -c 400 "$1")"; else ok; fi
+}
+
 same() {
     if [ "$1" = "$2" ]; then ok; else bad "\"$1\" != \"$2\" ${3:-}"; fi
 }

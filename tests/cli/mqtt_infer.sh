@@ -38,11 +38,19 @@ c = json.load(open(sys.argv[1]))
 m = c["mqtt"]["models"][0]
 json.dump(dict(c, mqtt=dict(c["mqtt"], models=[dict(m, purpose="golf")])), open("golf.json", "w"))
 json.dump(dict(c, mqtt=dict(c["mqtt"], models=[m, dict(m, publish="x/{device}")])), open("twice.json", "w"))
+json.dump(dict(c, mqtt=dict(c["mqtt"], models=[dict(m, run_in="de")])), open("lower.json", "w"))
+json.dump(dict(c, mqtt=dict(c["mqtt"], models=[dict(m, publish="plant/{device}/tele")])), open("loop.json", "w"))
 PY
 expect 2 timeout 20 "$WAYBILLD" --config golf.json --listen 127.0.0.1:0
 has "$T/err" 'mqtt.models[0].purpose: "golf" is not in the purpose vocabulary'
 expect 2 timeout 20 "$WAYBILLD" --config twice.json --listen 127.0.0.1:0
 has "$T/err" "mqtt.models[1]: the same model, topic, run_in and purpose as mqtt.models[0]"
+# a run_in that is no place (no refusal could even be logged), and
+# results published where the daemon ingests
+expect 2 timeout 20 "$WAYBILLD" --config lower.json --listen 127.0.0.1:0
+has "$T/err" 'mqtt.models[0].run_in: "de" is not an ISO 3166-1 country code or ISO 3166-2 subdivision'
+expect 2 timeout 20 "$WAYBILLD" --config loop.json --listen 127.0.0.1:0
+has "$T/err" 'mqtt.models[0].publish: "plant/{device}/tele" is ingested by mqtt.routes[0]'
 start_daemon --config d.json || exit 1
 mosquitto_sub -p "$BROKER_PORT" -q 1 -V mqttv5 -t 'plant/+/risk' -C 2 -v >risk.txt &
 SUB=$!
@@ -102,6 +110,39 @@ expect 0 W model audit bearing-risk@1.0.0
 has "$T/out" "inferences 2 in "
 has "$T/out" ", inputs 2"
 # the third record was denied (consent withdrawn for the purpose), logged
-same "$(/usr/bin/python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM entries WHERE kind = '"'decision'"'").fetchone()[0])' "$WAYBILL_DIR/waybill.db")" 1 "denials logged"
+decisions() {
+    /usr/bin/python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM entries WHERE kind = '"'decision'"'").fetchone()[0])' "$WAYBILL_DIR/waybill.db"
+}
+same "$(decisions)" 1 "denials logged"
+
+# log-only governance (a domestic gateway): the same kind of record is
+# denied and logged as such, and run all the same, with the model's own
+# output
+/usr/bin/python3 - d.json <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["mqtt"]["models"][0]["governance"] = "log-only"
+json.dump(c, open("logonly.json", "w"))
+c["mqtt"]["models"][0]["governance"] = "lax"
+json.dump(c, open("lax.json", "w"))
+PY
+expect 2 timeout 20 "$WAYBILLD" --config lax.json --listen 127.0.0.1:0
+has "$T/err" 'mqtt.models[0]: governance: "enforce" or "log-only"'
+start_daemon --config logonly.json || exit 1
+mosquitto_sub -p "$BROKER_PORT" -q 1 -V mqttv5 -t 'plant/+/risk' -C 1 >risk4.txt &
+SUB=$!
+sleep 0.3
+pub -t plant/press-7/tele -m "$(sed -n 4p "$M/telemetry.jsonl")" \
+    -D publish user-property consent c-op 2>/dev/null
+for _ in $(seq 100); do grep -q values risk4.txt && break; sleep 0.1; done
+kill "$SUB" 2>/dev/null
+stop_daemon TERM
+/usr/bin/python3 - risk4.txt "$(sed -n 4p "$M/expected.txt")" >cmp4.txt <<'PY'
+import json, sys
+got = [json.loads(l)["values"][0] for l in open(sys.argv[1]) if "values" in l]
+print("match" if len(got) == 1 and abs(got[0] - float(sys.argv[2])) < 1e-5 else "differ %s %s" % (got, sys.argv[2]))
+PY
+has cmp4.txt match
+same "$(decisions)" 2 "the log-only denial is logged"
 expect 0 W verify
 finish

@@ -185,7 +185,7 @@ run(const struct cli *c,
     o.mode = a->mode;
     o.hooks = trail ? &hook : NULL;
     o.hook_count = trail ? 1 : 0;
-    rc = wb_model_open(s, a->model, &m);
+    rc = wb_model_open_for(s, a->model, &o, &m);
     if (rc == WB_OK) {
         rc = wb_infer_run(s, m, idx, n, &o, &r);
     }

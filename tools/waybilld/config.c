@@ -10,6 +10,10 @@
 
 #include <waybill/crypto.h>
 
+#ifndef WB_DOMESTIC
+#define WB_DOMESTIC 0
+#endif
+
 static const char *src = "config";
 
 static wb_err
@@ -287,7 +291,9 @@ parse_mqtt(json_t *o, struct wbd_config *c)
     }
     for (size_t i = 0; rc == WB_OK && i < json_array_size(routes); i++) {
         static const char *const mkeys[] = {"topic",   "model",   "run_in",
-                                            "purpose", "publish", NULL};
+                                            "purpose", "publish", "governance",
+                                            NULL};
+        const char *gov = NULL;
         struct wb_mqtt_model *md = &m->models[i];
         json_t *r = json_array_get(routes, i);
         char path[64];
@@ -307,6 +313,18 @@ parse_mqtt(json_t *o, struct wbd_config *c)
         }
         if (rc == WB_OK) {
             rc = str(r, path, "publish", &md->publish);
+        }
+        if (rc == WB_OK) {
+            rc = str(r, path, "governance", &gov);
+        }
+        /* a domestic build logs denials and runs every record unless told
+         * to enforce; an export build enforces unless told otherwise */
+        md->log_only = WB_DOMESTIC;
+        if (rc == WB_OK && gov != NULL) {
+            if (strcmp(gov, "enforce") != 0 && strcmp(gov, "log-only") != 0) {
+                rc = bad(path, "governance: \"enforce\" or \"log-only\"");
+            }
+            md->log_only = strcmp(gov, "log-only") == 0;
         }
         if (rc == WB_OK && (md->filter == NULL || md->model == NULL ||
                             md->run_in == NULL || md->publish == NULL)) {

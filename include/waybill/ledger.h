@@ -384,6 +384,20 @@ WB_API WB_NODISCARD wb_err wb_site_pending_list(struct wb_site *s,
                                                 size_t max,
                                                 size_t *n);
 
+/* A consumer's owed work, as wb_site_pending_owed lists it. */
+struct wb_pending_owed {
+    char consumer[WB_PENDING_CONSUMER_MAX + 1];
+    uint64_t count;       /* entries owed */
+    uint64_t first, last; /* the lowest and highest of them */
+};
+
+/** At most max consumers that owe work, by name, into out (*n of them).
+ *  Sees the open batch. WB_ERR_DB. */
+WB_API WB_NODISCARD wb_err wb_site_pending_owed(struct wb_site *s,
+                                                struct wb_pending_owed *out,
+                                                size_t max,
+                                                size_t *n);
+
 /* ---- erasure and self-check ------------------------------------------------
  */
 

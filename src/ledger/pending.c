@@ -59,3 +59,13 @@ wb_site_pending_list(struct wb_site *s,
                ? rc
                : wb__db_pending_list(s->db, consumer, from, out, max, n);
 }
+
+wb_err
+wb_site_pending_owed(struct wb_site *s,
+                     struct wb_pending_owed *out,
+                     size_t max,
+                     size_t *n)
+{
+    *n = 0;
+    return wb__db_pending_owed(s->db, out, max, n);
+}

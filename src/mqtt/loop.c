@@ -551,6 +551,9 @@ wb_mqtt_start(const char *site_dir,
         rc = wb__mqtt_models_open(q->site, &q->cfg.c, &q->models);
     }
     if (rc == WB_OK) {
+        wb__mqtt_models_orphans(q->models, q->site);
+    }
+    if (rc == WB_OK) {
         /* a batch's new pages (5,000 records: ~3.5 MB) fit; the daemon's
          * resident set stays within its 32 MiB budget */
         rc = wb_site_cache_limit(q->site, 4096);

@@ -558,3 +558,34 @@ wb__mqtt_models_settle(struct wb__mqtt_models *ms, struct wb_site *s)
     return ms == NULL ? WB_OK
                       : wb__mqtt_results_settle(ms->results, s, ms->result);
 }
+
+void
+wb__mqtt_models_orphans(const struct wb__mqtt_models *ms, struct wb_site *s)
+{
+    struct wb_pending_owed *o = wb__calloc(64, sizeof *o);
+    size_t n = 0;
+
+    if (o == NULL || wb_site_pending_owed(s, o, 64, &n) != WB_OK) {
+        n = 0; /* only a report: the start goes on */
+    }
+    for (size_t k = 0; k < n; k++) {
+        bool ours = strncmp(o[k].consumer, "mqtt ", 5) != 0;
+        for (size_t i = 0; ms != NULL && !ours && i < ms->cfg->model_count;
+             i++) {
+            ours = strcmp(o[k].consumer, ms->consumer[i]) == 0 ||
+                   strcmp(o[k].consumer, ms->result[i]) == 0;
+        }
+        if (!ours) {
+            fprintf(stderr,
+                    "waybilld: mqtt: %llu entr%s (%llu..%llu) owed to "
+                    "\"%s\", which no configured model entry has: run "
+                    "when that entry is configured again, or dropped with "
+                    "waybill pending drop\n",
+                    (unsigned long long)o[k].count,
+                    o[k].count == 1 ? "y" : "ies",
+                    (unsigned long long)o[k].first,
+                    (unsigned long long)o[k].last, o[k].consumer);
+        }
+    }
+    wb__free(o);
+}

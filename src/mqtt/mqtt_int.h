@@ -114,6 +114,10 @@ wb_err wb__mqtt_models_resume(struct wb__mqtt_models *ms,
                               struct mosquitto *mosq,
                               struct wb__mqtt_models_counts *n);
 void wb__mqtt_models_free(struct wb__mqtt_models *ms);
+/* Say on stderr which owed work in s no configured model entry of ms (may
+ * be NULL) will do: a model entry removed or changed. */
+void wb__mqtt_models_orphans(const struct wb__mqtt_models *ms,
+                             struct wb_site *s);
 /* The results' PUBACKs (results.c, through the models): acked: message
  * mid was acknowledged with reason; settle_due: are acknowledged results
  * waiting to be cleared (over a second, unless now); awaited: results whose

@@ -66,6 +66,9 @@ static const char *const sql_text[ST__COUNT] = {
                         "entry BETWEEN ?2 AND ?3",
     [ST_PENDING_LIST] = "SELECT entry FROM pending WHERE consumer = ?1 AND "
                         "entry >= ?2 ORDER BY entry LIMIT ?3",
+    [ST_PENDING_OWED] = "SELECT consumer, count(*), min(entry), max(entry) "
+                        "FROM pending GROUP BY consumer ORDER BY consumer "
+                        "LIMIT ?1",
 };
 
 static const char schema[] =

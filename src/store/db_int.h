@@ -42,6 +42,7 @@ enum wb__stmt {
     ST_PENDING_ADD,
     ST_PENDING_DONE,
     ST_PENDING_LIST,
+    ST_PENDING_OWED,
     ST__COUNT
 };
 

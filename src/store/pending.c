@@ -75,3 +75,35 @@ wb__db_pending_list(struct wb__db *db,
     sqlite3_reset(st);
     return rc;
 }
+
+wb_err
+wb__db_pending_owed(struct wb__db *db,
+                    struct wb_pending_owed *out,
+                    size_t max,
+                    size_t *n)
+{
+    sqlite3_stmt *st = wb__db_stmt(db, ST_PENDING_OWED);
+    wb_err rc = WB_OK;
+    int r = SQLITE_DONE;
+
+    *n = 0;
+    if (st == NULL) {
+        return WB_ERR_DB;
+    }
+    sqlite3_bind_int64(
+        st, 1, max > (uint64_t)INT64_MAX ? INT64_MAX : (sqlite3_int64)max);
+    while (*n < max && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        struct wb_pending_owed *o = &out[(*n)++];
+        const unsigned char *name = sqlite3_column_text(st, 0);
+        snprintf(o->consumer, sizeof o->consumer, "%s",
+                 name ? (const char *)name : "");
+        o->count = (uint64_t)sqlite3_column_int64(st, 1);
+        o->first = (uint64_t)sqlite3_column_int64(st, 2);
+        o->last = (uint64_t)sqlite3_column_int64(st, 3);
+    }
+    if (r != SQLITE_DONE && r != SQLITE_ROW) {
+        rc = wb__db_fail(db, "list who owes work");
+    }
+    sqlite3_reset(st);
+    return rc;
+}

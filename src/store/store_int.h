@@ -166,6 +166,11 @@ wb_err wb__db_pending_done(struct wb__db *db,
                            const char *consumer,
                            uint64_t first,
                            uint64_t last);
+/* At most max consumers owing work, by name, into out (*n). */
+wb_err wb__db_pending_owed(struct wb__db *db,
+                           struct wb_pending_owed *out,
+                           size_t max,
+                           size_t *n);
 wb_err wb__db_pending_list(struct wb__db *db,
                            const char *consumer,
                            uint64_t from,

@@ -52,6 +52,15 @@ c.executemany("INSERT INTO pending(consumer, entry) VALUES (?, ?)",
                c.execute("SELECT idx FROM entries WHERE kind = 'record'").fetchall()])
 c.commit()
 PY
+# owed to an entry the configuration does not have: named at start, and
+# listed by the CLI
+start_daemon --config nomodel.json || exit 1
+stop_daemon TERM
+has "$T/daemon.log" "3 entries (2..4) owed to \"mqtt bearing-risk@1.0.0 "
+has "$T/daemon.log" "which no configured model entry has"
+expect 0 W pending
+has "$T/out" "mqtt bearing-risk@1.0.0 "
+has "$T/out" "	3 entries, 2..4"
 # the results' subscriber is listening once it has seen a marker of its own
 mosquitto_sub -p "$BROKER_PORT" -q 1 -V mqttv5 -t 'plant/+/risk' >owed.txt &
 SUB=$!
@@ -185,5 +194,21 @@ PY
 echo "$(head -1 check.txt) after $ROUNDS kills ($RESUMED caught between the batches, $AGAIN published results again); $(sed -n 2p check.txt)"
 has check.txt "records $want lost 0 twice 0"
 has check.txt "results unsent 0,"
+
+# work a removed model entry left owed: dropped by name, the drop logged
+/usr/bin/python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executemany("INSERT INTO pending(consumer, entry) VALUES (?, ?)", [("mqtt gone@1 x", 7), ("mqtt gone@1 x", 9)]); c.commit()' "$WAYBILL_DIR/waybill.db"
+expect 0 W pending
+same "$(cat "$T/out")" "mqtt gone@1 x	2 entries, 7..9"
+expect 2 W pending drop "mqtt gone@1 x"
+expect 2 W pending drop "mqtt nobody" --reason "entry removed"
+has "$T/err" 'nothing is owed by "mqtt nobody"'
+expect 0 W pending drop "mqtt gone@1 x" --reason "model entry removed"
+has "$T/out" "dropped 2 owed entries of mqtt gone@1 x (decision entry "
+dropped=$(sed -n 's/.*decision entry \([0-9]*\)).*/\1/p' "$T/out")
+expect 0 W pending
+has "$T/out" "nothing owed"
+expect 0 W --json show "$dropped"
+has "$T/out" '"event": "owed-work-dropped"'
+has "$T/out" '"reason": "model entry removed"'
 expect 0 W verify
 finish

@@ -97,6 +97,7 @@ int cmd_verify(struct cli *c, int argc, char **argv);
 int cmd_erase(struct cli *c, int argc, char **argv);
 int cmd_consent(struct cli *c, int argc, char **argv);
 int cmd_purpose(struct cli *c, int argc, char **argv);
+int cmd_pending(struct cli *c, int argc, char **argv);
 int cmd_server(struct cli *c, int argc, char **argv);
 int cmd_policy(struct cli *c, int argc, char **argv);
 int cmd_model(struct cli *c, int argc, char **argv);

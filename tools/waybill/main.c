@@ -77,6 +77,9 @@ static const char usage[] =
     "        [--date DATE] [--governance enforce|log-only]\n"
     "        [--audit-trail FILE] [--hook LIBRARY[:ARG]]\n"
     "                                     governed inference on records\n"
+    "  pending [list]                         work owed on logged entries\n"
+    "  pending drop NAME --reason TEXT        drop what a removed model\n"
+    "                                         entry left owed (logged)\n"
     "reports:\n"
     "  report transfers|records|consents|maintenance [--from DATE]\n"
     "         [--to DATE]                     a compliance report, [from, to)\n"
@@ -111,6 +114,7 @@ static const struct command commands[] = {
     {"policy", cmd_policy},   {"model", cmd_model},
     {"infer", cmd_infer},     {"policy", cmd_policy},
     {"apikey", cmd_apikey},   {"report", cmd_report},
+    {"pending", cmd_pending},
 };
 
 /* Take --dir DIR / --dir=DIR / --json out of argv wherever they stand. */

@@ -2,7 +2,9 @@
 /* `model audit`: everything the log holds about one model, found by its
  * package digest in the `model` claim: the registration, each inference
  * and its lineage, the inputs by class, and every denial and refusal. */
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "infer/infer_int.h"
@@ -11,14 +13,28 @@ static const char *const class_names[] = {"non-personal", "personal",
                                           "sensitive-personal", "important",
                                           "unclassified"};
 
+/* An input as run, in log order: seq is its position among all outputs,
+ * so the first run of each input is the one with the lowest seq. */
+struct seen {
+    uint64_t input;
+    uint64_t seq;
+    size_t cls; /* class_index of the inference record's class */
+};
+
 struct scan {
-    json_t *denials; /* [{entry, input|null, reason, enforced}] */
-    json_t *lineage; /* [{output, input, input_leaf}] */
-    uint64_t *inputs;
+    json_t *denials;     /* [{entry, event, input|null, reason, enforced}], or
+                            erased: [{entry, event, input: null, input_leaf
+                            (denials), reason, enforced: null, erased: true}] */
+    json_t *lineage;     /* [{output, input, input_leaf}] */
+    struct seen *inputs; /* every input as run; made distinct at the end */
     size_t input_count;
+    size_t input_cap;
     uint64_t registered; /* entry of the registration */
     struct wb_model_audit sum;
 };
+
+/* The reason shown for a denial or refusal whose payload was erased. */
+static const char erased_reason[] = "(payload erased)";
 
 static size_t
 class_index(const char *c)
@@ -31,42 +47,79 @@ class_index(const char *c)
     return 4;
 }
 
-/* The entry's payload as JSON, or NULL (erased, not JSON). */
+/* The entry's payload as JSON, or NULL (erased, not JSON); *erased says
+ * whether it was erased. */
 static json_t *
-payload_json(struct wb_site *s, uint64_t i)
+payload_json(struct wb_site *s, uint64_t i, bool *erased)
 {
     uint8_t *p = NULL;
     size_t n = 0;
-    int erased = 0;
+    int gone = 0;
     json_t *o = NULL;
 
-    if (wb_site_payload(s, i, &p, &n, &erased) == WB_OK && !erased) {
-        o = json_loadb((const char *)p, n, 0, NULL);
+    *erased = false;
+    if (wb_site_payload(s, i, &p, &n, &gone) == WB_OK) {
+        if (gone) {
+            *erased = true;
+        } else {
+            o = json_loadb((const char *)p, n, 0, NULL);
+        }
     }
     wb_free(p);
     return o;
 }
 
-/* Count input once. */
+/* Note that input ran, with the class of the record holding its output.
+ * Distinct inputs are counted once, at the end (count_inputs). */
 static wb_err
 add_input(struct scan *sc, uint64_t input, const struct wb_claims *c)
 {
-    uint64_t *grown;
+    if (sc->input_count == sc->input_cap) {
+        size_t cap = sc->input_cap ? 2 * sc->input_cap : 256;
+        struct seen *grown;
+        if (cap > SIZE_MAX / sizeof *grown) {
+            return WB_ERR_NOMEM;
+        }
+        grown = wb__realloc(sc->inputs, cap * sizeof *grown);
+        if (grown == NULL) {
+            return WB_ERR_NOMEM;
+        }
+        sc->inputs = grown;
+        sc->input_cap = cap;
+    }
+    sc->inputs[sc->input_count].input = input;
+    sc->inputs[sc->input_count].seq = sc->input_count;
+    sc->inputs[sc->input_count].cls = class_index(c->data_class);
+    sc->input_count++;
+    return WB_OK;
+}
 
+static int
+seen_cmp(const void *a, const void *b)
+{
+    const struct seen *x = a;
+    const struct seen *y = b;
+
+    if (x->input != y->input) {
+        return x->input < y->input ? -1 : 1;
+    }
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Count each distinct input once, by the class of its first run (in log
+ * order), sorting by (input, seq): O(n log n) in the outputs. */
+static void
+count_inputs(struct scan *sc)
+{
+    if (sc->input_count > 1) {
+        qsort(sc->inputs, sc->input_count, sizeof *sc->inputs, seen_cmp);
+    }
     for (size_t k = 0; k < sc->input_count; k++) {
-        if (sc->inputs[k] == input) {
-            return WB_OK;
+        if (k == 0 || sc->inputs[k].input != sc->inputs[k - 1].input) {
+            sc->sum.inputs++;
+            sc->sum.by_class[sc->inputs[k].cls]++;
         }
     }
-    grown = wb__realloc(sc->inputs, (sc->input_count + 1) * sizeof *grown);
-    if (grown == NULL) {
-        return WB_ERR_NOMEM;
-    }
-    sc->inputs = grown;
-    sc->inputs[sc->input_count++] = input;
-    sc->sum.inputs++;
-    sc->sum.by_class[class_index(c->data_class)]++;
-    return WB_OK;
 }
 
 /* An inference record: one output per input, input k's leaf hash in
@@ -138,6 +191,43 @@ add_decision(struct scan *sc, uint64_t i, json_t *doc)
                   enf == NULL || json_is_true(enf)));
 }
 
+/* A decision entry with this model's claim whose payload was erased,
+ * counted from its claims. Only wb__infer_log_refusal writes a decision
+ * with a model claim, and its callers set its claims apart exactly:
+ *  - inference-denied (one input, log_denial): parents = [the input's
+ *    leaf hash], purposes = [the purpose], jurisdiction = run_in;
+ *  - inference-refused (a whole call, refuse_call): purposes = [the
+ *    purpose], jurisdiction = run_in, no parents;
+ *  - model-load-refused (a whole call, wb_model_open): no parents, no
+ *    purposes (counted as a whole call while readable too);
+ *  - model-register-refused is logged without a digest, so without the
+ *    model claim: never seen here (add_decision skips it by its event).
+ * A decision with other parents but no model claim (the API's
+ * payload-disclosed) is not looked at. So: a parent is an input denied,
+ * no parent a whole call refused (as add_decision counts them). What
+ * only the payload held is gone: the input's index (its leaf hash is kept
+ * as input_leaf), the mode (enforced null) and the reason. */
+static void
+add_erased_decision(struct scan *sc, uint64_t i, const struct wb_claims *c)
+{
+    char leaf[2 * WB_HASH_BYTES + 1] = "";
+    const char *ev = c->parent_count > 0    ? "inference-denied"
+                     : c->purpose_count > 0 ? "inference-refused"
+                                            : "model-load-refused";
+
+    sc->sum.denials++;
+    if (c->parent_count == 0) {
+        sc->sum.refusals++;
+    } else {
+        wb_hex_encode(c->parents[0], WB_HASH_BYTES, leaf);
+    }
+    json_array_append_new(
+        sc->denials, json_pack("{s:I, s:s, s:n, s:s*, s:s, s:n, s:b}", "entry",
+                               (json_int_t)i, "event", ev, "input",
+                               "input_leaf", leaf[0] ? leaf : NULL, "reason",
+                               erased_reason, "enforced", "erased", 1));
+}
+
 /* Look at entry i. */
 static wb_err
 visit(struct wb_site *s, uint64_t i, const uint8_t *digest, struct scan *sc)
@@ -146,6 +236,7 @@ visit(struct wb_site *s, uint64_t i, const uint8_t *digest, struct scan *sc)
     size_t len = 0;
     struct wb_claims *c = NULL;
     json_t *doc = NULL;
+    bool erased = false;
     wb_err rc = wb_site_leaf(s, i, &leaf, &len);
 
     if (rc == WB_OK) {
@@ -153,13 +244,15 @@ visit(struct wb_site *s, uint64_t i, const uint8_t *digest, struct scan *sc)
     }
     if (rc == WB_OK && c->has_model &&
         memcmp(c->model, digest, WB_HASH_BYTES) == 0) {
-        doc = payload_json(s, i);
+        doc = payload_json(s, i, &erased);
         if (strcmp(c->kind, "model") == 0) {
             sc->registered = i;
         } else if (strcmp(c->kind, "inference") == 0) {
             rc = add_inference(sc, i, c, doc);
-        } else if (strcmp(c->kind, "decision") == 0) {
+        } else if (strcmp(c->kind, "decision") == 0 && doc != NULL) {
             add_decision(sc, i, doc);
+        } else if (strcmp(c->kind, "decision") == 0 && erased) {
+            add_erased_decision(sc, i, c);
         }
     }
     json_decref(doc);
@@ -194,17 +287,21 @@ print_text(FILE *f, const struct wb_model_entry *e, const struct scan *sc)
     json_array_foreach(sc->denials, i, v)
     {
         json_t *in = json_object_get(v, "input");
+        const char *leaf = json_string_value(json_object_get(v, "input_leaf"));
         const char *why = json_string_value(json_object_get(v, "reason"));
         fprintf(f, "  entry %lld: ",
                 (long long)json_integer_value(json_object_get(v, "entry")));
         if (json_is_integer(in)) {
             fprintf(f, "input %lld denied", (long long)json_integer_value(in));
+        } else if (leaf != NULL) { /* erased: the index is gone */
+            fprintf(f, "input with leaf hash %s denied", leaf);
         } else {
             fprintf(f, "call refused");
         }
+        /* enforced is null when the payload was erased: not known */
         fprintf(f, "%s: ",
-                json_is_true(json_object_get(v, "enforced")) ? ""
-                                                             : " (log-only)");
+                json_is_false(json_object_get(v, "enforced")) ? " (log-only)"
+                                                              : "");
         for (const char *p = why ? why : ""; *p; p++) {
             fputs(*p == '\n' ? "; " : (char[2]){*p, 0}, f);
         }
@@ -271,6 +368,7 @@ wb_model_audit_report(struct wb_site *s,
         rc = visit(s, i, e.digest, &sc);
     }
     if (rc == WB_OK) {
+        count_inputs(&sc);
         if (json) {
             print_json(f, &e, &sc);
         } else {

@@ -295,6 +295,11 @@ cli_verifier(const char *arg, struct wb_verifier **out)
     } else {
         rc = wb_verifier_from_note_key((const char *)text, len, out);
     }
+    if (rc != WB_OK && access(arg, F_OK) != 0 && strchr(arg, '+') == NULL) {
+        /* meant as a file: say so rather than how a key is written */
+        wb_errmsg_set("no such file, nor a verifier key (name+hex8+base64 "
+                      "or PEM)");
+    }
     free(text);
     return rc;
 }

@@ -51,18 +51,33 @@ parse(const struct cli *c, int argc, char **argv, struct iargs *a)
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
         case 'm':
+            if (a->model != NULL) {
+                return cli_usage(c, "--model: give it once");
+            }
             a->model = optarg;
             break;
         case 'i':
+            if (a->input != NULL) {
+                return cli_usage(c, "--input: give it once");
+            }
             a->input = optarg;
             break;
         case 'r':
+            if (a->run_in != NULL) {
+                return cli_usage(c, "--run-in: give it once");
+            }
             a->run_in = optarg;
             break;
         case 'p':
+            if (a->purpose != NULL) {
+                return cli_usage(c, "--purpose: give it once");
+            }
             a->purpose = optarg;
             break;
         case 'a':
+            if (a->trail != NULL) {
+                return cli_usage(c, "--audit-trail: give it once");
+            }
             a->trail = optarg;
             break;
         case 'h':

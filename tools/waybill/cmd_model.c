@@ -310,7 +310,8 @@ model_verify(const struct cli *c, const struct margs *a)
                    p->manifest->file_count, hex);
         }
     } else {
-        code = cli_fail(c, rc, "%s", a->pos);
+        /* the library's message names the package or model already */
+        code = cli_fail(c, rc, "verify");
     }
     wb_model_package_free(p);
     wb_verifier_free(v);

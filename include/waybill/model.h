@@ -53,7 +53,7 @@ struct wb_model_file {
 /* A parsed manifest; everything is owned by it (wb_model_manifest_free). */
 struct wb_model_manifest {
     char *name;    /* 1..64 of a-z 0-9 . _ - */
-    char *version; /* 1..64 of A-Z a-z 0-9 . _ - + */
+    char *version; /* 1..64 of A-Z a-z 0-9 . _ - */
     char *vendor;
     char *runtime;    /* a backend name, e.g. "xgboost" */
     char *model_file; /* one of files[], handed to the runtime */
@@ -156,15 +156,17 @@ struct wb_model_entry {
     char *signature;
 };
 
-/** Verify package dir against vendor key vkey (verifier key text), copy
- *  its files into the site directory (models/ID/) and log a "model" entry
- *  (register "model", id "name@version", version 1; the document holds the
- *  manifest bytes, the signature, the vendor key and the digest; claims:
- *  purposes = the manifest's purposes, media application/json). A refusal
- *  (any error of wb_model_package_read) is logged as a "decision" entry
- *  naming the package and the reason, nothing registered; the error is
- *  returned. *out (may be NULL) gets the registered model
- *  (wb_model_entry_clear). WB_ERR_EXISTS when the id is registered. */
+/** Verify package dir against vendor key vkey (verifier key text), write
+ *  the checked bytes of its files into the site directory (models/ID/;
+ *  each package file is read once) and log a "model" entry (register
+ *  "model", id "name@version", version 1; the document holds the manifest
+ *  bytes, the signature, the vendor key and the digest; claims: purposes =
+ *  the manifest's purposes, media application/json). Every refusal (a bad
+ *  vendor key, any error of wb_model_package_read, an id already
+ *  registered, a models/ID left by someone else) is logged as a "decision"
+ *  entry naming the package and the reason, nothing registered and no file
+ *  left behind; the error is returned. *out (may be NULL) gets the registered
+ * model (wb_model_entry_clear). WB_ERR_EXISTS when the id is registered. */
 WB_API WB_NODISCARD wb_err wb_model_register(struct wb_site *s,
                                              const char *dir,
                                              const char *vkey,

@@ -27,15 +27,40 @@ wb_err wb__model_sig_check(const char *sig,
                            size_t len,
                            const struct wb_verifier *v);
 
+/* The training_data statement's cap in bytes (other texts:
+ * WB_MODEL_TEXT_MAX). */
+#define WB__MODEL_PROSE_MAX 4096
+
+/* Called with each file f of manifest m and its bytes once their size and
+ * SHA-256 matched (borrowed for the call); an error stops the check and is
+ * returned. */
+typedef wb_err (*wb__model_file_fn)(void *ctx,
+                                    const struct wb_model_manifest *m,
+                                    const struct wb_model_file *f,
+                                    const uint8_t *bytes,
+                                    size_t len);
+
 /* Check manifest bytes + signature with v, parse, then read each file of
- * dir once and check its size and digest; keep model_file's bytes. */
+ * dir once and check its size and digest (WB_ERR_VERIFY naming the file
+ * when it differs or cannot be read), handing each checked buffer to fn
+ * (may be NULL) with ctx; keep model_file's bytes. */
 wb_err wb__model_package_check(const char *dir,
                                const char *manifest,
                                size_t manifest_len,
                                const char *sig,
                                size_t sig_len,
                                const struct wb_verifier *v,
+                               wb__model_file_fn fn,
+                               void *ctx,
                                struct wb_model_package **out);
+
+/* wb_model_package_read, handing each checked file's bytes to fn with
+ * ctx (wb__model_package_check). */
+wb_err wb__model_package_read(const char *dir,
+                              const struct wb_verifier *v,
+                              wb__model_file_fn fn,
+                              void *ctx,
+                              struct wb_model_package **out);
 
 /* Log a refusal as a "decision" entry: payload {"event", "model",
  * "reason", ...extra}, the model claim when digest != NULL, and from

@@ -79,7 +79,16 @@ file_name_ok(const char *s)
            strcmp(s, WB_MODEL_SIGNATURE_FILE) != 0;
 }
 
-enum kind { K_TEXT, K_NAME, K_VERSION, K_CODE, K_FILE, K_PURPOSE };
+enum kind {
+    K_TEXT,
+    K_PROSE,
+    K_NAME,
+    K_VERSION,
+    K_LABEL,
+    K_CODE,
+    K_FILE,
+    K_PURPOSE
+};
 
 static bool
 value_ok(enum kind k, const char *s)
@@ -89,9 +98,13 @@ value_ok(enum kind k, const char *s)
     switch (k) {
     case K_TEXT:
         return text_ok(s, WB_MODEL_TEXT_MAX);
+    case K_PROSE:
+        return text_ok(s, WB__MODEL_PROSE_MAX);
     case K_NAME:
         return n > 0 && n <= WB_MODEL_NAME_MAX && chars_ok(s, "._-", false);
-    case K_VERSION:
+    case K_VERSION: /* no "+": name@version must be a register id */
+        return n > 0 && n <= WB_MODEL_NAME_MAX && chars_ok(s, "._-", true);
+    case K_LABEL:
         return n > 0 && n <= WB_MODEL_NAME_MAX && chars_ok(s, "._-+", true);
     case K_CODE:
         return code_ok(s);
@@ -109,9 +122,13 @@ kind_rule(enum kind k)
     switch (k) {
     case K_TEXT:
         return "1..1024 bytes of text without control characters";
+    case K_PROSE:
+        return "1..4096 bytes of text without control characters";
     case K_NAME:
         return "1..64 of a-z 0-9 . _ -";
     case K_VERSION:
+        return "1..64 of A-Z a-z 0-9 . _ -";
+    case K_LABEL:
         return "1..64 of A-Z a-z 0-9 . _ - +";
     case K_CODE:
         return "an ISO 3166 code such as DE or US-CA";
@@ -260,10 +277,10 @@ parse_input(json_t *root, struct wb_model_manifest *m)
         }
         rc = only_keys(f, where, keys, 3);
         if (rc == WB_OK) {
-            rc = get_str(f, "name", where, K_VERSION, &x->name);
+            rc = get_str(f, "name", where, K_LABEL, &x->name);
         }
         if (rc == WB_OK) {
-            rc = get_str(f, "field", where, K_VERSION, &x->field);
+            rc = get_str(f, "field", where, K_LABEL, &x->field);
         }
         if (rc == WB_OK) {
             rc = get_str(f, "unit", where, K_TEXT, &x->unit);
@@ -304,10 +321,17 @@ parse_output(json_t *root, struct wb_model_manifest *m)
         }
         rc = only_keys(f, where, keys, 2);
         if (rc == WB_OK) {
-            rc = get_str(f, "name", where, K_VERSION, &m->output[i].name);
+            rc = get_str(f, "name", where, K_LABEL, &m->output[i].name);
         }
         if (rc == WB_OK) {
             rc = get_str(f, "unit", where, K_TEXT, &m->output[i].unit);
+        }
+        for (size_t j = 0; rc == WB_OK && j < i; j++) {
+            if (strcmp(m->output[j].name, m->output[i].name) == 0) {
+                rc = wb__err(WB_ERR_FORMAT,
+                             "manifest: \"output[%zu].name\": \"%s\" repeated",
+                             i, m->output[i].name);
+            }
         }
     }
     return rc;
@@ -415,6 +439,23 @@ parse_jurisdictions(json_t *root, struct wb_model_manifest *m)
     return rc;
 }
 
+/* No intended purpose is also ruled out: such a model could never run for
+ * it (every call would be refused). */
+static wb_err
+scope_ok(const struct wb_model_manifest *m)
+{
+    for (size_t i = 0; i < m->out_of_scope_count; i++) {
+        if (wb__infer_in_list(m->purposes, m->purpose_count,
+                              m->out_of_scope[i])) {
+            return wb__err(WB_ERR_FORMAT,
+                           "manifest: \"out_of_scope[%zu]\": \"%s\" is also "
+                           "an intended purpose (in \"purposes\")",
+                           i, m->out_of_scope[i]);
+        }
+    }
+    return WB_OK;
+}
+
 static wb_err
 parse_root(json_t *root, bool allow_no_files, struct wb_model_manifest *m)
 {
@@ -460,10 +501,13 @@ parse_root(json_t *root, bool allow_no_files, struct wb_model_manifest *m)
                       &m->out_of_scope_count);
     }
     if (rc == WB_OK) {
+        rc = scope_ok(m);
+    }
+    if (rc == WB_OK) {
         rc = parse_jurisdictions(root, m);
     }
     if (rc == WB_OK) {
-        rc = get_str(root, "training_data", "", K_TEXT, &m->training_data);
+        rc = get_str(root, "training_data", "", K_PROSE, &m->training_data);
     }
     if (rc == WB_OK && (!allow_no_files || json_object_get(root, "files"))) {
         rc = parse_files(root, m);

@@ -218,6 +218,13 @@ wb_model_pack(const char *spec,
         rc = m->files[0].path ? wb_model_manifest_encode(m, &bytes, &len)
                               : WB_ERR_NOMEM;
     }
+    if (rc == WB_OK && len > WB_MODEL_MANIFEST_MAX) {
+        /* the spec fits, but not with "files": sign would refuse it */
+        rc = wb__err(WB_ERR_TOOBIG,
+                     "spec: the manifest with \"files\" would be %zu bytes, "
+                     "over the %d-byte limit; nothing written",
+                     len, WB_MODEL_MANIFEST_MAX);
+    }
     if (rc == WB_OK && mkdir(out_dir, 0755) != 0) {
         rc = wb__err(errno == EEXIST ? WB_ERR_EXISTS : WB_ERR_IO, "%s: %s",
                      out_dir, strerror(errno));
@@ -276,11 +283,36 @@ read_manifest(const char *dir,
     return rc;
 }
 
+/* Read package file path of f: a file the manifest lists that is
+ * missing, unreadable or over the cap refuses the package (WB_ERR_VERIFY,
+ * as a digest mismatch does), naming the file. */
+static wb_err
+read_listed(const char *path,
+            const struct wb_model_file *f,
+            uint8_t **bytes,
+            size_t *n)
+{
+    char why[512];
+    wb_err rc = wb__read_file(path, WB_MODEL_FILE_MAX, bytes, n);
+
+    if (rc == WB_OK || rc == WB_ERR_NOMEM) {
+        return rc;
+    }
+    snprintf(why, sizeof why, "%s", wb_errmsg()); /* wb__err writes there */
+    return wb__err(WB_ERR_VERIFY,
+                   "%s: listed in the manifest but not readable (%s); "
+                   "nothing loaded",
+                   f->path, why);
+}
+
 /* Every file of m in dir, each read once: size and digest must match;
- * model_file's bytes are kept in p. */
+ * each checked buffer goes to fn (may be NULL); model_file's bytes are
+ * kept in p. */
 static wb_err
 check_files(const char *dir,
             const struct wb_model_manifest *m,
+            wb__model_file_fn fn,
+            void *ctx,
             struct wb_model_package *p)
 {
     char path[4096];
@@ -293,7 +325,7 @@ check_files(const char *dir,
         size_t n = 0;
         rc = join(dir, f->path, path, sizeof path);
         if (rc == WB_OK) {
-            rc = wb__read_file(path, WB_MODEL_FILE_MAX, &bytes, &n);
+            rc = read_listed(path, f, &bytes, &n);
         }
         if (rc == WB_OK) {
             wb_sha256(bytes, n, h);
@@ -304,6 +336,9 @@ check_files(const char *dir,
                              "names; nothing loaded",
                              f->path, n, (unsigned long long)f->bytes);
             }
+        }
+        if (rc == WB_OK && fn != NULL) {
+            rc = fn(ctx, m, f, bytes, n); /* the very bytes just checked */
         }
         if (rc == WB_OK && strcmp(f->path, m->model_file) == 0) {
             p->model = bytes;
@@ -322,6 +357,8 @@ wb__model_package_check(const char *dir,
                         const char *sig,
                         size_t sig_len,
                         const struct wb_verifier *v,
+                        wb__model_file_fn fn,
+                        void *ctx,
                         struct wb_model_package **out)
 {
     struct wb_model_package *p = wb__calloc(1, sizeof *p);
@@ -344,7 +381,7 @@ wb__model_package_check(const char *dir,
     if (rc == WB_OK) {
         wb_model_digest((const uint8_t *)manifest, manifest_len, p->digest);
         snprintf(p->signer, sizeof p->signer, "%s", wb_verifier_name(v));
-        rc = check_files(dir, p->manifest, p);
+        rc = check_files(dir, p->manifest, fn, ctx, p);
     }
     if (rc == WB_OK) {
         *out = p;
@@ -359,6 +396,16 @@ wb_model_package_read(const char *dir,
                       const struct wb_verifier *v,
                       struct wb_model_package **out)
 {
+    return wb__model_package_read(dir, v, NULL, NULL, out);
+}
+
+wb_err
+wb__model_package_read(const char *dir,
+                       const struct wb_verifier *v,
+                       wb__model_file_fn fn,
+                       void *ctx,
+                       struct wb_model_package **out)
+{
     uint8_t *manifest = NULL;
     uint8_t *sig = NULL;
     size_t len = 0;
@@ -372,7 +419,8 @@ wb_model_package_read(const char *dir,
     rc = read_manifest(dir, &manifest, &len, &sig, &sig_len);
     if (rc == WB_OK) {
         rc = wb__model_package_check(dir, (const char *)manifest, len,
-                                     (const char *)sig, sig_len, v, out);
+                                     (const char *)sig, sig_len, v, fn, ctx,
+                                     out);
     }
     wb_free(manifest);
     wb_free(sig);
@@ -408,7 +456,7 @@ wb_model_sign(const char *dir, const struct wb_signer *s)
         rc = wb_model_manifest_parse((const char *)manifest, len, false, &m);
     }
     if (rc == WB_OK) {
-        rc = check_files(dir, m, &p);
+        rc = check_files(dir, m, NULL, NULL, &p);
     }
     if (rc == WB_OK) {
         rc = wb__model_sig_make(s, (const char *)manifest, len, &line);

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The site's "model" register: a package is verified against the vendor
- * key, its files copied into the site directory (models/ID/), and its
- * signed manifest, signature and vendor key logged as a "model" entry.
- * Every later use re-verifies the site's copy against that entry. */
+ * key, the checked bytes of its files written into the site directory
+ * (models/ID/), and its signed manifest, signature and vendor key logged as
+ * a "model" entry. Every later use re-verifies the site's copy against
+ * that entry. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,45 +25,155 @@ models_dir(struct wb_site *s, const char *id, char *buf, size_t len)
     return n < len ? WB_OK : wb__err(WB_ERR_INVAL, "site path too long");
 }
 
-/* Copy each file of p's manifest from src into the site's models/ID. */
-static wb_err
-copy_files(struct wb_site *s,
-           const char *id,
-           const char *src,
-           const struct wb_model_manifest *m)
-{
-    char dst[4096];
-    char from[4096];
-    char to[4200];
-    wb_err rc = models_dir(s, NULL, dst, sizeof dst);
+/* A registration's copy of the package: the checked bytes of each file
+ * are written into a directory of its own (models/.register-XXXXXX), which
+ * becomes models/ID only when every file is in and only if nothing is
+ * there; a failed registration removes what it wrote, never more. */
+struct copy {
+    struct wb_site *s;
+    char id[WB_MODEL_ID_MAX + 1]; /* "" until the manifest is seen */
+    char tmp[4096];               /* the directory written; "" if none */
+    char dst[4096];               /* models/ID once renamed to it */
+    char names[WB_MODEL_LIST_MAX][WB_MODEL_NAME_MAX + 1]; /* written */
+    size_t count;
+};
 
-    if (rc == WB_OK && mkdir(dst, 0755) != 0 && errno != EEXIST) {
-        rc = wb__err(WB_ERR_IO, "%s: %s", dst, strerror(errno));
+/* Remove the files c wrote and the directory d holding them. */
+static void
+remove_copy(const struct copy *c, const char *d)
+{
+    char f[4200];
+
+    for (size_t i = 0; d[0] != '\0' && i < c->count; i++) {
+        snprintf(f, sizeof f, "%s/%s", d, c->names[i]);
+        unlink(f);
     }
+    if (d[0] != '\0') {
+        rmdir(d);
+    }
+}
+
+/* Before anything is written: the id is a register id, not registered
+ * yet; then the copy's own directory. */
+static wb_err
+copy_begin(struct copy *c, const struct wb_model_manifest *m)
+{
+    struct wb_register_doc old;
+    char dir[4096];
+    wb_err rc;
+
+    snprintf(c->id, sizeof c->id, "%s@%s", m->name, m->version);
+    if (!wb_id_ok(c->id, WB_MODEL_ID_MAX)) {
+        return wb__err(WB_ERR_FORMAT, "model id \"%s\" is not a register id",
+                       c->id);
+    }
+    memset(&old, 0, sizeof old);
+    rc = wb_site_register_get(c->s, WB_MODEL_REGISTER, c->id, 0, &old);
     if (rc == WB_OK) {
-        rc = models_dir(s, id, dst, sizeof dst);
+        rc = wb__err(WB_ERR_EXISTS,
+                     "model %s is already registered (entry %llu)", c->id,
+                     (unsigned long long)old.entry);
+    } else if (rc == WB_ERR_NOTFOUND) {
+        wb_errmsg_clear();
+        rc = WB_OK;
     }
-    if (rc == WB_OK && mkdir(dst, 0755) != 0 && errno != EEXIST) {
-        rc = wb__err(WB_ERR_IO, "%s: %s", dst, strerror(errno));
+    wb_register_doc_clear(&old);
+    if (rc == WB_OK) {
+        rc = models_dir(c->s, NULL, dir, sizeof dir);
     }
-    for (size_t i = 0; rc == WB_OK && i < m->file_count; i++) {
-        uint8_t *bytes = NULL;
-        size_t n = 0;
-        int fd;
-        snprintf(from, sizeof from, "%s/%s", src, m->files[i].path);
-        snprintf(to, sizeof to, "%s/%s", dst, m->files[i].path);
-        rc = wb__read_file(from, WB_MODEL_FILE_MAX, &bytes, &n);
-        fd = rc == WB_OK ? open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644) : -1;
-        if (rc == WB_OK &&
-            (fd < 0 || write(fd, bytes, n) != (ssize_t)n || fsync(fd) != 0)) {
-            rc = wb__err(WB_ERR_IO, "%s: %s", to, strerror(errno));
-        }
-        if (fd >= 0) {
-            close(fd);
-        }
-        wb_free(bytes);
+    if (rc == WB_OK && mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        rc = wb__err(WB_ERR_IO, "%s: %s", dir, strerror(errno));
+    }
+    if (rc == WB_OK &&
+        (size_t)snprintf(c->tmp, sizeof c->tmp, "%s/.register-XXXXXX", dir) >=
+            sizeof c->tmp) {
+        rc = wb__err(WB_ERR_INVAL, "site path too long");
+    }
+    if (rc == WB_OK && mkdtemp(c->tmp) == NULL) {
+        rc = wb__err(WB_ERR_IO, "%s: %s", dir, strerror(errno));
+    } else if (rc == WB_OK && chmod(c->tmp, 0755) != 0) {
+        rc = wb__err(WB_ERR_IO, "%s: %s", c->tmp, strerror(errno));
+        rmdir(c->tmp);
+    }
+    if (rc != WB_OK) {
+        c->tmp[0] = '\0';
     }
     return rc;
+}
+
+/* The package reader's hand-off (wb__model_file_fn): write the bytes
+ * whose size and digest were just checked, never the source again. */
+static wb_err
+copy_file(void *ctx,
+          const struct wb_model_manifest *m,
+          const struct wb_model_file *f,
+          const uint8_t *bytes,
+          size_t len)
+{
+    struct copy *c = ctx;
+    char to[4200];
+    int fd;
+    wb_err rc = c->tmp[0] == '\0' ? copy_begin(c, m) : WB_OK;
+
+    if (rc == WB_OK && c->count == WB_MODEL_LIST_MAX) {
+        rc = wb__err(WB_ERR_INTERNAL, "model register: too many files");
+    }
+    if (rc != WB_OK) {
+        return rc;
+    }
+    snprintf(c->names[c->count++], sizeof c->names[0], "%s", f->path);
+    snprintf(to, sizeof to, "%s/%s", c->tmp, f->path);
+    fd = open(to, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    if (fd < 0 || write(fd, bytes, len) != (ssize_t)len || fsync(fd) != 0) {
+        rc = wb__err(WB_ERR_IO, "%s: %s", to, strerror(errno));
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    return rc;
+}
+
+/* Make directory path's entries durable (best effort, as for the files'
+ * fsync: a failure shows when the copy is verified). */
+static void
+sync_dir(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY);
+
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+/* Rename the written copy to models/ID, which must not hold anything (an
+ * empty directory is replaced): a directory there is another
+ * registration's or one left behind, and is not touched. */
+static wb_err
+copy_publish(struct copy *c)
+{
+    char dir[4096];
+    wb_err rc = models_dir(c->s, c->id, c->dst, sizeof c->dst);
+
+    sync_dir(c->tmp);
+    if (rc == WB_OK && rename(c->tmp, c->dst) != 0) {
+        rc = errno == EEXIST || errno == ENOTEMPTY
+                 ? wb__err(WB_ERR_EXISTS,
+                           "%s exists although model %s is not registered "
+                           "(left by an interrupted registration?): remove "
+                           "it and register again",
+                           c->dst, c->id)
+                 : wb__err(WB_ERR_IO, "%s: %s", c->dst, strerror(errno));
+    }
+    if (rc != WB_OK) {
+        c->dst[0] = '\0';
+        return rc;
+    }
+    c->tmp[0] = '\0';
+    if (models_dir(c->s, NULL, dir, sizeof dir) == WB_OK) {
+        sync_dir(dir); /* the rename is durable before the entry is put */
+    }
+    return WB_OK;
 }
 
 /* The register document of a verified package. */
@@ -85,62 +197,51 @@ make_doc(const char *id,
     return rc;
 }
 
-/* Log that registering dir was refused, keeping the refusal's detail. */
+/* Log that registering dir (as model id, when known) was refused with rc,
+ * keeping the refusal's detail. */
 static void
-log_refused(struct wb_site *s, const char *dir, const uint8_t *digest)
+log_refused(struct wb_site *s, const char *dir, const char *id, wb_err rc)
 {
     char why[1024];
+    char lost[1024];
     json_t *extra = json_pack("{s:s}", "package", dir);
 
-    snprintf(why, sizeof why, "%s", wb_errmsg());
-    if (wb__infer_log_refusal(s, "model-register-refused", NULL, digest, NULL,
-                              why, extra, NULL) != WB_OK) {
-        wb__err(WB_ERR_IO, "%s (and the refusal could not be logged: %s)", why,
-                wb_errmsg());
+    snprintf(why, sizeof why, "%s",
+             wb_errmsg()[0] != '\0' ? wb_errmsg() : wb_strerror(rc));
+    if (wb__infer_log_refusal(s, "model-register-refused",
+                              id[0] != '\0' ? id : NULL, NULL, NULL, why, extra,
+                              NULL) != WB_OK) {
+        /* wb__err formats into the buffer wb_errmsg() returns */
+        snprintf(lost, sizeof lost, "%s", wb_errmsg());
+        (void)wb__err(rc, "%s (and the refusal could not be logged: %s)", why,
+                      lost[0] != '\0' ? lost : "out of memory");
     } else {
         wb_errmsg_set("%s", why);
     }
     json_decref(extra);
 }
 
-/* Verify, copy and log, with the vendor key vkey parsed into v. */
+/* Verify dir with the vendor key vkey (parsed into v) while its checked
+ * files are written to the site, then log the "model" entry; on failure
+ * remove what was written. c->id gets the model id once known. */
 static wb_err
 register_package(struct wb_site *s,
                  const char *dir,
                  const char *vkey,
                  const struct wb_verifier *v,
-                 struct wb_model_entry *out)
+                 struct copy *c)
 {
     struct wb_model_package *p = NULL;
-    struct wb_register_doc old;
     struct wb_append e;
-    char id[WB_MODEL_ID_MAX + 1];
     char *doc = NULL;
     uint64_t idx = 0;
-    wb_err rc = wb_model_package_read(dir, v, &p);
+    wb_err rc = wb__model_package_read(dir, v, copy_file, c, &p);
 
-    memset(&old, 0, sizeof old);
-    if (rc != WB_OK) {
-        log_refused(s, dir, NULL);
-        return rc;
-    }
-    snprintf(id, sizeof id, "%s@%s", p->manifest->name, p->manifest->version);
-    rc = wb_site_register_get(s, WB_MODEL_REGISTER, id, 0, &old);
     if (rc == WB_OK) {
-        rc = wb__err(WB_ERR_EXISTS,
-                     "model %s is already registered (entry "
-                     "%llu)",
-                     id, (unsigned long long)old.entry);
-    } else if (rc == WB_ERR_NOTFOUND) {
-        wb_errmsg_clear();
-        rc = WB_OK;
-    }
-    wb_register_doc_clear(&old);
-    if (rc == WB_OK) {
-        rc = copy_files(s, id, dir, p->manifest);
+        rc = make_doc(c->id, vkey, p, &doc);
     }
     if (rc == WB_OK) {
-        rc = make_doc(id, vkey, p, &doc);
+        rc = copy_publish(c);
     }
     if (rc == WB_OK) {
         memset(&e, 0, sizeof e);
@@ -152,10 +253,11 @@ register_package(struct wb_site *s,
         e.claims.media = "application/json";
         e.payload = (const uint8_t *)doc;
         e.payload_len = strlen(doc);
-        rc = wb_site_register_put(s, &e, id, 1, &idx);
+        rc = wb_site_register_put(s, &e, c->id, 1, &idx);
     }
-    if (rc == WB_OK && out != NULL) {
-        rc = wb_model_get(s, id, out);
+    if (rc != WB_OK) {
+        remove_copy(c, c->tmp);
+        remove_copy(c, c->dst); /* ours: the rename made it */
     }
     wb__free(doc);
     wb_model_package_free(p);
@@ -169,7 +271,8 @@ wb_model_register(struct wb_site *s,
                   struct wb_model_entry *out)
 {
     struct wb_verifier *v = NULL;
-    wb_err rc;
+    struct copy *c = NULL;
+    wb_err rc = WB_OK;
 
     if (out != NULL) {
         memset(out, 0, sizeof *out);
@@ -177,16 +280,28 @@ wb_model_register(struct wb_site *s,
     if (s == NULL || dir == NULL || vkey == NULL) {
         return wb__err(WB_ERR_INVAL, "model register: missing argument");
     }
+    c = wb__calloc(1, sizeof *c);
+    if (c == NULL) {
+        rc = WB_ERR_NOMEM;
+        goto out;
+    }
+    c->s = s;
     rc = wb_verifier_from_note_key(vkey, strlen(vkey), &v);
     if (rc != WB_OK) {
         wb__err_prefix("vendor key");
-        return rc;
+    } else if (wb_verifier_alg(v) != WB_ALG_EDDSA) {
+        rc = wb__err(WB_ERR_FORMAT, "vendor key: not an Ed25519 key");
     }
-    if (wb_verifier_alg(v) != WB_ALG_EDDSA) {
-        wb_verifier_free(v);
-        return wb__err(WB_ERR_FORMAT, "vendor key: not an Ed25519 key");
+    if (rc == WB_OK) {
+        rc = register_package(s, dir, vkey, v, c);
     }
-    rc = register_package(s, dir, vkey, v, out);
+    if (rc != WB_OK) {
+        log_refused(s, dir, c->id, rc);
+    } else if (out != NULL) {
+        rc = wb_model_get(s, c->id, out);
+    }
+out:
+    wb__free(c);
     wb_verifier_free(v);
     return rc;
 }
@@ -329,7 +444,7 @@ wb_model_verify(struct wb_site *s,
     if (rc == WB_OK) {
         rc = wb__model_package_check(dir, e.manifest_bytes,
                                      strlen(e.manifest_bytes), e.signature,
-                                     strlen(e.signature), v, &p);
+                                     strlen(e.signature), v, NULL, NULL, &p);
     }
     if (rc != WB_OK && e.id[0] != '\0') {
         wb__err_prefix("model %s", e.id);

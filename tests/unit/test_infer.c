@@ -7,11 +7,14 @@
  * mode giving the same outputs, hooks, lineage (parents = input leaf
  * hashes, model = package digest, token and inclusion proof verify) and the
  * audit summary. */
+#include <dirent.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -113,6 +116,94 @@ test_manifest(void)
     wb_model_manifest_free(m);
     wb_model_manifest_free(again);
     free(spec);
+}
+
+/* The test spec as JSON, to edit. */
+static json_t *
+spec_json(void)
+{
+    return json_load_file(MODELS "/bearing-risk.spec.json", 0, NULL);
+}
+
+/* Parse edited spec j (consumed) as a spec; its error text must hold want
+ * (NULL: it must parse). */
+static void
+check_edited(json_t *j, const char *want)
+{
+    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    struct wb_model_manifest *m = NULL;
+    wb_err rc = text ? wb_model_manifest_parse(text, strlen(text), true, &m)
+                     : WB_ERR_NOMEM;
+
+    if (want == NULL) {
+        TT_CHECK_MSG(rc == WB_OK && m != NULL, "%s", wb_errmsg());
+    } else {
+        TT_CHECK(rc == WB_ERR_FORMAT && m == NULL);
+        TT_CHECK_MSG(strstr(wb_errmsg(), want) != NULL, "%s", wb_errmsg());
+    }
+    wb_model_manifest_free(m);
+    free(text);
+    json_decref(j);
+}
+
+/* A text of n copies of c (free). */
+static char *
+repeat(char c, size_t n)
+{
+    char *t = malloc(n + 1);
+
+    if (t != NULL) {
+        memset(t, c, n);
+        t[n] = '\0';
+    }
+    return t;
+}
+
+/* The manifest rules beyond the shape: distinct output names, no intended
+ * purpose ruled out, a version that makes a register id, the text caps. */
+static void
+test_manifest_rules(void)
+{
+    json_t *j = spec_json();
+    char *t = NULL;
+
+    TT_CHECK(j != NULL);
+    json_array_append_new(
+        json_object_get(j, "output"),
+        json_pack("{s:s, s:s}", "name", "failure_risk_7d", "unit", "1"));
+    check_edited(j, "\"output[1].name\": \"failure_risk_7d\" repeated");
+
+    j = spec_json();
+    json_array_append_new(json_object_get(j, "out_of_scope"),
+                          json_string("predictive-maintenance"));
+    check_edited(j, "\"out_of_scope[2]\": \"predictive-maintenance\" is also "
+                    "an intended purpose");
+
+    j = spec_json();
+    json_object_set_new(j, "version", json_string("1.0.0+build.7"));
+    check_edited(j, "\"version\": want 1..64 of A-Z a-z 0-9 . _ -");
+
+    /* "+" stays allowed in feature and output names */
+    j = spec_json();
+    json_object_set_new(json_array_get(json_object_get(j, "output"), 0), "name",
+                        json_string("risk+7d"));
+    check_edited(j, NULL);
+
+    j = spec_json();
+    t = repeat('x', 4096);
+    json_object_set_new(j, "training_data", json_string(t));
+    check_edited(j, NULL);
+    free(t);
+    j = spec_json();
+    t = repeat('x', 4097);
+    json_object_set_new(j, "training_data", json_string(t));
+    check_edited(j, "\"training_data\": want 1..4096 bytes");
+    free(t);
+    j = spec_json();
+    t = repeat('x', 1025);
+    json_object_set_new(j, "vendor", json_string(t));
+    check_edited(j, "\"vendor\": want 1..1024 bytes");
+    free(t);
 }
 
 /* ---- packages -------------------------------------------------------------
@@ -279,6 +370,256 @@ test_packages(struct wb_site *s,
 
     wb_verifier_free(v);
     wb_signer_free(other);
+}
+
+/* Entries of the site's models directory other than ".", ".." and
+ * registered ids; registrations' own directories (".register-*") must not
+ * be left behind. */
+static int
+models_leftovers(void)
+{
+    char d[512];
+    DIR *h;
+    int n = 0;
+
+    snprintf(d, sizeof d, "%s/site/models", dir);
+    h = opendir(d);
+    for (struct dirent *e = h ? readdir(h) : NULL; e != NULL; e = readdir(h)) {
+        n += strncmp(e->d_name, ".register-", 10) == 0;
+    }
+    if (h != NULL) {
+        closedir(h);
+    }
+    return n;
+}
+
+/* Does dir/rel exist? */
+static bool
+exists(const char *rel)
+{
+    struct stat st;
+
+    return stat(at(rel), &st) == 0;
+}
+
+/* How often file was opened while the package at pkg was registered (the
+ * closes are watched too: inotify merges repeated identical events). */
+static int
+opens_while_registering(struct wb_site *s,
+                        const char *pkg,
+                        const char *vkey,
+                        const char *file)
+{
+    char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+    struct inotify_event ev;
+    int fd = inotify_init1(IN_NONBLOCK);
+    int opens = 0;
+    ssize_t got;
+
+    TT_CHECK(fd >= 0 &&
+             inotify_add_watch(fd, file, IN_OPEN | IN_CLOSE_NOWRITE) >= 0);
+    TT_CHECK_MSG(wb_model_register(s, pkg, vkey, NULL) == WB_OK, "%s",
+                 wb_errmsg());
+    for (got = read(fd, buf, sizeof buf); got > 0;
+         got = read(fd, buf, sizeof buf)) {
+        for (size_t off = 0; off + sizeof ev <= (size_t)got;
+             off += sizeof ev + ev.len) {
+            memcpy(&ev, buf + off, sizeof ev);
+            opens += (ev.mask & IN_OPEN) != 0;
+        }
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    return opens;
+}
+
+/* Add a second file, notes.txt, to package name's manifest, then sign. */
+static void
+add_notes(const char *name, const struct wb_signer *k)
+{
+    char p[512];
+    char hex[65];
+    uint8_t h[32];
+    const char *notes = "calibrated on press line 7\n";
+    json_t *m;
+    char *text;
+    FILE *f;
+
+    snprintf(p, sizeof p, "%s/%s/notes.txt", dir, name);
+    f = fopen(p, "wb");
+    TT_CHECK(f != NULL && fputs(notes, f) >= 0);
+    if (f != NULL) {
+        fclose(f);
+    }
+    wb_sha256((const uint8_t *)notes, strlen(notes), h);
+    wb_hex_encode(h, 32, hex);
+    snprintf(p, sizeof p, "%s/%s/manifest.json", dir, name);
+    m = json_load_file(p, 0, NULL);
+    TT_CHECK(m != NULL);
+    json_array_append_new(json_object_get(m, "files"),
+                          json_pack("{s:s, s:s, s:I}", "path", "notes.txt",
+                                    "sha256", hex, "bytes",
+                                    (json_int_t)strlen(notes)));
+    text = json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS);
+    f = fopen(p, "wb");
+    TT_CHECK(f != NULL && text != NULL && fputs(text, f) >= 0);
+    if (f != NULL) {
+        fputc('\n', f);
+        fclose(f);
+    }
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    TT_CHECK_MSG(wb_model_sign(p, k) == WB_OK, "%s", wb_errmsg());
+    free(text);
+    json_decref(m);
+}
+
+/* A spec whose manifest fits 64 KiB only without "files": pack refuses it
+ * before writing anything (sign would refuse what it wrote). */
+static void
+test_pack_too_big(void)
+{
+    json_t *j = spec_json();
+    json_t *in = json_object_get(j, "input");
+    char *unit = repeat('u', 1000);
+    char *text = NULL;
+    char *pad = NULL;
+    char name[16];
+    size_t len = 0;
+
+    for (int i = 0; len + 1200 < 65500; i++) {
+        snprintf(name, sizeof name, "f%d", i);
+        if (json_array_size(in) < 64) {
+            json_array_append_new(in, json_pack("{s:s, s:s, s:s}", "name", name,
+                                                "field", name, "unit", unit));
+        } else {
+            json_array_append_new(
+                json_object_get(j, "output"),
+                json_pack("{s:s, s:s}", "name", name, "unit", unit));
+        }
+        free(text);
+        text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+        len = text ? strlen(text) : 65500;
+    }
+    pad = repeat('t', 65500 - len);
+    json_object_set_new(
+        j, "training_data",
+        json_sprintf("%s%s",
+                     json_string_value(json_object_get(j, "training_data")),
+                     pad));
+    free(text);
+    text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+    TT_CHECK(text != NULL && strlen(text) == 65500);
+    check_edited(json_deep_copy(j), NULL); /* the spec itself is fine */
+    TT_CHECK(text != NULL &&
+             wb_model_pack(text, strlen(text), MODELS "/bearing-risk.ubj",
+                           at("big")) == WB_ERR_TOOBIG);
+    TT_CHECK_MSG(strstr(wb_errmsg(), "over the 65536-byte limit") != NULL, "%s",
+                 wb_errmsg());
+    TT_CHECK(!exists("big"));
+    free(pad);
+    free(unit);
+    free(text);
+    json_decref(j);
+}
+
+/* Registration writes the very bytes it checked (the package's files are
+ * read once), logs every refusal and leaves nothing behind on one. */
+static void
+test_register(struct wb_site *s,
+              const struct wb_signer *vendor,
+              const char *vkey)
+{
+    struct wb_verifier *v = NULL;
+    struct wb_model_package *p = NULL;
+    char src[512];
+    char copy[512];
+    size_t n1 = 0;
+    size_t n2 = 0;
+    char *a = NULL;
+    char *b = NULL;
+    uint64_t size;
+    FILE *f;
+
+    TT_CHECK(wb_verifier_from_note_key(vkey, strlen(vkey), &v) == WB_OK);
+    test_pack_too_big();
+
+    /* read once: the copy is what was checked */
+    pack("once", NULL, "7.0.0", vendor);
+    snprintf(src, sizeof src, "%s/once/bearing-risk.ubj", dir);
+    TT_CHECK(opens_while_registering(s, at("once"), vkey, src) == 1);
+    snprintf(copy, sizeof copy, "%s/site/models/bearing-risk@7.0.0/%s", dir,
+             "bearing-risk.ubj");
+    a = slurp(src, &n1);
+    b = slurp(copy, &n2);
+    TT_CHECK(n1 > 0 && n1 == n2 && memcmp(a, b, n1) == 0);
+    free(a);
+    free(b);
+    TT_CHECK(wb_model_verify(s, "bearing-risk@7.0.0", NULL) == WB_OK);
+
+    /* refused again, logged; the registered copy untouched */
+    size = wb_site_size(s);
+    TT_CHECK(wb_model_register(s, at("once"), vkey, NULL) == WB_ERR_EXISTS);
+    TT_CHECK(strstr(wb_errmsg(), "already registered") != NULL);
+    TT_CHECK(wb_site_size(s) == size + 1);
+    last_entry(s, "decision", "\"model\":\"bearing-risk@7.0.0\"");
+    TT_CHECK(wb_model_verify(s, "bearing-risk@7.0.0", NULL) == WB_OK);
+
+    /* a malformed vendor key: refused, logged */
+    size = wb_site_size(s);
+    TT_CHECK(wb_model_register(s, at("once"), "no key", NULL) != WB_OK);
+    TT_CHECK(strstr(wb_errmsg(), "vendor key") != NULL);
+    TT_CHECK(wb_site_size(s) == size + 1);
+    last_entry(s, "decision", "model-register-refused");
+
+    /* a listed file missing: a refused package (as a digest mismatch),
+     * not an I/O error */
+    pack("missing", NULL, "7.0.3", vendor);
+    TT_CHECK(unlink(at("missing/bearing-risk.ubj")) == 0);
+    TT_CHECK(wb_model_package_read(at("missing"), v, &p) == WB_ERR_VERIFY);
+    TT_CHECK_MSG(strstr(wb_errmsg(), "bearing-risk.ubj: listed in the "
+                                     "manifest but not readable") != NULL,
+                 "%s", wb_errmsg());
+    TT_CHECK(p == NULL);
+    TT_CHECK(wb_model_sign(at("missing"), vendor) == WB_ERR_VERIFY);
+    size = wb_site_size(s);
+    TT_CHECK(wb_model_register(s, at("missing"), vkey, NULL) == WB_ERR_VERIFY);
+    TT_CHECK(wb_site_size(s) == size + 1);
+    TT_CHECK(!exists("site/models/bearing-risk@7.0.3"));
+
+    /* the second file fails after the first was written: all removed */
+    pack("two", NULL, "7.0.2", vendor);
+    add_notes("two", vendor);
+    flip(at("two/notes.txt"), 3);
+    size = wb_site_size(s);
+    TT_CHECK(wb_model_register(s, at("two"), vkey, NULL) == WB_ERR_VERIFY);
+    TT_CHECK(strstr(wb_errmsg(), "notes.txt: digest mismatch") != NULL);
+    TT_CHECK(wb_site_size(s) == size + 1);
+    TT_CHECK(!exists("site/models/bearing-risk@7.0.2"));
+    flip(at("two/notes.txt"), 3); /* restored: both files copied */
+    TT_CHECK(wb_model_register(s, at("two"), vkey, NULL) == WB_OK);
+    TT_CHECK(exists("site/models/bearing-risk@7.0.2/notes.txt"));
+    TT_CHECK(wb_model_verify(s, "bearing-risk@7.0.2", NULL) == WB_OK);
+
+    /* a directory at models/ID of no registered model is not touched */
+    pack("stale", NULL, "7.0.1", vendor);
+    TT_CHECK(mkdir(at("site/models/bearing-risk@7.0.1"), 0755) == 0);
+    f = fopen(at("site/models/bearing-risk@7.0.1/junk"), "w");
+    TT_CHECK(f != NULL);
+    if (f != NULL) {
+        fclose(f);
+    }
+    size = wb_site_size(s);
+    TT_CHECK(wb_model_register(s, at("stale"), vkey, NULL) == WB_ERR_EXISTS);
+    TT_CHECK_MSG(strstr(wb_errmsg(),
+                        "exists although model "
+                        "bearing-risk@7.0.1 is not registered") != NULL,
+                 "%s", wb_errmsg());
+    TT_CHECK(wb_site_size(s) == size + 1);
+    TT_CHECK(exists("site/models/bearing-risk@7.0.1/junk"));
+    TT_CHECK(!exists("site/models/bearing-risk@7.0.1/bearing-risk.ubj"));
+    TT_CHECK(models_leftovers() == 0);
+    wb_verifier_free(v);
 }
 
 /* ---- the governed call -----------------------------------------------------
@@ -1051,6 +1392,7 @@ main(void)
         return 1;
     }
     test_manifest();
+    test_manifest_rules();
     test_selection();
     TT_CHECK(wb_site_create(at("site"), "infer.waybill.example", NULL, 0, &s) ==
              WB_OK);
@@ -1058,6 +1400,7 @@ main(void)
     TT_CHECK(wb_signer_verifier_key(vendor, &vkey) == WB_OK);
     if (s != NULL && vendor != NULL) {
         test_packages(s, vendor, vkey);
+        test_register(s, vendor, vkey);
         pack("pkg", NULL, NULL, vendor);
         TT_CHECK(wb_model_register(s, at("pkg"), vkey, NULL) == WB_OK);
         TT_CHECK(readings(s, idx, want) == 20);

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Model packages at the edges: manifest rules pack refuses early (a version
+# that is no register id, repeated output names, an intended purpose ruled
+# out, a manifest over 64 KiB once "files" is added: nothing written); a
+# listed file missing is a refused package (exit 1) for verify, sign and
+# register; every refused registration is logged as one decision entry and
+# leaves no files in the site; the log still verifies.
+. "$(dirname "$0")/lib.bash"
+cd "$T"
+M="$WB_SRC/tests/models"
+export WAYBILL_PROFILES="$WB_SRC/profiles"
+size() { W --json verify | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["entries"])'; }
+# edit OUT PYTHON: the test spec changed by PYTHON (on s) into OUT
+edit() {
+    /usr/bin/python3 - "$M/bearing-risk.spec.json" "$1" "$2" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+exec(sys.argv[3])
+json.dump(s, open(sys.argv[2], "w"), separators=(",", ":"), sort_keys=True)
+PY
+}
+
+W init --origin pkg.waybill.example >/dev/null
+W keygen --name vendor.example --out vendor.key >vendor.vkey
+
+# ---- pack refuses what sign or register would -------------------------------
+edit plus.json 's["version"] = "1.0.0+build.7"'
+expect 2 W model pack plus.json --model "$M/bearing-risk.ubj" --out plus
+has "$T/err" '"version": want 1..64 of A-Z a-z 0-9 . _ -'
+[ -e plus ] && bad "plus: written" || ok
+edit dup.json 's["output"].append({"name": "failure_risk_7d", "unit": "1"})'
+expect 2 W model pack dup.json --model "$M/bearing-risk.ubj" --out dup
+has "$T/err" '"output[1].name": "failure_risk_7d" repeated'
+edit scope.json 's["out_of_scope"].append("predictive-maintenance")'
+expect 2 W model pack scope.json --model "$M/bearing-risk.ubj" --out scope
+has "$T/err" '"out_of_scope[2]": "predictive-maintenance" is also an intended purpose'
+edit prose.json 's["training_data"] = "p" * 4096'
+expect 0 W model pack prose.json --model "$M/bearing-risk.ubj" --out prose
+# a spec under 64 KiB whose manifest with "files" is over it
+edit big.json '
+s["input"] += [{"name": "f%d" % i, "field": "f%d" % i, "unit": "u" * 1000} for i in range(61)]
+n = len(json.dumps(s, separators=(",", ":"), sort_keys=True))
+s["training_data"] += "t" * (65500 - n)'
+[ "$(wc -c <big.json)" -le 65536 ] && ok || bad "big.json is over 64 KiB"
+expect 2 W model pack big.json --model "$M/bearing-risk.ubj" --out big
+has "$T/err" "over the 65536-byte limit; nothing written"
+[ -e big ] && bad "big: written" || ok
+
+# ---- a listed file missing: refused (exit 1), not an I/O error ----------------
+expect 0 W model pack "$M/bearing-risk.spec.json" --model "$M/bearing-risk.ubj" --out pkg
+expect 0 W model sign pkg --key-file vendor.key
+cp -r pkg missing
+rm missing/bearing-risk.ubj
+expect 1 W model verify missing --key vendor.vkey
+has "$T/err" "bearing-risk.ubj: listed in the manifest but not readable"
+expect 1 W model sign missing --key-file vendor.key
+has "$T/err" "missing/bearing-risk.ubj: No such file or directory"
+base=$(size)
+expect 1 W model register missing --vendor-key vendor.vkey
+has "$T/err" "bearing-risk.ubj: listed in the manifest but not readable"
+same "$(size)" "$((base + 1))" "the missing-file refusal is logged"
+[ -e site/models/bearing-risk@1.0.0 ] && bad "files left behind" || ok
+
+# ---- every refusal logged, nothing left behind --------------------------------
+expect 0 W model register pkg --vendor-key vendor.vkey
+base=$(size)
+expect 2 W model register pkg --vendor-key vendor.vkey
+has "$T/err" "already registered"
+same "$(size)" "$((base + 1))" "the already-registered refusal is logged"
+expect 0 W --json show "$base"
+has "$T/out" '"event": "model-register-refused"'
+has "$T/out" '"model": "bearing-risk@1.0.0"'
+expect 0 W model verify bearing-risk@1.0.0
+expect 2 W model register pkg --vendor-key "vendor.example+00000000+AQID"
+has "$T/err" "vendor key"
+same "$(size)" "$((base + 2))" "the bad vendor key is logged"
+expect 0 W --json show "$((base + 1))"
+has "$T/out" '"event": "model-register-refused"'
+# a directory at models/ID that no registered model owns: refused, untouched
+edit other.json 's["version"] = "2.0.0"'
+expect 0 W model pack other.json --model "$M/bearing-risk.ubj" --out other
+expect 0 W model sign other --key-file vendor.key
+mkdir site/models/bearing-risk@2.0.0
+touch site/models/bearing-risk@2.0.0/junk
+expect 2 W model register other --vendor-key vendor.vkey
+has "$T/err" "exists although model bearing-risk@2.0.0 is not registered"
+same "$(size)" "$((base + 3))" "the occupied-directory refusal is logged"
+same "$(ls -A site/models/bearing-risk@2.0.0)" "junk"
+same "$(ls -A site/models | tr '\n' ' ')" "bearing-risk@1.0.0 bearing-risk@2.0.0 " \
+    "no registration's own directory left"
+rm -r site/models/bearing-risk@2.0.0
+expect 0 W model register other --vendor-key vendor.vkey
+expect 0 W model verify bearing-risk@2.0.0
+expect 0 W verify
+finish

@@ -2,6 +2,7 @@
 /* The data interface: an input record's features, read from its JSON
  * payload's fields as the manifest names them. Anything else is a schema
  * mismatch, named precisely. */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -35,6 +36,7 @@ fill(const struct wb_model_manifest *m,
     for (size_t j = 0; j < m->input_count; j++) {
         const struct wb_model_feature *f = &m->input[j];
         const json_t *v = json_object_get(obj, f->field);
+        double d;
         if (v == NULL) {
             return wb__err(WB_ERR_FORMAT,
                            "schema mismatch: entry %llu: field \"%s\" "
@@ -49,15 +51,16 @@ fill(const struct wb_model_manifest *m,
                            (unsigned long long)index, f->field, f->name,
                            f->unit);
         }
-        x[j] = (float)json_number_value(v);
-        if (!isfinite(x[j])) {
+        d = json_number_value(v);
+        if (!(fabs(d) <= FLT_MAX)) {
             /* 1e39 would be scored as an infinite reading */
             return wb__err(WB_ERR_FORMAT,
                            "schema mismatch: entry %llu: field \"%s\" "
                            "(feature %s, %s) is %g, beyond a float's range",
                            (unsigned long long)index, f->field, f->name,
-                           f->unit, json_number_value(v));
+                           f->unit, d);
         }
+        x[j] = (float)d;
     }
     return WB_OK;
 }

@@ -132,7 +132,7 @@ wb_model_open_for(struct wb_site *s,
         wb_err why = rc;
         rc = log_whole(s, "model-load-refused", id, e.digest, NULL, wb_errmsg(),
                        NULL, rc, &entry);
-        if (rc == why) { /* logged */
+        if (rc == why && entry != 0) { /* logged */
             tell_refused(&e, id, o, entry);
         }
     }

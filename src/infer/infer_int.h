@@ -31,9 +31,9 @@ wb_err wb__model_sig_check(const char *sig,
  * WB_MODEL_TEXT_MAX). */
 #define WB__MODEL_PROSE_MAX 4096
 
-/* Called with each file f of manifest m and its bytes once their size and
- * SHA-256 matched (borrowed for the call); an error stops the check and is
- * returned. */
+/* Called once with f NULL when manifest m's signature and text held, then
+ * with each file f of m and its bytes once their size and SHA-256 matched
+ * (borrowed for the call); an error stops the check and is returned. */
 typedef wb_err (*wb__model_file_fn)(void *ctx,
                                     const struct wb_model_manifest *m,
                                     const struct wb_model_file *f,

@@ -319,6 +319,9 @@ check_files(const char *dir,
     uint8_t h[WB_HASH_BYTES];
     wb_err rc = WB_OK;
 
+    if (fn != NULL) {
+        rc = fn(ctx, m, NULL, NULL, 0); /* the manifest holds: files next */
+    }
     for (size_t i = 0; i < m->file_count && rc == WB_OK; i++) {
         const struct wb_model_file *f = &m->files[i];
         uint8_t *bytes = NULL;
@@ -329,12 +332,16 @@ check_files(const char *dir,
         }
         if (rc == WB_OK) {
             wb_sha256(bytes, n, h);
-            if (n != f->bytes || memcmp(h, f->sha256, WB_HASH_BYTES) != 0) {
+            if (n != f->bytes) {
                 rc = wb__err(WB_ERR_VERIFY,
                              "%s: digest mismatch: %zu bytes, not the %llu "
-                             "bytes with the SHA-256 the signed manifest "
-                             "names; nothing loaded",
+                             "the signed manifest names; nothing loaded",
                              f->path, n, (unsigned long long)f->bytes);
+            } else if (memcmp(h, f->sha256, WB_HASH_BYTES) != 0) {
+                rc = wb__err(WB_ERR_VERIFY,
+                             "%s: digest mismatch: its SHA-256 is not the "
+                             "one the signed manifest names; nothing loaded",
+                             f->path);
             }
         }
         if (rc == WB_OK && fn != NULL) {

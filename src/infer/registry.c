@@ -115,6 +115,9 @@ copy_file(void *ctx,
     int fd;
     wb_err rc = c->tmp[0] == '\0' ? copy_begin(c, m) : WB_OK;
 
+    if (f == NULL) {
+        return rc; /* the manifest: the id is known, the files come next */
+    }
     if (rc == WB_OK && c->count == WB_MODEL_LIST_MAX) {
         rc = wb__err(WB_ERR_INTERNAL, "model register: too many files");
     }

@@ -87,6 +87,34 @@ wb__mqtt_result_topic(const char *publish,
              at ? device : "", at ? at + 8 : "");
 }
 
+/* Can a topic match both filters a and b ('+' one level, '#' the rest,
+ * on either side)? */
+static bool
+filters_overlap(const char *a, const char *b)
+{
+    for (;;) {
+        size_t na = strcspn(a, "/");
+        size_t nb = strcspn(b, "/");
+        if ((na == 1 && a[0] == '#') || (nb == 1 && b[0] == '#')) {
+            return true;
+        }
+        if (!(na == 1 && a[0] == '+') && !(nb == 1 && b[0] == '+') &&
+            (na != nb || memcmp(a, b, na) != 0)) {
+            return false;
+        }
+        a += na;
+        b += nb;
+        if (*a == '\0' || *b == '\0') {
+            /* "x/#" also matches "x" */
+            return (*a == '\0' && *b == '\0') ||
+                   (*a == '\0' && strcmp(b, "/#") == 0) ||
+                   (*b == '\0' && strcmp(a, "/#") == 0);
+        }
+        a++;
+        b++;
+    }
+}
+
 static wb_err
 check_model(const struct wb_mqtt_model *m, size_t i)
 {
@@ -186,13 +214,11 @@ wb__mqtt_cfg_copy(const struct wb_mqtt_config *cfg, struct wb__mqtt_cfg *out)
             return rc;
         }
         /* results published where the daemon ingests would come back as
-         * records (each then refused by the model's data interface) */
-        wb__mqtt_result_topic(m->publish, "d", topic, sizeof topic);
+         * records (each then refused by the model's data interface): the
+         * result topic of any device against every route's filter */
+        wb__mqtt_result_topic(m->publish, "+", topic, sizeof topic);
         for (size_t j = 0; j < cfg->route_count; j++) {
-            bool match = false;
-            if (mosquitto_topic_matches_sub(cfg->routes[j].filter, topic,
-                                            &match) == MOSQ_ERR_SUCCESS &&
-                match) {
+            if (filters_overlap(cfg->routes[j].filter, topic)) {
                 return wb__err(WB_ERR_INVAL,
                                "mqtt.models[%zu].publish: \"%.256s\" is "
                                "ingested by mqtt.routes[%zu] (\"%.256s\"): "

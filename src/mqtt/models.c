@@ -184,7 +184,11 @@ wb__mqtt_models_open(struct wb_site *s,
          * unlogged (WB_ERR_INVAL): refused here, before any record */
         purpose = m->purpose ? m->purpose
                              : wb_model_manifest_of(ms->model[i])->purposes[0];
-        if (wb_region_check(m->run_in) != WB_OK) {
+        rc = wb_region_check(m->run_in);
+        if (rc != WB_OK && rc != WB_ERR_INVAL) {
+            break; /* the ISO tables could not be read */
+        }
+        if (rc == WB_ERR_INVAL) {
             rc = wb__err(WB_ERR_INVAL,
                          "mqtt.models[%zu].run_in: \"%.64s\" is not an ISO "
                          "3166-1 country code or ISO 3166-2 subdivision",
@@ -452,6 +456,7 @@ wb__mqtt_models_run(struct wb__mqtt_models *ms,
             }
         }
     }
+    wb__mqtt_results_round(ms->results);
     drop(ms);
     wb__free(rec);
     return rc;
@@ -500,13 +505,9 @@ wb__mqtt_models_resume(struct wb__mqtt_models *ms,
     if (ms != NULL && (owed = wb__calloc(max, sizeof *owed)) == NULL) {
         return WB_ERR_NOMEM;
     }
-    /* first the results a stop or crash left unacknowledged, oldest */
-    for (size_t i = 0; ms != NULL && rc == WB_OK && i < ms->cfg->model_count;
-         i++) {
-        rc = wb__mqtt_results_resume(
-            ms->results, s, mosq, i, &ms->cfg->models[i],
-            wb_model_manifest_of(ms->model[i]), ms->result[i], &n->republished);
-    }
+    /* first the results a stop or crash left unacknowledged, oldest (the
+     * first slice; the loop publishes the rest as PUBACKs come) */
+    rc = wb__mqtt_models_republish(ms, s, mosq, &n->republished);
     for (size_t i = 0; ms != NULL && rc == WB_OK && i < ms->cfg->model_count;
          i++) {
         uint64_t from = 0;
@@ -568,6 +569,10 @@ wb__mqtt_models_orphans(const struct wb__mqtt_models *ms, struct wb_site *s)
     if (o == NULL || wb_site_pending_owed(s, o, 64, &n) != WB_OK) {
         n = 0; /* only a report: the start goes on */
     }
+    if (n == 64) {
+        fprintf(stderr, "waybilld: mqtt: owed work under 64 names or more: "
+                        "waybill pending lists them\n");
+    }
     for (size_t k = 0; k < n; k++) {
         bool ours = strncmp(o[k].consumer, "mqtt ", 5) != 0;
         for (size_t i = 0; ms != NULL && !ours && i < ms->cfg->model_count;
@@ -578,7 +583,7 @@ wb__mqtt_models_orphans(const struct wb__mqtt_models *ms, struct wb_site *s)
         if (!ours) {
             fprintf(stderr,
                     "waybilld: mqtt: %llu entr%s (%llu..%llu) owed to "
-                    "\"%s\", which no configured model entry has: run "
+                    "\"%s\", which no configured model entry has: done "
                     "when that entry is configured again, or dropped with "
                     "waybill pending drop\n",
                     (unsigned long long)o[k].count,
@@ -588,4 +593,22 @@ wb__mqtt_models_orphans(const struct wb__mqtt_models *ms, struct wb_site *s)
         }
     }
     wb__free(o);
+}
+
+wb_err
+wb__mqtt_models_republish(struct wb__mqtt_models *ms,
+                          struct wb_site *s,
+                          struct mosquitto *mosq,
+                          size_t *rows)
+{
+    wb_err rc = WB_OK;
+
+    *rows = 0;
+    for (size_t i = 0; ms != NULL && rc == WB_OK && i < ms->cfg->model_count;
+         i++) {
+        rc = wb__mqtt_results_resume(
+            ms->results, s, mosq, i, &ms->cfg->models[i],
+            wb_model_manifest_of(ms->model[i]), ms->result[i], rows);
+    }
+    return rc;
 }

@@ -127,6 +127,12 @@ void wb__mqtt_models_acked(struct wb__mqtt_models *ms, int mid, int reason);
 bool wb__mqtt_models_settle_due(const struct wb__mqtt_models *ms, bool now);
 size_t wb__mqtt_models_awaited(const struct wb__mqtt_models *ms);
 wb_err wb__mqtt_models_settle(struct wb__mqtt_models *ms, struct wb_site *s);
+/* After resume: publish the next slice of the results owed from before the
+ * start (wb__mqtt_results_resume), counted in *rows. */
+wb_err wb__mqtt_models_republish(struct wb__mqtt_models *ms,
+                                 struct wb_site *s,
+                                 struct mosquitto *mosq,
+                                 size_t *rows);
 
 /* The results on their way to the broker (src/mqtt/results.c). open:
  * an empty tracker (*out, free); name: the consumer name results of the
@@ -135,9 +141,11 @@ wb_err wb__mqtt_models_settle(struct wb__mqtt_models *ms, struct wb_site *s);
  * (a failure leaves the record owed); acked: a PUBACK (ignored when not
  * a result's); due/awaited/settle as the models' above, names[i] model
  * i's result name; resume: publish again, from the log, every row of the
- * records owed under name (model i, manifest mf), counted in *rows; a
- * record that cannot give its rows is reported on stderr and cleared with
- * the next settle. WB_ERR_DB, WB_ERR_NOMEM. */
+ * records owed under name (model i, manifest mf) at its first call, a
+ * slice at a time while the window of tracked results has room (later
+ * calls go on where it stopped), counted in *rows; a record that cannot
+ * give its rows is reported on stderr and cleared with the next settle.
+ * WB_ERR_DB, WB_ERR_NOMEM. */
 struct wb__mqtt_results;
 wb_err wb__mqtt_results_open(struct wb__mqtt_results **out);
 void wb__mqtt_results_free(struct wb__mqtt_results *r);
@@ -153,6 +161,10 @@ void wb__mqtt_results_publish(struct wb__mqtt_results *r,
                               const float *values,
                               size_t n);
 void wb__mqtt_results_acked(struct wb__mqtt_results *r, int mid, int reason);
+/* Every row of the records published so far is out (end of a models'
+ * batch's publishing, or of a slice published again): records awaiting no
+ * PUBACK (every row failed, or an id reused) leave the window. */
+void wb__mqtt_results_round(struct wb__mqtt_results *r);
 bool wb__mqtt_results_due(const struct wb__mqtt_results *r, bool now);
 size_t wb__mqtt_results_awaited(const struct wb__mqtt_results *r);
 wb_err

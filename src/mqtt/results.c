@@ -24,8 +24,12 @@
 /* Records whose PUBACKs are awaited: a data batch's results are at most a
  * few thousand records; past this, results are published untracked. */
 #define TRACK 16384
-/* MQTT message ids are 16 bits */
-#define MIDS 65536
+/* MQTT message ids are 16 bits, and libmosquitto hands out an id again
+ * after 65,535 without looking at what is in flight: at most this many
+ * results are tracked at a time, so an id comes round only to a message
+ * long acknowledged */
+#define MIDS     65536
+#define INFLIGHT 32768
 
 struct track {
     uint64_t record;
@@ -39,11 +43,20 @@ struct done {
     uint8_t model;
 };
 
+/* Publishing again what was owed at the start: model i's records from
+ * `from` up to `until` (exclusive), a slice at a time. */
+struct again {
+    uint64_t from, until;
+    bool started, pending;
+};
+
 struct wb__mqtt_results {
     struct track ring[TRACK]; /* seq head..tail at ring[seq % TRACK] */
     uint64_t head, tail;
     uint64_t by_mid[MIDS]; /* seq + 1 of the record a message is of, or 0 */
-    struct done *done;     /* acknowledged, not yet cleared */
+    size_t inflight;       /* tracked messages whose PUBACK is awaited */
+    struct again again[WB_MQTT_MAX_MODELS];
+    struct done *done; /* acknowledged, not yet cleared */
     size_t done_n, done_cap;
     time_t done_since;
     time_t refused_sec; /* refusals printed: at most 20 a second */
@@ -139,6 +152,38 @@ message(struct wb__buf *b,
     return rc == WB_OK ? wb__buf_append(b, "]}", 2) : rc;
 }
 
+/* Message mid is gone or names another message now: the record it was
+ * of can no longer be told done, and stays owed. */
+static bool
+forget_mid(struct wb__mqtt_results *r, int mid)
+{
+    uint64_t seq = r->by_mid[mid];
+
+    r->by_mid[mid] = 0;
+    if (seq-- == 0) {
+        return false;
+    }
+    if (seq >= r->head && seq < r->tail && r->ring[seq % TRACK].left > 0) {
+        r->ring[seq % TRACK].left--;
+        r->ring[seq % TRACK].untidy = true;
+        r->inflight--;
+    }
+    return true;
+}
+
+/* Records whose PUBACKs have all come, in publishing order (a record waits
+ * for those before it), onto the done list unless untidy. */
+static void
+pop(struct wb__mqtt_results *r)
+{
+    while (r->head < r->tail && r->ring[r->head % TRACK].left == 0) {
+        const struct track *t = &r->ring[r->head++ % TRACK];
+        if (!t->untidy && done_push(r, t->record, t->model) != WB_OK) {
+            /* stays owed: published again at the next start */
+        }
+    }
+}
+
 void
 wb__mqtt_results_publish(struct wb__mqtt_results *r,
                          struct mosquitto *mosq,
@@ -155,6 +200,7 @@ wb__mqtt_results_publish(struct wb__mqtt_results *r,
     struct wb__buf b;
     int mid = 0;
     int mrc = MOSQ_ERR_NOMEM;
+    bool known;
 
     wb__mqtt_result_topic(m->publish, device, topic, sizeof topic);
     wb__buf_init(&b, 4096);
@@ -163,24 +209,23 @@ wb__mqtt_results_publish(struct wb__mqtt_results *r,
                                    false, NULL);
     }
     wb__buf_clear(&b);
+    /* with the connection down libmosquitto keeps the message and sends it
+     * after the reconnect under the same id: published all the same */
+    known = (mrc == MOSQ_ERR_SUCCESS || mrc == MOSQ_ERR_NO_CONN) && mid > 0 &&
+            mid < MIDS;
+    if (known && forget_mid(r, mid) && t != NULL) {
+        t->untidy = true; /* its PUBACK could be the earlier message's */
+    }
     if (t == NULL) {
-        return;
+        return; /* the ring is full: owed until the next start */
     }
-    if (mrc != MOSQ_ERR_SUCCESS || mid <= 0 || mid >= MIDS) {
+    if (!known || r->inflight >= INFLIGHT) {
         t->untidy = true;
         return;
-    }
-    if (r->by_mid[mid] != 0) {
-        /* an id reused while its message is outstanding: its PUBACK
-         * cannot tell the two apart, so neither record is cleared */
-        uint64_t seq = r->by_mid[mid] - 1;
-        if (seq >= r->head && seq < r->tail) {
-            r->ring[seq % TRACK].untidy = true;
-        }
-        t->untidy = true;
     }
     r->by_mid[mid] = r->tail; /* t is ring[(tail - 1) % TRACK] */
     t->left++;
+    r->inflight++;
 }
 
 void
@@ -189,7 +234,7 @@ wb__mqtt_results_acked(struct wb__mqtt_results *r, int mid, int reason)
     uint64_t seq;
 
     if (r == NULL || mid <= 0 || mid >= MIDS || r->by_mid[mid] == 0) {
-        return; /* not a result's (a checkpoint, another publisher) */
+        return; /* not a tracked result's */
     }
     seq = r->by_mid[mid] - 1;
     r->by_mid[mid] = 0;
@@ -214,16 +259,16 @@ wb__mqtt_results_acked(struct wb__mqtt_results *r, int mid, int reason)
     }
     if (r->ring[seq % TRACK].left > 0) {
         r->ring[seq % TRACK].left--;
+        r->inflight--;
     }
-    /* done in publishing order: a record waits for those before it */
-    while (r->head < r->tail && r->ring[r->head % TRACK].left == 0) {
-        const struct track *t = &r->ring[r->head++ % TRACK];
-        if (t->untidy) {
-            continue;
-        }
-        if (done_push(r, t->record, t->model) != WB_OK) {
-            /* stays owed: published again at the next start */
-        }
+    pop(r);
+}
+
+void
+wb__mqtt_results_round(struct wb__mqtt_results *r)
+{
+    if (r != NULL) {
+        pop(r); /* no record gets more rows now: one awaiting none is done */
     }
 }
 
@@ -237,7 +282,7 @@ wb__mqtt_results_due(const struct wb__mqtt_results *r, bool now)
 size_t
 wb__mqtt_results_awaited(const struct wb__mqtt_results *r)
 {
-    return r == NULL ? 0 : (size_t)(r->tail - r->head);
+    return r == NULL ? 0 : r->inflight;
 }
 
 wb_err
@@ -296,9 +341,11 @@ again(struct wb__mqtt_results *r,
         doc = json_loadb((const char *)pay, plen, JSON_REJECT_DUPLICATES, NULL);
         in = json_object_get(doc, "inputs");
         outs = json_object_get(doc, "outputs");
-        if (!json_is_string(json_object_get(doc, "model")) ||
-            strcmp(json_string_value(json_object_get(doc, "model")),
-                   m->model) != 0) {
+        if (doc == NULL) {
+            why = "its payload does not parse";
+        } else if (!json_is_string(json_object_get(doc, "model")) ||
+                   strcmp(json_string_value(json_object_get(doc, "model")),
+                          m->model) != 0) {
             why = "not an inference of this model";
         } else if (!json_is_array(in) || !json_is_array(outs) ||
                    json_array_size(in) != json_array_size(outs)) {
@@ -349,19 +396,30 @@ wb__mqtt_results_resume(struct wb__mqtt_results *r,
                         const char *name,
                         size_t *rows)
 {
-    uint64_t owed[1024];
-    uint64_t from = 0;
-    size_t got = 1024;
+    struct again *g = &r->again[model];
+    uint64_t owed[64];
+    size_t got = 0;
     wb_err rc = WB_OK;
 
-    while (rc == WB_OK && got == 1024) {
-        rc = wb_site_pending_list(s, name, from, owed, 1024, &got);
-        for (size_t k = 0; rc == WB_OK && k < got; k++) {
+    if (!g->started) {
+        /* what is owed now was owed before the start: nothing of this
+         * run has been published yet */
+        g->started = g->pending = true;
+        g->from = 0;
+        g->until = wb_site_size(s);
+    }
+    /* a slice at a time, while the window has room: an id must not come
+     * round while its message is in flight */
+    while (rc == WB_OK && g->pending && r->inflight < INFLIGHT / 2) {
+        rc = wb_site_pending_list(s, name, g->from, owed, 64, &got);
+        for (size_t k = 0; rc == WB_OK && k < got && owed[k] < g->until; k++) {
             rc = again(r, s, mosq, model, m, mf, owed[k], rows);
+            g->from = owed[k] + 1;
         }
-        if (got > 0) {
-            from = owed[got - 1] + 1;
+        if (rc == WB_OK && (got < 64 || owed[got - 1] >= g->until)) {
+            g->pending = false;
         }
+        pop(r);
     }
     return rc;
 }

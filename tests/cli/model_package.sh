@@ -59,6 +59,8 @@ base=$(size)
 expect 1 W model register missing --vendor-key vendor.vkey
 has "$T/err" "bearing-risk.ubj: listed in the manifest but not readable"
 same "$(size)" "$((base + 1))" "the missing-file refusal is logged"
+expect 0 W --json show "$base"
+has "$T/out" '"model": "bearing-risk@1.0.0"'
 [ -e site/models/bearing-risk@1.0.0 ] && bad "files left behind" || ok
 
 # ---- every refusal logged, nothing left behind --------------------------------

@@ -40,6 +40,8 @@ json.dump(dict(c, mqtt=dict(c["mqtt"], models=[dict(m, purpose="golf")])), open(
 json.dump(dict(c, mqtt=dict(c["mqtt"], models=[m, dict(m, publish="x/{device}")])), open("twice.json", "w"))
 json.dump(dict(c, mqtt=dict(c["mqtt"], models=[dict(m, run_in="de")])), open("lower.json", "w"))
 json.dump(dict(c, mqtt=dict(c["mqtt"], models=[dict(m, publish="plant/{device}/tele")])), open("loop.json", "w"))
+r = c["mqtt"]["routes"][0]
+json.dump(dict(c, mqtt=dict(c["mqtt"], routes=[r, dict(r, topic="plant/press-7/#")])), open("loop2.json", "w"))
 PY
 expect 2 timeout 20 "$WAYBILLD" --config golf.json --listen 127.0.0.1:0
 has "$T/err" 'mqtt.models[0].purpose: "golf" is not in the purpose vocabulary'
@@ -51,6 +53,8 @@ expect 2 timeout 20 "$WAYBILLD" --config lower.json --listen 127.0.0.1:0
 has "$T/err" 'mqtt.models[0].run_in: "de" is not an ISO 3166-1 country code or ISO 3166-2 subdivision'
 expect 2 timeout 20 "$WAYBILLD" --config loop.json --listen 127.0.0.1:0
 has "$T/err" 'mqtt.models[0].publish: "plant/{device}/tele" is ingested by mqtt.routes[0]'
+expect 2 timeout 20 "$WAYBILLD" --config loop2.json --listen 127.0.0.1:0
+has "$T/err" 'mqtt.models[0].publish: "plant/{device}/risk" is ingested by mqtt.routes[1] ("plant/press-7/#")'
 start_daemon --config d.json || exit 1
 mosquitto_sub -p "$BROKER_PORT" -q 1 -V mqttv5 -t 'plant/+/risk' -C 2 -v >risk.txt &
 SUB=$!

@@ -456,14 +456,13 @@ serve(struct wb_mqtt *q)
     }
     settle(q, false);
     if (!q->batch_open && q->resumed && atomic_load(&q->fatal) == 0) {
+        /* results waiting in the log (from before the start, or past the
+         * window) as PUBACKs make room */
         size_t more = 0;
         wb_err r2 =
             wb__mqtt_models_republish(q->models, q->site, q->mosq, &more);
         if (r2 != WB_OK) {
             fail(q, r2, "publish owed results");
-        } else if (more > 0) {
-            say("published again %zu more result(s) owed from before the stop",
-                more);
         }
     }
     if (!q->batch_open && atomic_load(&q->fatal) == 0 && !flush(q)) {

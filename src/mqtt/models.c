@@ -418,6 +418,9 @@ wb__mqtt_models_run(struct wb__mqtt_models *ms,
                     struct wb__mqtt_models_counts *n)
 {
     struct wb_infer_record *rec = NULL;
+    uint64_t now_rec[WB_MQTT_MAX_MODELS];
+    bool now_set[WB_MQTT_MAX_MODELS] = {false};
+    bool now_pub[WB_MQTT_MAX_MODELS];
     wb_err rc;
 
     memset(n, 0, sizeof *n);
@@ -447,13 +450,29 @@ wb__mqtt_models_run(struct wb__mqtt_models *ms,
         n->denied += oc->res->denied;
         for (size_t r = 0; r < oc->res->count; r++) {
             const struct wb_infer_row *row = &oc->res->rows[r];
-            if (row->ran) {
-                wb__mqtt_results_publish(
-                    ms->results, mosq, oc->model, m,
-                    ms->held.rec[ms->in[oc->model].at[oc->off + r]].device,
-                    row->input, row->output, row->values, row->value_count);
-                n->ran++;
+            size_t i = oc->model;
+            if (!row->ran) {
+                continue;
             }
+            if (!now_set[i] || now_rec[i] != row->output) {
+                /* a record's rows go together, from memory while the
+                 * window has room; past it, this model's results wait in
+                 * the log (owed) and go out from there, in order */
+                now_set[i] = true;
+                now_rec[i] = row->output;
+                now_pub[i] = wb__mqtt_results_direct(ms->results, i);
+                if (!now_pub[i]) {
+                    wb__mqtt_results_held(ms->results, i);
+                }
+            }
+            if (now_pub[i]) {
+                wb__mqtt_results_publish(
+                    ms->results, mosq, i, m,
+                    ms->held.rec[ms->in[i].at[oc->off + r]].device, row->input,
+                    row->output, row->values, row->value_count);
+                wb__mqtt_results_handed(ms->results, i, row->output);
+            }
+            n->ran++;
         }
     }
     wb__mqtt_results_round(ms->results);

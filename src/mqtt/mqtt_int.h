@@ -127,8 +127,9 @@ void wb__mqtt_models_acked(struct wb__mqtt_models *ms, int mid, int reason);
 bool wb__mqtt_models_settle_due(const struct wb__mqtt_models *ms, bool now);
 size_t wb__mqtt_models_awaited(const struct wb__mqtt_models *ms);
 wb_err wb__mqtt_models_settle(struct wb__mqtt_models *ms, struct wb_site *s);
-/* After resume: publish the next slice of the results owed from before the
- * start (wb__mqtt_results_resume), counted in *rows. */
+/* Publish the next page of the results waiting in the log (from before
+ * the start, or held past the window: wb__mqtt_results_resume), counted
+ * in *rows. */
 wb_err wb__mqtt_models_republish(struct wb__mqtt_models *ms,
                                  struct wb_site *s,
                                  struct mosquitto *mosq,
@@ -140,11 +141,15 @@ wb_err wb__mqtt_models_republish(struct wb__mqtt_models *ms,
  * inference record output at QoS 1 on m's topic, its PUBACK awaited
  * (a failure leaves the record owed); acked: a PUBACK (ignored when not
  * a result's); due/awaited/settle as the models' above, names[i] model
- * i's result name; resume: publish again, from the log, every row of the
- * records owed under name (model i, manifest mf) at its first call, a
- * slice at a time while the window of tracked results has room (later
- * calls go on where it stopped), counted in *rows; a record that cannot
- * give its rows is reported on stderr and cleared with the next settle.
+ * i's result name; direct: may model's results of a models' batch be
+ * published now, from memory (nothing of the model's is waiting in the
+ * log, and the window has room)? handed: model's rows of record went to
+ * libmosquitto; held: model's results from here on wait in the log;
+ * resume: publish, from the log, the rows of the records owed under name
+ * (model i, manifest mf) that were not handed over (all of them after a
+ * start, or those held), a page at a time while the window has room (the
+ * next call goes on), counted in *rows; a record that cannot give its
+ * rows is reported on stderr and cleared with the next settle.
  * WB_ERR_DB, WB_ERR_NOMEM. */
 struct wb__mqtt_results;
 wb_err wb__mqtt_results_open(struct wb__mqtt_results **out);
@@ -160,6 +165,11 @@ void wb__mqtt_results_publish(struct wb__mqtt_results *r,
                               uint64_t output,
                               const float *values,
                               size_t n);
+bool wb__mqtt_results_direct(const struct wb__mqtt_results *r, size_t model);
+void wb__mqtt_results_handed(struct wb__mqtt_results *r,
+                             size_t model,
+                             uint64_t record);
+void wb__mqtt_results_held(struct wb__mqtt_results *r, size_t model);
 void wb__mqtt_results_acked(struct wb__mqtt_results *r, int mid, int reason);
 /* Every row of the records published so far is out (end of a models'
  * batch's publishing, or of a slice published again): records awaiting no

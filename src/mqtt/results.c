@@ -8,9 +8,11 @@
  * record is done, and the next batch clears it (wb_site_pending_done).
  * A crash anywhere in between leaves the record owed, and the next start
  * publishes its rows again from the log (wb__mqtt_results_resume): a
- * result may come twice, never not at all. A record whose rows could not
- * be tracked (the window below is full, a publish failed, a message id
- * was reused while outstanding) just stays owed until the next start. */
+ * result may come twice, never not at all. Past a window of results in
+ * flight, a model's results wait in the log and are published from there
+ * as PUBACKs make room, so libmosquitto's queue stays short. A record
+ * whose rows could not be tracked (a publish failed, a message id was
+ * reused while outstanding) stays owed until the next start. */
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -21,15 +23,17 @@
 
 #include "mqtt/mqtt_int.h"
 
-/* Records whose PUBACKs are awaited: a data batch's results are at most a
- * few thousand records; past this, results are published untracked. */
-#define TRACK 16384
-/* MQTT message ids are 16 bits, and libmosquitto hands out an id again
- * after 65,535 without looking at what is in flight: at most this many
- * results are tracked at a time, so an id comes round only to a message
- * long acknowledged */
-#define MIDS     65536
-#define INFLIGHT 32768
+/* Results handed to libmosquitto and not yet acknowledged: at most about
+ * WINDOW messages (a record's rows go together, so up to 63 more). The
+ * broker lets 20 be in flight; the rest wait in libmosquitto's queue,
+ * which it walks on every publish, and in memory: past the window the
+ * results stay owed in the log and are published from there as PUBACKs
+ * make room (wb__mqtt_results_resume). MQTT ids are 16 bits, and
+ * libmosquitto hands one out again after 65,535 without looking at what
+ * is in flight: the window keeps that from happening. */
+#define WINDOW 1024
+#define TRACK  4096 /* records in the window (with room for untidy ones) */
+#define MIDS   65536
 
 struct track {
     uint64_t record;
@@ -43,11 +47,11 @@ struct done {
     uint8_t model;
 };
 
-/* Publishing again what was owed at the start: model i's records from
- * `from` up to `until` (exclusive), a slice at a time. */
-struct again {
-    uint64_t from, until;
-    bool started, pending;
+/* Model i's records owed to the broker from `next` on have not been
+ * handed to libmosquitto when `behind` (all of them at a start). */
+struct cursor {
+    uint64_t next;
+    bool behind;
 };
 
 struct wb__mqtt_results {
@@ -55,7 +59,7 @@ struct wb__mqtt_results {
     uint64_t head, tail;
     uint64_t by_mid[MIDS]; /* seq + 1 of the record a message is of, or 0 */
     size_t inflight;       /* tracked messages whose PUBACK is awaited */
-    struct again again[WB_MQTT_MAX_MODELS];
+    struct cursor cur[WB_MQTT_MAX_MODELS];
     struct done *done; /* acknowledged, not yet cleared */
     size_t done_n, done_cap;
     time_t done_since;
@@ -67,7 +71,30 @@ wb_err
 wb__mqtt_results_open(struct wb__mqtt_results **out)
 {
     *out = wb__calloc(1, sizeof **out);
+    for (size_t i = 0; *out != NULL && i < WB_MQTT_MAX_MODELS; i++) {
+        (*out)->cur[i].behind = true; /* what is owed from before */
+    }
     return *out ? WB_OK : WB_ERR_NOMEM;
+}
+
+bool
+wb__mqtt_results_direct(const struct wb__mqtt_results *r, size_t model)
+{
+    return !r->cur[model].behind && r->inflight < WINDOW;
+}
+
+void
+wb__mqtt_results_handed(struct wb__mqtt_results *r,
+                        size_t model,
+                        uint64_t record)
+{
+    r->cur[model].next = record + 1;
+}
+
+void
+wb__mqtt_results_held(struct wb__mqtt_results *r, size_t model)
+{
+    r->cur[model].behind = true;
 }
 
 void
@@ -219,7 +246,7 @@ wb__mqtt_results_publish(struct wb__mqtt_results *r,
     if (t == NULL) {
         return; /* the ring is full: owed until the next start */
     }
-    if (!known || r->inflight >= INFLIGHT) {
+    if (!known || r->inflight >= 4 * WINDOW) {
         t->untidy = true;
         return;
     }
@@ -396,28 +423,21 @@ wb__mqtt_results_resume(struct wb__mqtt_results *r,
                         const char *name,
                         size_t *rows)
 {
-    struct again *g = &r->again[model];
+    struct cursor *g = &r->cur[model];
     uint64_t owed[64];
     size_t got = 0;
     wb_err rc = WB_OK;
 
-    if (!g->started) {
-        /* what is owed now was owed before the start: nothing of this
-         * run has been published yet */
-        g->started = g->pending = true;
-        g->from = 0;
-        g->until = wb_site_size(s);
-    }
-    /* a slice at a time, while the window has room: an id must not come
-     * round while its message is in flight */
-    while (rc == WB_OK && g->pending && r->inflight < INFLIGHT / 2) {
-        rc = wb_site_pending_list(s, name, g->from, owed, 64, &got);
-        for (size_t k = 0; rc == WB_OK && k < got && owed[k] < g->until; k++) {
+    /* a page at a time while the window has room; a record whole */
+    while (rc == WB_OK && g->behind && r->inflight < WINDOW) {
+        size_t k = 0;
+        rc = wb_site_pending_list(s, name, g->next, owed, 64, &got);
+        for (; rc == WB_OK && k < got && r->inflight < WINDOW; k++) {
             rc = again(r, s, mosq, model, m, mf, owed[k], rows);
-            g->from = owed[k] + 1;
+            g->next = owed[k] + 1;
         }
-        if (rc == WB_OK && (got < 64 || owed[got - 1] >= g->until)) {
-            g->pending = false;
+        if (rc == WB_OK && k == got && got < 64) {
+            g->behind = false; /* caught up: the next results go direct */
         }
         pop(r);
     }

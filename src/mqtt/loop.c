@@ -455,9 +455,11 @@ serve(struct wb_mqtt *q)
         commit(q);
     }
     settle(q, false);
-    if (!q->batch_open && q->resumed && atomic_load(&q->fatal) == 0) {
+    if (!q->batch_open && q->resumed && !atomic_load(&q->stop) &&
+        atomic_load(&q->fatal) == 0) {
         /* results waiting in the log (from before the start, or past the
-         * window) as PUBACKs make room */
+         * window) as PUBACKs make room; not while stopping, so that the
+         * drain can end with none in flight */
         size_t more = 0;
         wb_err r2 =
             wb__mqtt_models_republish(q->models, q->site, q->mosq, &more);

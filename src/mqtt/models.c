@@ -20,6 +20,7 @@
 #include <waybill/policy.h>
 #include <waybill/token.h>
 
+#include "ledger/defer.h"
 #include "mqtt/mqtt_int.h"
 
 /* A record a model will run on: the copy made at ingest. */
@@ -62,6 +63,7 @@ struct wb__mqtt_models {
     char consumer[WB_MQTT_MAX_MODELS][WB_PENDING_CONSUMER_MAX + 1];
     char result[WB_MQTT_MAX_MODELS][WB_PENDING_CONSUMER_MAX + 1];
     struct wb__mqtt_results *results;
+    size_t turn; /* which model publishes from the log first */
 };
 
 /* Forget what is held. */
@@ -434,6 +436,12 @@ wb__mqtt_models_run(struct wb__mqtt_models *ms,
     if (rc == WB_OK) {
         for (size_t i = 0; rc == WB_OK && i < ms->cfg->model_count; i++) {
             rc = run_model(ms, i, s, rec, &n->read_back);
+            if (rc == WB_OK) {
+                /* the batch's open inference record is appended: two
+                 * entries never share one (each entry's owed results
+                 * are its own rows, published on its own topic) */
+                rc = wb__site_settle(s);
+            }
         }
         if (rc == WB_OK) {
             rc = wb__mqtt_results_settle(ms->results, s, ms->result);
@@ -623,11 +631,17 @@ wb__mqtt_models_republish(struct wb__mqtt_models *ms,
     wb_err rc = WB_OK;
 
     *rows = 0;
-    for (size_t i = 0; ms != NULL && rc == WB_OK && i < ms->cfg->model_count;
-         i++) {
+    /* a page of each in turn, starting one further each time, so that one
+     * model's backlog cannot keep another's results waiting */
+    for (size_t k = 0; ms != NULL && rc == WB_OK && k < ms->cfg->model_count;
+         k++) {
+        size_t i = (ms->turn + k) % ms->cfg->model_count;
         rc = wb__mqtt_results_resume(
             ms->results, s, mosq, i, &ms->cfg->models[i],
             wb_model_manifest_of(ms->model[i]), ms->result[i], rows);
+    }
+    if (ms != NULL) {
+        ms->turn++;
     }
     return rc;
 }

@@ -85,12 +85,13 @@ wb_err wb__mqtt_handle(struct wb_site *s,
  * (wb_site_pending_add) in the open data batch; run: in a batch of its
  * own, the governed call per model on what was queued, the owed work
  * cleared in that batch; after its commit each result published (queued
- * in mosq) at QoS 1, counted in *n; resume: run the models on the records
+ * in mosq) at QoS 1, or left owed in the log past the window of results
+ * in flight (results.c), counted in *n; resume: run the models on the records
  * still owed from before a crash (read back from the log), as run does,
  * adding to *n. */
 struct wb__mqtt_models;
 struct wb__mqtt_models_counts {
-    size_t ran;         /* outputs published */
+    size_t ran;         /* outputs logged, to be published */
     size_t denied;      /* inputs denied */
     size_t read_back;   /* inputs read from the log, not held */
     size_t republished; /* resume: results published again */

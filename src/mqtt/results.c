@@ -77,10 +77,18 @@ wb__mqtt_results_open(struct wb__mqtt_results **out)
     return *out ? WB_OK : WB_ERR_NOMEM;
 }
 
+/* Room for one more record's rows: in the window, and in the ring (a
+ * record past the ring would go out untracked, outside the window). */
+static bool
+room(const struct wb__mqtt_results *r)
+{
+    return r->inflight < WINDOW && r->tail - r->head < TRACK;
+}
+
 bool
 wb__mqtt_results_direct(const struct wb__mqtt_results *r, size_t model)
 {
-    return !r->cur[model].behind && r->inflight < WINDOW;
+    return !r->cur[model].behind && room(r);
 }
 
 void
@@ -428,11 +436,12 @@ wb__mqtt_results_resume(struct wb__mqtt_results *r,
     size_t got = 0;
     wb_err rc = WB_OK;
 
-    /* a page at a time while the window has room; a record whole */
-    while (rc == WB_OK && g->behind && r->inflight < WINDOW) {
+    /* one page a call (the models take turns), while there is room; a
+     * record whole */
+    if (rc == WB_OK && g->behind && room(r)) {
         size_t k = 0;
         rc = wb_site_pending_list(s, name, g->next, owed, 64, &got);
-        for (; rc == WB_OK && k < got && r->inflight < WINDOW; k++) {
+        for (; rc == WB_OK && k < got && room(r); k++) {
             rc = again(r, s, mosq, model, m, mf, owed[k], rows);
             g->next = owed[k] + 1;
         }

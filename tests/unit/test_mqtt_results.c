@@ -136,7 +136,7 @@ main(void)
     wb__mqtt_results_acked(r, 6, 0);
     TT_CHECK(owed_after_settle(s, r, 20));     /* its PUBACK never told */
     TT_CHECK(!owed_after_settle(s, r, 21));    /* cleared behind it */
-    TT_CHECK(owed_after_settle(s, r, 100000)); /* untracked (window full) */
+    TT_CHECK(owed_after_settle(s, r, 100000)); /* untracked: ring full */
 
 out:
     wb__mqtt_results_free(r);

@@ -160,7 +160,18 @@ for _ in $(seq 300); do
     [ "$(record_count)" -ge "$want" ] && break
     sleep 0.2
 done
-sleep 1
+# the results run behind ingest (past the window they wait in the log and
+# go out as PUBACKs make room): wait until every record's result has come
+# (the first three came in owed.txt), then stop cleanly
+received() {
+    /usr/bin/python3 -c '
+import json, sys
+print(len({json.loads(l)["input"] for l in open(sys.argv[1]) if l.startswith("{")}))' results.txt
+}
+for _ in $(seq 600); do
+    [ "$(received)" -ge "$((want - 3))" ] && break
+    sleep 0.2
+done
 stop_daemon TERM
 same "$(owed_rows)" 0 "owed rows left at the end"
 sleep 1

@@ -34,6 +34,25 @@ static int tt_pass, tt_fail;
 
 #define TT_EQ_MEM(a, b, n) TT_CHECK(memcmp((a), (b), (n)) == 0)
 
+/* Flip the low bit of file's byte at off (a tamper case); a file that
+ * cannot be opened is a failed check. */
+static inline void
+tt_flip(const char *file, long off)
+{
+    FILE *f = fopen(file, "r+b");
+    int c;
+
+    if (f == NULL) {
+        tt_fail++;
+        return;
+    }
+    fseek(f, off, SEEK_SET);
+    c = fgetc(f);
+    fseek(f, off, SEEK_SET);
+    fputc(c ^ 0x01, f);
+    fclose(f);
+}
+
 #define TT_REPORT()                                                            \
     (printf("%d passed, %d failed\n", tt_pass, tt_fail), tt_fail ? 1 : 0)
 

@@ -61,21 +61,29 @@ has "$T/daemon.log" "which no configured model entry has"
 expect 0 W pending
 has "$T/out" "mqtt bearing-risk@1.0.0 "
 has "$T/out" "	3 entries, 2..4"
-# the results' subscriber is listening once it has seen a marker of its own
-mosquitto_sub -p "$BROKER_PORT" -q 1 -V mqttv5 -t 'plant/+/risk' >owed.txt &
-SUB=$!
-for _ in $(seq 100); do
-    pub -t plant/marker/risk -m ready
-    grep -q ready owed.txt && break
-    sleep 0.1
-done
+# listen_results FILE: a results' subscriber into FILE (pid in SUB),
+# listening once it has seen a marker of its own
+listen_results() {
+    mosquitto_sub -p "$BROKER_PORT" -q 1 -V mqttv5 -t 'plant/+/risk' >"$1" &
+    SUB=$!
+    for _ in $(seq 100); do
+        pub -t plant/marker/risk -m ready
+        grep -q ready "$1" && break
+        sleep 0.1
+    done
+}
+# wait_results FILE N: until FILE holds N results (at most 20 s)
+wait_results() {
+    for _ in $(seq 200); do
+        [ "$(grep -c '"model": "bearing-risk@1.0.0"' "$1")" -ge "$2" ] && break
+        sleep 0.1
+    done
+}
+listen_results owed.txt
 has owed.txt ready
 start_daemon --config d.json || exit 1
 has "$T/daemon.log" "ran the models on 3 record(s) owed from before"
-for _ in $(seq 200); do
-    [ "$(grep -c '"model": "bearing-risk@1.0.0"' owed.txt)" -ge 3 ] && break
-    sleep 0.1
-done
+wait_results owed.txt 3
 kill "$SUB" 2>/dev/null
 wait "$SUB" 2>/dev/null
 same "$(grep -c '"model": "bearing-risk@1.0.0"' owed.txt)" 3 "published owed results"
@@ -100,20 +108,11 @@ rows.append((name, c.execute("SELECT min(idx) FROM entries WHERE kind = 'record'
 c.executemany("INSERT INTO pending(consumer, entry) VALUES (?, ?)", rows)
 c.commit()
 PY
-mosquitto_sub -p "$BROKER_PORT" -q 1 -V mqttv5 -t 'plant/+/risk' >again.txt &
-SUB=$!
-for _ in $(seq 100); do
-    pub -t plant/marker/risk -m ready
-    grep -q ready again.txt && break
-    sleep 0.1
-done
+listen_results again.txt
 start_daemon --config d.json || exit 1
 has "$T/daemon.log" "published again 3 result(s) the broker had not acknowledged before the stop"
 has "$T/daemon.log" "owed to bearing-risk@1.0.0 cannot be published again: not an inference record"
-for _ in $(seq 200); do
-    [ "$(grep -c '"model": "bearing-risk@1.0.0"' again.txt)" -ge 3 ] && break
-    sleep 0.1
-done
+wait_results again.txt 3
 kill "$SUB" 2>/dev/null
 wait "$SUB" 2>/dev/null
 same "$(grep '"model"' again.txt)" "$(grep '"model"' owed.txt)" "results published again"
@@ -134,13 +133,7 @@ PY
 }
 
 # the results' subscriber stays connected through every kill
-mosquitto_sub -p "$BROKER_PORT" -q 1 -V mqttv5 -t 'plant/+/risk' >results.txt &
-SUB=$!
-for _ in $(seq 100); do
-    pub -t plant/marker/risk -m ready
-    grep -q ready results.txt && break
-    sleep 0.1
-done
+listen_results results.txt
 PUBS=()
 RESUMED=0
 AGAIN=0

@@ -263,23 +263,6 @@ pack(const char *name,
     json_decref(spec);
 }
 
-static void
-flip(const char *file, long off)
-{
-    FILE *f = fopen(file, "r+b");
-    int c;
-
-    if (f == NULL) {
-        tt_fail++;
-        return;
-    }
-    fseek(f, off, SEEK_SET);
-    c = fgetc(f);
-    fseek(f, off, SEEK_SET);
-    fputc(c ^ 0x01, f);
-    fclose(f);
-}
-
 /* The last entry's kind and payload event. */
 static void
 last_entry(struct wb_site *s, const char *kind, const char *event)
@@ -336,12 +319,12 @@ test_packages(struct wb_site *s,
 
     /* a flipped byte in the signed manifest: the signature fails */
     pack("tampered", NULL, NULL, vendor);
-    flip(at("tampered/manifest.json"), 40);
+    tt_flip(at("tampered/manifest.json"), 40);
     TT_CHECK(wb_model_package_read(at("tampered"), v, &p) == WB_ERR_BADSIG);
 
     /* a flipped model byte in the package: refused at registration */
     pack("flipped", NULL, NULL, vendor);
-    flip(at("flipped/bearing-risk.ubj"), 100);
+    tt_flip(at("flipped/bearing-risk.ubj"), 100);
     TT_CHECK(wb_model_register(s, at("flipped"), vkey, NULL) == WB_ERR_VERIFY);
     TT_CHECK(strstr(wb_errmsg(), "bearing-risk.ubj: digest mismatch") != NULL);
 
@@ -356,7 +339,7 @@ test_packages(struct wb_site *s,
     m = NULL;
     snprintf(copy, sizeof copy, "%s/site/models/bearing-risk@9.0.0/%s", dir,
              "bearing-risk.ubj");
-    flip(copy, 100);
+    tt_flip(copy, 100);
     size = wb_site_size(s);
     TT_CHECK(wb_model_open(s, "bearing-risk@9.0.0", &m) == WB_ERR_VERIFY);
     TT_CHECK(m == NULL && loads == 1);
@@ -364,7 +347,7 @@ test_packages(struct wb_site *s,
     TT_CHECK(wb_site_size(s) == size + 1);
     last_entry(s, "decision", "model-load-refused");
     TT_CHECK(wb_model_verify(s, "bearing-risk@9.0.0", NULL) == WB_ERR_VERIFY);
-    flip(copy, 100); /* restored: verifies again */
+    tt_flip(copy, 100); /* restored: verifies again */
     TT_CHECK(wb_model_verify(s, "bearing-risk@9.0.0", NULL) == WB_OK);
     TT_CHECK(wb_model_open(s, "nope@1", &m) == WB_ERR_NOTFOUND);
 
@@ -590,13 +573,13 @@ test_register(struct wb_site *s,
     /* the second file fails after the first was written: all removed */
     pack("two", NULL, "7.0.2", vendor);
     add_notes("two", vendor);
-    flip(at("two/notes.txt"), 3);
+    tt_flip(at("two/notes.txt"), 3);
     size = wb_site_size(s);
     TT_CHECK(wb_model_register(s, at("two"), vkey, NULL) == WB_ERR_VERIFY);
     TT_CHECK(strstr(wb_errmsg(), "notes.txt: digest mismatch") != NULL);
     TT_CHECK(wb_site_size(s) == size + 1);
     TT_CHECK(!exists("site/models/bearing-risk@7.0.2"));
-    flip(at("two/notes.txt"), 3); /* restored: both files copied */
+    tt_flip(at("two/notes.txt"), 3); /* restored: both files copied */
     TT_CHECK(wb_model_register(s, at("two"), vkey, NULL) == WB_OK);
     TT_CHECK(exists("site/models/bearing-risk@7.0.2/notes.txt"));
     TT_CHECK(wb_model_verify(s, "bearing-risk@7.0.2", NULL) == WB_OK);

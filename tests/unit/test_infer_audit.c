@@ -31,23 +31,6 @@ at(const char *name)
     return path;
 }
 
-static void
-flip(const char *file, long off)
-{
-    FILE *f = fopen(file, "r+b");
-    int c;
-
-    if (f == NULL) {
-        tt_fail++;
-        return;
-    }
-    fseek(f, off, SEEK_SET);
-    c = fgetc(f);
-    fseek(f, off, SEEK_SET);
-    fputc(c ^ 0x01, f);
-    fclose(f);
-}
-
 /* Append one telemetry record of class cls, no consent. */
 static uint64_t
 add(struct wb_site *s, const char *cls)
@@ -218,10 +201,10 @@ test_erased_decisions(struct wb_site *s)
     TT_CHECK(run(s, &in, 1, "DE", &denial) == WB_OK);
     TT_CHECK(run(s, &in, 1, "US", NULL) == WB_ERR_DENIED);
     refusal = wb_site_size(s) - 1;
-    flip(at("site/models/" ID "/bearing-risk.ubj"), 300);
+    tt_flip(at("site/models/" ID "/bearing-risk.ubj"), 300);
     TT_CHECK(run(s, &in, 1, "DE", NULL) != WB_OK);
     load = wb_site_size(s) - 1;
-    flip(at("site/models/" ID "/bearing-risk.ubj"), 300);
+    tt_flip(at("site/models/" ID "/bearing-risk.ubj"), 300);
     other = other_decision(s, in);
     TT_CHECK(denial > in && refusal > denial && load > refusal);
 

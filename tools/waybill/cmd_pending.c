@@ -16,13 +16,22 @@ static const char usage_text[] =
     "usage: waybill pending [list]\n"
     "       waybill pending drop NAME --reason TEXT";
 
+/* Who owes what, into a new *o (free) of *n. */
+static wb_err
+owed_all(struct wb_site *s, struct wb_pending_owed **o, size_t *n)
+{
+    *n = 0;
+    *o = calloc(OWED_MAX, sizeof **o);
+    return *o ? wb_site_pending_owed(s, *o, OWED_MAX, n) : WB_ERR_NOMEM;
+}
+
 static int
 pending_list(const struct cli *c, struct wb_site *s)
 {
-    struct wb_pending_owed *o = calloc(OWED_MAX, sizeof *o);
+    struct wb_pending_owed *o = NULL;
     json_t *a = c->json ? json_array() : NULL;
     size_t n = 0;
-    wb_err rc = o ? wb_site_pending_owed(s, o, OWED_MAX, &n) : WB_ERR_NOMEM;
+    wb_err rc = owed_all(s, &o, &n);
 
     for (size_t i = 0; rc == WB_OK && i < n; i++) {
         if (a != NULL) {
@@ -58,9 +67,9 @@ owed_by(struct wb_site *s,
         struct wb_pending_owed *out,
         bool *found)
 {
-    struct wb_pending_owed *o = calloc(OWED_MAX, sizeof *o);
+    struct wb_pending_owed *o = NULL;
     size_t n = 0;
-    wb_err rc = o ? wb_site_pending_owed(s, o, OWED_MAX, &n) : WB_ERR_NOMEM;
+    wb_err rc = owed_all(s, &o, &n);
 
     *found = false;
     for (size_t i = 0; rc == WB_OK && i < n && !*found; i++) {

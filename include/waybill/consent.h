@@ -199,6 +199,16 @@ WB_API WB_NODISCARD wb_err wb_consent_get(struct wb_site *s,
                                           uint32_t version,
                                           struct wb_consent **out);
 
+/** The version of consent id in force on date (days since 1970-01-01):
+ *  the latest one recorded on or before that day, into a new *out
+ *  (wb_consent_free), entry set. WB_ERR_NOTFOUND when there is no such
+ *  consent, or none of its versions was recorded by then (the message
+ *  says which); WB_ERR_FORMAT as wb_consent_get. */
+WB_API WB_NODISCARD wb_err wb_consent_get_on(struct wb_site *s,
+                                             const char *id,
+                                             int32_t date,
+                                             struct wb_consent **out);
+
 /** Every version of consent id, oldest first, into a new array *out
  *  (wb_consent_list_free) of *count, entries set. WB_ERR_NOTFOUND when
  *  there is none; WB_ERR_FORMAT as wb_consent_get. */
@@ -223,15 +233,17 @@ WB_API void wb_consent_list_free(struct wb_consent *v, size_t count);
 /** May the record at log entry `index` be used for `purpose` on `date`
  *  (days since 1970-01-01)? Permitted when all hold: the purpose is in
  *  pol's vocabulary; a purpose of the record's purposes claim covers it
- *  (the same or an ancestor); when the record names a consent, the LATEST
- *  version of that consent is given or renewed on date (not expired) and
- *  its flags cover the purpose (the most specific flag on the purpose or
- *  an ancestor is true); a personal or sensitive-personal record names a
- *  consent. *permitted gets the answer and why (why_len bytes, may be 0)
- *  one reason per line: the failed conditions when not permitted, what
- *  allowed it otherwise. WB_ERR_INVAL (purpose not in the vocabulary),
- *  WB_ERR_NOTFOUND (no such entry), WB_ERR_INVAL (the entry is not a
- *  record or inference), WB_ERR_FORMAT, WB_ERR_DB. */
+ *  (the same or an ancestor); when the record names a consent, the
+ *  version of it in force on date (wb_consent_get_on) is given or renewed
+ *  on date (not expired) and its flags cover the purpose (the most
+ *  specific flag on the purpose or an ancestor is true), and its LATEST
+ *  version is not refused, withdrawn or revoked (those are final: a use
+ *  made now is never permitted by an earlier date); a personal or
+ *  sensitive-personal record names a consent. *permitted gets the answer and
+ * why (why_len bytes, may be 0) one reason per line: the failed conditions when
+ * not permitted, what allowed it otherwise. WB_ERR_INVAL (purpose not in the
+ * vocabulary), WB_ERR_NOTFOUND (no such entry), WB_ERR_INVAL (the entry is not
+ * a record or inference), WB_ERR_FORMAT, WB_ERR_DB. */
 WB_API WB_NODISCARD wb_err wb_purpose_check(struct wb_site *s,
                                             const struct wb_policy *pol,
                                             uint64_t index,

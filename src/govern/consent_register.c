@@ -142,6 +142,51 @@ wb_consent_history(struct wb_site *s,
 }
 
 wb_err
+wb_consent_get_on(struct wb_site *s,
+                  const char *id,
+                  int32_t date,
+                  struct wb_consent **out)
+{
+    struct wb_consent *v = NULL;
+    struct wb_consent *c = NULL;
+    size_t n = 0;
+    size_t k;
+    char day[11];
+    char first[21];
+    wb_err rc;
+
+    if (out == NULL) {
+        return wb__err(WB_ERR_INVAL, "consent: no output");
+    }
+    *out = NULL;
+    rc = wb_consent_history(s, id, &v, &n);
+    if (rc != WB_OK) {
+        return rc;
+    }
+    /* oldest first: the newest version recorded by that day */
+    for (k = n; k > 0 && v[k - 1].recorded / 86400 > date; k--) {
+    }
+    if (k == 0) {
+        wb_date_format(date, day);
+        wb_time_format(v[0].recorded, first);
+        rc = wb__err(WB_ERR_NOTFOUND,
+                     "consent %s: no version recorded on or before %s (the "
+                     "first was recorded %s)",
+                     id, day, first);
+    } else {
+        c = wb__calloc(1, sizeof *c);
+        rc = c != NULL ? WB_OK : WB_ERR_NOMEM;
+    }
+    if (rc == WB_OK) {
+        *c = v[k - 1]; /* moved out: the array slot is zeroed below */
+        memset(&v[k - 1], 0, sizeof v[k - 1]);
+        *out = c;
+    }
+    wb_consent_list_free(v, n);
+    return rc;
+}
+
+wb_err
 wb_consent_list(struct wb_site *s, struct wb_consent **out, size_t *count)
 {
     return list(s, NULL, out, count);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The purpose check: may a logged record be used for a purpose on a date,
- * given its purposes claim, its class and the latest version of the
- * consent it names. */
+ * given its purposes claim, its class and the consent it names (the
+ * version in force on the date, and its latest). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -99,8 +99,9 @@ check_record_purposes(const struct wb_policy *pol,
     no(v, "the record's purposes (%s) do not cover %s", list, purpose);
 }
 
-/* The latest version of the record's consent must be in force on date and
- * its flags must cover the use. */
+/* The version of the record's consent in force on date must be given or
+ * renewed then and its flags must cover the use; the latest version must
+ * not have ended it for good. */
 static wb_err
 check_consent(struct wb_site *s,
               const struct wb_policy *pol,
@@ -110,10 +111,11 @@ check_consent(struct wb_site *s,
               struct verdict *v)
 {
     const struct wb_consent_purpose *f;
+    struct wb_consent *latest = NULL;
     struct wb_consent *c = NULL;
     enum wb_consent_status st;
     char day[11];
-    wb_err rc = wb_consent_get(s, rec->consent_id, 0, &c);
+    wb_err rc = wb_consent_get(s, rec->consent_id, 0, &latest);
 
     wb_date_format(date, day);
     if (rc == WB_ERR_NOTFOUND) {
@@ -122,16 +124,35 @@ check_consent(struct wb_site *s,
            rec->consent_id);
         return WB_OK;
     }
-    if (rc != WB_OK) {
+    if (rc == WB_OK && latest->recorded / 86400 > date) {
+        rc = wb_consent_get_on(s, rec->consent_id, date, &c);
+        if (rc == WB_ERR_NOTFOUND) {
+            no(v, "%s", wb_errmsg());
+            wb_errmsg_clear();
+            rc = WB_OK;
+        }
+    } else {
+        c = latest;
+    }
+    if (rc != WB_OK || c == NULL) {
+        if (latest != c) {
+            wb_consent_free(latest);
+        }
         return rc;
+    }
+    if (latest != c && wb__consent_final(latest->state)) {
+        no(v, "consent %s (version %u, the latest) is %s", c->id,
+           (unsigned)latest->version, wb_consent_state_name(latest->state));
     }
     st = wb_consent_effective_state(c, date);
     if (st != WB_CONSENT_GIVEN && st != WB_CONSENT_RENEWED) {
-        no(v, "consent %s (version %u, the latest) is %s on %s", c->id,
-           (unsigned)c->version, wb_consent_state_name(st), day);
+        no(v, "consent %s (version %u, %s) is %s on %s", c->id,
+           (unsigned)c->version, c == latest ? "the latest" : "then in force",
+           wb_consent_state_name(st), day);
     } else {
-        yes(v, "consent %s (version %u, the latest) is %s on %s", c->id,
-            (unsigned)c->version, wb_consent_state_name(st), day);
+        yes(v, "consent %s (version %u, %s) is %s on %s", c->id,
+            (unsigned)c->version, c == latest ? "the latest" : "then in force",
+            wb_consent_state_name(st), day);
     }
     f = wb__consent_deciding_flag(pol, c, purpose);
     if (f == NULL) {
@@ -147,6 +168,9 @@ check_consent(struct wb_site *s,
             (unsigned)c->version, f->id,
             strcmp(f->id, purpose) ? ", covering " : "",
             strcmp(f->id, purpose) ? purpose : "");
+    }
+    if (latest != c) {
+        wb_consent_free(latest);
     }
     wb_consent_free(c);
     return WB_OK;

@@ -129,6 +129,11 @@ expect 0 W --json consent show c1 --date 2100-01-01
 same "$(js 'd["state"], d["effective_state"]')" "('renewed', 'expired')"
 expect 2 W consent show c1 --version 9
 expect 2 W consent show c1 --date tomorrow
+# a date alone shows the version in force then; before the first, none was
+expect 0 W --json consent show c1 --date "$(date -u +%F)"
+same "$(js 'd["version"]')" "3"
+expect 2 W consent show c1 --date 2020-01-01
+has "$T/err" "consent c1: no version recorded on or before 2020-01-01 (the first was recorded 20"
 
 # a request, answered, then revoked by the controller
 expect 0 W consent grant c2 --subject subj-2 --controller "Acme GmbH" --purpose marketing --jurisdiction FR --state requested
@@ -205,6 +210,8 @@ else
     same "$(js 'd["claims"]["consent"] if "claims" in d else d["consent"]')" "['c3', 1]"
     expect 0 W purpose check --entry "$withc" --purpose predictive-maintenance
     has "$T/out" "consent c3 (version 1) grants service-optimisation"
+    expect 1 W purpose check --entry "$withc" --purpose predictive-maintenance --date 2020-01-01
+    has "$T/out" "consent c3: no version recorded on or before 2020-01-01"
     expect 0 W consent withdraw c3 --purpose predictive-maintenance --reason "objected"
     expect 1 W purpose check --entry "$withc" --purpose predictive-maintenance
     has "$T/out" "denies predictive-maintenance"

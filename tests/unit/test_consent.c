@@ -16,6 +16,26 @@
 
 static char dir[64];
 
+/* A link seam for the site's clock: the library stamps a consent version
+ * with time(), which this definition answers with fake_now when it is set
+ * (the log's own times come from clock_gettime and stay real). */
+static time_t fake_now;
+static char today_s[11]; /* the real today, YYYY-MM-DD */
+
+time_t
+time(time_t *t)
+{
+    struct timespec ts;
+    time_t now;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    now = fake_now != 0 ? fake_now : ts.tv_sec;
+    if (t != NULL) {
+        *t = now;
+    }
+    return now;
+}
+
 static int32_t
 day(const char *s)
 {
@@ -595,7 +615,6 @@ test_purpose_check(struct wb_site *s)
     uint64_t with;
     uint64_t ghost;
     uint64_t consent_entry;
-    const char *today_s = "2026-12-01";
     char why[16];
     bool ok = true;
 
@@ -640,7 +659,7 @@ test_purpose_check(struct wb_site *s)
            "grants service-optimisation");
     TT_CHECK(wb_consent_withdraw(s, "c-pc", NULL, "all of it", NULL) == WB_OK);
     expect(s, pol, with, "service-optimisation", today_s, false,
-           "is withdrawn on 2026-12-01");
+           "is withdrawn on");
 
     /* bad input */
     TT_CHECK(wb_purpose_check(s, pol, plain, "world-domination", day(today_s),
@@ -666,6 +685,72 @@ test_purpose_check(struct wb_site *s)
 
 /* A withdrawn purpose granted again is a new version, never a rewrite; the
  * purpose check follows the latest flags. */
+/* The version in force on a date counts, and a final latest version ends
+ * the consent for any date. */
+static void
+test_dated(struct wb_site *s)
+{
+    struct wb_policy *pol = policy();
+    struct wb_consent in = full("c-dated");
+    struct wb_consent_purpose f[] = {{"service-optimisation", true}};
+    struct wb_consent *k = NULL;
+    uint64_t rec;
+
+    TT_CHECK(pol != NULL);
+    if (pol == NULL) {
+        return;
+    }
+    in.purposes = f;
+    in.purpose_count = 1;
+    fake_now = (time_t)day("2026-03-01") * 86400 + 43200;
+    TT_CHECK(wb_consent_grant(s, pol, &in, NULL) == WB_OK);
+    fake_now = (time_t)day("2026-06-01") * 86400 + 43200;
+    TT_CHECK(wb_consent_withdraw(s, "c-dated", "service-optimisation", "paused",
+                                 NULL) == WB_OK);
+    fake_now = (time_t)day("2026-09-01") * 86400 + 43200;
+    TT_CHECK(wb_consent_allow(s, pol, "c-dated", "service-optimisation",
+                              "resumed", NULL) == WB_OK);
+    fake_now = 0;
+    rec = add_record(s, "personal", "service-optimisation", "c-dated", 1);
+
+    expect(s, pol, rec, "service-optimisation", "2026-02-28", false,
+           "consent c-dated: no version recorded on or before 2026-02-28 "
+           "(the first was recorded 2026-03-01T12:00:00Z)");
+    expect(s, pol, rec, "service-optimisation", "2026-03-01", true,
+           "consent c-dated (version 1, then in force) is given on "
+           "2026-03-01");
+    expect(s, pol, rec, "service-optimisation", "2026-05-31", true,
+           "(version 1) grants service-optimisation");
+    expect(s, pol, rec, "service-optimisation", "2026-06-01", false,
+           "(version 2) denies service-optimisation");
+    expect(s, pol, rec, "service-optimisation", "2026-10-15", true,
+           "(version 3, the latest) is given");
+    expect(s, pol, rec, "service-optimisation", today_s, true,
+           "(version 3) grants service-optimisation");
+
+    TT_CHECK(wb_consent_get_on(s, "c-dated", day("2026-08-31"), &k) == WB_OK);
+    TT_CHECK(k != NULL && k->version == 2 && k->entry > 0);
+    wb_consent_free(k);
+    k = NULL;
+    TT_CHECK(wb_consent_get_on(s, "c-dated", day("2026-02-28"), &k) ==
+             WB_ERR_NOTFOUND);
+    TT_CHECK(k == NULL && strstr(wb_errmsg(), "no version recorded") != NULL);
+    TT_CHECK(wb_consent_get_on(s, "c-none", day("2026-02-28"), &k) ==
+             WB_ERR_NOTFOUND);
+    TT_CHECK(wb_consent_get_on(s, "c-dated", 0, NULL) == WB_ERR_INVAL);
+
+    /* a withdrawal is final: an earlier date does not undo it */
+    fake_now = (time_t)day("2026-10-01") * 86400;
+    TT_CHECK(wb_consent_withdraw(s, "c-dated", NULL, "all of it", NULL) ==
+             WB_OK);
+    fake_now = 0;
+    expect(s, pol, rec, "service-optimisation", "2026-04-01", false,
+           "consent c-dated (version 4, the latest) is withdrawn");
+    expect(s, pol, rec, "service-optimisation", today_s, false,
+           "(version 4, the latest) is withdrawn on");
+    wb_policy_free(pol);
+}
+
 static void
 test_allow(struct wb_site *s)
 {
@@ -685,12 +770,12 @@ test_allow(struct wb_site *s)
     in.purpose_count = 1;
     TT_CHECK(wb_consent_grant(s, pol, &in, NULL) == WB_OK);
     rec = add_record(s, "personal", "service-provision", "c-allow", 1);
-    expect(s, pol, rec, "predictive-maintenance", "2026-12-01", true,
+    expect(s, pol, rec, "predictive-maintenance", today_s, true,
            "grants service-optimisation");
-    expect(s, pol, rec, "marketing", "2026-12-01", false, "do not cover");
+    expect(s, pol, rec, "marketing", today_s, false, "do not cover");
     TT_CHECK(wb_consent_withdraw(s, "c-allow", "predictive-maintenance",
                                  "objected", NULL) == WB_OK);
-    expect(s, pol, rec, "predictive-maintenance", "2026-12-01", false,
+    expect(s, pol, rec, "predictive-maintenance", today_s, false,
            "denies predictive-maintenance");
     /* the subject changes their mind: version 3 grants it again */
     TT_CHECK(wb_consent_allow(s, pol, "c-allow", "predictive-maintenance",
@@ -700,7 +785,7 @@ test_allow(struct wb_site *s)
              out->purposes[1].granted &&
              strcmp(out->reason, "asked again") == 0);
     wb_consent_free(out);
-    expect(s, pol, rec, "predictive-maintenance", "2026-12-01", true,
+    expect(s, pol, rec, "predictive-maintenance", today_s, true,
            "grants predictive-maintenance");
     /* a new purpose with no flag yet */
     TT_CHECK(wb_consent_allow(s, pol, "c-allow", "direct-marketing", NULL,
@@ -741,6 +826,7 @@ main(void)
     struct wb_site *s = NULL;
     struct wb_verify_report r;
 
+    wb_date_format((int32_t)(time(NULL) / 86400), today_s);
     snprintf(dir, sizeof dir, "/tmp/wbconsent.XXXXXX");
     if (wb_init() != WB_OK || mkdtemp(dir) == NULL) {
         return 1;
@@ -755,6 +841,7 @@ main(void)
         test_lifecycle(s);
         test_request_and_revoke(s);
         test_purpose_check(s);
+        test_dated(s);
         test_allow(s);
         TT_CHECK(wb_site_verify(s, &r) == WB_OK);
         wb_site_close(s);

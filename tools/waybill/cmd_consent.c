@@ -506,6 +506,7 @@ consent_show(struct cli *c, struct wb_site *s, int argc, char **argv)
     struct wb_consent *k = NULL;
     uint64_t version = 0;
     int32_t date = today();
+    bool dated = false;
     wb_err rc;
     int code;
     int ch;
@@ -522,6 +523,7 @@ consent_show(struct cli *c, struct wb_site *s, int argc, char **argv)
             if (!cli_date(c, "--date", optarg, &date)) {
                 return EXIT_USAGE;
             }
+            dated = true;
         } else {
             return cli_usage(c, "%s", usage_text);
         }
@@ -529,7 +531,10 @@ consent_show(struct cli *c, struct wb_site *s, int argc, char **argv)
     if (argc - optind != 1) {
         return cli_usage(c, "%s", usage_text);
     }
-    rc = wb_consent_get(s, argv[optind], (uint32_t)version, &k);
+    /* a date alone asks for the version in force that day */
+    rc = dated && version == 0
+             ? wb_consent_get_on(s, argv[optind], date, &k)
+             : wb_consent_get(s, argv[optind], (uint32_t)version, &k);
     if (rc != WB_OK) {
         return cli_fail(c, rc, "consent %s", argv[optind]);
     }

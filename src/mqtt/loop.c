@@ -478,12 +478,15 @@ serve(struct wb_mqtt *q)
 }
 
 /* Asked to stop: keep serving while results await their PUBACKs, for at
- * most 2 s, so that a clean stop leaves none to publish again. */
+ * most 2 s, so that a clean stop leaves none to publish again. Results
+ * of messages still arriving meanwhile wait in the log (owed) for the
+ * next start instead, or the drain would never end under load. */
 static bool
 draining(struct wb_mqtt *q, bool up, struct timespec *since)
 {
     if (since->tv_sec == 0 && since->tv_nsec == 0) {
         clock_gettime(CLOCK_MONOTONIC, since);
+        wb__mqtt_models_stop(q->models);
     }
     return up && !q->drain_over && atomic_load(&q->connected) &&
            atomic_load(&q->fatal) == 0 &&

@@ -580,6 +580,12 @@ wb__mqtt_models_awaited(const struct wb__mqtt_models *ms)
     return ms == NULL ? 0 : wb__mqtt_results_awaited(ms->results);
 }
 
+void
+wb__mqtt_models_stop(struct wb__mqtt_models *ms)
+{
+    wb__mqtt_results_stop(ms ? ms->results : NULL);
+}
+
 wb_err
 wb__mqtt_models_settle(struct wb__mqtt_models *ms, struct wb_site *s)
 {

@@ -127,6 +127,8 @@ void wb__mqtt_models_orphans(const struct wb__mqtt_models *ms,
 void wb__mqtt_models_acked(struct wb__mqtt_models *ms, int mid, int reason);
 bool wb__mqtt_models_settle_due(const struct wb__mqtt_models *ms, bool now);
 size_t wb__mqtt_models_awaited(const struct wb__mqtt_models *ms);
+/* Stopping: the models' results from here on wait in the log. */
+void wb__mqtt_models_stop(struct wb__mqtt_models *ms);
 wb_err wb__mqtt_models_settle(struct wb__mqtt_models *ms, struct wb_site *s);
 /* Publish the next page of the results waiting in the log (from before
  * the start, or held past the window: wb__mqtt_results_resume), counted
@@ -149,8 +151,9 @@ wb_err wb__mqtt_models_republish(struct wb__mqtt_models *ms,
  * resume: publish, from the log, the rows of the records owed under name
  * (model i, manifest mf) that were not handed over (all of them after a
  * start, or those held), a page at a time while the window has room (the
- * next call goes on), counted in *rows; a record that cannot give its
- * rows is reported on stderr and cleared with the next settle.
+ * next call goes on), and the model's untidy records a second after they
+ * left the window, counted in *rows; a record that cannot give its rows
+ * is reported on stderr and cleared with the next settle.
  * WB_ERR_DB, WB_ERR_NOMEM. */
 struct wb__mqtt_results;
 wb_err wb__mqtt_results_open(struct wb__mqtt_results **out);
@@ -171,6 +174,12 @@ void wb__mqtt_results_handed(struct wb__mqtt_results *r,
                              size_t model,
                              uint64_t record);
 void wb__mqtt_results_held(struct wb__mqtt_results *r, size_t model);
+/* Stopping: no more results from memory (they wait in the log, owed), so
+ * that the drain can end with none in flight. retrying: untidy records
+ * waiting to be published again by resume, a second after they left the
+ * window. */
+void wb__mqtt_results_stop(struct wb__mqtt_results *r);
+size_t wb__mqtt_results_retrying(const struct wb__mqtt_results *r);
 void wb__mqtt_results_acked(struct wb__mqtt_results *r, int mid, int reason);
 /* Every row of the records published so far is out (end of a models'
  * batch's publishing, or of a slice published again): records awaiting no

@@ -12,7 +12,9 @@
  * flight, a model's results wait in the log and are published from there
  * as PUBACKs make room, so libmosquitto's queue stays short. A record
  * whose rows could not be tracked (a publish failed, a message id was
- * reused while outstanding) stays owed until the next start. */
+ * reused while outstanding, the broker refused a row for a reason that
+ * may pass) stays owed and is published again from the log a second
+ * later; one the broker refuses for good is reported and cleared. */
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -34,6 +36,7 @@
 #define WINDOW 1024
 #define TRACK  4096 /* records in the window (with room for untidy ones) */
 #define MIDS   65536
+#define RETRY  1024 /* untidy records to publish again (past it: at start) */
 
 struct track {
     uint64_t record;
@@ -45,6 +48,7 @@ struct track {
 struct done {
     uint64_t record;
     uint8_t model;
+    time_t at; /* on the retry list: when it left the window */
 };
 
 /* Model i's records owed to the broker from `next` on have not been
@@ -56,6 +60,9 @@ struct cursor {
 
 struct wb__mqtt_results {
     struct track ring[TRACK]; /* seq head..tail at ring[seq % TRACK] */
+    struct done retry[RETRY]; /* untidy, out of the window, still owed */
+    size_t retry_n;
+    bool stopping; /* nothing more is published from memory */
     uint64_t head, tail;
     uint64_t by_mid[MIDS]; /* seq + 1 of the record a message is of, or 0 */
     size_t inflight;       /* tracked messages whose PUBACK is awaited */
@@ -63,9 +70,33 @@ struct wb__mqtt_results {
     struct done *done; /* acknowledged, not yet cleared */
     size_t done_n, done_cap;
     time_t done_since;
-    time_t refused_sec; /* refusals printed: at most 20 a second */
-    unsigned refused_printed;
+    time_t said_sec; /* reports printed: at most 20 a second */
+    unsigned said_n;
 };
+
+/* "a result of inference record N WHAT: WHY; NEXT" on stderr, at most 20
+ * a second. */
+static void
+say(struct wb__mqtt_results *r,
+    uint64_t record,
+    const char *what,
+    const char *why,
+    bool again)
+{
+    time_t now = time(NULL);
+
+    if (now != r->said_sec) {
+        r->said_sec = now;
+        r->said_n = 0;
+    }
+    if (r->said_n++ < 20) {
+        fprintf(stderr,
+                "waybilld: mqtt: a result of inference record %llu %s: %s; "
+                "%s\n",
+                (unsigned long long)record, what, why,
+                again ? "publishing it again" : "it stays in the log");
+    }
+}
 
 wb_err
 wb__mqtt_results_open(struct wb__mqtt_results **out)
@@ -88,7 +119,21 @@ room(const struct wb__mqtt_results *r)
 bool
 wb__mqtt_results_direct(const struct wb__mqtt_results *r, size_t model)
 {
-    return !r->cur[model].behind && room(r);
+    return !r->stopping && !r->cur[model].behind && room(r);
+}
+
+void
+wb__mqtt_results_stop(struct wb__mqtt_results *r)
+{
+    if (r != NULL) {
+        r->stopping = true;
+    }
+}
+
+size_t
+wb__mqtt_results_retrying(const struct wb__mqtt_results *r)
+{
+    return r == NULL ? 0 : r->retry_n;
 }
 
 void
@@ -207,13 +252,18 @@ forget_mid(struct wb__mqtt_results *r, int mid)
 }
 
 /* Records whose PUBACKs have all come, in publishing order (a record waits
- * for those before it), onto the done list unless untidy. */
+ * for those before it), onto the done list, or when untidy onto the list
+ * to publish again. */
 static void
 pop(struct wb__mqtt_results *r)
 {
     while (r->head < r->tail && r->ring[r->head % TRACK].left == 0) {
         const struct track *t = &r->ring[r->head++ % TRACK];
-        if (!t->untidy && done_push(r, t->record, t->model) != WB_OK) {
+        if (t->untidy && r->retry_n < RETRY) {
+            r->retry[r->retry_n].record = t->record;
+            r->retry[r->retry_n].model = t->model;
+            r->retry[r->retry_n++].at = time(NULL);
+        } else if (!t->untidy && done_push(r, t->record, t->model) != WB_OK) {
             /* stays owed: published again at the next start */
         }
     }
@@ -254,7 +304,16 @@ wb__mqtt_results_publish(struct wb__mqtt_results *r,
     if (t == NULL) {
         return; /* the ring is full: owed until the next start */
     }
+    if (mrc == MOSQ_ERR_OVERSIZE_PACKET || mrc == MOSQ_ERR_PAYLOAD_SIZE ||
+        mrc == MOSQ_ERR_QOS_NOT_SUPPORTED) {
+        /* the same bytes would be refused again: kept in the log only */
+        say(r, output, "cannot be published", mosquitto_strerror(mrc), false);
+        return;
+    }
     if (!known || r->inflight >= 4 * WINDOW) {
+        if (!known) {
+            say(r, output, "was not published", mosquitto_strerror(mrc), true);
+        }
         t->untidy = true;
         return;
     }
@@ -276,21 +335,17 @@ wb__mqtt_results_acked(struct wb__mqtt_results *r, int mid, int reason)
     if (seq < r->head || seq >= r->tail) {
         return;
     }
-    if (reason >= 0x80) {
-        /* refused by the broker (e.g. not authorised): publishing it
-         * again would be refused again; the result stays in the log */
-        time_t now = time(NULL);
-        if (now != r->refused_sec) {
-            r->refused_sec = now;
-            r->refused_printed = 0;
-        }
-        if (r->refused_printed++ < 20) {
-            fprintf(stderr,
-                    "waybilld: mqtt: the broker refused a result of "
-                    "inference record %llu: %s\n",
-                    (unsigned long long)r->ring[seq % TRACK].record,
-                    mosquitto_reason_string(reason));
-        }
+    if (reason == 0x87 || reason == 0x90 || reason == 0x99) {
+        /* not authorised, topic name or payload format invalid (MQTT 5.0
+         * 3.4.2.1): the same message would be refused again; the result
+         * stays in the log */
+        say(r, r->ring[seq % TRACK].record, "was refused by the broker",
+            mosquitto_reason_string(reason), false);
+    } else if (reason >= 0x80) {
+        /* e.g. quota exceeded, unspecified: it may pass */
+        say(r, r->ring[seq % TRACK].record, "was refused by the broker",
+            mosquitto_reason_string(reason), true);
+        r->ring[seq % TRACK].untidy = true;
     }
     if (r->ring[seq % TRACK].left > 0) {
         r->ring[seq % TRACK].left--;
@@ -434,8 +489,25 @@ wb__mqtt_results_resume(struct wb__mqtt_results *r,
     struct cursor *g = &r->cur[model];
     uint64_t owed[64];
     size_t got = 0;
+    size_t keep = 0;
     wb_err rc = WB_OK;
 
+    /* the model's records that left the window untidy, a second on: each
+     * published again whole (a row the broker had may come twice) */
+    if (r->retry_n > 0) {
+        time_t now = time(NULL);
+        size_t n = r->retry_n;
+        for (size_t k = 0; k < n; k++) {
+            const struct done d = r->retry[k];
+            if (rc == WB_OK && d.model == model && now - d.at >= 1 && room(r)) {
+                rc = again(r, s, mosq, model, m, mf, d.record, rows);
+            } else {
+                r->retry[keep++] = d;
+            }
+        }
+        r->retry_n = keep; /* again() publishes; only pop() adds */
+        pop(r);
+    }
     /* one page a call (the models take turns), while there is room; a
      * record whole */
     if (rc == WB_OK && g->behind && room(r)) {

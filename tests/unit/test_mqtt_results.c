@@ -7,11 +7,15 @@
  * connected: it keeps each QoS 1 message and gives it an id
  * (MOSQ_ERR_NO_CONN), as it does while the daemon reconnects; ids are
  * libmosquitto's, 1, 2, 3, ... for a new client, and come round after
- * 65,535. */
+ * 65,535. A refusal that may pass (quota exceeded) leaves the record owed
+ * and has it published again from the log a second later; one that will
+ * not (not authorised) lets it be cleared. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <waybill/model.h>
 #include <waybill/waybill.h>
 
 #include "mqtt/mqtt_int.h"
@@ -54,6 +58,78 @@ row(struct wb__mqtt_results *r, struct mosquitto *mosq, uint64_t rec)
     const float v = 0.5f;
 
     wb__mqtt_results_publish(r, mosq, 0, &m, "press-7", 1, rec, &v, 1);
+}
+
+/* An inference record of model x@1 with one output, as the log holds it
+ * (what a retry reads back). */
+static uint64_t
+inference(struct wb_site *s)
+{
+    static const char pay[] =
+        "{\"model\": \"x@1\", \"inputs\": [1], \"outputs\": "
+        "[{\"risk\": 0.5}]}";
+    struct wb_append e;
+    uint64_t idx = 0;
+
+    memset(&e, 0, sizeof e);
+    e.claims.kind = "inference";
+    e.claims.jurisdiction = "DE";
+    e.claims.sub = "press-7";
+    e.payload = (const uint8_t *)pay;
+    e.payload_len = sizeof pay - 1;
+    TT_CHECK(wb_site_append(s, &e, &idx) == WB_OK);
+    return idx;
+}
+
+/* The broker's refusals: a lasting one lets the record be cleared; one
+ * that may pass keeps it owed and publishes it again, from the log. */
+static void
+refusals(struct wb_site *s)
+{
+    static const struct wb_mqtt_model m = {
+        "plant/+/tele", "x@1", "DE", NULL, "plant/{device}/risk", false};
+    struct wb_model_output risk = {"risk", "1"};
+    struct wb_model_manifest mf;
+    struct wb__mqtt_results *r = NULL;
+    struct mosquitto *mosq = mosquitto_new(NULL, true, NULL);
+    uint64_t a = inference(s);
+    uint64_t b = inference(s);
+    size_t rows = 0;
+
+    memset(&mf, 0, sizeof mf);
+    mf.output = &risk;
+    mf.output_count = 1;
+    TT_CHECK(mosq != NULL && wb__mqtt_results_open(&r) == WB_OK);
+    if (mosq == NULL || r == NULL) {
+        return;
+    }
+    owe(s, (const uint64_t[]){a, b}, 2);
+    row(r, mosq, a); /* id 1 */
+    row(r, mosq, b); /* id 2 */
+    wb__mqtt_results_handed(r, 0, b);
+    wb__mqtt_results_acked(r, 1, 0x87); /* not authorised: for good */
+    wb__mqtt_results_acked(r, 2, 0x97); /* quota exceeded: may pass */
+    TT_CHECK(wb__mqtt_results_awaited(r) == 0);
+    TT_CHECK(wb__mqtt_results_retrying(r) == 1);
+    TT_CHECK(!owed_after_settle(s, r, a));
+    TT_CHECK(owed_after_settle(s, r, b));
+    /* not within the second it left the window; then from the log */
+    TT_CHECK(wb__mqtt_results_resume(r, s, mosq, 0, &m, &mf, name, &rows) ==
+             WB_OK);
+    TT_CHECK(rows == 0 && wb__mqtt_results_retrying(r) == 1);
+    sleep(2);
+    TT_CHECK(wb__mqtt_results_resume(r, s, mosq, 0, &m, &mf, name, &rows) ==
+             WB_OK);
+    TT_CHECK(rows == 1 && wb__mqtt_results_retrying(r) == 0);
+    TT_CHECK(wb__mqtt_results_awaited(r) == 1);
+    wb__mqtt_results_acked(r, 3, 0);
+    TT_CHECK(!owed_after_settle(s, r, b));
+    /* stopping: nothing more from memory, so the drain can end */
+    TT_CHECK(wb__mqtt_results_direct(r, 0));
+    wb__mqtt_results_stop(r);
+    TT_CHECK(!wb__mqtt_results_direct(r, 0));
+    wb__mqtt_results_free(r);
+    mosquitto_destroy(mosq);
 }
 
 int
@@ -105,6 +181,7 @@ main(void)
     TT_CHECK(wb__mqtt_results_awaited(r) == 0);
     TT_CHECK(wb__mqtt_results_due(r, true));
     TT_CHECK(!owed_after_settle(s, r, 10) && !owed_after_settle(s, r, 11));
+    refusals(s);
 
     /* record 20 (id 6) stays unacknowledged while libmosquitto goes round
      * all its ids: 65,534 later messages of records 21.., each

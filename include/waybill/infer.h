@@ -150,7 +150,8 @@ struct wb_infer_opts {
     const struct wb_policy *policy; /* purpose vocabulary; required */
     const char *run_in;  /* jurisdiction the model runs in; required */
     const char *purpose; /* NULL = the model's first intended purpose */
-    int32_t date;        /* consent date, days since 1970-01-01 */
+    int32_t date;        /* a day (since 1970-01-01) the consent must hold on as
+                          * well as today, the day the records are used */
     enum wb_infer_mode mode;
     const struct wb_infer_hook *hooks;
     size_t hook_count;

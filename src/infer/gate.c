@@ -10,6 +10,7 @@
  * between them: wb_site_register_epoch). */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "infer/infer_int.h"
 
@@ -27,6 +28,7 @@ struct wb__infer_gate {
     uint64_t epoch;
     const struct wb_policy *policy;
     int32_t date;
+    int32_t today; /* the day the verdicts were drawn on */
     char *purpose;
     size_t count;
     struct memo m[MEMO_MAX];
@@ -68,8 +70,10 @@ wb__infer_gate_sync(struct wb__infer_gate *g,
                     const struct wb_infer_opts *o,
                     const char *purpose)
 {
+    int32_t today = (int32_t)((int64_t)time(NULL) / 86400);
+
     if (g->epoch == wb_site_register_epoch(s) && wb_site_in_batch(s) &&
-        g->policy == o->policy && g->date == o->date &&
+        g->policy == o->policy && g->date == o->date && g->today == today &&
         strcmp(g->purpose, purpose) == 0) {
         return WB_OK;
     }
@@ -81,6 +85,7 @@ wb__infer_gate_sync(struct wb__infer_gate *g,
     g->epoch = wb_site_register_epoch(s);
     g->policy = o->policy;
     g->date = o->date;
+    g->today = today;
     return WB_OK;
 }
 
@@ -231,6 +236,12 @@ purpose_verdict(struct wb__infer_gate *g,
     mm = g->count < MEMO_MAX ? &g->m[g->count] : NULL;
     rc = wb_purpose_check_claims(s, o->policy, in->claims, purpose, o->date, ok,
                                  why, why_len);
+    if (rc == WB_OK && *ok && o->date != g->today) {
+        /* the record is used today: another date may only add a day the
+         * consent must hold on, never stand in for today */
+        rc = wb_purpose_check_claims(s, o->policy, in->claims, purpose,
+                                     g->today, ok, why, why_len);
+    }
     if (rc == WB_ERR_INVAL) {
         wb__err_prefix("entry %llu", (unsigned long long)in->index);
     }

@@ -22,6 +22,24 @@
 
 #include "tinytest.h"
 
+/* A link seam for the site's clock: consent versions are stamped with
+ * time(), which this answers with fake_now when it is set. */
+static time_t fake_now;
+
+time_t
+time(time_t *t)
+{
+    struct timespec ts;
+    time_t now;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    now = fake_now != 0 ? fake_now : ts.tv_sec;
+    if (t != NULL) {
+        *t = now;
+    }
+    return now;
+}
+
 #define MODELS WB_SRC_DIR "/tests/models"
 #define ID     "bearing-risk@1.0.0"
 
@@ -1209,6 +1227,49 @@ test_audit_old_format(struct wb_site *s)
     wb_model_entry_clear(&e);
 }
 
+/* A purpose withdrawn 20 days ago: a date before it does not bring the
+ * consent back for a use made today, whatever version was in force then. */
+static void
+test_backdated(struct wb_site *s)
+{
+    struct wb_infer_opts o = opts(WB_INFER_ENFORCE, "DE");
+    struct wb_infer_result *r = NULL;
+    time_t now = time(NULL);
+    uint64_t rec;
+
+    fake_now = now - 30 * 86400;
+    grant(s, "c-back", "operator-9");
+    rec = add(s, "{\"vib_rms\":2.5,\"temp_c\":50.0,\"current_a\":11.0}",
+              "personal", "c-back", false);
+    fake_now = now - 20 * 86400;
+    TT_CHECK(wb_consent_withdraw(s, "c-back", "predictive-maintenance",
+                                 "objected", NULL) == WB_OK);
+    fake_now = 0;
+    o.date = (int32_t)((now - 25 * 86400) / 86400);
+    TT_CHECK(wb_infer(s, ID, &rec, 1, &o, &r) == WB_OK);
+    TT_CHECK(
+        r && r->ran == 0 && r->denied == 1 && r->rows[0].why &&
+        strstr(r->rows[0].why, "(version 2) denies predictive-maintenance"));
+    wb_infer_result_free(r);
+    r = NULL;
+    /* the version in force then did allow it: purpose check on that date */
+    {
+        bool ok = false;
+        char why[WB_PURPOSE_WHY_MAX];
+        TT_CHECK(wb_purpose_check(s, pol, rec, "predictive-maintenance", o.date,
+                                  &ok, why, sizeof why) == WB_OK);
+        TT_CHECK_MSG(ok, "%s", why);
+    }
+    /* a later date adds a day the consent must hold on */
+    grant(s, "c-soon", "operator-10");
+    rec = add(s, "{\"vib_rms\":2.5,\"temp_c\":50.0,\"current_a\":11.0}",
+              "personal", "c-soon", false);
+    o.date = (int32_t)(now / 86400) + 1;
+    TT_CHECK(wb_infer(s, ID, &rec, 1, &o, &r) == WB_OK);
+    TT_CHECK(r && r->ran == 1 && r->denied == 0);
+    wb_infer_result_free(r);
+}
+
 static void
 test_governance(struct wb_site *s, const uint64_t *idx)
 {
@@ -1404,6 +1465,7 @@ main(void)
         test_single_rows(s);
         test_plugin(s);
         test_audit_old_format(s);
+        test_backdated(s);
         TT_CHECK(wb_site_verify(s, &rep) == WB_OK);
     }
     fclose(out);

@@ -121,6 +121,7 @@ wb_model_open_for(struct wb_site *s,
         }
     }
     if (rc == WB_OK) {
+        wb__infer_runtime_started();
         rc = m->backend->load(p->model, p->model_len, m->manifest->input_count,
                               m->manifest->output_count, &m->runtime);
         if (rc != WB_OK) {

@@ -89,6 +89,18 @@ void wb__infer_plugins_unload(void);
 /* Is code among list[0..n)? */
 bool wb__infer_in_list(char *const *list, size_t n, const char *code);
 
+/* Load m's model file bytes (checked) with its runtime in a child process
+ * (in process once a model was loaded here) and drop them (trial.c): WB_OK when
+ * the runtime loads them; WB_ERR_FORMAT naming the refusal, a crash (its
+ * signal), a load that takes over a minute, or a runtime this build lacks;
+ * WB_ERR_IO. */
+wb_err wb__infer_trial(const struct wb_model_manifest *m,
+                       const uint8_t *bytes,
+                       size_t len);
+/* A runtime is about to load a model in this process: trials are made in
+ * process from now on (trial.c). */
+void wb__infer_runtime_started(void);
+
 /* An opened model (infer.c). */
 struct wb_model {
     char id[WB_MODEL_ID_MAX + 1];

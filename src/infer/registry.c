@@ -121,6 +121,13 @@ copy_file(void *ctx,
     if (rc == WB_OK && c->count == WB_MODEL_LIST_MAX) {
         rc = wb__err(WB_ERR_INTERNAL, "model register: too many files");
     }
+    if (rc == WB_OK && strcmp(f->path, m->model_file) == 0) {
+        /* its runtime loads it before anything is registered */
+        rc = wb__infer_trial(m, bytes, len);
+        if (rc != WB_OK) {
+            wb__err_prefix("model file %s", f->path);
+        }
+    }
     if (rc != WB_OK) {
         return rc;
     }

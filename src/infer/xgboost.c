@@ -37,6 +37,23 @@ xgb_free(void *p)
     wb__free(m);
 }
 
+/* XGBoost's last error as one line of printable ASCII, at most 300 bytes
+ * (its messages quote the model's bytes, and go on with a stack trace). */
+static const char *
+last_error(char *buf, size_t len)
+{
+    const char *e = XGBGetLastError();
+    size_t k = 0;
+
+    for (; e != NULL && *e != '\0' && *e != '\n' && k + 1 < len && k < 300;
+         e++) {
+        unsigned char ch = (unsigned char)*e;
+        buf[k++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+    }
+    buf[k] = '\0';
+    return buf;
+}
+
 static wb_err
 xgb_predict(void *p, const float *x, size_t rows, float *out)
 {
@@ -50,6 +67,7 @@ xgb_predict(void *p, const float *x, size_t rows, float *out)
     bst_ulong dim = 0;
     const float *res = NULL;
     size_t total = 1;
+    char e[320];
 
     snprintf(iface, sizeof iface,
              "{\"data\": [%llu, true], \"shape\": [%zu, %zu], "
@@ -57,8 +75,8 @@ xgb_predict(void *p, const float *x, size_t rows, float *out)
              (unsigned long long)(uintptr_t)x, rows, m->n_features);
     if (XGBoosterPredictFromDense(m->h, iface, config, m->proxy, &shape, &dim,
                                   &res) != 0) {
-        return wb__err(WB_ERR_INTERNAL, "xgboost predict: %.300s",
-                       XGBGetLastError());
+        return wb__err(WB_ERR_INTERNAL, "xgboost predict: %s",
+                       last_error(e, sizeof e));
     }
     for (bst_ulong i = 0; i < dim; i++) {
         total *= (size_t)shape[i];
@@ -103,6 +121,7 @@ xgb_load(const uint8_t *bytes,
 {
     struct xgb_model *m = wb__calloc(1, sizeof *m);
     bst_ulong nf = 0;
+    char e[320];
     wb_err rc = WB_OK;
 
     *out = NULL;
@@ -114,12 +133,12 @@ xgb_load(const uint8_t *bytes,
     if (XGBoosterCreate(NULL, 0, &m->h) != 0 ||
         XGBoosterSetParam(m->h, "nthread", "1") != 0 ||
         XGProxyDMatrixCreate(&m->proxy) != 0) {
-        rc = wb__err(WB_ERR_INTERNAL, "xgboost: %s", XGBGetLastError());
+        rc = wb__err(WB_ERR_INTERNAL, "xgboost: %s", last_error(e, sizeof e));
     } else if (XGBoosterLoadModelFromBuffer(m->h, bytes, (bst_ulong)len) != 0) {
-        rc = wb__err(WB_ERR_FORMAT, "xgboost refused the model: %.300s",
-                     XGBGetLastError());
+        rc = wb__err(WB_ERR_FORMAT, "xgboost refused the model: %s",
+                     last_error(e, sizeof e));
     } else if (XGBoosterGetNumFeature(m->h, &nf) != 0) {
-        rc = wb__err(WB_ERR_FORMAT, "xgboost: %.300s", XGBGetLastError());
+        rc = wb__err(WB_ERR_FORMAT, "xgboost: %s", last_error(e, sizeof e));
     } else if ((size_t)nf != n_features) {
         rc = wb__err(WB_ERR_FORMAT,
                      "the model takes %llu features; the manifest's data "

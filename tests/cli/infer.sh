@@ -257,7 +257,8 @@ expect 2 W infer --model bearing-risk@1.0.0 --input "$huge" --run-in DE
 has "$T/err" "entry $huge: field \"vib_rms\" (feature vib_rms, mm/s) is 1e+39, beyond a float's range"
 same "$(size)" "$((base + 1))" "range refusal logged, nothing run"
 
-# ---- a manifest naming more outputs than the model gives: refused at load ------
+# ---- a manifest naming more outputs than the model gives: refused at registration
+# (the trial load runs the probe row), so never at load ---------------------------
 /usr/bin/python3 - "$M/bearing-risk.spec.json" two.json <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
@@ -267,13 +268,14 @@ json.dump(s, open(sys.argv[2], "w"))
 PY
 expect 0 W model pack two.json --model "$M/bearing-risk.ubj" --out two
 expect 0 W model sign two --key-file vendor.key
-expect 0 W model register two --vendor-key "$VK"
 base=$(size)
-expect 2 W infer --model bearing-risk@1.0.1 --input "$first" --run-in DE
-has "$T/err" "the model gives 1 value(s) for 1 row(s); the manifest names 2 output(s) a row"
-same "$(size)" "$((base + 1))" "output-count refusal logged, nothing run"
+expect 2 W model register two --vendor-key "$VK"
+has "$T/err" "model file bearing-risk.ubj: the model gives 1 value(s) for 1 row(s); the manifest names 2 output(s) a row"
+same "$(size)" "$((base + 1))" "output-count refusal logged"
 expect 0 W --json show "$base"
-has "$T/out" '"event": "model-load-refused"'
+has "$T/out" '"event": "model-register-refused"'
+expect 2 W infer --model bearing-risk@1.0.1 --input "$first" --run-in DE
+has "$T/err" 'no model "bearing-risk@1.0.1" is registered'
 
 # ---- a third party's hook plug-in: a hash-chained trail, checked by python ----
 expect 2 W infer --model bearing-risk@1.0.0 --input "$first" --run-in DE --hook libx.so

@@ -93,5 +93,35 @@ same "$(ls -A site/models | tr '\n' ' ')" "bearing-risk@1.0.0 bearing-risk@2.0.0
 rm -r site/models/bearing-risk@2.0.0
 expect 0 W model register other --vendor-key vendor.vkey
 expect 0 W model verify bearing-risk@2.0.0
+
+# a signed model the runtime cannot take: refused at registration by a
+# trial load in a child process, logged, nothing left behind
+/usr/bin/python3 -c "import sys; b = bytearray(open(sys.argv[1], 'rb').read()); b[8974] = 0xff; open('crash.ubj', 'wb').write(b)" "$M/bearing-risk.ubj"
+/usr/bin/python3 -c "import sys; b = bytearray(open(sys.argv[1], 'rb').read()); b[812] = 0x80; open('binary.ubj', 'wb').write(b)" "$M/bearing-risk.ubj"
+edit crash.json 's["version"] = "3.0.0"'
+edit binary.json 's["version"] = "3.0.1"'
+edit tf.json 's["version"] = "3.0.2"; s["runtime"] = "tensorflow"'
+for p in crash binary tf; do
+    src=crash.ubj
+    [ "$p" = binary ] && src=binary.ubj
+    [ "$p" = tf ] && src="$M/bearing-risk.ubj"
+    expect 0 W model pack $p.json --model "$src" --out $p
+    expect 0 W model sign $p --key-file vendor.key
+done
+base=$(size)
+expect 2 W model register crash --vendor-key vendor.vkey
+has "$T/err" "model file bearing-risk.ubj: the xgboost runtime crashed loading the model (signal 11, Segmentation fault)"
+expect 2 W model register binary --vendor-key vendor.vkey
+has "$T/err" "xgboost refused the model:"
+# XGBoost quotes the bytes it choked on: one printable line, logged
+lacks "$T/err" "Stack trace"
+expect 2 W model register tf --vendor-key vendor.vkey
+has "$T/err" '"runtime": "tensorflow" is not a runtime of this build'
+same "$(size)" "$((base + 3))" "each trial refusal is logged"
+expect 0 W --json show "$((base + 1))"
+has "$T/out" '"event": "model-register-refused"'
+has "$T/out" 'xgboost refused the model'
+same "$(ls -A site/models | tr '\n' ' ')" "bearing-risk@1.0.0 bearing-risk@2.0.0 " \
+    "no refused registration left files"
 expect 0 W verify
 finish

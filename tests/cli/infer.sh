@@ -156,6 +156,11 @@ has "$T/err" 'run_in "" is not an ISO 3166-1'
 expect 2 W infer --model bearing-risk@1.0.0 --input "$first" --run-in DE --purpose golf
 has "$T/err" 'purpose "golf" is not in the purpose vocabulary'
 expect 2 W infer --model bearing-risk@1.0.0 --input "$first" --run-in DE --purpose ""
+# every option once: a second value is refused, not taken silently
+expect 2 W infer --model bearing-risk@1.0.0 --input "$first" --run-in DE --date 2026-01-01 --date 2026-01-02
+has "$T/err" "--date: give it once"
+expect 2 W infer --model bearing-risk@1.0.0 --input "$first" --run-in DE --governance log-only --governance enforce
+has "$T/err" "--governance: give it once"
 same "$(size)" "$base" "nothing logged for a usage error"
 
 printf '{"vib_rms": 2.0, "temperature": 50.0, "current_a": 11.0}\n' > odd.jsonl

@@ -25,6 +25,8 @@ W keygen --name vendor.example --out vendor.key >vendor.vkey
 
 # ---- pack refuses what sign or register would -------------------------------
 edit plus.json 's["version"] = "1.0.0+build.7"'
+expect 2 W model pack plus.json --model "$M/bearing-risk.ubj" --out plus --out again
+has "$T/err" "--out: give it once"
 expect 2 W model pack plus.json --model "$M/bearing-risk.ubj" --out plus
 has "$T/err" '"version": want 1..64 of A-Z a-z 0-9 . _ -'
 [ -e plus ] && bad "plus: written" || ok

@@ -43,6 +43,7 @@ parse(const struct cli *c, int argc, char **argv, struct iargs *a)
         {"audit-trail", required_argument, 0, 'a'},
         {"hook", required_argument, 0, 'h'},
         {0, 0, 0, 0}};
+    unsigned seen = 0; /* --date 1, --governance 2 */
     int ch;
 
     memset(a, 0, sizeof *a);
@@ -87,11 +88,19 @@ parse(const struct cli *c, int argc, char **argv, struct iargs *a)
             a->hook = optarg;
             break;
         case 'd':
+            if (seen & 1) {
+                return cli_usage(c, "--date: give it once");
+            }
+            seen |= 1;
             if (!cli_date(c, "--date", optarg, &a->date)) {
                 return EXIT_USAGE;
             }
             break;
         case 'g':
+            if (seen & 2) {
+                return cli_usage(c, "--governance: give it once");
+            }
+            seen |= 2;
             if (strcmp(optarg, "enforce") == 0) {
                 a->mode = WB_INFER_ENFORCE;
             } else if (strcmp(optarg, "log-only") == 0) {

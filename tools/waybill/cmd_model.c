@@ -47,13 +47,15 @@ parse(const struct cli *c,
         if (ch == '?' || strchr(allowed, ch) == NULL) {
             return cli_usage(c, "%s", usage);
         }
-        if (ch == 'm') {
-            a->model = optarg;
-        } else if (ch == 'o') {
-            a->out = optarg;
-        } else {
-            a->key = optarg;
+        const char **to = ch == 'm' ? &a->model : ch == 'o' ? &a->out : &a->key;
+        if (*to != NULL) {
+            return cli_usage(c, "--%s: give it once",
+                             ch == 'm'   ? "model"
+                             : ch == 'o' ? "out"
+                             : ch == 'k' ? "key-file"
+                                         : "vendor-key (or --key)");
         }
+        *to = optarg;
     }
     if (optind + 1 != argc) {
         return cli_usage(c, "%s", usage);

@@ -160,8 +160,10 @@ wb__infer_trial(const struct wb_model_manifest *m,
                        "%s)",
                        m->runtime, WTERMSIG(st), strsignal(WTERMSIG(st)));
     }
+    /* no answer, yet an exit: a sanitizer or the runtime caught its own
+     * crash and left */
     return wb__err(WB_ERR_FORMAT,
-                   "the %s runtime ended without loading the model (exit "
-                   "status %d)",
+                   "the %s runtime crashed loading the model (exit status "
+                   "%d, no answer)",
                    m->runtime, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }

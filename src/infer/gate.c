@@ -30,6 +30,7 @@ struct wb__infer_gate {
     int32_t date;
     int32_t today; /* the day the verdicts were drawn on */
     char *purpose;
+    char *run_in; /* where the model runs (the consent's places) */
     size_t count;
     struct memo m[MEMO_MAX];
 };
@@ -52,6 +53,8 @@ forget(struct wb__infer_gate *g)
     g->count = 0;
     wb__free(g->purpose);
     g->purpose = NULL;
+    wb__free(g->run_in);
+    g->run_in = NULL;
     g->epoch = 0; /* no handle has epoch 0 */
 }
 
@@ -74,12 +77,13 @@ wb__infer_gate_sync(struct wb__infer_gate *g,
 
     if (g->epoch == wb_site_register_epoch(s) && wb_site_in_batch(s) &&
         g->policy == o->policy && g->date == o->date && g->today == today &&
-        strcmp(g->purpose, purpose) == 0) {
+        strcmp(g->purpose, purpose) == 0 && strcmp(g->run_in, o->run_in) == 0) {
         return WB_OK;
     }
     forget(g);
     g->purpose = wb__strdup(purpose);
-    if (g->purpose == NULL) {
+    g->run_in = wb__strdup(o->run_in);
+    if (g->purpose == NULL || g->run_in == NULL) {
         return WB_ERR_NOMEM;
     }
     g->epoch = wb_site_register_epoch(s);
@@ -99,7 +103,7 @@ line(char *why, size_t len, const char *text)
 }
 
 static void
-join_list(char *const *v, size_t n, char *buf, size_t len)
+join_codes(const char *const *v, size_t n, char *buf, size_t len)
 {
     size_t k = 0;
 
@@ -122,7 +126,8 @@ wb__infer_call_allowed(const struct wb_model_manifest *m,
 
     why[0] = '\0';
     if (!wb__infer_in_list(m->purposes, m->purpose_count, purpose)) {
-        join_list(m->purposes, m->purpose_count, list, sizeof list);
+        join_codes((const char *const *)m->purposes, m->purpose_count, list,
+                   sizeof list);
         snprintf(text, sizeof text,
                  "model %s@%s is not intended for purpose %s (intended: %s)",
                  m->name, m->version, purpose, list);
@@ -134,13 +139,15 @@ wb__infer_call_allowed(const struct wb_model_manifest *m,
         line(why, why_len, text);
     }
     if (!wb__infer_in_list(m->run_in, m->run_in_count, run_in)) {
-        join_list(m->run_in, m->run_in_count, list, sizeof list);
+        join_codes((const char *const *)m->run_in, m->run_in_count, list,
+                   sizeof list);
         snprintf(text, sizeof text, "model %s@%s may run only in %s, not in %s",
                  m->name, m->version, list, run_in);
         line(why, why_len, text);
     }
     if (!wb__infer_in_list(m->output_to, m->output_to_count, run_in)) {
-        join_list(m->output_to, m->output_to_count, list, sizeof list);
+        join_codes((const char *const *)m->output_to, m->output_to_count, list,
+                   sizeof list);
         snprintf(text, sizeof text,
                  "model %s@%s's outputs may be kept only in %s, not in %s "
                  "where it would run",
@@ -207,8 +214,71 @@ same_key(const struct wb_claims *a, const struct wb_claims *b)
     return true;
 }
 
+static bool
+has_code(const char *const *v, size_t n, const char *code)
+{
+    return wb__infer_in_list((char *const *)v, n, code);
+}
+
+/* Where the consent c names lets its data go (its latest version: the
+ * use is now): run_in must not be among its geographic restrictions, and
+ * must be among its processing and its storage locations when it lists
+ * any (the output record is kept where the model runs). A reason into
+ * text and *ok false otherwise. An unknown consent is the purpose
+ * check's to deny. */
+static wb_err
+places_ok(struct wb_site *s,
+          const struct wb_claims *c,
+          const char *run_in,
+          bool *ok,
+          char *text,
+          size_t len)
+{
+    struct wb_consent *k = NULL;
+    char list[256];
+    wb_err rc = wb_consent_get(s, c->consent_id, 0, &k);
+
+    *ok = true;
+    if (rc == WB_ERR_NOTFOUND) {
+        wb_errmsg_clear();
+        return WB_OK;
+    }
+    if (rc != WB_OK) {
+        return rc;
+    }
+    if (has_code(k->geographic_restrictions, k->geographic_restriction_count,
+                 run_in)) {
+        snprintf(text, len,
+                 "consent %s (version %u) rules out %s, where the model runs",
+                 k->id, (unsigned)k->version, run_in);
+        *ok = false;
+    } else if (k->processing_location_count > 0 &&
+               !has_code(k->processing_locations, k->processing_location_count,
+                         run_in)) {
+        join_codes(k->processing_locations, k->processing_location_count, list,
+                   sizeof list);
+        snprintf(text, len,
+                 "consent %s (version %u) lets the data be processed only in "
+                 "%s, not in %s where the model runs",
+                 k->id, (unsigned)k->version, list, run_in);
+        *ok = false;
+    } else if (k->storage_location_count > 0 &&
+               !has_code(k->storage_locations, k->storage_location_count,
+                         run_in)) {
+        join_codes(k->storage_locations, k->storage_location_count, list,
+                   sizeof list);
+        snprintf(text, len,
+                 "consent %s (version %u) lets the data be stored only in %s, "
+                 "not in %s where the output would be kept",
+                 k->id, (unsigned)k->version, list, run_in);
+        *ok = false;
+    }
+    wb_consent_free(k);
+    return WB_OK;
+}
+
 /* The purpose check's verdict for in, from the memo or
- * wb_purpose_check_claims. */
+ * wb_purpose_check_claims, with the consent's places. */
 static wb_err
 purpose_verdict(struct wb__infer_gate *g,
                 struct wb_site *s,
@@ -241,6 +311,18 @@ purpose_verdict(struct wb__infer_gate *g,
          * consent must hold on, never stand in for today */
         rc = wb_purpose_check_claims(s, o->policy, in->claims, purpose,
                                      g->today, ok, why, why_len);
+    }
+    if (rc == WB_OK && in->claims->consent_id != NULL) {
+        char text[512];
+        bool here = true;
+        rc = places_ok(s, in->claims, o->run_in, &here, text, sizeof text);
+        if (rc == WB_OK && !here) {
+            if (*ok) {
+                why[0] = '\0'; /* only the reasons against are kept */
+            }
+            line(why, why_len, text);
+            *ok = false;
+        }
     }
     if (rc == WB_ERR_INVAL) {
         wb__err_prefix("entry %llu", (unsigned long long)in->index);

@@ -317,4 +317,22 @@ expect 2 W infer --model bearing-risk@1.0.0 --input "$first" --run-in DE \
 has "$T/err" "line 9 ends without a newline"
 
 expect 0 W verify
+# ---- the consent's places: restrictions, processing and storage locations ------
+W consent grant c-cn --subject operator-18 --controller "Example Plant GmbH" \
+    --purpose predictive-maintenance --jurisdiction DE --restrict CN >/dev/null
+W consent grant c-de --subject operator-19 --controller "Example Plant GmbH" \
+    --purpose predictive-maintenance --jurisdiction DE --process DE --process CN --store DE >/dev/null
+for k in c-cn c-de; do
+    head -1 "$M/telemetry.jsonl" | W ingest --device press-7 --purpose predictive-maintenance \
+        --class personal --jurisdiction DE --consent $k - >/dev/null
+done
+pc=$(( $(size) - 2 ))
+expect 1 W infer --model bearing-risk@1.0.0 --input "$pc-$((pc + 1))" --run-in CN
+has "$T/out" "consent c-cn (version 1) rules out CN, where the model runs"
+has "$T/out" "consent c-de (version 1) lets the data be stored only in DE, not in CN where the output would be kept"
+has "$T/out" "ran 0, denied 2"
+expect 0 W infer --model bearing-risk@1.0.0 --input "$pc-$((pc + 1))" --run-in DE
+has "$T/out" "ran 2, denied 0"
+expect 0 W verify
+
 finish

@@ -181,6 +181,11 @@ struct wb_infer_result {
     size_t count;
     size_t denied;
     size_t ran;
+    /* log-only: the whole call was refused (model, purpose or place), and
+     * ran anyway; the logged refusal and its reasons (owned) */
+    bool refused;
+    uint64_t refusal;
+    char *refused_why;
 };
 
 struct wb_model;

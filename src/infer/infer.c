@@ -229,9 +229,10 @@ fire_input(const struct call *c,
     wb__infer_hooks_fire(c->o->hooks, c->o->hook_count, &ev);
 }
 
-/* Refuse the whole call: log it (committed on its own), tell on_deny. */
+/* Refuse the whole call: log it (committed on its own), tell on_deny;
+ * *logged (may be NULL) gets the entry. */
 static wb_err
-refuse_call(struct call *c, const char *why, wb_err err)
+refuse_call(struct call *c, const char *why, wb_err err, uint64_t *logged)
 {
     struct wb_infer_event ev = event(c, WB_INFER_ON_DENY);
     json_t *extra = json_pack(
@@ -254,6 +255,9 @@ refuse_call(struct call *c, const char *why, wb_err err)
     ev.decision = entry;
     if (rc == err) {
         wb__infer_hooks_fire(c->o->hooks, c->o->hook_count, &ev);
+    }
+    if (logged != NULL) {
+        *logged = entry;
     }
     return rc;
 }
@@ -779,13 +783,19 @@ governed(struct call *c)
     if (!wb__infer_call_allowed(c->m->manifest, c->purpose, c->o->run_in, why,
                                 sizeof why)) {
         if (c->o->mode == WB_INFER_ENFORCE) {
-            return refuse_call(c, why, WB_ERR_DENIED);
+            return refuse_call(c, why, WB_ERR_DENIED, NULL);
         }
-        rc = refuse_call(c, why, WB_ERR_DENIED); /* logged, not enforced */
+        /* logged, not enforced: the result says so */
+        rc = refuse_call(c, why, WB_ERR_DENIED, &c->res->refusal);
         if (rc != WB_ERR_DENIED) {
             return rc;
         }
         wb_errmsg_clear();
+        c->res->refused = true;
+        c->res->refused_why = wb__strdup(why);
+        if (c->res->refused_why == NULL) {
+            return WB_ERR_NOMEM;
+        }
     }
     rc = begin(c);
     if (rc == WB_OK) {
@@ -796,7 +806,7 @@ governed(struct call *c)
                 wb_site_rollback(c->s);
                 c->own = false;
             }
-            return refuse_call(c, why, WB_ERR_FORMAT);
+            return refuse_call(c, why, WB_ERR_FORMAT, NULL);
         }
     }
     if (rc == WB_OK) {
@@ -926,5 +936,6 @@ wb_infer_result_free(struct wb_infer_result *r)
     for (size_t i = 0; r->rows != NULL && i < r->count; i++) {
         wb__free(r->rows[i].why);
     }
+    wb__free(r->refused_why);
     wb__free(r); /* the rows are in its allocation */
 }

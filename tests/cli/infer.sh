@@ -317,6 +317,18 @@ expect 2 W infer --model bearing-risk@1.0.0 --input "$first" --run-in DE \
 has "$T/err" "line 9 ends without a newline"
 
 expect 0 W verify
+# ---- log-only: a refused call is logged and run, and the output says so ---
+# logged and run, and the output says the call was refused
+base=$(size)
+expect 0 W infer --model bearing-risk@1.0.0 --input "$first" --run-in US --governance log-only
+has "$T/out" "the call: refused, not enforced (decision entry $base):"
+has "$T/out" "may run only in DE, CN, not in US"
+has "$T/out" "ran 1, denied 1, the call refused (governance log-only)"
+expect 0 W --json infer --model bearing-risk@1.0.0 --input "$first" --run-in US --governance log-only
+same "$(js 'd["refused"]["decision"], "not in US" in d["refused"]["why"], d["ran"]')" "($((base + 3)), True, 1)"
+expect 0 W --json infer --model bearing-risk@1.0.0 --input "$first" --run-in DE --governance log-only
+same "$(js 'd["refused"]')" "None"
+
 # ---- the consent's places: restrictions, processing and storage locations ------
 W consent grant c-cn --subject operator-18 --controller "Example Plant GmbH" \
     --purpose predictive-maintenance --jurisdiction DE --restrict CN >/dev/null

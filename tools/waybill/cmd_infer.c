@@ -171,13 +171,24 @@ print_rows(const struct cli *c,
         }
     }
     if (rows != NULL) {
+        json_t *refused = r->refused ? json_pack("{s:I, s:s}", "decision",
+                                                 (json_int_t)r->refusal, "why",
+                                                 r->refused_why)
+                                     : NULL;
         cli_json(json_pack(
-            "{s:s, s:s, s:I, s:I, s:o}", "model", a->model, "governance",
+            "{s:s, s:s, s:I, s:I, s:o*, s:o}", "model", a->model, "governance",
             a->mode == WB_INFER_ENFORCE ? "enforce" : "log-only", "ran",
-            (json_int_t)r->ran, "denied", (json_int_t)r->denied, "rows", rows));
+            (json_int_t)r->ran, "denied", (json_int_t)r->denied, "refused",
+            refused ? refused : json_null(), "rows", rows));
     } else {
-        printf("%s: ran %zu, denied %zu (governance %s)\n", a->model, r->ran,
-               r->denied, a->mode == WB_INFER_ENFORCE ? "enforce" : "log-only");
+        if (r->refused) {
+            printf("the call: refused, not enforced (decision entry %llu):\n"
+                   "  %s\n",
+                   (unsigned long long)r->refusal, r->refused_why);
+        }
+        printf("%s: ran %zu, denied %zu%s (governance %s)\n", a->model, r->ran,
+               r->denied, r->refused ? ", the call refused" : "",
+               a->mode == WB_INFER_ENFORCE ? "enforce" : "log-only");
     }
 }
 

@@ -6,7 +6,6 @@
 . "$(dirname "$0")/lib.bash"
 cd "$T"
 
-js() { /usr/bin/python3 -c "import json,sys; d=json.load(open('$T/out')); print(($1))"; }
 size() { W --json verify | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["entries"])'; }
 
 # The source tree's profiles when they load; else its vocabulary with a

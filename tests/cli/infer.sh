@@ -10,7 +10,6 @@
 cd "$T"
 M="$WB_SRC/tests/models"
 export WAYBILL_PROFILES="$WB_SRC/profiles"
-js() { /usr/bin/python3 -c "import json,sys; d=json.load(open('$T/out')); print(($1))"; }
 size() { W --json verify | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["entries"])'; }
 
 W init --origin infer.waybill.example >/dev/null

@@ -39,6 +39,9 @@ same() {
     if [ "$1" = "$2" ]; then ok; else bad "\"$1\" != \"$2\" ${3:-}"; fi
 }
 
+# js EXPR: a Python expression over d, the JSON of the last command's stdout
+js() { /usr/bin/python3 -c "import json,sys; d=json.load(open('$T/out')); print(($1))"; }
+
 finish() {
     echo "$pass passed, $fail failed"
     [ "$fail" -eq 0 ]

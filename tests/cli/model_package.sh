@@ -96,6 +96,22 @@ rm -r site/models/bearing-risk@2.0.0
 expect 0 W model register other --vendor-key vendor.vkey
 expect 0 W model verify bearing-risk@2.0.0
 
+# waybill verify checks the site's model copies too
+expect 0 W verify
+has "$T/out" "ok: 2 registered model(s): the site's copies match their signed manifests"
+cp site/models/bearing-risk@2.0.0/bearing-risk.ubj keep.ubj
+/usr/bin/python3 -c "import sys; p = sys.argv[1]; b = bytearray(open(p, 'rb').read()); b[100] ^= 1; open(p, 'wb').write(b)" site/models/bearing-risk@2.0.0/bearing-risk.ubj
+expect 1 W verify
+has "$T/err" "waybill verify: FAILED: model bearing-risk@2.0.0:"
+expect 1 W --json verify
+same "$(js 'd["ok"], d["models"], "bearing-risk@2.0.0" in d["problem"]')" "(False, 1, True)"
+mv site/models/bearing-risk@2.0.0 moved
+expect 1 W verify
+has "$T/err" "FAILED: model bearing-risk@2.0.0"
+mv moved site/models/bearing-risk@2.0.0
+cp keep.ubj site/models/bearing-risk@2.0.0/bearing-risk.ubj
+expect 0 W verify
+
 # a signed model the runtime cannot take: refused at registration by a
 # trial load in a child process, logged, nothing left behind
 /usr/bin/python3 -c "import sys; b = bytearray(open(sys.argv[1], 'rb').read()); b[8974] = 0xff; open('crash.ubj', 'wb').write(b)" "$M/bearing-risk.ubj"

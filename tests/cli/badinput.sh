@@ -32,6 +32,25 @@ printf '{"ts":"yesterday"}\n' > ts.jsonl
 expect 2 W ingest ts.jsonl
 has "$T/err" 'field "ts"'
 
+# places on the command line: ISO 3166 codes, named as options, not as a line
+printf '{"v":1}\n' > one.jsonl
+expect 2 W ingest --jurisdiction QQ one.jsonl
+has "$T/err" '--jurisdiction: "QQ" is not an ISO 3166-1 alpha-2 or ISO 3166-2 code'
+lacks "$T/err" "one.jsonl:1"
+expect 2 W ingest --residency DE,de one.jsonl
+has "$T/err" '--residency: "de" is not an ISO 3166-1'
+expect 2 W ingest --residency DE,DE one.jsonl
+has "$T/err" '"DE" listed twice'
+expect 2 W ingest --residency DE,,FR one.jsonl
+has "$T/err" "an empty item"
+expect 2 W ingest --residency local-only,DE --jurisdiction DE one.jsonl
+has "$T/err" "local-only stands alone"
+expect 2 W ingest --residency local-only one.jsonl
+has "$T/err" "needs --jurisdiction"
+expect 0 W ingest --residency DE,FR --jurisdiction DE-BY one.jsonl
+same "$(size)" "$((base + 1))" "only the good ingest wrote"
+base=$(size)
+
 # an oversized line, an oversized raw payload
 /usr/bin/python3 -c 'print("{\"x\":\"" + "a" * 70000 + "\"}")' > long.jsonl
 expect 2 W ingest long.jsonl

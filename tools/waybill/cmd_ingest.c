@@ -76,6 +76,50 @@ parse_residency(struct ingest_args *a, const char *s)
     return a->o.residency_count > 0;
 }
 
+/* The places given: ISO 3166 codes (by the iso-codes tables), a residency
+ * list without empty, repeated or local-only items, and local-only only
+ * with the jurisdiction the records are held in. */
+static int
+check_places(struct cli *c, const struct ingest_args *a, const char *raw)
+{
+    const char *j = a->o.jurisdiction;
+    wb_err rc = j != NULL ? wb_region_check(j) : WB_OK;
+
+    if (rc == WB_ERR_INVAL) {
+        return cli_usage(c,
+                         "--jurisdiction: \"%s\" is not an ISO 3166-1 "
+                         "alpha-2 or ISO 3166-2 code",
+                         j);
+    }
+    if (a->o.residency_local_only && j == NULL) {
+        return cli_usage(c,
+                         "--residency local-only needs --jurisdiction (where "
+                         "the records are held)");
+    }
+    if (raw != NULL && !a->o.residency_local_only &&
+        (raw[0] == ',' || raw[strlen(raw) - 1] == ',' ||
+         strstr(raw, ",,") != NULL)) {
+        return cli_usage(c, "--residency: an empty item in \"%s\"", raw);
+    }
+    for (size_t i = 0; rc == WB_OK && i < a->o.residency_count; i++) {
+        const char *r = a->o.residency[i];
+        rc = wb_region_check(r);
+        if (rc == WB_ERR_INVAL) {
+            return cli_usage(c,
+                             "--residency: \"%s\" is not an ISO 3166-1 "
+                             "alpha-2 or ISO 3166-2 code (local-only stands "
+                             "alone)",
+                             r);
+        }
+        for (size_t k = 0; k < i; k++) {
+            if (strcmp(r, a->o.residency[k]) == 0) {
+                return cli_usage(c, "--residency: \"%s\" listed twice", r);
+            }
+        }
+    }
+    return rc == WB_OK ? 0 : cli_fail(c, rc, "ISO 3166 codes");
+}
+
 static int
 parse_args(struct cli *c, struct ingest_args *a, int argc, char **argv)
 {
@@ -92,6 +136,7 @@ parse_args(struct cli *c, struct ingest_args *a, int argc, char **argv)
         {"dry-run", no_argument, 0, 'n'},
         {"consent", required_argument, 0, 'C'},
         {0, 0, 0, 0}};
+    const char *residency = NULL;
     uint64_t n;
     int ch;
 
@@ -117,6 +162,10 @@ parse_args(struct cli *c, struct ingest_args *a, int argc, char **argv)
             a->o.rights = optarg;
             break;
         case 'R':
+            if (residency != NULL) {
+                return cli_usage(c, "--residency: give it once");
+            }
+            residency = optarg;
             if (!parse_residency(a, optarg)) {
                 return cli_usage(c, "--residency: local-only or CC,CC,...");
             }
@@ -155,7 +204,7 @@ parse_args(struct cli *c, struct ingest_args *a, int argc, char **argv)
         return cli_usage(c, "%s", usage_text);
     }
     a->path = optind < argc ? argv[optind] : "-";
-    return 0;
+    return check_places(c, a, residency);
 }
 
 /* --consent ID: the latest version of the consent, which must be given or

@@ -16,7 +16,7 @@ static const char *const class_names[] = {"non-personal", "personal",
 /* An input as run, in log order: seq is its position among all outputs,
  * so the first run of each input is the one with the lowest seq. */
 struct seen {
-    uint64_t input;
+    uint8_t leaf[WB_HASH_BYTES]; /* the input's leaf hash: one per entry */
     uint64_t seq;
     size_t cls; /* class_index of the inference record's class */
 };
@@ -72,7 +72,7 @@ payload_json(struct wb_site *s, uint64_t i, bool *erased)
 /* Note that input ran, with the class of the record holding its output.
  * Distinct inputs are counted once, at the end (count_inputs). */
 static wb_err
-add_input(struct scan *sc, uint64_t input, const struct wb_claims *c)
+add_input(struct scan *sc, const uint8_t *leaf, const struct wb_claims *c)
 {
     if (sc->input_count == sc->input_cap) {
         size_t cap = sc->input_cap ? 2 * sc->input_cap : 256;
@@ -87,7 +87,7 @@ add_input(struct scan *sc, uint64_t input, const struct wb_claims *c)
         sc->inputs = grown;
         sc->input_cap = cap;
     }
-    sc->inputs[sc->input_count].input = input;
+    memcpy(sc->inputs[sc->input_count].leaf, leaf, WB_HASH_BYTES);
     sc->inputs[sc->input_count].seq = sc->input_count;
     sc->inputs[sc->input_count].cls = class_index(c->data_class);
     sc->input_count++;
@@ -100,8 +100,10 @@ seen_cmp(const void *a, const void *b)
     const struct seen *x = a;
     const struct seen *y = b;
 
-    if (x->input != y->input) {
-        return x->input < y->input ? -1 : 1;
+    int d = memcmp(x->leaf, y->leaf, WB_HASH_BYTES);
+
+    if (d != 0) {
+        return d;
     }
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
@@ -115,7 +117,8 @@ count_inputs(struct scan *sc)
         qsort(sc->inputs, sc->input_count, sizeof *sc->inputs, seen_cmp);
     }
     for (size_t k = 0; k < sc->input_count; k++) {
-        if (k == 0 || sc->inputs[k].input != sc->inputs[k - 1].input) {
+        if (k == 0 || memcmp(sc->inputs[k].leaf, sc->inputs[k - 1].leaf,
+                             WB_HASH_BYTES) != 0) {
             sc->sum.inputs++;
             sc->sum.by_class[sc->inputs[k].cls]++;
         }
@@ -123,7 +126,8 @@ count_inputs(struct scan *sc)
 }
 
 /* An inference record: one output per input, input k's leaf hash in
- * parents[k]. An erased payload leaves the parents only. */
+ * parents[k]. An erased payload leaves the parents only, which still
+ * count the inputs (distinct by leaf hash, the record's class). */
 static wb_err
 add_inference(struct scan *sc,
               uint64_t i,
@@ -149,21 +153,30 @@ add_inference(struct scan *sc,
     if (n == 0) {
         /* erased (or unreadable): count what the claims show */
         sc->sum.inferences += c->parent_count;
-        return WB_OK;
+        for (size_t k = 0; rc == WB_OK && k < c->parent_count; k++) {
+            rc = add_input(sc, c->parents[k], c);
+        }
+        return rc;
     }
     for (size_t k = 0; rc == WB_OK && k < n; k++) {
         char leaf[2 * WB_HASH_BYTES + 1] = "";
+        uint8_t key[WB_HASH_BYTES];
         uint64_t input =
             (uint64_t)json_integer_value(json_array_get(inputs, k));
         if (k < c->parent_count) {
             wb_hex_encode(c->parents[k], WB_HASH_BYTES, leaf);
+            memcpy(key, c->parents[k], WB_HASH_BYTES);
+        } else {
+            /* no leaf hash to go by (a malformed record): the index */
+            memset(key, 0xff, sizeof key);
+            memcpy(key, &input, sizeof input);
         }
         sc->sum.inferences++;
         json_array_append_new(sc->lineage,
                               json_pack("{s:I, s:I, s:s}", "output",
                                         (json_int_t)i, "input",
                                         (json_int_t)input, "input_leaf", leaf));
-        rc = add_input(sc, input, c);
+        rc = add_input(sc, key, c);
     }
     json_decref(wrapped);
     return rc;

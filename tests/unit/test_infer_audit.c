@@ -303,6 +303,43 @@ test_repeated_inputs(struct wb_site *s)
     json_decref(j);
 }
 
+/* Erasing an output record's payload keeps its inputs counted, by their
+ * leaf hashes and the record's class. */
+static void
+test_erased_outputs(struct wb_site *s)
+{
+    struct wb_model_audit a0, a1;
+    struct wb_infer_opts o;
+    struct wb_infer_result *r = NULL;
+    uint64_t in[2];
+    uint64_t out = 0;
+    char *t0 = NULL;
+    char *t1 = NULL;
+
+    in[0] = add(s, "important");
+    in[1] = add(s, "important");
+    memset(&o, 0, sizeof o);
+    o.policy = pol;
+    o.run_in = "DE";
+    o.date = (int32_t)(time(NULL) / 86400);
+    TT_CHECK(wb_infer(s, ID, in, 2, &o, &r) == WB_OK);
+    TT_CHECK(r != NULL && r->ran == 2 &&
+             r->rows[0].output == r->rows[1].output);
+    out = r ? r->rows[0].output : 0;
+    wb_infer_result_free(r);
+    audit(s, &a0, &t0, NULL);
+    TT_CHECK(wb_site_erase_many(s, &out, 1, "test", NULL) == WB_OK);
+    audit(s, &a1, &t1, NULL);
+    free(t0);
+    free(t1);
+    TT_CHECK_MSG(a1.inferences == a0.inferences && a1.inputs == a0.inputs &&
+                     a1.by_class[3] == a0.by_class[3],
+                 "%llu/%llu inputs, %llu/%llu important",
+                 (unsigned long long)a1.inputs, (unsigned long long)a0.inputs,
+                 (unsigned long long)a1.by_class[3],
+                 (unsigned long long)a0.by_class[3]);
+}
+
 int
 main(void)
 {
@@ -333,6 +370,7 @@ main(void)
         TT_CHECK(wb_model_register(s, pkg, vkey, NULL) == WB_OK);
         test_erased_decisions(s);
         test_repeated_inputs(s);
+        test_erased_outputs(s);
     }
     free(spec);
     json_decref(j);

@@ -111,10 +111,14 @@ wb__model_sig_check(const char *sig,
     if ((size_t)(sp - name) != strlen(wb_verifier_name(v)) ||
         memcmp(name, wb_verifier_name(v), (size_t)(sp - name)) != 0 ||
         memcmp(raw, id, WB_KEY_ID_BYTES) != 0) {
+        char got[2 * WB_KEY_ID_BYTES + 1];
+        char want[2 * WB_KEY_ID_BYTES + 1];
+        wb_hex_encode(raw, WB_KEY_ID_BYTES, got);
+        wb_hex_encode(id, WB_KEY_ID_BYTES, want);
         rc = wb__err(WB_ERR_BADSIG,
-                     "the package is signed by key \"%.*s\", not by the "
-                     "vendor key \"%s\"",
-                     (int)(sp - name), name, wb_verifier_name(v));
+                     "the package is signed by key \"%.*s\" (id %s), not by "
+                     "the vendor key \"%s\" (id %s)",
+                     (int)(sp - name), name, got, wb_verifier_name(v), want);
         wb_free(raw);
         return rc;
     }

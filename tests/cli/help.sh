@@ -12,6 +12,13 @@ cmp -s "$T/out" help.txt && ok || bad "waybill help differs from --help"
 expect 2 W
 cmp -s "$T/err" help.txt && ok || bad "waybill with no command prints another text"
 
+# waybill CMD --help (or -h) prints the same help, exit 0
+for c in infer model ingest; do
+    expect 0 W $c --help
+    cmp -s "$T/out" help.txt && ok || bad "waybill $c --help differs from --help"
+done
+expect 0 W consent -h
+
 # every dispatched command heads a line of the help
 cmds=$(grep -o '{"[a-z-]*", cmd_' "$WB_SRC/tools/waybill/main.c" | sed 's/{"\([a-z-]*\)".*/\1/')
 [ -n "$cmds" ] && ok || bad "no commands found in main.c"

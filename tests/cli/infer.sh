@@ -35,7 +35,8 @@ has "$T/out" '"event": "model-register-refused"'
 cp -r pkg wrong
 expect 0 W model sign wrong --key-file other.key
 expect 1 W model register wrong --vendor-key "$VK"
-has "$T/err" 'signed by key "other.example", not by the vendor key "vendor.example"'
+has "$T/err" 'signed by key "other.example" (id '
+has "$T/err" '), not by the vendor key "vendor.example" (id '
 expect 1 W model verify wrong --key "$VK"
 
 expect 0 W model sign pkg --key-file vendor.key

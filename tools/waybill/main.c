@@ -171,6 +171,11 @@ main(int argc, char **argv)
         return argc < 2 ? EXIT_USAGE : 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(argv[1], commands[i].name) == 0 && argc > 2 &&
+            (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+            fputs(usage, stdout); /* "waybill CMD --help": its lines are here */
+            return 0;
+        }
         if (strcmp(argv[1], commands[i].name) == 0) {
             c.cmd = commands[i].name;
             return commands[i].run(&c, argc - 1, argv + 1);

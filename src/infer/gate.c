@@ -114,6 +114,40 @@ join_codes(const char *const *v, size_t n, char *buf, size_t len)
     }
 }
 
+/* Does place code lie within area: the same code, or a subdivision
+ * (ISO 3166-2, "DE-BY") of the country area names ("DE")? */
+static bool
+within(const char *code, const char *area)
+{
+    return strcmp(code, area) == 0 ||
+           (strlen(area) == 2 && strncmp(code, area, 2) == 0 && code[2] == '-');
+}
+
+/* Does code lie within one of the places v[0..n)? */
+static bool
+in_places(const char *const *v, size_t n, const char *code)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (within(code, v[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Does code overlap one of v[0..n): either lies within the other (a
+ * country touches each of its subdivisions)? */
+static bool
+touches(const char *const *v, size_t n, const char *code)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (within(code, v[i]) || within(v[i], code)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 bool
 wb__infer_call_allowed(const struct wb_model_manifest *m,
                        const char *purpose,
@@ -138,14 +172,15 @@ wb__infer_call_allowed(const struct wb_model_manifest *m,
                  m->version, purpose);
         line(why, why_len, text);
     }
-    if (!wb__infer_in_list(m->run_in, m->run_in_count, run_in)) {
+    if (!in_places((const char *const *)m->run_in, m->run_in_count, run_in)) {
         join_codes((const char *const *)m->run_in, m->run_in_count, list,
                    sizeof list);
         snprintf(text, sizeof text, "model %s@%s may run only in %s, not in %s",
                  m->name, m->version, list, run_in);
         line(why, why_len, text);
     }
-    if (!wb__infer_in_list(m->output_to, m->output_to_count, run_in)) {
+    if (!in_places((const char *const *)m->output_to, m->output_to_count,
+                   run_in)) {
         join_codes((const char *const *)m->output_to, m->output_to_count, list,
                    sizeof list);
         snprintf(text, sizeof text,
@@ -179,13 +214,9 @@ residency_ok(const struct wb_claims *c,
                  run_in);
         return false;
     }
-    if (c->residency_count == 0 || (home && strcmp(home, run_in) == 0)) {
+    if (c->residency_count == 0 || (home && within(run_in, home)) ||
+        in_places(c->residency, c->residency_count, run_in)) {
         return true;
-    }
-    for (size_t i = 0; i < c->residency_count; i++) {
-        if (strcmp(c->residency[i], run_in) == 0) {
-            return true;
-        }
     }
     snprintf(text, len,
              "entry %llu's residency does not include %s where the model "
@@ -214,12 +245,6 @@ same_key(const struct wb_claims *a, const struct wb_claims *b)
     return true;
 }
 
-static bool
-has_code(const char *const *v, size_t n, const char *code)
-{
-    return wb__infer_in_list((char *const *)v, n, code);
-}
-
 /* Where the consent c names lets its data go (its latest version: the
  * use is now): run_in must not be among its geographic restrictions, and
  * must be among its processing and its storage locations when it lists
@@ -246,15 +271,15 @@ places_ok(struct wb_site *s,
     if (rc != WB_OK) {
         return rc;
     }
-    if (has_code(k->geographic_restrictions, k->geographic_restriction_count,
-                 run_in)) {
+    if (touches(k->geographic_restrictions, k->geographic_restriction_count,
+                run_in)) {
         snprintf(text, len,
                  "consent %s (version %u) rules out %s, where the model runs",
                  k->id, (unsigned)k->version, run_in);
         *ok = false;
     } else if (k->processing_location_count > 0 &&
-               !has_code(k->processing_locations, k->processing_location_count,
-                         run_in)) {
+               !in_places(k->processing_locations, k->processing_location_count,
+                          run_in)) {
         join_codes(k->processing_locations, k->processing_location_count, list,
                    sizeof list);
         snprintf(text, len,
@@ -263,8 +288,8 @@ places_ok(struct wb_site *s,
                  k->id, (unsigned)k->version, list, run_in);
         *ok = false;
     } else if (k->storage_location_count > 0 &&
-               !has_code(k->storage_locations, k->storage_location_count,
-                         run_in)) {
+               !in_places(k->storage_locations, k->storage_location_count,
+                          run_in)) {
         join_codes(k->storage_locations, k->storage_location_count, list,
                    sizeof list);
         snprintf(text, len,

@@ -345,6 +345,16 @@ has "$T/out" "consent c-de (version 1) lets the data be stored only in DE, not i
 has "$T/out" "ran 0, denied 2"
 expect 0 W infer --model bearing-risk@1.0.0 --input "$pc-$((pc + 1))" --run-in DE
 has "$T/out" "ran 2, denied 0"
+# a subdivision lies within its country: the model's DE, the consent's DE
+expect 0 W infer --model bearing-risk@1.0.0 --input "$pc-$((pc + 1))" --run-in DE-BY
+has "$T/out" "ran 2, denied 0"
+# and a restriction to CN covers CN-BJ
+expect 1 W infer --model bearing-risk@1.0.0 --input "$pc-$((pc + 1))" --run-in CN-BJ
+has "$T/out" "consent c-cn (version 1) rules out CN-BJ, where the model runs"
+has "$T/out" "consent c-de (version 1) lets the data be stored only in DE, not in CN-BJ"
+# local-only stays where it is held: DE-BY is not DE
+expect 1 W infer --model bearing-risk@1.0.0 --input "$first" --run-in DE-BY
+has "$T/out" "is local-only (held in DE): running in DE-BY would take it out"
 expect 0 W verify
 
 finish

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Record selections: "5", "3-10", "3,7,9", "1-4,9" -> log indexes. */
+/* Record selections: "5", "3-10", "3,7,9", "1-4,9" -> log indexes, each
+ * once. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "infer/infer_int.h"
@@ -15,6 +17,43 @@ number(const char **p, uint64_t *out)
     }
     *p += n;
     return true;
+}
+
+static int
+index_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a;
+    uint64_t y = *(const uint64_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* An index v[0..n) holds twice (a record run twice would be two outputs
+ * of one reading): WB_ERR_FORMAT naming it. */
+static wb_err
+once_each(const char *text, const uint64_t *v, size_t n)
+{
+    uint64_t *sorted = n > 1 ? wb__malloc(n * sizeof *sorted) : NULL;
+    wb_err rc = WB_OK;
+
+    if (n > 1 && sorted == NULL) {
+        return WB_ERR_NOMEM;
+    }
+    if (sorted != NULL) {
+        memcpy(sorted, v, n * sizeof *sorted);
+        qsort(sorted, n, sizeof *sorted, index_cmp);
+    }
+    for (size_t i = 1; sorted != NULL && i < n; i++) {
+        if (sorted[i] == sorted[i - 1]) {
+            rc = wb__err(WB_ERR_FORMAT,
+                         "selection \"%.64s\": entry %llu is selected more "
+                         "than once",
+                         text, (unsigned long long)sorted[i]);
+            break;
+        }
+    }
+    wb__free(sorted);
+    return rc;
 }
 
 wb_err
@@ -59,7 +98,8 @@ wb_infer_selection_parse(const char *text, uint64_t **out, size_t *count)
                 break;
             }
         }
-        if (hi - lo >= WB_INFER_MAX_INPUTS) {
+        if (hi - lo >= WB_INFER_MAX_INPUTS ||
+            b.len / sizeof(uint64_t) + (hi - lo) >= WB_INFER_MAX_INPUTS) {
             rc = WB_ERR_TOOBIG;
         }
         for (uint64_t i = lo; rc == WB_OK; i++) {
@@ -82,6 +122,10 @@ wb_infer_selection_parse(const char *text, uint64_t **out, size_t *count)
             break;
         }
         p++;
+    }
+    if (rc == WB_OK) {
+        rc = once_each(text, (const uint64_t *)(void *)b.data,
+                       b.len / sizeof(uint64_t));
     }
     if (rc == WB_OK) {
         size_t len = 0;

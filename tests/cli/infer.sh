@@ -179,6 +179,8 @@ expect 2 W infer --model bearing-risk@1.0.0 --input "3--4" --run-in DE
 has "$T/err" "position 3: want the range's HIGH index"
 expect 2 W infer --model bearing-risk@1.0.0 --input "1,5-3" --run-in DE
 has "$T/err" "position 3: range 5-3: want HIGH >= LOW"
+expect 2 W infer --model bearing-risk@1.0.0 --input "$first,$first" --run-in DE
+has "$T/err" "entry $first is selected more than once"
 expect 2 W infer --model bearing-risk@1.0.0 --input 3 --run-in DE --governance lax
 expect 2 W infer --model bearing-risk@1.0.0 --input 3
 

@@ -1416,6 +1416,17 @@ test_selection(void)
     TT_CHECK(wb_infer_selection_parse("", &v, &n) == WB_ERR_FORMAT);
     TT_CHECK(wb_infer_selection_parse("0-10000", &v, &n) == WB_ERR_TOOBIG);
     TT_CHECK(v == NULL && n == 0);
+    /* 10,000 in all, across ranges */
+    TT_CHECK(wb_infer_selection_parse("0-4999,5000-9999", &v, &n) == WB_OK &&
+             n == 10000);
+    wb_free(v);
+    TT_CHECK(wb_infer_selection_parse("0-4999,5000-10000", &v, &n) ==
+             WB_ERR_TOOBIG);
+    /* each record once */
+    TT_CHECK(wb_infer_selection_parse("6,6,6", &v, &n) == WB_ERR_FORMAT);
+    TT_CHECK(strstr(wb_errmsg(), "entry 6 is selected more than once") != NULL);
+    TT_CHECK(wb_infer_selection_parse("1-10,5", &v, &n) == WB_ERR_FORMAT);
+    TT_CHECK(v == NULL && n == 0);
 }
 
 int

@@ -13,6 +13,8 @@
 
 #include <waybill/ledger.h>
 
+struct wb_policy; /* waybill/policy.h */
+
 /* The register's name, also the kind of its entries. */
 #define WB_MODEL_REGISTER "model"
 /* The manifest's format tag. */
@@ -171,6 +173,17 @@ WB_API WB_NODISCARD wb_err wb_model_register(struct wb_site *s,
                                              const char *dir,
                                              const char *vkey,
                                              struct wb_model_entry *out);
+
+/** wb_model_register, and every purpose the manifest names must be in
+ *  pol's purpose vocabulary (borrowed; NULL skips the check): a model
+ *  intended for a purpose no call can give is refused (WB_ERR_FORMAT
+ *  naming the field), logged like every refusal. */
+WB_API WB_NODISCARD wb_err
+wb_model_register_checked(struct wb_site *s,
+                          const struct wb_policy *pol,
+                          const char *dir,
+                          const char *vkey,
+                          struct wb_model_entry *out);
 
 /** Registered model id ("name@version") into *out (wb_model_entry_clear):
  *  its register document parsed, nothing verified yet. WB_ERR_NOTFOUND;

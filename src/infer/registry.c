@@ -31,6 +31,7 @@ models_dir(struct wb_site *s, const char *id, char *buf, size_t len)
  * there; a failed registration removes what it wrote, never more. */
 struct copy {
     struct wb_site *s;
+    const struct wb_policy *pol;  /* purposes checked against it, or NULL */
     char id[WB_MODEL_ID_MAX + 1]; /* "" until the manifest is seen */
     char tmp[4096];               /* the directory written; "" if none */
     char dst[4096];               /* models/ID once renamed to it */
@@ -53,8 +54,28 @@ remove_copy(const struct copy *c, const char *d)
     }
 }
 
-/* Before anything is written: the id is a register id, not registered
- * yet; then the copy's own directory. */
+/* Each of the manifest's list v[0..n) (field) is a purpose of pol's
+ * vocabulary (no pol: not checked). */
+static wb_err
+in_vocabulary(const struct wb_policy *pol,
+              const char *field,
+              char *const *v,
+              size_t n)
+{
+    for (size_t i = 0; pol != NULL && i < n; i++) {
+        if (wb_policy_purpose_find(pol, v[i]) < 0) {
+            return wb__err(WB_ERR_FORMAT,
+                           "manifest: \"%s[%zu]\": \"%s\" is not in the "
+                           "purpose vocabulary",
+                           field, i, v[i]);
+        }
+    }
+    return WB_OK;
+}
+
+/* Before anything is written: the id is a register id, its purposes are
+ * the vocabulary's, it is not registered yet; then the copy's own
+ * directory. */
 static wb_err
 copy_begin(struct copy *c, const struct wb_model_manifest *m)
 {
@@ -66,6 +87,12 @@ copy_begin(struct copy *c, const struct wb_model_manifest *m)
     if (!wb_id_ok(c->id, WB_MODEL_ID_MAX)) {
         return wb__err(WB_ERR_FORMAT, "model id \"%s\" is not a register id",
                        c->id);
+    }
+    /* out_of_scope is the vendor's words: a use outside the site's
+     * vocabulary can never be asked for, so it needs no match */
+    rc = in_vocabulary(c->pol, "purposes", m->purposes, m->purpose_count);
+    if (rc != WB_OK) {
+        return rc;
     }
     memset(&old, 0, sizeof old);
     rc = wb_site_register_get(c->s, WB_MODEL_REGISTER, c->id, 0, &old);
@@ -280,6 +307,16 @@ wb_model_register(struct wb_site *s,
                   const char *vkey,
                   struct wb_model_entry *out)
 {
+    return wb_model_register_checked(s, NULL, dir, vkey, out);
+}
+
+wb_err
+wb_model_register_checked(struct wb_site *s,
+                          const struct wb_policy *pol,
+                          const char *dir,
+                          const char *vkey,
+                          struct wb_model_entry *out)
+{
     struct wb_verifier *v = NULL;
     struct copy *c = NULL;
     wb_err rc = WB_OK;
@@ -296,6 +333,7 @@ wb_model_register(struct wb_site *s,
         goto out;
     }
     c->s = s;
+    c->pol = pol;
     rc = wb_verifier_from_note_key(vkey, strlen(vkey), &v);
     if (rc != WB_OK) {
         wb__err_prefix("vendor key");

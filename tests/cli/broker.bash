@@ -61,7 +61,9 @@ stop_daemon() {
     DAEMON_PID=
 }
 
-trap 'stop_daemon KILL; stop_broker; rm -rf "$T"' EXIT
+# a subscriber a test leaves running (pid in SUB) would hold the test's
+# output open after it ends
+trap '[ -n "${SUB:-}" ] && kill "$SUB" 2>/dev/null; stop_daemon KILL; stop_broker; rm -rf "$T"' EXIT
 
 pub() { mosquitto_pub -p "$BROKER_PORT" -q 1 -V mqttv5 "$@"; }
 

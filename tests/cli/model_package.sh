@@ -119,10 +119,12 @@ expect 0 W verify
 edit crash.json 's["version"] = "3.0.0"'
 edit binary.json 's["version"] = "3.0.1"'
 edit tf.json 's["version"] = "3.0.2"; s["runtime"] = "tensorflow"'
-for p in crash binary tf; do
-    src=crash.ubj
-    [ "$p" = binary ] && src=binary.ubj
-    [ "$p" = tf ] && src="$M/bearing-risk.ubj"
+edit golf.json 's["version"] = "3.0.3"; s["purposes"] = ["predictive-maintenance", "golf"]'
+for p in crash binary tf golf; do
+    case $p in
+    crash | binary) src=$p.ubj ;;
+    *) src="$M/bearing-risk.ubj" ;;
+    esac
     expect 0 W model pack $p.json --model "$src" --out $p
     expect 0 W model sign $p --key-file vendor.key
 done
@@ -136,7 +138,10 @@ has "$T/err" "xgboost refused the model:"
 lacks "$T/err" "Stack trace"
 expect 2 W model register tf --vendor-key vendor.vkey
 has "$T/err" '"runtime": "tensorflow" is not a runtime of this build'
-same "$(size)" "$((base + 3))" "each trial refusal is logged"
+# a purpose no call could give: not in the site's vocabulary
+expect 2 W model register golf --vendor-key vendor.vkey
+has "$T/err" 'manifest: "purposes[1]": "golf" is not in the purpose vocabulary'
+same "$(size)" "$((base + 4))" "each trial refusal is logged"
 expect 0 W --json show "$((base + 1))"
 has "$T/out" '"event": "model-register-refused"'
 has "$T/out" 'xgboost refused the model'

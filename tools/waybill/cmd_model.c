@@ -208,6 +208,7 @@ show_entry(const struct cli *c, const struct wb_model_entry *e)
 static int
 model_register(const struct cli *c, const struct margs *a)
 {
+    struct wb_policy *pol = NULL;
     struct wb_site *s = NULL;
     struct wb_model_entry e;
     char *vkey = NULL;
@@ -221,9 +222,14 @@ model_register(const struct cli *c, const struct margs *a)
     if (code != 0) {
         return code;
     }
+    code = cli_policy(c, &pol);
+    if (code != 0) {
+        wb_site_close(s);
+        return code;
+    }
     rc = key_text(a->key, &vkey);
     if (rc == WB_OK) {
-        rc = wb_model_register(s, a->pos, vkey, &e);
+        rc = wb_model_register_checked(s, pol, a->pos, vkey, &e);
     }
     if (rc == WB_OK) {
         if (c->json) {
@@ -237,6 +243,7 @@ model_register(const struct cli *c, const struct margs *a)
         code = cli_fail(c, rc, "%s refused", a->pos);
     }
     free(vkey);
+    wb_policy_free(pol);
     wb_site_close(s);
     return code;
 }

@@ -52,6 +52,14 @@ struct wb_ingest_stats {
     uint64_t position; /* line or row where an error stopped it (1-based) */
 };
 
+/** The places opts gives its records: jurisdiction an assigned ISO 3166-1
+ *  alpha-2 or ISO 3166-2 code; residency local-only (with a jurisdiction,
+ *  and alone) or a list of such codes, each once. WB_ERR_INVAL naming the
+ *  field ("jurisdiction: ..."); WB_ERR_IO if the ISO tables cannot be
+ *  read. wb_ingest_stream and wb_ingest_message check this first. */
+WB_API WB_NODISCARD wb_err
+wb_ingest_places_check(const struct wb_ingest_opts *opts);
+
 /** Parse `in` (its name in opts->source) and append every record. Records
  *  are committed in batches of opts->batch_size; on an error the open
  *  batch is rolled back, earlier batches stay (they were acknowledged), and

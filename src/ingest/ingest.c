@@ -190,6 +190,10 @@ wb_ingest_stream(struct wb_site *s,
     ls.o = opts;
     ls.stats = stats;
     ls.batch_size = opts->batch_size ? opts->batch_size : 1000;
+    rc = wb_ingest_places_check(opts);
+    if (rc != WB_OK) {
+        return rc; /* the options', not a line's */
+    }
     switch (opts->format) {
     case WB_INGEST_JSONL:
         rc = wb__ingest_jsonl(in, opts, &k, &pos);
@@ -240,6 +244,10 @@ message(struct wb_site *s,
     ls.stats = &stats;
     ls.caller_batch = true;
     ls.kept = kept;
+    rc = wb_ingest_places_check(opts);
+    if (rc != WB_OK) {
+        return rc;
+    }
     switch (opts->format) {
     case WB_INGEST_JSONL:
         rc = len > WB_INGEST_LINE_MAX

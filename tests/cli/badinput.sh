@@ -46,7 +46,7 @@ has "$T/err" "an empty item"
 expect 2 W ingest --residency local-only,DE --jurisdiction DE one.jsonl
 has "$T/err" "local-only stands alone"
 expect 2 W ingest --residency local-only one.jsonl
-has "$T/err" "needs --jurisdiction"
+has "$T/err" "--residency local-only needs a jurisdiction"
 expect 0 W ingest --residency DE,FR --jurisdiction DE-BY one.jsonl
 same "$(size)" "$((base + 1))" "only the good ingest wrote"
 base=$(size)

@@ -76,46 +76,21 @@ parse_residency(struct ingest_args *a, const char *s)
     return a->o.residency_count > 0;
 }
 
-/* The places given: ISO 3166 codes (by the iso-codes tables), a residency
- * list without empty, repeated or local-only items, and local-only only
- * with the jurisdiction the records are held in. */
+/* The places given (wb_ingest_places_check, its field named as the
+ * option), and no empty item in the residency list. */
 static int
 check_places(struct cli *c, const struct ingest_args *a, const char *raw)
 {
-    const char *j = a->o.jurisdiction;
-    wb_err rc = j != NULL ? wb_region_check(j) : WB_OK;
+    wb_err rc;
 
-    if (rc == WB_ERR_INVAL) {
-        return cli_usage(c,
-                         "--jurisdiction: \"%s\" is not an ISO 3166-1 "
-                         "alpha-2 or ISO 3166-2 code",
-                         j);
-    }
-    if (a->o.residency_local_only && j == NULL) {
-        return cli_usage(c,
-                         "--residency local-only needs --jurisdiction (where "
-                         "the records are held)");
-    }
     if (raw != NULL && !a->o.residency_local_only &&
         (raw[0] == ',' || raw[strlen(raw) - 1] == ',' ||
          strstr(raw, ",,") != NULL)) {
         return cli_usage(c, "--residency: an empty item in \"%s\"", raw);
     }
-    for (size_t i = 0; rc == WB_OK && i < a->o.residency_count; i++) {
-        const char *r = a->o.residency[i];
-        rc = wb_region_check(r);
-        if (rc == WB_ERR_INVAL) {
-            return cli_usage(c,
-                             "--residency: \"%s\" is not an ISO 3166-1 "
-                             "alpha-2 or ISO 3166-2 code (local-only stands "
-                             "alone)",
-                             r);
-        }
-        for (size_t k = 0; k < i; k++) {
-            if (strcmp(r, a->o.residency[k]) == 0) {
-                return cli_usage(c, "--residency: \"%s\" listed twice", r);
-            }
-        }
+    rc = wb_ingest_places_check(&a->o);
+    if (rc == WB_ERR_INVAL) {
+        return cli_usage(c, "--%s", wb_errmsg());
     }
     return rc == WB_OK ? 0 : cli_fail(c, rc, "ISO 3166 codes");
 }

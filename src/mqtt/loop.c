@@ -480,7 +480,7 @@ serve(struct wb_mqtt *q)
 /* Asked to stop: keep serving while results await their PUBACKs, for at
  * most 2 s, so that a clean stop leaves none to publish again. Results
  * of messages still arriving meanwhile wait in the log (owed) for the
- * next start instead, or the drain would never end under load. */
+ * next start instead, published once then, not left in flight. */
 static bool
 draining(struct wb_mqtt *q, bool up, struct timespec *since)
 {

@@ -49,7 +49,8 @@ log_whole(struct wb_site *s,
             }
         }
         line[n] = '\0';
-        return wb__err(err, "%s", line);
+        return wb__err(err, "%s (logged as decision entry %llu)", line,
+                       (unsigned long long)*entry);
     }
 }
 

@@ -141,6 +141,7 @@ has "$T/out" "ran 1, denied 0 (governance enforce)"
 base=$(size)
 expect 1 W infer --model bearing-risk@1.0.0 --input "$first" --run-in US
 has "$T/err" "may run only in DE, CN, not in US"
+has "$T/err" "not in US where it would run (logged as decision entry $base)"
 same "$(size)" "$((base + 1))" "refusal logged, nothing run"
 expect 0 W --json show "$base"
 same "$(js 'd["payload"]["event"], d["claims"]["model"]')" "('inference-refused', '$digest')"

@@ -16,25 +16,8 @@
 
 static char dir[64];
 
-/* A link seam for the site's clock: the library stamps a consent version
- * with time(), which this definition answers with fake_now when it is set
- * (the log's own times come from clock_gettime and stay real). */
-static time_t fake_now;
+#include "fake_clock.h"
 static char today_s[11]; /* the real today, YYYY-MM-DD */
-
-time_t
-time(time_t *t)
-{
-    struct timespec ts;
-    time_t now;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    now = fake_now != 0 ? fake_now : ts.tv_sec;
-    if (t != NULL) {
-        *t = now;
-    }
-    return now;
-}
 
 static int32_t
 day(const char *s)

@@ -20,25 +20,8 @@
 
 #include <waybill/waybill.h>
 
+#include "fake_clock.h"
 #include "tinytest.h"
-
-/* A link seam for the site's clock: consent versions are stamped with
- * time(), which this answers with fake_now when it is set. */
-static time_t fake_now;
-
-time_t
-time(time_t *t)
-{
-    struct timespec ts;
-    time_t now;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    now = fake_now != 0 ? fake_now : ts.tv_sec;
-    if (t != NULL) {
-        *t = now;
-    }
-    return now;
-}
 
 #define MODELS WB_SRC_DIR "/tests/models"
 #define ID     "bearing-risk@1.0.0"

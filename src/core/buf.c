@@ -159,7 +159,8 @@ wb__read_file(const char *path, size_t max, uint8_t **out, size_t *out_len)
     wb__buf_init(&b, max);
     f = fopen(path, "rb");
     if (f == NULL) {
-        rc = wb__err(WB_ERR_IO, "%s: %s", path, strerror(errno));
+        rc = wb__err(errno == ENOENT ? WB_ERR_NOTFOUND : WB_ERR_IO, "%s: %s",
+                     path, strerror(errno));
         goto out;
     }
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {

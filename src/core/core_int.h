@@ -69,7 +69,8 @@ uint8_t *wb__buf_take(struct wb__buf *b, size_t *len);
 void wb__buf_clear(struct wb__buf *b);
 
 /* Read a whole file into a new buffer (NUL-terminated, wb_free), at most
- * max bytes: WB_ERR_TOOBIG beyond, WB_ERR_IO (detail names the path). */
+ * max bytes: WB_ERR_TOOBIG beyond, WB_ERR_NOTFOUND when it does not exist,
+ * WB_ERR_IO otherwise (detail names the path). */
 WB_NODISCARD wb_err wb__read_file(const char *path,
                                   size_t max,
                                   uint8_t **out,

@@ -139,4 +139,7 @@ expect 2 W checkpoint --size 99999
 expect 2 W erase 1
 expect 2 W device
 expect 2 W init
+# a file that is not there is bad input (2), not an I/O error (3)
+expect 2 W ingest no-such.jsonl
+has "$T/err" "cannot open no-such.jsonl: No such file or directory"
 finish

@@ -359,5 +359,11 @@ has "$T/out" "consent c-de (version 1) lets the data be stored only in DE, not i
 expect 1 W infer --model bearing-risk@1.0.0 --input "$first" --run-in DE-BY
 has "$T/out" "is local-only (held in DE): running in DE-BY would take it out"
 expect 0 W verify
+# a package directory or key file that is not there is bad input (2)
+expect 2 W model register no-such-pkg --vendor-key "$VK"
+has "$T/err" "no-such-pkg/manifest.json: No such file or directory"
+expect 2 W model verify no-such-pkg --key "$VK"
+expect 2 W model sign no-such-pkg --key-file vendor.key
+expect 2 W model sign pkg --key-file no-such.key
 
 finish

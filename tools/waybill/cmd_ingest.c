@@ -2,6 +2,7 @@
 /* waybill ingest: records from a file or stdin into the log. A file is
  * checked whole before anything is written; stdin is streamed, committed
  * batch by batch. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -256,7 +257,10 @@ cmd_ingest(struct cli *c, int argc, char **argv)
     if (strcmp(a.path, "-") != 0) {
         in = fopen(a.path, "rb");
         if (in == NULL) {
-            return cli_fail(c, WB_ERR_IO, "cannot open %s", a.path);
+            int e = errno;
+            wb_errmsg_set("%s", strerror(e));
+            return cli_fail(c, e == ENOENT ? WB_ERR_NOTFOUND : WB_ERR_IO,
+                            "cannot open %s", a.path);
         }
     }
     code = cli_open(c, &s);

@@ -151,6 +151,15 @@ ingest_opts(struct wb__ctx *c,
                       format);
         return false;
     }
+    if (wb_ingest_places_check(o) != WB_OK) {
+        /* before the body is read, naming the query parameter */
+        const char *why = wb_errmsg();
+        wb__api_error(c, 400,
+                      strncmp(why, "jurisdiction", 12) == 0 ? "jurisdiction"
+                                                            : "residency",
+                      "%s", why);
+        return false;
+    }
     return true;
 }
 

@@ -16,6 +16,25 @@ static const char *const classes[] = {"non-personal", "personal",
 #define MODEL_STRINGS(m)                                                       \
     &(m)->filter, &(m)->model, &(m)->run_in, &(m)->purpose, &(m)->publish
 
+/* The places the route gives its records, checked as every message's
+ * ingest would (wb_ingest_places_check), so a bad one stops the start
+ * instead of refusing each message. */
+static wb_err
+check_places(const struct wb_mqtt_route *r, size_t i)
+{
+    struct wb_ingest_opts o;
+    wb_err rc;
+
+    memset(&o, 0, sizeof o);
+    o.jurisdiction = r->jurisdiction;
+    o.residency_local_only = r->residency_local_only;
+    rc = wb_ingest_places_check(&o);
+    if (rc != WB_OK) {
+        wb__err_prefix("mqtt.routes[%zu]", i);
+    }
+    return rc;
+}
+
 static wb_err
 check_route(const struct wb_mqtt_route *r, size_t i)
 {
@@ -71,7 +90,7 @@ check_route(const struct wb_mqtt_route *r, size_t i)
     if ((unsigned)r->format > WB_MQTT_COSE) {
         return wb__err(WB_ERR_INVAL, "mqtt.routes[%zu].format: unknown", i);
     }
-    return WB_OK;
+    return check_places(r, i);
 }
 
 void

@@ -99,9 +99,10 @@ PERSONAL=$(sed -n 's/.*"first":\([0-9]*\).*/\1/p' "$T/body")
 # the places are checked before anything is read: the parameter named
 want 400 "$ADMIN" POST "/v1/ingest?device=press-1&purpose=predictive-maintenance&jurisdiction=QQ" tele.jsonl
 has "$T/body" 'is not an ISO 3166-1 alpha-2 or ISO 3166-2 code'
-has "$T/body" 'jurisdiction'
+has "$T/body" '"field":"jurisdiction"'
 want 400 "$ADMIN" POST "/v1/ingest?device=press-1&purpose=predictive-maintenance&residency=DE&residency=DE" tele.jsonl
 has "$T/body" 'listed twice'
+has "$T/body" '"field":"residency"'
 want 201 "$ADMIN" POST /v1/checkpoints
 consent() { # consent ID: a given consent document
     printf '{"id":"%s","state":"given","subject":"s-1","controller":"Plant","purposes":{"predictive-maintenance":true},"jurisdiction":"DE"}' "$1"

@@ -145,6 +145,12 @@ has "$T/err" 'mqtt.routez: unknown field'
 printf '{"mqtt":\n  {"port": }}\n' >bad3.json
 expect 2 "$WAYBILLD" --listen 127.0.0.1:0 --config bad3.json
 has "$T/err" 'bad3.json:2:'
+echo '{"mqtt": {"routes": [{"topic": "a/#", "device_level": 1, "jurisdiction": "QQ"}]}}' >bad4.json
+expect 2 "$WAYBILLD" --listen 127.0.0.1:0 --config bad4.json
+has "$T/err" 'mqtt.routes[0]: jurisdiction: "QQ" is not an ISO 3166-1 alpha-2'
+echo '{"mqtt": {"routes": [{"topic": "a/#", "device_level": 1, "residency": "local-only"}]}}' >bad5.json
+expect 2 "$WAYBILLD" --listen 127.0.0.1:0 --config bad5.json
+has "$T/err" 'mqtt.routes[0]: residency local-only needs a jurisdiction'
 expect 2 "$WAYBILLD" --dir "$T/nosite" --listen 127.0.0.1:0
 has "$T/err" 'holds no site'
 

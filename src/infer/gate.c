@@ -245,6 +245,41 @@ same_key(const struct wb_claims *a, const struct wb_claims *b)
     return true;
 }
 
+/* run_in against the consent's processing and storage locations, where
+ * it lists any; a reason into text when it lies outside them. */
+static bool
+listed_places_ok(const struct wb_consent *k,
+                 const char *run_in,
+                 char *text,
+                 size_t len)
+{
+    const struct {
+        const char *const *v;
+        size_t n;
+        const char *done;  /* what is done with the data there */
+        const char *where; /* what is at run_in */
+    } listed[] = {
+        {k->processing_locations, k->processing_location_count, "processed",
+         "where the model runs"},
+        {k->storage_locations, k->storage_location_count, "stored",
+         "where the output would be kept"},
+    };
+    char list[256];
+
+    for (size_t i = 0; i < sizeof listed / sizeof listed[0]; i++) {
+        if (listed[i].n > 0 && !in_places(listed[i].v, listed[i].n, run_in)) {
+            join_codes(listed[i].v, listed[i].n, list, sizeof list);
+            snprintf(text, len,
+                     "consent %s (version %u) lets the data be %s only in "
+                     "%s, not in %s %s",
+                     k->id, (unsigned)k->version, listed[i].done, list, run_in,
+                     listed[i].where);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Where the consent c names lets its data go (its latest version: the
  * use is now): run_in must not be among its geographic restrictions, and
  * must be among its processing and its storage locations when it lists
@@ -260,7 +295,6 @@ places_ok(struct wb_site *s,
           size_t len)
 {
     struct wb_consent *k = NULL;
-    char list[256];
     wb_err rc = wb_consent_get(s, c->consent_id, 0, &k);
 
     *ok = true;
@@ -277,26 +311,9 @@ places_ok(struct wb_site *s,
                  "consent %s (version %u) rules out %s, where the model runs",
                  k->id, (unsigned)k->version, run_in);
         *ok = false;
-    } else if (k->processing_location_count > 0 &&
-               !in_places(k->processing_locations, k->processing_location_count,
-                          run_in)) {
-        join_codes(k->processing_locations, k->processing_location_count, list,
-                   sizeof list);
-        snprintf(text, len,
-                 "consent %s (version %u) lets the data be processed only in "
-                 "%s, not in %s where the model runs",
-                 k->id, (unsigned)k->version, list, run_in);
-        *ok = false;
-    } else if (k->storage_location_count > 0 &&
-               !in_places(k->storage_locations, k->storage_location_count,
-                          run_in)) {
-        join_codes(k->storage_locations, k->storage_location_count, list,
-                   sizeof list);
-        snprintf(text, len,
-                 "consent %s (version %u) lets the data be stored only in %s, "
-                 "not in %s where the output would be kept",
-                 k->id, (unsigned)k->version, list, run_in);
-        *ok = false;
+    }
+    if (*ok) {
+        *ok = listed_places_ok(k, run_in, text, len);
     }
     wb_consent_free(k);
     return WB_OK;

@@ -79,6 +79,12 @@ struct wb_mqtt_config {
 
 struct wb_mqtt;
 
+/** Check cfg as wb_mqtt_start does before it opens anything: routes,
+ *  their topics, classes and places, models, result topics. WB_ERR_INVAL
+ *  with detail naming the field. Reads nothing but cfg. */
+WB_API WB_NODISCARD wb_err
+wb_mqtt_config_check(const struct wb_mqtt_config *cfg);
+
 /** Open the site at site_dir with a handle of its own, connect to the
  *  broker (retrying with backoff from 100 ms to 10 s while it is down) and
  *  start ingesting in a new thread. cfg and the strings it points to are

@@ -188,14 +188,10 @@ move(const char **p, char **at)
 }
 
 wb_err
-wb__mqtt_cfg_copy(const struct wb_mqtt_config *cfg, struct wb__mqtt_cfg *out)
+wb_mqtt_config_check(const struct wb_mqtt_config *cfg)
 {
-    struct wb_mqtt_config *c = &out->c;
-    size_t total = 0;
-    char *at;
     wb_err rc;
 
-    memset(out, 0, sizeof *out);
     if (cfg->route_count == 0 || cfg->route_count > WB_MQTT_MAX_ROUTES) {
         return wb__err(WB_ERR_INVAL, "mqtt.routes: need 1..%d routes",
                        WB_MQTT_MAX_ROUTES);
@@ -259,6 +255,22 @@ wb__mqtt_cfg_copy(const struct wb_mqtt_config *cfg, struct wb__mqtt_cfg *out)
                                i, j);
             }
         }
+    }
+    return WB_OK;
+}
+
+wb_err
+wb__mqtt_cfg_copy(const struct wb_mqtt_config *cfg, struct wb__mqtt_cfg *out)
+{
+    struct wb_mqtt_config *c = &out->c;
+    size_t total = 0;
+    char *at;
+    wb_err rc;
+
+    memset(out, 0, sizeof *out);
+    rc = wb_mqtt_config_check(cfg);
+    if (rc != WB_OK) {
+        return rc;
     }
     *c = *cfg;
     {

@@ -402,7 +402,12 @@ reload(struct daemon *d)
     struct wbd_config next;
     wb_err rc = wbd_config_load(d->o.config, &next);
 
-    /* the new hook plug-ins must load before the running ones go */
+    /* the new routes and models must hold, and the new hook plug-ins
+     * load, before the running ones go */
+    if (rc == WB_OK && next.mqtt_enabled) {
+        next.mqtt.profiles_dir = d->http.profiles_dir;
+        rc = wb_mqtt_config_check(&next.mqtt);
+    }
     for (size_t i = 0; rc == WB_OK && i < next.hook_count; i++) {
         rc = wb_infer_hook_probe(next.hooks[i].library);
     }

@@ -114,6 +114,11 @@ wb__str_eq(const char *a, const char *b)
 /* Plain text: well-formed UTF-8 without control characters (C0, DEL, C1). */
 bool wb__text_ok(const char *s, size_t n);
 
+/* The first line of in (up to its NUL or newline), at most max bytes, into
+ * out (cap bytes, NUL-terminated) with every byte outside printable ASCII
+ * as '?': foreign text made safe to quote in one message line. out. */
+char *wb__printable(const char *in, size_t max, char *out, size_t cap);
+
 /* Compact JSON of j (jansson flags) into a new string (wb_free). */
 wb_err wb__json_dump(const json_t *j, size_t flags, char **out);
 

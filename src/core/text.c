@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Text checks shared by every parser: well-formed UTF-8, and plain text
- * (UTF-8 without control characters). */
+ * (UTF-8 without control characters); foreign text made printable. */
 #include "core/core_int.h"
 
 bool
@@ -67,4 +67,20 @@ wb__text_ok(const char *s, size_t n)
         }
     }
     return true;
+}
+
+char *
+wb__printable(const char *in, size_t max, char *out, size_t cap)
+{
+    size_t k = 0;
+
+    for (; in != NULL && *in != '\0' && *in != '\n' && k + 1 < cap && k < max;
+         in++) {
+        unsigned char ch = (unsigned char)*in;
+        out[k++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+    }
+    if (cap > 0) {
+        out[k] = '\0';
+    }
+    return out;
 }

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The data interface: an input record's features, read from its JSON
- * payload's fields as the manifest names them. Anything else is a schema
- * mismatch, named precisely. */
+ * payload's fields as the manifest names them: numbers, or text that is a
+ * number alone (CSV cells). Anything else is a schema mismatch, named
+ * precisely. */
 #include <float.h>
 #include <math.h>
 #include <string.h>
 
 #include "infer/infer_int.h"
+
+/* The longest text read as a number: digits enough for any double. */
+#define NUMBER_TEXT_MAX 64
 
 /* Is the entry a record the data interface can read? */
 static wb_err
@@ -26,6 +30,30 @@ check_kind(uint64_t index, const struct wb_claims *c, bool has_payload)
     return WB_OK;
 }
 
+/* Is v a number, or text holding a JSON number alone (a CSV cell is
+ * text: "1.25"), decoded by jansson? Its value into *d. */
+static bool
+number_of(const json_t *v, double *d)
+{
+    json_t *n;
+    bool ok;
+
+    if (json_is_number(v)) {
+        *d = json_number_value(v);
+        return true;
+    }
+    if (!json_is_string(v) || json_string_length(v) == 0 ||
+        json_string_length(v) > NUMBER_TEXT_MAX) {
+        return false;
+    }
+    n = json_loadb(json_string_value(v), json_string_length(v), JSON_DECODE_ANY,
+                   NULL);
+    ok = json_is_number(n);
+    *d = ok ? json_number_value(n) : 0;
+    json_decref(n);
+    return ok;
+}
+
 /* The features of payload obj into x. */
 static wb_err
 fill(const struct wb_model_manifest *m,
@@ -36,7 +64,7 @@ fill(const struct wb_model_manifest *m,
     for (size_t j = 0; j < m->input_count; j++) {
         const struct wb_model_feature *f = &m->input[j];
         const json_t *v = json_object_get(obj, f->field);
-        double d;
+        double d = 0;
         if (v == NULL) {
             return wb__err(WB_ERR_FORMAT,
                            "schema mismatch: entry %llu: field \"%s\" "
@@ -44,14 +72,19 @@ fill(const struct wb_model_manifest *m,
                            (unsigned long long)index, f->field, f->name,
                            f->unit);
         }
-        if (!json_is_number(v)) {
-            return wb__err(WB_ERR_FORMAT,
-                           "schema mismatch: entry %llu: field \"%s\" "
-                           "(feature %s, %s) is not a number",
-                           (unsigned long long)index, f->field, f->name,
-                           f->unit);
+        if (!number_of(v, &d)) {
+            char text[40];
+            return wb__err(
+                WB_ERR_FORMAT,
+                "schema mismatch: entry %llu: field \"%s\" (feature %s, %s) "
+                "is not a number%s%s%s",
+                (unsigned long long)index, f->field, f->name, f->unit,
+                json_is_string(v) ? " (text \"" : "",
+                json_is_string(v)
+                    ? wb__printable(json_string_value(v), 32, text, sizeof text)
+                    : "",
+                json_is_string(v) ? "\")" : "");
         }
-        d = json_number_value(v);
         if (!(fabs(d) <= FLT_MAX)) {
             /* 1e39 would be scored as an infinite reading */
             return wb__err(WB_ERR_FORMAT,

@@ -42,16 +42,7 @@ xgb_free(void *p)
 static const char *
 last_error(char *buf, size_t len)
 {
-    const char *e = XGBGetLastError();
-    size_t k = 0;
-
-    for (; e != NULL && *e != '\0' && *e != '\n' && k + 1 < len && k < 300;
-         e++) {
-        unsigned char ch = (unsigned char)*e;
-        buf[k++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
-    }
-    buf[k] = '\0';
-    return buf;
+    return wb__printable(XGBGetLastError(), 300, buf, len);
 }
 
 static wb_err

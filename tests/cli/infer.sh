@@ -366,4 +366,34 @@ expect 2 W model verify no-such-pkg --key "$VK"
 expect 2 W model sign no-such-pkg --key-file vendor.key
 expect 2 W model sign pkg --key-file no-such.key
 
+# ---- CSV telemetry: its cells are text; text that is a number alone feeds the
+# model, with the outputs the same readings give as JSON numbers ------------------
+/usr/bin/python3 - "$M" > tele.csv <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1] + "/telemetry.jsonl")][:3]
+print("vib_rms,temp_c,current_a,line")
+for r in rows:
+    print("%r,%r,%r,%s" % (r["vib_rms"], r["temp_c"], r["current_a"], r["line"]))
+PY
+csv0=$(size)
+expect 0 W ingest --format csv --device press-7 --purpose predictive-maintenance \
+    --class non-personal --jurisdiction DE --residency local-only tele.csv
+W --json show "$csv0" > csvrec.json
+has csvrec.json '"vib_rms": "2.413694143295288"'
+expect 0 W --json infer --model bearing-risk@1.0.0 --input "$csv0-$((csv0 + 2))" --run-in DE
+same "$(/usr/bin/python3 -c "
+import json
+a = [r['outputs'] for r in json.load(open('$T/out'))['rows']]
+b = [r['outputs'] for r in json.load(open('enforce.json'))['rows'][:3]]
+print(len(a), a == b)")" "3 True" "CSV rows give the JSON rows' outputs"
+printf 'vib_rms,temp_c,current_a\nn/a,50,11\n 1.5,50,11\n' > na.csv
+W ingest --format csv --device press-7 --purpose predictive-maintenance \
+    --class non-personal --jurisdiction DE na.csv >/dev/null
+na=$(( $(size) - 2 ))
+expect 2 W infer --model bearing-risk@1.0.0 --input "$na" --run-in DE
+has "$T/err" "entry $na: field \"vib_rms\" (feature vib_rms, mm/s) is not a number (text \"n/a\")"
+# a number with white space around it, as a spreadsheet may write it, is one
+expect 0 W infer --model bearing-risk@1.0.0 --input "$((na + 1))" --run-in DE
+has "$T/out" "ran 1, denied 0"
+
 finish

@@ -3,6 +3,7 @@
  * iso-codes package ships, read with jansson once per process and shared
  * by the policy engine, the server registry and consent records. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,8 +22,8 @@ struct iso_tables {
 };
 
 static pthread_mutex_t iso_lock = PTHREAD_MUTEX_INITIALIZER;
-static bool iso_loaded;
-static struct iso_tables iso; /* read-only once iso_loaded */
+static atomic_bool iso_loaded; /* set once, after iso is written */
+static struct iso_tables iso;  /* read-only once iso_loaded */
 
 /* The array `key` of file into *out (json_decref). */
 static wb_err
@@ -111,8 +112,11 @@ iso_load(void)
     json_t *t2 = NULL;
     wb_err rc = WB_OK;
 
+    if (atomic_load_explicit(&iso_loaded, memory_order_acquire)) {
+        return WB_OK; /* every check after the first: no lock */
+    }
     pthread_mutex_lock(&iso_lock);
-    if (!iso_loaded) {
+    if (!atomic_load_explicit(&iso_loaded, memory_order_relaxed)) {
         memset(&t, 0, sizeof t);
         rc = read_table(WB_ISO_CODES_DIR "/iso_3166-1.json", "3166-1", &t1);
         if (rc == WB_OK) {
@@ -126,7 +130,7 @@ iso_load(void)
         }
         if (rc == WB_OK) {
             iso = t; /* kept for the life of the process */
-            iso_loaded = true;
+            atomic_store_explicit(&iso_loaded, true, memory_order_release);
         } else {
             wb__free(t.subdivisions);
         }
@@ -149,7 +153,8 @@ wb__iso_code_ok(const char *code)
     size_t n = strnlen(code, WB_POLICY_CODE_MAX + 1);
     int c = n >= 2 ? wb__country_index(code) : -1;
 
-    if (!iso_loaded || c < 0 || !iso.countries[c]) {
+    if (!atomic_load_explicit(&iso_loaded, memory_order_acquire) || c < 0 ||
+        !iso.countries[c]) {
         return false;
     }
     if (n == 2) {

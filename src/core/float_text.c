@@ -5,8 +5,10 @@
  * (docs/performance.md). The value is exact as m * 2^e; its nine
  * significant digits are the quotient m * 2^e / 10^k rounded half to even,
  * computed exactly in 128-bit integers. Values whose exact quotient does
- * not fit (below 1e-23 or 10^38 and up) go to snprintf. test_buf compares
- * the two over millions of floats. */
+ * not fit (below 1e-23 or 10^38 and up) go to snprintf. Most values take
+ * a double-arithmetic path first whose rounding is provably the same
+ * (digits_fast). test_buf compares the text with printf's over millions
+ * of floats. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -72,6 +74,54 @@ digits_of(uint32_t m, int e, int x, uint64_t *d)
     return true;
 }
 
+/* The common case in double arithmetic: |f| = v (exact in a double),
+ * t = v * 10^(8-x) with an exact power of ten, so t is within 2^-53 of
+ * the exact quotient, less than 1.2e-7 for t < 10^9. Its rounding to an
+ * integer is the exact one unless t lies that near a half. *x may be one
+ * too low (the estimate from the binary exponent) and is corrected. False
+ * near a half, outside the exact powers, or when t will not settle in
+ * 10^8 <= t < 10^9: digits_of decides then. */
+static bool
+digits_fast(double v, int *x, uint64_t *d)
+{
+    static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+    for (int tries = 0; tries < 2; tries++) {
+        int k = DIGITS - 1 - *x;
+        double t, whole, frac;
+        if (k > 22 || k < -22) {
+            return false;
+        }
+        t = k >= 0 ? v * p10[k] : v / p10[-k];
+        if (t >= 1e9) {
+            ++*x;
+            continue;
+        }
+        if (t < 1e8) {
+            return false;
+        }
+        whole = (double)(uint64_t)t; /* floor: t > 0 */
+        frac = t - whole;            /* exact: t < 2^30 */
+        if (fabs(frac - 0.5) < 1e-6) {
+            return false;
+        }
+        *d = (uint64_t)whole + (frac > 0.5);
+        return true;
+    }
+    return false;
+}
+
+/* floor(log10 v) or one less, for a normal float v = 1.m * 2^b: b *
+ * log10(2) rounded down (78913 / 2^18 is log10(2) to 6 digits, exact for
+ * |b| < 1650). */
+static int
+decade_estimate(int b)
+{
+    return b >= 0 ? (b * 78913) >> 18 : -((-b * 78913 + (1 << 18) - 1) >> 18);
+}
+
 size_t
 wb__float_text(float f, char out[WB__FLOAT_TEXT_MAX])
 {
@@ -79,6 +129,7 @@ wb__float_text(float f, char out[WB__FLOAT_TEXT_MAX])
     uint32_t bits, m;
     int e, x, n = 0, len;
     uint64_t d = 0;
+    bool done;
     char dig[DIGITS];
 
     if (v == 0 || !isfinite(f)) {
@@ -94,8 +145,12 @@ wb__float_text(float f, char out[WB__FLOAT_TEXT_MAX])
         m |= 0x800000;
         e -= 150;
     }
-    x = (int)floor(log10(v));
-    for (int tries = 0; tries < 3; tries++) {
+    x = bits >> 23 & 0xff ? decade_estimate(e + 23) : 0;
+    done = digits_fast(v, &x, &d);
+    if (!done) {
+        x = (int)floor(log10(v));
+    }
+    for (int tries = 0; !done && tries < 3; tries++) {
         if (!digits_of(m, e, x, &d)) {
             len = snprintf(out, WB__FLOAT_TEXT_MAX, "%.9g", (double)f);
             return len > 0 ? (size_t)len : 0;
@@ -105,7 +160,7 @@ wb__float_text(float f, char out[WB__FLOAT_TEXT_MAX])
         } else if (d == UINT64_MAX) {
             x++;
         } else {
-            break;
+            done = true;
         }
     }
     if (d == 1000000000u) { /* rounded up to ten digits: 1e(x+1) */

@@ -30,7 +30,8 @@ struct wb__infer_gate {
     int32_t date;
     int32_t today; /* the day the verdicts were drawn on */
     char *purpose;
-    char *run_in; /* where the model runs (the consent's places) */
+    char *run_in;   /* where the model runs (the consent's places) */
+    bool call_good; /* run_in, purpose and the model's terms passed */
     size_t count;
     struct memo m[MEMO_MAX];
 };
@@ -55,6 +56,7 @@ forget(struct wb__infer_gate *g)
     g->purpose = NULL;
     wb__free(g->run_in);
     g->run_in = NULL;
+    g->call_good = false;
     g->epoch = 0; /* no handle has epoch 0 */
 }
 
@@ -67,6 +69,36 @@ wb__infer_gate_free(struct wb__infer_gate *g)
     }
 }
 
+/* Were the verdicts drawn under what the call asks now? */
+static bool
+synced(const struct wb__infer_gate *g,
+       const struct wb_site *s,
+       const struct wb_infer_opts *o,
+       const char *purpose,
+       int32_t today)
+{
+    return g->epoch == wb_site_register_epoch(s) && wb_site_in_batch(s) &&
+           g->policy == o->policy && g->date == o->date && g->today == today &&
+           strcmp(g->purpose, purpose) == 0 &&
+           strcmp(g->run_in, o->run_in) == 0;
+}
+
+bool
+wb__infer_gate_call_known(const struct wb__infer_gate *g,
+                          const struct wb_site *s,
+                          const struct wb_infer_opts *o,
+                          const char *purpose)
+{
+    return g->call_good &&
+           synced(g, s, o, purpose, (int32_t)((int64_t)time(NULL) / 86400));
+}
+
+void
+wb__infer_gate_call_good(struct wb__infer_gate *g)
+{
+    g->call_good = true;
+}
+
 wb_err
 wb__infer_gate_sync(struct wb__infer_gate *g,
                     const struct wb_site *s,
@@ -75,9 +107,7 @@ wb__infer_gate_sync(struct wb__infer_gate *g,
 {
     int32_t today = (int32_t)((int64_t)time(NULL) / 86400);
 
-    if (g->epoch == wb_site_register_epoch(s) && wb_site_in_batch(s) &&
-        g->policy == o->policy && g->date == o->date && g->today == today &&
-        strcmp(g->purpose, purpose) == 0 && strcmp(g->run_in, o->run_in) == 0) {
+    if (synced(g, s, o, purpose, today)) {
         return WB_OK;
     }
     forget(g);

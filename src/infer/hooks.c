@@ -57,6 +57,12 @@ fire_list(const struct wb_infer_hook *hooks,
     }
 }
 
+bool
+wb__infer_hooks_any(size_t count)
+{
+    return attached_count > 0 || count > 0;
+}
+
 void
 wb__infer_hooks_fire(const struct wb_infer_hook *hooks,
                      size_t count,

@@ -192,7 +192,8 @@ struct call {
     float *rx; /* the rows run, compacted */
     float *ry; /* their outputs */
     struct wb_infer_result *res;
-    bool own; /* the call's own transaction */
+    bool own;   /* the call's own transaction */
+    bool known; /* its place, purpose and the model's terms passed before */
 };
 
 static struct wb_infer_event
@@ -216,9 +217,13 @@ fire_input(const struct call *c,
            size_t i,
            const char *why)
 {
-    struct wb_infer_event ev = event(c, t);
+    struct wb_infer_event ev;
     const struct wb_infer_row *r = &c->res->rows[i];
 
+    if (!wb__infer_hooks_any(c->o->hook_count)) {
+        return;
+    }
+    ev = event(c, t);
     ev.input = r->input;
     ev.input_leaf = c->in[i].claims ? c->in[i].leaf_hash : NULL;
     ev.input_class = c->in[i].claims ? c->in[i].claims->data_class : NULL;
@@ -423,6 +428,9 @@ gate_inputs(struct call *c)
 
     if (rc0 != WB_OK) {
         return rc0;
+    }
+    if (!c->res->refused) {
+        wb__infer_gate_call_good(c->m->gate); /* the next call's to skip */
     }
     for (size_t i = 0; i < c->n; i++) {
         struct wb_infer_row *r = &c->res->rows[i];
@@ -781,8 +789,8 @@ governed(struct call *c)
     char why[WB_INFER_WHY_MAX];
     wb_err rc;
 
-    if (!wb__infer_call_allowed(c->m->manifest, c->purpose, c->o->run_in, why,
-                                sizeof why)) {
+    if (!c->known && !wb__infer_call_allowed(c->m->manifest, c->purpose,
+                                             c->o->run_in, why, sizeof why)) {
         if (c->o->mode == WB_INFER_ENFORCE) {
             return refuse_call(c, why, WB_ERR_DENIED, NULL);
         }
@@ -855,7 +863,8 @@ run_call(struct wb_site *s,
     c.n = n;
     c.held = held;
     c.purpose = o->purpose ? o->purpose : m->manifest->purposes[0];
-    rc = check_where(&c);
+    c.known = wb__infer_gate_call_known(m->gate, s, o, c.purpose);
+    rc = c.known ? WB_OK : check_where(&c);
     if (rc == WB_OK) {
         rc = alloc_call(&c, inputs);
     }

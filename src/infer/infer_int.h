@@ -82,6 +82,10 @@ void wb__infer_hooks_fire(const struct wb_infer_hook *hooks,
                           size_t count,
                           const struct wb_infer_event *ev);
 
+/* Is any hook attached, or are there count > 0 of a call's own? (An
+ * event need not be made for nobody.) */
+bool wb__infer_hooks_any(size_t count);
+
 /* Unload the libraries wb_infer_hook_load loaded (plugin.c), after their
  * hooks were detached. */
 void wb__infer_plugins_unload(void);
@@ -176,6 +180,17 @@ wb_err wb__infer_gate_sync(struct wb__infer_gate *g,
                            const struct wb_site *s,
                            const struct wb_infer_opts *o,
                            const char *purpose);
+
+/* Was this call's run_in, purpose and the model's own terms (check_where,
+ * wb__infer_call_allowed) found good under the verdicts still kept, as a
+ * sync now would keep them? Then they need no checking again. */
+bool wb__infer_gate_call_known(const struct wb__infer_gate *g,
+                               const struct wb_site *s,
+                               const struct wb_infer_opts *o,
+                               const char *purpose);
+
+/* After wb__infer_gate_sync: the call's own checks passed. */
+void wb__infer_gate_call_good(struct wb__infer_gate *g);
 
 /* May input in be used: wb_purpose_check (consent state and flags, the
  * record's purposes) and its residency against run_in. *ok and why. */

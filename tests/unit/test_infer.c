@@ -1116,6 +1116,34 @@ test_single_rows(struct wb_site *s)
     TT_CHECK(wb_site_commit(s) == WB_OK);
     TT_CHECK(wb_site_size(s) == size + 3);
     last_entry(s, "decision", "inference-denied");
+
+    /* the checks of the call itself are kept only for the same place and
+     * purpose: after a good call in a batch, another place or purpose is
+     * checked afresh */
+    TT_CHECK(wb_site_begin(s) == WB_OK);
+    TT_CHECK(wb_infer_run(s, m, &idx[0], 1, &o, &one) == WB_OK);
+    TT_CHECK(one && one->ran == 1);
+    wb_infer_result_free(one);
+    one = NULL;
+    {
+        struct wb_infer_opts us = opts(WB_INFER_ENFORCE, "US");
+        struct wb_infer_opts zz = opts(WB_INFER_ENFORCE, "ZZ");
+        struct wb_infer_opts other = o;
+        other.purpose = "quality-assurance";
+        TT_CHECK(wb_infer_run(s, m, &idx[0], 1, &us, &one) == WB_ERR_DENIED);
+        TT_CHECK(strstr(wb_errmsg(), "may run only in DE, CN, not in US"));
+        TT_CHECK(wb_infer_run(s, m, &idx[0], 1, &zz, &one) == WB_ERR_INVAL);
+        TT_CHECK(wb_infer_run(s, m, &idx[0], 1, &other, &one) == WB_ERR_DENIED);
+        TT_CHECK(strstr(wb_errmsg(), "not intended for purpose quality"));
+        other.purpose = "no-such-purpose";
+        TT_CHECK(wb_infer_run(s, m, &idx[0], 1, &other, &one) == WB_ERR_INVAL);
+        TT_CHECK(one == NULL);
+    }
+    TT_CHECK(wb_infer_run(s, m, &idx[0], 1, &o, &one) == WB_OK);
+    TT_CHECK(one && one->ran == 1);
+    wb_infer_result_free(one);
+    one = NULL;
+    wb_site_rollback(s);
     wb_model_close(m);
     TT_CHECK(wb_site_verify(s, &vr) == WB_OK && vr.first_bad == -1);
 }

@@ -424,7 +424,11 @@ static wb_err
 gate_inputs(struct call *c)
 {
     char why[WB_INFER_WHY_MAX];
-    wb_err rc0 = wb__infer_gate_sync(c->m->gate, c->s, c->o, c->purpose);
+    /* a known call found the gate in sync, in the open batch, and
+     * nothing since could have changed that */
+    wb_err rc0 = c->known
+                     ? WB_OK
+                     : wb__infer_gate_sync(c->m->gate, c->s, c->o, c->purpose);
 
     if (rc0 != WB_OK) {
         return rc0;

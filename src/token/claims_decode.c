@@ -282,31 +282,33 @@ read_value(struct wb__cbor_rd *r, int64_t label, struct raw *raw)
     }
 }
 
-/* The label in key item it, or an error naming what it is instead. */
+/* The label in key item it, or an error naming what it is instead (the
+ * text made only then: a decode reads a dozen keys). */
 static wb_err
 read_label(const struct wb__cbor_item *it, int64_t *label, int *index)
 {
     char text[32];
 
     if (it->type == WB__CBOR_UINT) {
-        snprintf(text, sizeof text, "%" PRIu64, it->u);
         *label = it->u <= INT64_MAX ? (int64_t)it->u : 0;
     } else if (it->type == WB__CBOR_NEGINT) {
-        if (it->u == UINT64_MAX) {
-            snprintf(text, sizeof text, "-18446744073709551616");
-        } else {
-            snprintf(text, sizeof text, "-%" PRIu64, it->u + 1);
-        }
         *label = it->u <= INT64_MAX ? -1 - (int64_t)it->u : 0;
     } else {
         return wb__err(WB_ERR_FORMAT,
                        "token: claims map key is not an integer label");
     }
     *index = *label == 0 ? -1 : wb__claims_label_index(*label);
-    if (*index < 0) {
-        return wb__err(WB_ERR_FORMAT, "token: unknown claim label %s", text);
+    if (*index >= 0) {
+        return WB_OK;
     }
-    return WB_OK;
+    if (it->type == WB__CBOR_UINT) {
+        snprintf(text, sizeof text, "%" PRIu64, it->u);
+    } else if (it->u == UINT64_MAX) {
+        snprintf(text, sizeof text, "-18446744073709551616");
+    } else {
+        snprintf(text, sizeof text, "-%" PRIu64, it->u + 1);
+    }
+    return wb__err(WB_ERR_FORMAT, "token: unknown claim label %s", text);
 }
 
 static wb_err

@@ -165,10 +165,11 @@ struct wb_model_entry {
  *  bytes, the signature, the vendor key and the digest; claims: purposes =
  *  the manifest's purposes, media application/json). Every refusal (a bad
  *  vendor key, any error of wb_model_package_read, an id already
- *  registered, a models/ID left by someone else) is logged as a "decision"
- *  entry naming the package and the reason, nothing registered and no file
- *  left behind; the error is returned. *out (may be NULL) gets the registered
- * model (wb_model_entry_clear). WB_ERR_EXISTS when the id is registered. */
+ *  registered, a models/ID holding anything but this package's files) is
+ *  logged as a "decision" entry naming the package and the reason, nothing
+ *  registered and no file left behind; the error is returned. *out (may be
+ *  NULL) gets the registered model (wb_model_entry_clear). WB_ERR_EXISTS
+ *  when the id is registered. */
 WB_API WB_NODISCARD wb_err wb_model_register(struct wb_site *s,
                                              const char *dir,
                                              const char *vkey,

@@ -4,6 +4,7 @@
  * (models/ID/), and its signed manifest, signature and vendor key logged as
  * a "model" entry. Every later use re-verifies the site's copy against
  * that entry. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -183,24 +184,86 @@ sync_dir(const char *path)
     }
 }
 
+/* Is the file at a byte for byte the one at b? */
+static bool
+same_file(const char *a, const char *b)
+{
+    uint8_t *x = NULL;
+    uint8_t *y = NULL;
+    size_t nx = 0;
+    size_t ny = 0;
+    bool same = wb__read_file(a, WB_MODEL_FILE_MAX, &x, &nx) == WB_OK &&
+                wb__read_file(b, WB_MODEL_FILE_MAX, &y, &ny) == WB_OK &&
+                nx == ny && memcmp(x, y, nx) == 0;
+
+    wb__free(x);
+    wb__free(y);
+    wb_errmsg_clear();
+    return same;
+}
+
+/* Does directory d hold exactly the files c wrote, with the same bytes:
+ * the copy of an earlier registration of this very package that was
+ * never logged (a crash before its entry, or a caller's batch rolled
+ * back)? */
+static bool
+same_copy(const struct copy *c, const char *d)
+{
+    char a[sizeof c->tmp + 258]; /* + '/', a d_name and its NUL */
+    char b[sizeof c->tmp + 258];
+    size_t seen = 0;
+    bool same = true;
+    struct dirent *e;
+    DIR *dir = opendir(d);
+
+    if (dir == NULL) {
+        return false;
+    }
+    while (same && (e = readdir(dir)) != NULL) {
+        size_t i = 0;
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
+            continue;
+        }
+        while (i < c->count && strcmp(c->names[i], e->d_name) != 0) {
+            i++;
+        }
+        snprintf(a, sizeof a, "%s/%s", c->tmp, e->d_name);
+        snprintf(b, sizeof b, "%s/%s", d, e->d_name);
+        same = i < c->count && same_file(a, b);
+        seen++;
+    }
+    closedir(dir);
+    return same && seen == c->count;
+}
+
 /* Rename the written copy to models/ID, which must not hold anything (an
- * empty directory is replaced): a directory there is another
- * registration's or one left behind, and is not touched. */
+ * empty directory is replaced), or only the same package's copy that an
+ * unlogged registration left (replaced: nothing is lost): any other
+ * directory there is another registration's or one left behind, and is
+ * not touched. */
 static wb_err
 copy_publish(struct copy *c)
 {
     char dir[4096];
     wb_err rc = models_dir(c->s, c->id, c->dst, sizeof c->dst);
+    int e = 0;
 
     sync_dir(c->tmp);
     if (rc == WB_OK && rename(c->tmp, c->dst) != 0) {
-        rc = errno == EEXIST || errno == ENOTEMPTY
-                 ? wb__err(WB_ERR_EXISTS,
-                           "%s exists although model %s is not registered "
-                           "(left by an interrupted registration?): remove "
-                           "it and register again",
-                           c->dst, c->id)
-                 : wb__err(WB_ERR_IO, "%s: %s", c->dst, strerror(errno));
+        e = errno;
+        if ((e == EEXIST || e == ENOTEMPTY) && same_copy(c, c->dst)) {
+            remove_copy(c, c->dst);
+            e = rename(c->tmp, c->dst) == 0 ? 0 : errno;
+        }
+    }
+    if (e == EEXIST || e == ENOTEMPTY) {
+        rc = wb__err(WB_ERR_EXISTS,
+                     "%s exists although model %s is not registered, and "
+                     "holds something else than this package: remove it "
+                     "and register again",
+                     c->dst, c->id);
+    } else if (e != 0) {
+        rc = wb__err(WB_ERR_IO, "%s: %s", c->dst, strerror(e));
     }
     if (rc != WB_OK) {
         c->dst[0] = '\0';

@@ -603,6 +603,42 @@ test_register(struct wb_site *s,
     TT_CHECK(exists("site/models/bearing-risk@7.0.1/junk"));
     TT_CHECK(!exists("site/models/bearing-risk@7.0.1/bearing-risk.ubj"));
     TT_CHECK(models_leftovers() == 0);
+
+    /* a registration in the caller's batch, rolled back, leaves its copy
+     * with no entry; the same package registered again replaces it */
+    pack("again", NULL, "7.0.3", vendor);
+    TT_CHECK(wb_site_begin(s) == WB_OK);
+    TT_CHECK(wb_model_register(s, at("again"), vkey, NULL) == WB_OK);
+    wb_site_rollback(s);
+    TT_CHECK(exists("site/models/bearing-risk@7.0.3/bearing-risk.ubj"));
+    TT_CHECK(wb_model_register(s, at("again"), vkey, NULL) == WB_OK);
+    TT_CHECK(wb_model_verify(s, "bearing-risk@7.0.3", NULL) == WB_OK);
+    /* but not a copy that differs from the package: one byte, or a file
+     * more */
+    pack("differs", NULL, "7.0.4", vendor);
+    TT_CHECK(wb_site_begin(s) == WB_OK);
+    TT_CHECK(wb_model_register(s, at("differs"), vkey, NULL) == WB_OK);
+    wb_site_rollback(s);
+    f = fopen(at("site/models/bearing-risk@7.0.4/bearing-risk.ubj"), "r+b");
+    TT_CHECK(f != NULL);
+    if (f != NULL) {
+        fputc('X', f);
+        fclose(f);
+    }
+    TT_CHECK(wb_model_register(s, at("differs"), vkey, NULL) == WB_ERR_EXISTS);
+    TT_CHECK(strstr(wb_errmsg(), "holds something else than this package"));
+    pack("more", NULL, "7.0.5", vendor);
+    TT_CHECK(wb_site_begin(s) == WB_OK);
+    TT_CHECK(wb_model_register(s, at("more"), vkey, NULL) == WB_OK);
+    wb_site_rollback(s);
+    f = fopen(at("site/models/bearing-risk@7.0.5/notes.txt"), "w");
+    TT_CHECK(f != NULL);
+    if (f != NULL) {
+        fclose(f);
+    }
+    TT_CHECK(wb_model_register(s, at("more"), vkey, NULL) == WB_ERR_EXISTS);
+    TT_CHECK(exists("site/models/bearing-risk@7.0.5/notes.txt"));
+    TT_CHECK(models_leftovers() == 0);
     wb_verifier_free(v);
 }
 

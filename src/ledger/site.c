@@ -59,8 +59,10 @@ read_key_file(const char *path, struct wb_signer **out)
 
     *out = NULL;
     if (stat(path, &st) != 0) {
-        return wb__err(errno == ENOENT ? WB_ERR_NOTFOUND : WB_ERR_IO, "%s: %s",
-                       path, strerror(errno));
+        /* not NOTFOUND: the site is there, damaged (callers take NOTFOUND
+         * for "no site here") */
+        return wb__err(WB_ERR_IO, "%s: %s (the site's signing key)", path,
+                       strerror(errno));
     }
     if ((st.st_mode & 077) != 0) {
         return wb__err(WB_ERR_DENIED,

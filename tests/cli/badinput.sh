@@ -142,4 +142,12 @@ expect 2 W init
 # a file that is not there is bad input (2), not an I/O error (3)
 expect 2 W ingest no-such.jsonl
 has "$T/err" "cannot open no-such.jsonl: No such file or directory"
+# a site without its key is damaged, not absent: commands that can do
+# without a site must not carry on as if there were none
+cp -r "$WAYBILL_DIR" nokey && rm nokey/site.key
+expect 3 W --dir nokey policy list
+has "$T/err" "site.key: No such file or directory (the site's signing key)"
+printf '{"exporter": {"jurisdiction": "DE"}, "recipient": {"country": "DE"}, "data": {"classes": ["non-personal"]}, "purpose": "predictive-maintenance"}' > req.json
+expect 3 W --dir nokey policy check --request req.json
+has "$T/err" "site.key"
 finish

@@ -79,11 +79,16 @@ struct wb_mqtt_config {
 
 struct wb_mqtt;
 
-/** Check cfg as wb_mqtt_start does before it opens anything: routes,
- *  their topics, classes and places, models, result topics. WB_ERR_INVAL
- *  with detail naming the field. Reads nothing but cfg. */
+/** Everything wb_mqtt_start checks before it connects, without
+ *  connecting: cfg itself (routes, their topics, classes and places;
+ *  models, result topics), the TLS files, and with models the site at
+ *  site_dir, the profiles, each model registered, verified and loaded
+ *  (a load refusal is logged as wb_model_open logs it), its run_in and
+ *  purpose. A site handle of its own, closed before returning.
+ *  WB_ERR_INVAL with detail naming the field; the errors of wb_site_open
+ *  and wb_model_open. */
 WB_API WB_NODISCARD wb_err
-wb_mqtt_config_check(const struct wb_mqtt_config *cfg);
+wb_mqtt_config_check(const char *site_dir, const struct wb_mqtt_config *cfg);
 
 /** Open the site at site_dir with a handle of its own, connect to the
  *  broker (retrying with backoff from 100 ms to 10 s while it is down) and

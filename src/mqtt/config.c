@@ -188,7 +188,7 @@ move(const char **p, char **at)
 }
 
 wb_err
-wb_mqtt_config_check(const struct wb_mqtt_config *cfg)
+wb__mqtt_cfg_check(const struct wb_mqtt_config *cfg)
 {
     wb_err rc;
 
@@ -268,7 +268,7 @@ wb__mqtt_cfg_copy(const struct wb_mqtt_config *cfg, struct wb__mqtt_cfg *out)
     wb_err rc;
 
     memset(out, 0, sizeof *out);
-    rc = wb_mqtt_config_check(cfg);
+    rc = wb__mqtt_cfg_check(cfg);
     if (rc != WB_OK) {
         return rc;
     }

@@ -540,6 +540,62 @@ run(void *arg)
     return NULL;
 }
 
+/* The client's options: MQTT 5, the receive window, threaded mode,
+ * credentials, TLS (whose files libmosquitto opens here). */
+static wb_err
+client_options(struct mosquitto *mosq, const struct wb_mqtt_config *c)
+{
+    int mrc =
+        mosquitto_int_option(mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
+
+    if (mrc == MOSQ_ERR_SUCCESS) {
+        /* as many unacknowledged messages as MQTT allows: a whole batch
+         * waits for its commit (libmosquitto's default is 20) */
+        mrc = mosquitto_int_option(mosq, MOSQ_OPT_RECEIVE_MAXIMUM, 65535);
+    }
+    if (mrc == MOSQ_ERR_SUCCESS) {
+        mrc = mosquitto_threaded_set(mosq, true);
+    }
+    if (mrc == MOSQ_ERR_SUCCESS && c->username != NULL) {
+        mrc = mosquitto_username_pw_set(mosq, c->username, c->password);
+    }
+    if (mrc == MOSQ_ERR_SUCCESS && c->cafile != NULL) {
+        mrc = mosquitto_tls_set(mosq, c->cafile, NULL, c->certfile, c->keyfile,
+                                NULL);
+    }
+    return mrc == MOSQ_ERR_SUCCESS
+               ? WB_OK
+               : wb__err(WB_ERR_INVAL, "mqtt: %s", mosquitto_strerror(mrc));
+}
+
+wb_err
+wb_mqtt_config_check(const char *site_dir, const struct wb_mqtt_config *cfg)
+{
+    struct wb__mqtt_cfg c;
+    struct wb_site *s = NULL;
+    struct wb__mqtt_models *ms = NULL;
+    struct mosquitto *mosq = NULL;
+    wb_err rc = wb__mqtt_cfg_copy(cfg, &c);
+
+    pthread_once(&lib_once, lib_init);
+    if (rc == WB_OK && c.c.model_count > 0) {
+        rc = wb_site_open(site_dir, &s);
+        if (rc == WB_OK) {
+            rc = wb__mqtt_models_open(s, &c.c, &ms);
+        }
+    }
+    if (rc == WB_OK) {
+        mosq = mosquitto_new(NULL, true, NULL);
+        rc = mosq ? client_options(mosq, &c.c)
+                  : wb__err(WB_ERR_NOMEM, "mqtt: cannot create a client");
+    }
+    mosquitto_destroy(mosq);
+    wb__mqtt_models_free(ms);
+    wb_site_close(s);
+    wb__mqtt_cfg_clear(&c);
+    return rc;
+}
+
 wb_err
 wb_mqtt_start(const char *site_dir,
               const struct wb_mqtt_config *cfg,
@@ -592,28 +648,7 @@ wb_mqtt_start(const char *site_dir,
         }
     }
     if (rc == WB_OK) {
-        int mrc = mosquitto_int_option(q->mosq, MOSQ_OPT_PROTOCOL_VERSION,
-                                       MQTT_PROTOCOL_V5);
-        if (mrc == MOSQ_ERR_SUCCESS) {
-            /* as many unacknowledged messages as MQTT allows: a whole
-             * batch waits for its commit (libmosquitto's default is 20) */
-            mrc =
-                mosquitto_int_option(q->mosq, MOSQ_OPT_RECEIVE_MAXIMUM, 65535);
-        }
-        if (mrc == MOSQ_ERR_SUCCESS) {
-            mrc = mosquitto_threaded_set(q->mosq, true);
-        }
-        if (mrc == MOSQ_ERR_SUCCESS && q->cfg.c.username != NULL) {
-            mrc = mosquitto_username_pw_set(q->mosq, q->cfg.c.username,
-                                            q->cfg.c.password);
-        }
-        if (mrc == MOSQ_ERR_SUCCESS && q->cfg.c.cafile != NULL) {
-            mrc = mosquitto_tls_set(q->mosq, q->cfg.c.cafile, NULL,
-                                    q->cfg.c.certfile, q->cfg.c.keyfile, NULL);
-        }
-        if (mrc != MOSQ_ERR_SUCCESS) {
-            rc = wb__err(WB_ERR_INVAL, "mqtt: %s", mosquitto_strerror(mrc));
-        }
+        rc = client_options(q->mosq, &q->cfg.c);
     }
     if (rc == WB_OK) {
         mosquitto_connect_v5_callback_set(q->mosq, on_connect);

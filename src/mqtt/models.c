@@ -125,7 +125,7 @@ wb__mqtt_models_free(struct wb__mqtt_models *ms)
  * entry's topic filter, run_in and purpose ("" when unset), each followed
  * by a NUL: what decides a governed outcome, in a name of bounded length.
  * Two entries with the same name are refused by the configuration
- * (wb_mqtt_config_check), so each entry's work is its own. */
+ * (wb__mqtt_cfg_check), so each entry's work is its own. */
 static wb_err
 consumer_name(const struct wb_mqtt_model *m,
               char out[WB_PENDING_CONSUMER_MAX + 1])

@@ -47,7 +47,12 @@ void wb__mqtt_result_topic(const char *publish,
                            char *out,
                            size_t cap);
 
-/* Check cfg (detail names the field) and copy it into out. */
+/* The checks of cfg alone: routes (topics, devices, classes, places),
+ * models (ids, topics, result topics, repeats). WB_ERR_INVAL naming the
+ * field. */
+wb_err wb__mqtt_cfg_check(const struct wb_mqtt_config *cfg);
+
+/* wb__mqtt_cfg_check, then copy cfg into out. */
 wb_err wb__mqtt_cfg_copy(const struct wb_mqtt_config *cfg,
                          struct wb__mqtt_cfg *out);
 void wb__mqtt_cfg_clear(struct wb__mqtt_cfg *c);

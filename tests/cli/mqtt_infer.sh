@@ -88,6 +88,23 @@ kill -HUP "$DAEMON_PID"
 for _ in $(seq 50); do grep -q "reload: refused" "$T/daemon.log" && break; sleep 0.1; done
 has "$T/daemon.log" "reload: refused, keeping the running configuration: hook plug-in $WB_LIB_SHARED: no symbol"
 kill -0 "$DAEMON_PID" && ok || bad "the daemon stopped on a refused reload"
+# so is one whose model, run_in or purpose a start would refuse: checked
+# before the running MQTT stops, which stays (it used to stop, and the
+# daemon exited)
+sed 's|"bearing-risk@1.0.0"|"nosuch@1.0.0"|' good.json >d.json
+kill -HUP "$DAEMON_PID"
+for _ in $(seq 50); do [ "$(grep -c 'reload: refused' "$T/daemon.log")" -ge 2 ] && break; sleep 0.1; done
+has "$T/daemon.log" 'reload: refused, keeping the running configuration: mqtt.models[0] nosuch@1.0.0: no model "nosuch@1.0.0" is registered'
+for bad in golf lower; do
+    cp "$bad.json" d.json
+    kill -HUP "$DAEMON_PID"
+done
+for _ in $(seq 50); do [ "$(grep -c 'reload: refused' "$T/daemon.log")" -ge 4 ] && break; sleep 0.1; done
+has "$T/daemon.log" 'reload: refused, keeping the running configuration: mqtt.models[0].purpose: "golf"'
+has "$T/daemon.log" 'reload: refused, keeping the running configuration: mqtt.models[0].run_in: "de"'
+kill -0 "$DAEMON_PID" && ok || bad "the daemon stopped on a refused reload"
+wait_metric waybill_mqtt_connected 1
+has metrics.txt "waybill_mqtt_connected 1"
 cp good.json d.json
 stop_daemon TERM
 # the auditor's plug-in saw every governed call: 3 inputs, 2 outputs, 1 denial

@@ -49,8 +49,8 @@ struct daemon {
     struct wbd_config cfg;
     struct wb_httpd_config http;
     char profiles_buf[4096];
-    char site_dir[4096];
-    char profiles_path[4096];
+    char site_dir[4096];      /* the site, copied: lives across reloads */
+    char profiles_path[4096]; /* the profiles directory, likewise */
     struct wb_metrics metrics;
     struct wb_httpd *h;
     struct wb_mqtt *mqtt;
@@ -245,6 +245,12 @@ http_config(struct daemon *d)
     c->profiles_dir =
         profiles_dir(PICK(d->o.profiles, d->cfg.profiles), c->site_dir,
                      d->profiles_buf, sizeof d->profiles_buf);
+    if (c->profiles_dir != NULL) {
+        /* the daemon's own copy: a reload frees the file's strings */
+        snprintf(d->profiles_path, sizeof d->profiles_path, "%s",
+                 c->profiles_dir);
+        c->profiles_dir = d->profiles_path;
+    }
     return 0;
 }
 
@@ -406,7 +412,7 @@ reload(struct daemon *d)
      * load, before the running ones go */
     if (rc == WB_OK && next.mqtt_enabled) {
         next.mqtt.profiles_dir = d->http.profiles_dir;
-        rc = wb_mqtt_config_check(&next.mqtt);
+        rc = wb_mqtt_config_check(d->site_dir, &next.mqtt);
     }
     for (size_t i = 0; rc == WB_OK && i < next.hook_count; i++) {
         rc = wb_infer_hook_probe(next.hooks[i].library);

@@ -118,6 +118,7 @@ ingest_opts(struct wb__ctx *c,
         "format", "batch",   "consent", "residency",    NULL};
     const char *format = wb__api_param(c, "format");
     uint64_t batch = 0;
+    wb_err rc;
 
     if (!wb__api_params_only(c, allowed) ||
         !param_list(c, "purpose", purposes, &o->purpose_count) ||
@@ -151,13 +152,18 @@ ingest_opts(struct wb__ctx *c,
                       format);
         return false;
     }
-    if (wb_ingest_places_check(o) != WB_OK) {
+    rc = wb_ingest_places_check(o);
+    if (rc == WB_ERR_INVAL) {
         /* before the body is read, naming the query parameter */
         const char *why = wb_errmsg();
         wb__api_error(c, 400,
                       strncmp(why, "jurisdiction", 12) == 0 ? "jurisdiction"
                                                             : "residency",
                       "%s", why);
+        return false;
+    }
+    if (rc != WB_OK) { /* the ISO tables could not be read: ours */
+        wb__api_fail(c, rc, NULL, "places check");
         return false;
     }
     return true;

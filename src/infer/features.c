@@ -43,8 +43,9 @@ number_of(const json_t *v, double *d)
         return true;
     }
     if (!json_is_string(v) || json_string_length(v) == 0 ||
-        json_string_length(v) > NUMBER_TEXT_MAX) {
-        return false;
+        json_string_length(v) > NUMBER_TEXT_MAX ||
+        memchr(json_string_value(v), '\0', json_string_length(v)) != NULL) {
+        return false; /* jansson reads "1\0" as 1 */
     }
     n = json_loadb(json_string_value(v), json_string_length(v), JSON_DECODE_ANY,
                    NULL);

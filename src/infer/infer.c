@@ -425,8 +425,9 @@ gate_inputs(struct call *c)
 {
     char why[WB_INFER_WHY_MAX];
     /* a known call found the gate in sync, in the open batch, and
-     * nothing since could have changed that */
-    wb_err rc0 = c->known
+     * nothing since could have changed that, unless a before-input hook
+     * wrote to a register */
+    wb_err rc0 = c->known && !wb__infer_hooks_any(c->o->hook_count)
                      ? WB_OK
                      : wb__infer_gate_sync(c->m->gate, c->s, c->o, c->purpose);
 

@@ -152,7 +152,9 @@ expect 2 "$WAYBILLD" --listen 127.0.0.1:0 --config bad3.json
 has "$T/err" 'bad3.json:2:'
 echo '{"mqtt": {"routes": [{"topic": "a/#", "device_level": 1, "jurisdiction": "QQ"}]}}' >bad4.json
 expect 2 "$WAYBILLD" --listen 127.0.0.1:0 --config bad4.json
-has "$T/err" 'mqtt.routes[0]: jurisdiction: "QQ" is not an ISO 3166-1 alpha-2'
+has "$T/err" 'bad4.json: mqtt.routes[0]: jurisdiction: "QQ" is not an ISO 3166-1 alpha-2'
+# refused before anything listened or was written
+lacks "$T/out" "listening on"
 echo '{"mqtt": {"routes": [{"topic": "a/#", "device_level": 1, "residency": "local-only"}]}}' >bad5.json
 expect 2 "$WAYBILLD" --listen 127.0.0.1:0 --config bad5.json
 has "$T/err" 'mqtt.routes[0]: residency local-only needs a jurisdiction'

@@ -357,6 +357,18 @@ start_services(struct daemon *d)
         d->publisher = NULL;
         return code;
     }
+    /* a configuration MQTT would refuse stops the start before anything
+     * listens or is written */
+    if (d->cfg.mqtt_enabled) {
+        d->cfg.mqtt.profiles_dir = d->http.profiles_dir;
+        rc = wb_mqtt_config_check(d->site_dir, &d->cfg.mqtt);
+    }
+    if (rc != WB_OK) {
+        code = fail(rc, d->o.config ? d->o.config : "mqtt");
+        wb_site_close(d->publisher);
+        d->publisher = NULL;
+        return code;
+    }
     if (d->cfg.checkpoint_interval_s > 0) {
         publish_checkpoint(d);
     }

@@ -256,11 +256,12 @@ copy_publish(struct copy *c)
             e = rename(c->tmp, c->dst) == 0 ? 0 : errno;
         }
     }
-    if (e == EEXIST || e == ENOTEMPTY) {
+    if (e == EEXIST || e == ENOTEMPTY || e == ENOTDIR) {
+        /* ENOTDIR: a file or a link there */
         rc = wb__err(WB_ERR_EXISTS,
                      "%s exists although model %s is not registered, and "
-                     "holds something else than this package: remove it "
-                     "and register again",
+                     "is not a copy of this package: remove it and "
+                     "register again",
                      c->dst, c->id);
     } else if (e != 0) {
         rc = wb__err(WB_ERR_IO, "%s: %s", c->dst, strerror(e));

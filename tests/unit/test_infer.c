@@ -626,7 +626,7 @@ test_register(struct wb_site *s,
         fclose(f);
     }
     TT_CHECK(wb_model_register(s, at("differs"), vkey, NULL) == WB_ERR_EXISTS);
-    TT_CHECK(strstr(wb_errmsg(), "holds something else than this package"));
+    TT_CHECK(strstr(wb_errmsg(), "is not a copy of this package"));
     pack("more", NULL, "7.0.5", vendor);
     TT_CHECK(wb_site_begin(s) == WB_OK);
     TT_CHECK(wb_model_register(s, at("more"), vkey, NULL) == WB_OK);
@@ -638,6 +638,15 @@ test_register(struct wb_site *s,
     }
     TT_CHECK(wb_model_register(s, at("more"), vkey, NULL) == WB_ERR_EXISTS);
     TT_CHECK(exists("site/models/bearing-risk@7.0.5/notes.txt"));
+    /* nor a file in the way (exit 2 with the advice, not an I/O error) */
+    pack("file", NULL, "7.0.6", vendor);
+    f = fopen(at("site/models/bearing-risk@7.0.6"), "w");
+    TT_CHECK(f != NULL);
+    if (f != NULL) {
+        fclose(f);
+    }
+    TT_CHECK(wb_model_register(s, at("file"), vkey, NULL) == WB_ERR_EXISTS);
+    TT_CHECK(strstr(wb_errmsg(), "is not a copy of this package"));
     TT_CHECK(models_leftovers() == 0);
     wb_verifier_free(v);
 }

@@ -32,12 +32,17 @@ cli_fail(const struct cli *c, wb_err err, const char *fmt, ...)
     char msg[2048];
     const char *detail = wb_errmsg();
     int code = wb_err_exit_code(err);
+    size_t hl;
     va_list ap;
 
     va_start(ap, fmt);
     vsnprintf(head, sizeof head, fmt, ap);
     va_end(ap);
-    if (head[0] == '\0') {
+    hl = strlen(head);
+
+    if (head[0] == '\0' ||
+        (strncmp(detail, head, hl) == 0 && detail[hl] == ':')) {
+        /* no head, or the detail names the same thing first */
         snprintf(msg, sizeof msg, "%s",
                  detail[0] != '\0' ? detail : wb_strerror(err));
     } else if (detail[0] != '\0') {

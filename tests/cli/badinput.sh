@@ -142,6 +142,9 @@ expect 2 W init
 # a file that is not there is bad input (2), not an I/O error (3)
 expect 2 W ingest no-such.jsonl
 has "$T/err" "cannot open no-such.jsonl: No such file or directory"
+mkdir adir
+expect 2 W ingest adir
+has "$T/err" "cannot read adir: is a directory"
 # a site without its key is damaged, not absent: commands that can do
 # without a site must not carry on as if there were none
 cp -r "$WAYBILL_DIR" nokey && rm nokey/site.key

@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <waybill/consent.h>
@@ -255,6 +256,11 @@ cmd_ingest(struct cli *c, int argc, char **argv)
     a.o.source = strcmp(a.path, "-") == 0 ? "stdin" : a.path;
     a.o.on_commit = a.ack ? on_commit : NULL;
     if (strcmp(a.path, "-") != 0) {
+        struct stat fst;
+        if (stat(a.path, &fst) == 0 && S_ISDIR(fst.st_mode)) {
+            wb_errmsg_set("is a directory");
+            return cli_fail(c, WB_ERR_INVAL, "cannot read %s", a.path);
+        }
         in = fopen(a.path, "rb");
         if (in == NULL) {
             int e = errno;

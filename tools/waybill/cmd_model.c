@@ -72,6 +72,14 @@ key_text(const char *arg, char **out)
     size_t len = 0;
     wb_err rc;
 
+    *out = NULL;
+    if (access(arg, R_OK) != 0 && strchr(arg, '+') == NULL) {
+        /* meant as a file: say so rather than how a key is written */
+        wb_errmsg_set("%s: no such file, nor a verifier key "
+                      "(name+hex8+base64)",
+                      arg);
+        return WB_ERR_NOTFOUND;
+    }
     if (access(arg, R_OK) != 0) {
         *out = strdup(arg);
         return *out ? WB_OK : WB_ERR_NOMEM;

@@ -173,6 +173,7 @@ wb__ingest_csv(FILE *in,
     struct csv_state st;
     char chunk[4096];
     size_t n;
+    bool first = true;
 
     memset(&st, 0, sizeof st);
     st.o = o;
@@ -184,7 +185,13 @@ wb__ingest_csv(FILE *in,
     csv_set_realloc_func(&p, capped_realloc);
     csv_set_free_func(&p, wb__free);
     while (st.rc == WB_OK && (n = fread(chunk, 1, sizeof chunk, in)) > 0) {
-        if (csv_parse(&p, chunk, n, on_field, on_row, &st) != n &&
+        /* a spreadsheet's "CSV UTF-8" starts with a byte-order mark, which
+         * would become part of the first column's name */
+        size_t skip =
+            first && n >= 3 && memcmp(chunk, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+        first = false;
+        if (csv_parse(&p, chunk + skip, n - skip, on_field, on_row, &st) !=
+                n - skip &&
             st.rc == WB_OK) {
             st.rc = wb__err(
                 csv_error(&p) == CSV_ENOMEM ? WB_ERR_TOOBIG : WB_ERR_FORMAT,

@@ -389,6 +389,15 @@ import json
 a = [r['outputs'] for r in json.load(open('$T/out'))['rows']]
 b = [r['outputs'] for r in json.load(open('enforce.json'))['rows'][:3]]
 print(len(a), a == b)")" "3 True" "CSV rows give the JSON rows' outputs"
+# a spreadsheet's byte-order mark is not part of the first column's name
+{ printf '\357\273\277'; cat tele.csv; } > bom.csv
+bom=$(size)
+expect 0 W ingest --format csv --device press-7 --purpose predictive-maintenance \
+    --class non-personal --jurisdiction DE --residency local-only bom.csv
+W --json show "$bom" > bomrec.json
+has bomrec.json '"vib_rms": "2.413694143295288"'
+expect 0 W infer --model bearing-risk@1.0.0 --input "$bom-$((bom + 2))" --run-in DE
+has "$T/out" "ran 3, denied 0"
 printf 'vib_rms,temp_c,current_a\nn/a,50,11\n 1.5,50,11\n' > na.csv
 W ingest --format csv --device press-7 --purpose predictive-maintenance \
     --class non-personal --jurisdiction DE na.csv >/dev/null

@@ -89,8 +89,9 @@ const char *wb__api_param(const struct wb__ctx *c, const char *key);
 /* Optional decimal parameter: false after replying 400 on junk; *out is
  * left alone when absent. */
 bool wb__api_param_u64(struct wb__ctx *c, const char *key, uint64_t *out);
-/* Only parameters named in `allowed` (NULL-terminated) may appear: false
- * after replying 400 naming the first other one. */
+/* Only parameters named in `allowed` (NULL-terminated) may appear, each
+ * once unless its name there ends in "*" ("purpose*": repeatable): false
+ * after replying 400 naming the first other or repeated one. */
 bool wb__api_params_only(struct wb__ctx *c, const char *const *allowed);
 /* The path parameter as a log index: false after replying 400. */
 bool wb__api_index(struct wb__ctx *c, uint64_t *index);

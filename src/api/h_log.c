@@ -114,8 +114,8 @@ ingest_opts(struct wb__ctx *c,
             const char **residency)
 {
     static const char *const allowed[] = {
-        "device", "purpose", "class",   "jurisdiction", "rights",
-        "format", "batch",   "consent", "residency",    NULL};
+        "device", "purpose*", "class",   "jurisdiction", "rights",
+        "format", "batch",    "consent", "residency*",   NULL};
     const char *format = wb__api_param(c, "format");
     uint64_t batch = 0;
     wb_err rc;

@@ -122,18 +122,36 @@ wb__api_param_u64(struct wb__ctx *c, const char *key, uint64_t *out)
     return true;
 }
 
+/* Is name k allowed[j]: the same, or allowed[j] is k followed by "*"
+ * (a parameter that may be repeated)? *many says which. */
+static bool
+allowed_as(const char *a, const char *k, bool *many)
+{
+    size_t n = strlen(k);
+
+    *many = strncmp(a, k, n) == 0 && strcmp(a + n, "*") == 0;
+    return *many || strcmp(a, k) == 0;
+}
+
 bool
 wb__api_params_only(struct wb__ctx *c, const char *const *allowed)
 {
     for (size_t i = 0; i < c->rq->param_count; i++) {
         const char *k = c->rq->params[i].key ? c->rq->params[i].key : "";
         bool ok = false;
-        for (size_t j = 0; allowed != NULL && allowed[j] != NULL; j++) {
-            ok = ok || strcmp(allowed[j], k) == 0;
+        bool many = false;
+        for (size_t j = 0; !ok && allowed != NULL && allowed[j] != NULL; j++) {
+            ok = allowed_as(allowed[j], k, &many);
         }
         if (!ok) {
             wb__api_error(c, 400, k, "unknown query parameter \"%.64s\"", k);
             return false;
+        }
+        for (size_t j = 0; !many && j < i; j++) {
+            if (wb__str_eq(c->rq->params[j].key, k)) {
+                wb__api_error(c, 400, k, "%.64s: give it once", k);
+                return false;
+            }
         }
     }
     return true;

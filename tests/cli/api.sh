@@ -103,6 +103,10 @@ has "$T/body" '"field":"jurisdiction"'
 want 400 "$ADMIN" POST "/v1/ingest?device=press-1&purpose=predictive-maintenance&residency=DE&residency=DE" tele.jsonl
 has "$T/body" 'listed twice'
 has "$T/body" '"field":"residency"'
+# a parameter that names one thing, given twice: refused, not the first taken
+want 400 "$ADMIN" POST "/v1/ingest?device=press-1&purpose=predictive-maintenance&jurisdiction=DE&jurisdiction=CN" tele.jsonl
+has "$T/body" '"field":"jurisdiction"'
+has "$T/body" 'jurisdiction: give it once'
 want 201 "$ADMIN" POST /v1/checkpoints
 consent() { # consent ID: a given consent document
     printf '{"id":"%s","state":"given","subject":"s-1","controller":"Plant","purposes":{"predictive-maintenance":true},"jurisdiction":"DE"}' "$1"

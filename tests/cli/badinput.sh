@@ -142,6 +142,8 @@ expect 2 W init
 # a file that is not there is bad input (2), not an I/O error (3)
 expect 2 W ingest no-such.jsonl
 has "$T/err" "cannot open no-such.jsonl: No such file or directory"
+expect 2 W ingest --jurisdiction DE --jurisdiction CN one.jsonl
+has "$T/err" "--jurisdiction: give it once"
 mkdir adir
 expect 2 W ingest adir
 has "$T/err" "cannot read adir: is a directory"

@@ -114,10 +114,18 @@ parse_args(struct cli *c, struct ingest_args *a, int argc, char **argv)
         {"consent", required_argument, 0, 'C'},
         {0, 0, 0, 0}};
     const char *residency = NULL;
+    unsigned seen = 0; /* the options given, by index in opts */
     uint64_t n;
     int ch;
 
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        for (unsigned k = 0; ch != 'p' && opts[k].name != NULL; k++) {
+            /* every option but --purpose names one thing */
+            if (opts[k].val == ch && (seen & 1u << k) != 0) {
+                return cli_usage(c, "--%s: give it once", opts[k].name);
+            }
+            seen |= opts[k].val == ch ? 1u << k : 0;
+        }
         switch (ch) {
         case 'd':
             a->o.device = optarg;
@@ -139,9 +147,6 @@ parse_args(struct cli *c, struct ingest_args *a, int argc, char **argv)
             a->o.rights = optarg;
             break;
         case 'R':
-            if (residency != NULL) {
-                return cli_usage(c, "--residency: give it once");
-            }
             residency = optarg;
             if (!parse_residency(a, optarg)) {
                 return cli_usage(c, "--residency: local-only or CC,CC,...");

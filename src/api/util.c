@@ -127,10 +127,11 @@ wb__api_param_u64(struct wb__ctx *c, const char *key, uint64_t *out)
 static bool
 allowed_as(const char *a, const char *k, bool *many)
 {
-    size_t n = strlen(k);
+    size_t n = strlen(a);
 
-    *many = strncmp(a, k, n) == 0 && strcmp(a + n, "*") == 0;
-    return *many || strcmp(a, k) == 0;
+    *many = n > 0 && a[n - 1] == '*';
+    return *many ? strlen(k) == n - 1 && strncmp(a, k, n - 1) == 0
+                 : strcmp(a, k) == 0;
 }
 
 bool

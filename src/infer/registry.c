@@ -4,6 +4,7 @@
  * (models/ID/), and its signed manifest, signature and vendor key logged as
  * a "model" entry. Every later use re-verifies the site's copy against
  * that entry. */
+#define _GNU_SOURCE /* renameat2: a leftover copy swapped out atomically */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +39,7 @@ struct copy {
     char dst[4096];               /* models/ID once renamed to it */
     char names[WB_MODEL_LIST_MAX][WB_MODEL_NAME_MAX + 1]; /* written */
     size_t count;
+    bool replaced; /* models/ID held this package's files already */
 };
 
 /* Remove the files c wrote and the directory d holding them. */
@@ -252,8 +254,17 @@ copy_publish(struct copy *c)
     if (rc == WB_OK && rename(c->tmp, c->dst) != 0) {
         e = errno;
         if ((e == EEXIST || e == ENOTEMPTY) && same_copy(c, c->dst)) {
-            remove_copy(c, c->dst);
-            e = rename(c->tmp, c->dst) == 0 ? 0 : errno;
+            /* swapped, so models/ID is never without the files (another
+             * registration of this package may have just made it), then
+             * the old copy, now at tmp, removed */
+            e = 0;
+            if (renameat2(AT_FDCWD, c->tmp, AT_FDCWD, c->dst,
+                          RENAME_EXCHANGE) != 0) {
+                rc = wb__err(WB_ERR_IO, "%s: %s", c->dst, strerror(errno));
+            } else {
+                c->replaced = true;
+                remove_copy(c, c->tmp);
+            }
         }
     }
     if (e == EEXIST || e == ENOTEMPTY || e == ENOTDIR) {
@@ -358,7 +369,10 @@ register_package(struct wb_site *s,
     }
     if (rc != WB_OK) {
         remove_copy(c, c->tmp);
-        remove_copy(c, c->dst); /* ours: the rename made it */
+        if (!c->replaced) {
+            remove_copy(c, c->dst); /* ours: the rename made it */
+        } /* else the same bytes as were there: perhaps a registration that
+             ran meanwhile, whose entry made ours fail */
     }
     wb__free(doc);
     wb_model_package_free(p);

@@ -144,6 +144,9 @@ expect 2 W ingest no-such.jsonl
 has "$T/err" "cannot open no-such.jsonl: No such file or directory"
 expect 2 W ingest --jurisdiction DE --jurisdiction CN one.jsonl
 has "$T/err" "--jurisdiction: give it once"
+# a pipe is read once, as stdin is (it cannot be checked whole first)
+expect 0 W ingest <(cat one.jsonl)
+has "$T/out" "ingested 1 records"
 mkdir adir
 expect 2 W ingest adir
 has "$T/err" "cannot read adir: is a directory"

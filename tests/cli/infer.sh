@@ -367,7 +367,7 @@ expect 2 W model sign no-such-pkg --key-file vendor.key
 expect 2 W model sign pkg --key-file no-such.key
 has "$T/err" "waybill model: no-such.key: No such file or directory"
 expect 2 W model register pkg --vendor-key no-such.vkey
-has "$T/err" "no-such.vkey: no such file, nor a verifier key"
+has "$T/err" "waybill model: --vendor-key: no-such.vkey: no such file, nor a verifier key"
 
 # ---- CSV telemetry: its cells are text; text that is a number alone feeds the
 # model, with the outputs the same readings give as JSON numbers ------------------

@@ -250,6 +250,7 @@ cmd_ingest(struct cli *c, int argc, char **argv)
     struct wb_site *s = NULL;
     FILE *in = stdin;
     bool dry = false;
+    bool seekable = false; /* a regular file: read twice, check first */
     wb_err rc;
     int code;
 
@@ -266,6 +267,8 @@ cmd_ingest(struct cli *c, int argc, char **argv)
             wb_errmsg_set("is a directory");
             return cli_fail(c, WB_ERR_INVAL, "cannot read %s", a.path);
         }
+        /* a pipe (<(...), a FIFO) is read once, as stdin is */
+        seekable = stat(a.path, &fst) == 0 && S_ISREG(fst.st_mode);
         in = fopen(a.path, "rb");
         if (in == NULL) {
             int e = errno;
@@ -281,9 +284,10 @@ cmd_ingest(struct cli *c, int argc, char **argv)
     if (code != 0) {
         goto out;
     }
-    /* a file is checked whole first, so bad input writes nothing */
+    /* a regular file is checked whole first, so bad input writes nothing
+     * (a stream is committed batch by batch, as stdin) */
     dry = a.o.dry_run;
-    if (in != stdin && !dry) {
+    if (in != stdin && !dry && seekable) {
         a.o.dry_run = true;
         rc = wb_ingest_stream(s, in, &a.o, &st);
         a.o.dry_run = false;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* waybill model pack|sign|register|list|show|verify|audit: signed model
  * packages and the site's model register. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,10 @@ key_text(const char *arg, char **out)
     wb_err rc;
 
     *out = NULL;
+    if (access(arg, R_OK) != 0 && errno != ENOENT) {
+        wb_errmsg_set("%s: %s", arg, strerror(errno)); /* there, unreadable */
+        return WB_ERR_IO;
+    }
     if (access(arg, R_OK) != 0 && strchr(arg, '+') == NULL) {
         /* meant as a file: say so rather than how a key is written */
         wb_errmsg_set("%s: no such file, nor a verifier key "
@@ -226,19 +231,24 @@ model_register(const struct cli *c, const struct margs *a)
     if (a->key == NULL) {
         return cli_usage(c, "model register needs --vendor-key VKEY");
     }
+    /* the key argument is the caller's, checked before the site opens
+     * (a key that does not parse is the registration's refusal, logged) */
+    rc = key_text(a->key, &vkey);
+    if (rc != WB_OK) {
+        return cli_fail(c, rc, "--vendor-key");
+    }
     code = cli_open(c, &s);
     if (code != 0) {
+        free(vkey);
         return code;
     }
     code = cli_policy(c, &pol);
     if (code != 0) {
+        free(vkey);
         wb_site_close(s);
         return code;
     }
-    rc = key_text(a->key, &vkey);
-    if (rc == WB_OK) {
-        rc = wb_model_register_checked(s, pol, a->pos, vkey, &e);
-    }
+    rc = wb_model_register_checked(s, pol, a->pos, vkey, &e);
     if (rc == WB_OK) {
         if (c->json) {
             show_entry(c, &e);

@@ -386,6 +386,33 @@ exists(const char *rel)
     return stat(at(rel), &st) == 0;
 }
 
+/* An empty file at rel (under the test directory). */
+static void
+touch(const char *rel)
+{
+    FILE *f = fopen(at(rel), "w");
+
+    TT_CHECK_MSG(f != NULL, "%s", rel);
+    if (f != NULL) {
+        fclose(f);
+    }
+}
+
+/* Package NAME at version registered inside a batch that is rolled back:
+ * its copy at models/ID stays, with no entry. */
+static void
+leave_copy(struct wb_site *s,
+           const char *name,
+           const char *version,
+           const struct wb_signer *vendor,
+           const char *vkey)
+{
+    pack(name, NULL, version, vendor);
+    TT_CHECK(wb_site_begin(s) == WB_OK);
+    TT_CHECK(wb_model_register(s, at(name), vkey, NULL) == WB_OK);
+    wb_site_rollback(s);
+}
+
 /* How often file was opened while the package at pkg was registered (the
  * closes are watched too: inotify merges repeated identical events). */
 static int
@@ -523,7 +550,6 @@ test_register(struct wb_site *s,
     char *a = NULL;
     char *b = NULL;
     uint64_t size;
-    FILE *f;
 
     TT_CHECK(wb_verifier_from_note_key(vkey, strlen(vkey), &v) == WB_OK);
     test_pack_too_big();
@@ -588,11 +614,7 @@ test_register(struct wb_site *s,
     /* a directory at models/ID of no registered model is not touched */
     pack("stale", NULL, "7.0.1", vendor);
     TT_CHECK(mkdir(at("site/models/bearing-risk@7.0.1"), 0755) == 0);
-    f = fopen(at("site/models/bearing-risk@7.0.1/junk"), "w");
-    TT_CHECK(f != NULL);
-    if (f != NULL) {
-        fclose(f);
-    }
+    touch("site/models/bearing-risk@7.0.1/junk");
     size = wb_site_size(s);
     TT_CHECK(wb_model_register(s, at("stale"), vkey, NULL) == WB_ERR_EXISTS);
     TT_CHECK_MSG(strstr(wb_errmsg(),
@@ -606,45 +628,23 @@ test_register(struct wb_site *s,
 
     /* a registration in the caller's batch, rolled back, leaves its copy
      * with no entry; the same package registered again replaces it */
-    pack("again", NULL, "7.0.3", vendor);
-    TT_CHECK(wb_site_begin(s) == WB_OK);
-    TT_CHECK(wb_model_register(s, at("again"), vkey, NULL) == WB_OK);
-    wb_site_rollback(s);
+    leave_copy(s, "again", "7.0.3", vendor, vkey);
     TT_CHECK(exists("site/models/bearing-risk@7.0.3/bearing-risk.ubj"));
     TT_CHECK(wb_model_register(s, at("again"), vkey, NULL) == WB_OK);
     TT_CHECK(wb_model_verify(s, "bearing-risk@7.0.3", NULL) == WB_OK);
     /* but not a copy that differs from the package: one byte, or a file
      * more */
-    pack("differs", NULL, "7.0.4", vendor);
-    TT_CHECK(wb_site_begin(s) == WB_OK);
-    TT_CHECK(wb_model_register(s, at("differs"), vkey, NULL) == WB_OK);
-    wb_site_rollback(s);
-    f = fopen(at("site/models/bearing-risk@7.0.4/bearing-risk.ubj"), "r+b");
-    TT_CHECK(f != NULL);
-    if (f != NULL) {
-        fputc('X', f);
-        fclose(f);
-    }
+    leave_copy(s, "differs", "7.0.4", vendor, vkey);
+    tt_flip(at("site/models/bearing-risk@7.0.4/bearing-risk.ubj"), 0);
     TT_CHECK(wb_model_register(s, at("differs"), vkey, NULL) == WB_ERR_EXISTS);
     TT_CHECK(strstr(wb_errmsg(), "is not a copy of this package"));
-    pack("more", NULL, "7.0.5", vendor);
-    TT_CHECK(wb_site_begin(s) == WB_OK);
-    TT_CHECK(wb_model_register(s, at("more"), vkey, NULL) == WB_OK);
-    wb_site_rollback(s);
-    f = fopen(at("site/models/bearing-risk@7.0.5/notes.txt"), "w");
-    TT_CHECK(f != NULL);
-    if (f != NULL) {
-        fclose(f);
-    }
+    leave_copy(s, "more", "7.0.5", vendor, vkey);
+    touch("site/models/bearing-risk@7.0.5/notes.txt");
     TT_CHECK(wb_model_register(s, at("more"), vkey, NULL) == WB_ERR_EXISTS);
     TT_CHECK(exists("site/models/bearing-risk@7.0.5/notes.txt"));
     /* nor a file in the way (exit 2 with the advice, not an I/O error) */
     pack("file", NULL, "7.0.6", vendor);
-    f = fopen(at("site/models/bearing-risk@7.0.6"), "w");
-    TT_CHECK(f != NULL);
-    if (f != NULL) {
-        fclose(f);
-    }
+    touch("site/models/bearing-risk@7.0.6");
     TT_CHECK(wb_model_register(s, at("file"), vkey, NULL) == WB_ERR_EXISTS);
     TT_CHECK(strstr(wb_errmsg(), "is not a copy of this package"));
     TT_CHECK(models_leftovers() == 0);

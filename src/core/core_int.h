@@ -33,7 +33,8 @@ unsigned long wb__test_fail_alloc_at(unsigned long k);
 wb_err wb__err(wb_err err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Prefix the current detail with "prefix: " (keeps the existing detail). */
+/* Prefix the current detail with "prefix: ", or with "prefix." alone when
+ * prefix ends with a dot (a field path); keeps the existing detail. */
 void wb__err_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A growable byte buffer with a hard cap (curl's dynbuf). */

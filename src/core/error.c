@@ -114,14 +114,16 @@ wb__err_prefix(const char *fmt, ...)
     va_end(ap);
     pre_len = strlen(pre);
     if (old_len > 0) {
-        /* detail becomes "pre: old", truncated to fit */
-        if (pre_len + 2 + old_len >= sizeof detail) {
-            old_len = sizeof detail - pre_len - 3;
+        /* detail becomes "pre: old" ("pre.old" when pre ends with a dot: a
+         * field path), truncated to fit */
+        size_t sep = pre_len > 0 && pre[pre_len - 1] == '.' ? 0 : 2;
+        if (pre_len + sep + old_len >= sizeof detail) {
+            old_len = sizeof detail - pre_len - sep - 1;
         }
-        memmove(detail + pre_len + 2, detail, old_len);
-        detail[pre_len + 2 + old_len] = '\0';
+        memmove(detail + pre_len + sep, detail, old_len);
+        detail[pre_len + sep + old_len] = '\0';
         memcpy(detail, pre, pre_len);
-        memcpy(detail + pre_len, ": ", 2);
+        memcpy(detail + pre_len, ": ", sep);
     } else {
         memcpy(detail, pre, pre_len + 1);
     }

@@ -5,6 +5,7 @@
  * precisely. */
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "infer/infer_int.h"
@@ -31,10 +32,12 @@ check_kind(uint64_t index, const struct wb_claims *c, bool has_payload)
 }
 
 /* Is v a number, or text holding a JSON number alone (a CSV cell is
- * text: "1.25"), decoded by jansson? Its value into *d. */
+ * text: "1.25"), decoded by jansson? Its value into *d; text too large for
+ * a double ("1e400") is HUGE_VAL, so that it is reported as out of range. */
 static bool
 number_of(const json_t *v, double *d)
 {
+    json_error_t jerr = {0};
     json_t *n;
     bool ok;
 
@@ -48,9 +51,13 @@ number_of(const json_t *v, double *d)
         return false; /* jansson reads "1\0" as 1 */
     }
     n = json_loadb(json_string_value(v), json_string_length(v), JSON_DECODE_ANY,
-                   NULL);
+                   &jerr);
     ok = json_is_number(n);
     *d = ok ? json_number_value(n) : 0;
+    if (n == NULL && json_error_code(&jerr) == json_error_numeric_overflow) {
+        *d = HUGE_VAL;
+        ok = true;
+    }
     json_decref(n);
     return ok;
 }
@@ -88,11 +95,17 @@ fill(const struct wb_model_manifest *m,
         }
         if (!(fabs(d) <= FLT_MAX)) {
             /* 1e39 would be scored as an infinite reading */
+            char number[40];
+            if (json_is_string(v)) {
+                wb__printable(json_string_value(v), 32, number, sizeof number);
+            } else {
+                snprintf(number, sizeof number, "%g", d);
+            }
             return wb__err(WB_ERR_FORMAT,
                            "schema mismatch: entry %llu: field \"%s\" "
-                           "(feature %s, %s) is %g, beyond a float's range",
+                           "(feature %s, %s) is %s, beyond a float's range",
                            (unsigned long long)index, f->field, f->name,
-                           f->unit, d);
+                           f->unit, number);
         }
         x[j] = (float)d;
     }

@@ -30,7 +30,7 @@ check_places(const struct wb_mqtt_route *r, size_t i)
     o.residency_local_only = r->residency_local_only;
     rc = wb_ingest_places_check(&o);
     if (rc != WB_OK) {
-        wb__err_prefix("mqtt.routes[%zu]", i);
+        wb__err_prefix("mqtt.routes[%zu].", i);
     }
     return rc;
 }

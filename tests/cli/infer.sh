@@ -264,6 +264,13 @@ base=$(size)
 expect 2 W infer --model bearing-risk@1.0.0 --input "$huge" --run-in DE
 has "$T/err" "entry $huge: field \"vib_rms\" (feature vib_rms, mm/s) is 1e+39, beyond a float's range"
 same "$(size)" "$((base + 1))" "range refusal logged, nothing run"
+# the same as text (a CSV cell), even beyond a double's range
+printf '{"vib_rms": "1e400", "temp_c": 50, "current_a": 11}\n' > huge.jsonl
+W ingest --device press-7 --purpose predictive-maintenance --class non-personal \
+    --jurisdiction DE huge.jsonl >/dev/null
+huge=$(( $(size) - 1 ))
+expect 2 W infer --model bearing-risk@1.0.0 --input "$huge" --run-in DE
+has "$T/err" "entry $huge: field \"vib_rms\" (feature vib_rms, mm/s) is 1e400, beyond a float's range"
 
 # ---- a manifest naming more outputs than the model gives: refused at registration
 # (the trial load runs the probe row), so never at load ---------------------------

@@ -128,7 +128,7 @@ has "$T/daemon.log" "reload: refused"
 sed -e 's/"jurisdiction": "CN"/"jurisdiction": "QQ"/' d.json >live.json
 kill -HUP "$DAEMON_PID"
 for _ in $(seq 100); do [ "$(grep -c 'reload: refused' "$T/daemon.log")" -ge 2 ] && break; sleep 0.05; done
-has "$T/daemon.log" 'reload: refused, keeping the running configuration: mqtt.routes[0]: jurisdiction: "QQ"'
+has "$T/daemon.log" 'reload: refused, keeping the running configuration: mqtt.routes[0].jurisdiction: "QQ"'
 pub -t plant/press-1/tele -m '{"seq": 300}'
 sed -e 's/"predictive-maintenance"/"quality-control"/' d.json >live.json
 kill -HUP "$DAEMON_PID"
@@ -152,12 +152,12 @@ expect 2 "$WAYBILLD" --listen 127.0.0.1:0 --config bad3.json
 has "$T/err" 'bad3.json:2:'
 echo '{"mqtt": {"routes": [{"topic": "a/#", "device_level": 1, "jurisdiction": "QQ"}]}}' >bad4.json
 expect 2 "$WAYBILLD" --listen 127.0.0.1:0 --config bad4.json
-has "$T/err" 'bad4.json: mqtt.routes[0]: jurisdiction: "QQ" is not an ISO 3166-1 alpha-2'
+has "$T/err" 'bad4.json: mqtt.routes[0].jurisdiction: "QQ" is not an ISO 3166-1 alpha-2'
 # refused before anything listened or was written
 lacks "$T/out" "listening on"
 echo '{"mqtt": {"routes": [{"topic": "a/#", "device_level": 1, "residency": "local-only"}]}}' >bad5.json
 expect 2 "$WAYBILLD" --listen 127.0.0.1:0 --config bad5.json
-has "$T/err" 'mqtt.routes[0]: residency local-only needs a jurisdiction'
+has "$T/err" 'mqtt.routes[0].residency local-only needs a jurisdiction'
 expect 2 "$WAYBILLD" --dir "$T/nosite" --listen 127.0.0.1:0
 has "$T/err" 'holds no site'
 

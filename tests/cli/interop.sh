@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What the command line exports, checked by independent implementations as
-# an auditor would: tokens by python3-cbor2 + python3-cryptography, and
+# an auditor would: tokens and model packages by python3-cbor2 +
+# python3-cryptography, and
 # checkpoints, inclusion and consistency proofs by Go's
 # golang.org/x/mod/sumdb/note and tlog.
 . "$(dirname "$0")/lib.bash"
@@ -29,6 +30,52 @@ done
 cp tok150 bad.tok
 flip bad.tok 40
 expect 1 $PY "$WB_SRC/tests/interop/cose_verify.py" site.vkey bad.tok
+
+# model packages: a waybill-signed package checked by python3-cryptography
+# and hashlib; a package python made and signed (its manifest laid out its
+# own way) verified and registered by waybill, with the same digest
+M="$WB_SRC/tests/models"
+export WAYBILL_PROFILES="$WB_SRC/profiles"
+W keygen --name vendor.example --out vendor.key > vendor.vkey
+W model pack "$M/bearing-risk.spec.json" --model "$M/bearing-risk.ubj" --out pkg >/dev/null
+W model sign pkg --key-file vendor.key >/dev/null
+expect 0 $PY "$WB_SRC/tests/interop/model_sig.py" check vendor.vkey pkg
+has "$T/out" "ok $(sha256sum pkg/manifest.json | cut -c1-64)"
+cp -r pkg pkg-flipped
+flip pkg-flipped/bearing-risk.ubj 100
+expect 1 $PY "$WB_SRC/tests/interop/model_sig.py" check vendor.vkey pkg-flipped
+has "$T/err" "bearing-risk.ubj: digest mismatch"
+W keygen --name other.example --out other.key > other.vkey
+expect 1 $PY "$WB_SRC/tests/interop/model_sig.py" check other.vkey pkg
+
+expect 0 $PY "$WB_SRC/tests/interop/model_sig.py" make "$M/bearing-risk.spec.json" \
+    "$M/bearing-risk.ubj" pypkg py-vendor.example
+cp "$T/out" py.vkey
+expect 0 W model verify pypkg --key "$(cat py.vkey)"
+has "$T/out" "ok: bearing-risk@1.0.0 signed by py-vendor.example, 1 file(s) match"
+expect 1 W model verify pypkg --key "$(cat vendor.vkey)"
+has "$T/err" 'signed by key "py-vendor.example"'
+expect 0 W model register pypkg --vendor-key py.vkey
+expect 0 W --json model show bearing-risk@1.0.0
+same "$(js 'd["digest"]')" "$(sha256sum pypkg/manifest.json | cut -c1-64)" \
+    "the package digest is SHA-256 of the manifest bytes as signed"
+# the log holds the signed manifest and signature: with the site's copy of
+# the file they are the package again, and verify on their own
+entry=$(js 'd["entry"]')
+mkdir logged
+cp site/models/bearing-risk@1.0.0/bearing-risk.ubj logged/
+W --json show "$entry" | $PY -c '
+import json, sys
+d = json.load(sys.stdin)["payload"]
+open("logged/manifest.json", "wb").write(d["manifest"].encode())
+open("logged/manifest.sig", "wb").write(d["signature"].encode())'
+expect 0 $PY "$WB_SRC/tests/interop/model_sig.py" check py.vkey logged
+# a signature over the manifest bytes alone (no domain prefix) is refused
+expect 0 $PY "$WB_SRC/tests/interop/model_sig.py" make "$M/bearing-risk.spec.json" \
+    "$M/bearing-risk.ubj" nopre py-vendor.example --no-prefix
+cp "$T/out" nopre.vkey
+expect 1 W model verify nopre --key "$(cat nopre.vkey)"
+has "$T/err" "does not verify over manifest.json"
 
 # Go's sumdb note and tlog packages
 if command -v go >/dev/null && [ -d /usr/share/gocode/src/golang.org/x/mod ]; then

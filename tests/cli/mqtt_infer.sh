@@ -55,6 +55,18 @@ expect 2 timeout 20 "$WAYBILLD" --config loop.json --listen 127.0.0.1:0
 has "$T/err" 'mqtt.models[0].publish: "plant/{device}/tele" is ingested by mqtt.routes[0]'
 expect 2 timeout 20 "$WAYBILLD" --config loop2.json --listen 127.0.0.1:0
 has "$T/err" 'mqtt.models[0].publish: "plant/{device}/risk" is ingested by mqtt.routes[1] ("plant/press-7/#")'
+# a site copy that no longer matches its signed manifest: exit 1 (a
+# restart would meet it again), the refusal logged once for the start
+# (on a copy of the site, without the hook, so the counts below stay)
+cp -r "$WAYBILL_DIR" tampered
+flip tampered/models/bearing-risk@1.0.0/bearing-risk.ubj 100
+/usr/bin/python3 -c 'import json, sys; c = json.load(open("d.json")); del c["hooks"]; json.dump(c, open("nohook.json", "w"))'
+before=$(WAYBILL_DIR=tampered W --json verify | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["entries"])')
+expect 1 env WAYBILL_DIR="$T/tampered" timeout 20 "$WAYBILLD" --config nohook.json --listen 127.0.0.1:0
+has "$T/err" "mqtt.models[0] bearing-risk@1.0.0: model bearing-risk@1.0.0: bearing-risk.ubj: digest mismatch"
+lacks "$T/out" "listening on"
+expect 0 env WAYBILL_DIR="$T/tampered" "$WAYBILL" --json show "$before"
+has "$T/out" '"event": "model-load-refused"'
 start_daemon --config d.json || exit 1
 mosquitto_sub -p "$BROKER_PORT" -q 1 -V mqttv5 -t 'plant/+/risk' -C 2 -v >risk.txt &
 SUB=$!

@@ -311,7 +311,8 @@ fail(wb_err rc, const char *what)
 
     fprintf(stderr, "waybilld: %s: %s\n", what,
             wb_errmsg()[0] ? wb_errmsg() : wb_strerror(rc));
-    return code == 1 ? 3 : code;
+    return code; /* 1: what the site holds does not verify, or a configured
+                  * model is refused: a restart would meet it again */
 }
 
 static int

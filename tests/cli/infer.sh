@@ -415,4 +415,12 @@ has "$T/err" "entry $na: field \"vib_rms\" (feature vib_rms, mm/s) is not a numb
 expect 0 W infer --model bearing-risk@1.0.0 --input "$((na + 1))" --run-in DE
 has "$T/out" "ran 1, denied 0"
 
+# ---- two reasons for one denial: each on its own line, under the row --------
+head -1 "$M/telemetry.jsonl" | W ingest --device press-7 --purpose resource-optimisation \
+    --class non-personal --jurisdiction DE --residency local-only - >/dev/null
+two=$(( $(size) - 1 ))
+expect 1 W infer --model bearing-risk@1.0.0 --input "$two" --run-in CN
+same "$(grep -c '^  ' "$T/out")" 2 "both reasons indented: $(cat "$T/out")"
+has "$T/out" "  the record's purposes (resource-optimisation) do not cover"
+
 finish

@@ -122,6 +122,19 @@ parse(const struct cli *c, int argc, char **argv, struct iargs *a)
     return 0;
 }
 
+/* Each line of why (one reason a line), indented under its row. */
+static void
+print_reasons(const char *why)
+{
+    const char *p = why != NULL ? why : "";
+
+    do {
+        size_t n = strcspn(p, "\n");
+        printf("  %.*s\n", (int)n, p);
+        p += n;
+    } while (*p != '\0' && *++p != '\0');
+}
+
 static void
 print_rows(const struct cli *c,
            const struct wb_model_manifest *m,
@@ -156,10 +169,11 @@ print_rows(const struct cli *c,
         }
         json_decref(vals);
         if (!w->permitted) {
-            printf("entry %llu: denied%s (decision entry %llu):\n  %s\n",
+            printf("entry %llu: denied%s (decision entry %llu):\n",
                    (unsigned long long)w->input,
                    w->ran ? ", run (log-only)" : "",
-                   (unsigned long long)w->decision, w->why);
+                   (unsigned long long)w->decision);
+            print_reasons(w->why);
         }
         if (w->ran) {
             printf("entry %llu -> entry %llu:", (unsigned long long)w->input,
@@ -182,9 +196,9 @@ print_rows(const struct cli *c,
             refused ? refused : json_null(), "rows", rows));
     } else {
         if (r->refused) {
-            printf("the call: refused, not enforced (decision entry %llu):\n"
-                   "  %s\n",
-                   (unsigned long long)r->refusal, r->refused_why);
+            printf("the call: refused, not enforced (decision entry %llu):\n",
+                   (unsigned long long)r->refusal);
+            print_reasons(r->refused_why);
         }
         printf("%s: ran %zu, denied %zu%s (governance %s)\n", a->model, r->ran,
                r->denied, r->refused ? ", the call refused" : "",

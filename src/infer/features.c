@@ -3,7 +3,6 @@
  * payload's fields as the manifest names them: numbers, or text that is a
  * number alone (CSV cells). Anything else is a schema mismatch, named
  * precisely. */
-#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +11,11 @@
 
 /* The longest text read as a number: digits enough for any double. */
 #define NUMBER_TEXT_MAX 64
+
+/* The least double a float cast rounds to infinity: FLT_MAX and half its
+ * last place, (2 - 2^-24) * 2^127; anything below rounds to a finite
+ * float (3.4028235e38, as numpy writes float32's largest, is FLT_MAX). */
+#define FLOAT_ROUNDS_TO_INF 0x1.ffffffp+127
 
 /* Is the entry a record the data interface can read? */
 static wb_err
@@ -93,13 +97,13 @@ fill(const struct wb_model_manifest *m,
                     : "",
                 json_is_string(v) ? "\")" : "");
         }
-        if (!(fabs(d) <= FLT_MAX)) {
+        if (!(fabs(d) < FLOAT_ROUNDS_TO_INF)) {
             /* 1e39 would be scored as an infinite reading */
             char number[40];
             if (json_is_string(v)) {
                 wb__printable(json_string_value(v), 32, number, sizeof number);
             } else {
-                snprintf(number, sizeof number, "%g", d);
+                snprintf(number, sizeof number, "%.9g", d);
             }
             return wb__err(WB_ERR_FORMAT,
                            "schema mismatch: entry %llu: field \"%s\" "

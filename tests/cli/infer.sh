@@ -264,6 +264,16 @@ base=$(size)
 expect 2 W infer --model bearing-risk@1.0.0 --input "$huge" --run-in DE
 has "$T/err" "entry $huge: field \"vib_rms\" (feature vib_rms, mm/s) is 1e+39, beyond a float's range"
 same "$(size)" "$((base + 1))" "range refusal logged, nothing run"
+# a float's largest value, as numpy writes it, is in range; the next
+# tenth of a place up rounds to infinity
+printf '{"vib_rms": 3.4028235e38, "temp_c": 50, "current_a": 11}\n{"vib_rms": -3.4028236e38, "temp_c": 50, "current_a": 11}\n' > huge.jsonl
+W ingest --device press-7 --purpose predictive-maintenance --class non-personal \
+    --jurisdiction DE huge.jsonl >/dev/null
+huge=$(( $(size) - 2 ))
+expect 0 W infer --model bearing-risk@1.0.0 --input "$huge" --run-in DE
+has "$T/out" "ran 1, denied 0"
+expect 2 W infer --model bearing-risk@1.0.0 --input "$((huge + 1))" --run-in DE
+has "$T/err" "entry $((huge + 1)): field \"vib_rms\" (feature vib_rms, mm/s) is -3.4028236e+38, beyond a float's range"
 # the same as text (a CSV cell), even beyond a double's range
 printf '{"vib_rms": "1e400", "temp_c": 50, "current_a": 11}\n' > huge.jsonl
 W ingest --device press-7 --purpose predictive-maintenance --class non-personal \

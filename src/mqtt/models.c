@@ -369,7 +369,14 @@ run_model(struct wb__mqtt_models *ms,
         rc = grow((void **)&ms->out, ms->out_n, &ms->out_cap, sizeof *ms->out);
         if (rc == WB_OK) {
             rc = wb_infer_run_records(s, ms->model[i], rec, n, &o, &res);
-            if (refused_logged(rc)) {
+            if (rc == WB_OK && res->refused) {
+                fprintf(stderr,
+                        "waybilld: mqtt: model %s: the call on %zu record(s) "
+                        "refused, not enforced (log-only; decision entry "
+                        "%llu): %s\n",
+                        m->model, n, (unsigned long long)res->refusal,
+                        res->refused_why);
+            } else if (refused_logged(rc)) {
                 fprintf(stderr,
                         "waybilld: mqtt: model %s refused %zu "
                         "record(s): %s\n",

@@ -162,7 +162,7 @@ c["mqtt"]["models"][0]["governance"] = "lax"
 json.dump(c, open("lax.json", "w"))
 PY
 expect 2 timeout 20 "$WAYBILLD" --config lax.json --listen 127.0.0.1:0
-has "$T/err" 'mqtt.models[0]: governance: "enforce" or "log-only"'
+has "$T/err" 'mqtt.models[0].governance: "enforce" or "log-only"'
 start_daemon --config logonly.json || exit 1
 mosquitto_sub -p "$BROKER_PORT" -q 1 -V mqttv5 -t 'plant/+/risk' -C 1 >risk4.txt &
 SUB=$!
@@ -179,5 +179,14 @@ print("match" if len(got) == 1 and abs(got[0] - float(sys.argv[2])) < 1e-5 else 
 PY
 has cmp4.txt match
 same "$(decisions)" 2 "the log-only denial is logged"
+# a log-only entry whose whole call is refused (run_in outside the
+# model's places): logged, run, and said on standard error
+/usr/bin/python3 -c 'import json; c = json.load(open("logonly.json")); c["mqtt"]["models"][0]["run_in"] = "US"; json.dump(c, open("us.json", "w"))'
+start_daemon --config us.json || exit 1
+pub -t plant/press-7/tele -m "$(sed -n 5p "$M/telemetry.jsonl")"
+for _ in $(seq 100); do grep -q "not enforced" "$T/daemon.log" && break; sleep 0.1; done
+stop_daemon TERM
+has "$T/daemon.log" "mqtt: model bearing-risk@1.0.0: the call on 1 record(s) refused, not enforced (log-only; decision entry"
+has "$T/daemon.log" "US"
 expect 0 W verify
 finish

@@ -322,7 +322,9 @@ parse_mqtt(json_t *o, struct wbd_config *c)
         md->log_only = WB_DOMESTIC;
         if (rc == WB_OK && gov != NULL) {
             if (strcmp(gov, "enforce") != 0 && strcmp(gov, "log-only") != 0) {
-                rc = bad(path, "governance: \"enforce\" or \"log-only\"");
+                char field[80];
+                snprintf(field, sizeof field, "%s.governance", path);
+                rc = bad(field, "\"enforce\" or \"log-only\"");
             }
             md->log_only = strcmp(gov, "log-only") == 0;
         }

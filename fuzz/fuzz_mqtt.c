@@ -134,7 +134,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     before = wb_site_size(site);
     wb_errmsg_clear();
-    rc = wb__mqtt_handle(site, &cfg.c, &m, &out, NULL);
+    rc = wb__mqtt_handle(site, &cfg.c, NULL, &m, &out, NULL);
     if (rc != WB_OK) {
         fprintf(stderr, "handler failed on bad input: %s\n", wb_errmsg());
         abort();

@@ -23,6 +23,8 @@ enum wb_ingest_format {
     WB_INGEST_COSE   /* a CBOR sequence of device-signed COSE_Sign1 */
 };
 
+struct wb_policy;
+
 struct wb_ingest_opts {
     enum wb_ingest_format format;
     const char *source; /* name used in messages, e.g. a path or "stdin" */
@@ -37,6 +39,9 @@ struct wb_ingest_opts {
     int residency_local_only;
     const char *const *residency;
     size_t residency_count;
+    /* the purpose vocabulary (borrowed): when set, each of purposes must be
+     * in it; NULL leaves purposes unchecked */
+    const struct wb_policy *policy;
     size_t batch_size; /* records per durable commit; 0 = 1000 */
     bool dry_run;      /* check everything, write nothing */
     /* Called after each durable commit with the batch's index range. */
@@ -52,11 +57,13 @@ struct wb_ingest_stats {
     uint64_t position; /* line or row where an error stopped it (1-based) */
 };
 
-/** The places opts gives its records: jurisdiction an assigned ISO 3166-1
- *  alpha-2 or ISO 3166-2 code; residency local-only (with a jurisdiction,
- *  and alone) or a list of such codes, each once. WB_ERR_INVAL naming the
- *  field ("jurisdiction: ..."); WB_ERR_IO if the ISO tables cannot be
- *  read. wb_ingest_stream and wb_ingest_message check this first. */
+/** The places and purposes opts gives its records: jurisdiction an
+ *  assigned ISO 3166-1 alpha-2 or ISO 3166-2 code; residency local-only
+ *  (with a jurisdiction, and alone) or a list of such codes, each once;
+ *  with opts->policy, each purpose in its vocabulary. WB_ERR_INVAL naming
+ *  the field ("jurisdiction: ...", "purpose: ..."); WB_ERR_IO if the ISO
+ *  tables cannot be read. wb_ingest_stream and wb_ingest_message check
+ *  this first. */
 WB_API WB_NODISCARD wb_err
 wb_ingest_places_check(const struct wb_ingest_opts *opts);
 

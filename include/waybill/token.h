@@ -4,6 +4,8 @@
 #ifndef WAYBILL_TOKEN_H
 #define WAYBILL_TOKEN_H
 
+#include <stdbool.h>
+
 #include <waybill/crypto.h>
 
 /* Largest token or leaf decoded. */
@@ -67,6 +69,10 @@ struct wb_claims {
     int has_devsig;
     uint8_t devsig[WB_HASH_BYTES]; /* sha256 of the device's COSE token */
 };
+
+/** Is data_class one of the class claim's values (non-personal, personal,
+ *  sensitive-personal, important)? False for NULL. */
+WB_API bool wb_claims_class_ok(const char *data_class);
 
 /** Deterministic CBOR (RFC 8949 §4.2.1) of c into *out (wb_free).
  *  WB_ERR_INVAL naming the field in wb_errmsg when a required claim is

@@ -152,14 +152,19 @@ ingest_opts(struct wb__ctx *c,
                       format);
         return false;
     }
+    o->policy = c->api->policy; /* purposes in its vocabulary, if loaded */
     rc = wb_ingest_places_check(o);
     if (rc == WB_ERR_INVAL) {
-        /* before the body is read, naming the query parameter */
+        /* before the body is read, naming the query parameter: the
+         * message starts with it */
+        static const char *const fields[] = {"jurisdiction", "purpose", "class",
+                                             "residency"};
         const char *why = wb_errmsg();
-        wb__api_error(c, 400,
-                      strncmp(why, "jurisdiction", 12) == 0 ? "jurisdiction"
-                                                            : "residency",
-                      "%s", why);
+        size_t f = 0;
+        while (f < 3 && strncmp(why, fields[f], strlen(fields[f])) != 0) {
+            f++;
+        }
+        wb__api_error(c, 400, fields[f], "%s", why);
         return false;
     }
     if (rc != WB_OK) { /* the ISO tables could not be read: ours */

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The places an ingest gives its records (jurisdiction and residency),
- * checked once against the ISO 3166 tables before anything is read. */
+ * checked once against the ISO 3166 tables before anything is read, and
+ * its purposes against the vocabulary when one is given: a misspelt
+ * purpose would make every record unusable for the purpose meant. */
 #include <string.h>
 
 #include <waybill/policy.h>
+#include <waybill/token.h>
 
 #include "ingest/ingest_int.h"
 
@@ -45,6 +48,23 @@ wb_ingest_places_check(const struct wb_ingest_opts *o)
             if (strcmp(r, o->residency[k]) == 0) {
                 rc = wb__err(WB_ERR_INVAL, "residency: \"%s\" listed twice", r);
             }
+        }
+    }
+    if (rc == WB_OK && o->data_class != NULL &&
+        !wb_claims_class_ok(o->data_class)) {
+        rc = wb__err(WB_ERR_INVAL,
+                     "class: \"%.64s\" is not non-personal, personal, "
+                     "sensitive-personal or important",
+                     o->data_class);
+    }
+    for (size_t i = 0; rc == WB_OK && o->policy != NULL && i < o->purpose_count;
+         i++) {
+        const char *p = o->purposes[i] != NULL ? o->purposes[i] : "";
+        if (wb_policy_purpose_find(o->policy, p) < 0) {
+            rc = wb__err(WB_ERR_INVAL,
+                         "purpose: \"%.64s\" is not in the purpose "
+                         "vocabulary",
+                         p);
         }
     }
     return rc;

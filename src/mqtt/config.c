@@ -3,10 +3,10 @@
  * ingest thread owns everything it reads. */
 #include <string.h>
 
-#include "mqtt/mqtt_int.h"
+#include <waybill/policy.h>
+#include <waybill/token.h>
 
-static const char *const classes[] = {"non-personal", "personal",
-                                      "sensitive-personal", "important"};
+#include "mqtt/mqtt_int.h"
 
 /* Every string field of cfg, for sizing and copying. */
 #define ROUTE_STRINGS(r)                                                       \
@@ -38,8 +38,6 @@ check_places(const struct wb_mqtt_route *r, size_t i)
 static wb_err
 check_route(const struct wb_mqtt_route *r, size_t i)
 {
-    bool ok = false;
-
     if (r->filter == NULL ||
         mosquitto_sub_topic_check(r->filter) != MOSQ_ERR_SUCCESS) {
         return wb__err(WB_ERR_INVAL,
@@ -71,10 +69,7 @@ check_route(const struct wb_mqtt_route *r, size_t i)
                            i, k);
         }
     }
-    for (size_t k = 0; r->data_class != NULL && k < 4; k++) {
-        ok = ok || strcmp(r->data_class, classes[k]) == 0;
-    }
-    if (r->data_class != NULL && !ok) {
+    if (r->data_class != NULL && !wb_claims_class_ok(r->data_class)) {
         return wb__err(WB_ERR_INVAL,
                        "mqtt.routes[%zu].class: \"%s\" is not "
                        "non-personal, personal, sensitive-personal or "
@@ -257,6 +252,34 @@ wb__mqtt_cfg_check(const struct wb_mqtt_config *cfg)
         }
     }
     return WB_OK;
+}
+
+wb_err
+wb__mqtt_vocab_open(const struct wb_mqtt_config *cfg, struct wb_policy **out)
+{
+    wb_err rc = WB_OK;
+
+    *out = NULL;
+    if (cfg->profiles_dir != NULL) {
+        rc = wb_policy_load_dir(cfg->profiles_dir, out);
+    }
+    for (size_t i = 0; rc == WB_OK && *out != NULL && i < cfg->route_count;
+         i++) {
+        const struct wb_mqtt_route *r = &cfg->routes[i];
+        for (size_t k = 0; rc == WB_OK && k < r->purpose_count; k++) {
+            if (wb_policy_purpose_find(*out, r->purposes[k]) < 0) {
+                rc = wb__err(WB_ERR_INVAL,
+                             "mqtt.routes[%zu].purposes[%zu]: \"%.128s\" is "
+                             "not in the purpose vocabulary",
+                             i, k, r->purposes[k]);
+            }
+        }
+    }
+    if (rc != WB_OK) {
+        wb_policy_free(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 wb_err

@@ -18,6 +18,7 @@
 
 #include <waybill/crypto.h>
 #include <waybill/log.h>
+#include <waybill/policy.h>
 
 #include "mqtt/mqtt_int.h"
 
@@ -28,6 +29,7 @@ struct wb_mqtt {
     struct wb_metrics *m;
     struct wb_site *site;
     struct wb__mqtt_models *models; /* or NULL */
+    struct wb_policy *vocab;        /* the purpose vocabulary, or NULL */
     struct mosquitto *mosq;
     pthread_t thread;
     int wake[2];
@@ -163,7 +165,7 @@ on_message(struct mosquitto *mosq,
     atomic_fetch_add(&q->m->mqtt_messages, 1);
     wb_errmsg_clear();
     logged.keep = wb__mqtt_models_want(q->models, m.topic, m.payload_len);
-    rc = wb__mqtt_handle(q->site, &q->cfg.c, &m, &out, &logged);
+    rc = wb__mqtt_handle(q->site, &q->cfg.c, q->vocab, &m, &out, &logged);
     if (rc == WB_OK && out == WB__MQTT_LOGGED) {
         rc = wb__mqtt_models_note(q->models, q->site, m.topic, &logged);
     }
@@ -574,10 +576,14 @@ wb_mqtt_config_check(const char *site_dir, const struct wb_mqtt_config *cfg)
     struct wb__mqtt_cfg c;
     struct wb_site *s = NULL;
     struct wb__mqtt_models *ms = NULL;
+    struct wb_policy *vocab = NULL;
     struct mosquitto *mosq = NULL;
     wb_err rc = wb__mqtt_cfg_copy(cfg, &c);
 
     pthread_once(&lib_once, lib_init);
+    if (rc == WB_OK) {
+        rc = wb__mqtt_vocab_open(&c.c, &vocab);
+    }
     if (rc == WB_OK && c.c.model_count > 0) {
         rc = wb_site_open(site_dir, &s);
         if (rc == WB_OK) {
@@ -591,6 +597,7 @@ wb_mqtt_config_check(const char *site_dir, const struct wb_mqtt_config *cfg)
     }
     mosquitto_destroy(mosq);
     wb__mqtt_models_free(ms);
+    wb_policy_free(vocab);
     wb_site_close(s);
     wb__mqtt_cfg_clear(&c);
     return rc;
@@ -615,6 +622,9 @@ wb_mqtt_start(const char *site_dir,
     wb_metrics_init(&q->own);
     q->m = m ? m : &q->own;
     rc = wb__mqtt_cfg_copy(cfg, &q->cfg);
+    if (rc == WB_OK) {
+        rc = wb__mqtt_vocab_open(&q->cfg.c, &q->vocab);
+    }
     if (rc == WB_OK) {
         rc = wb_site_open(site_dir, &q->site);
     }
@@ -690,6 +700,7 @@ wb_mqtt_stop(struct wb_mqtt *q)
         close(q->wake[1]);
     }
     wb__mqtt_models_free(q->models);
+    wb_policy_free(q->vocab);
     wb_site_close(q->site);
     wb__mqtt_cfg_clear(&q->cfg);
     wb__free(q);

@@ -166,6 +166,7 @@ refusal(wb_err rc)
 wb_err
 wb__mqtt_handle(struct wb_site *s,
                 const struct wb_mqtt_config *cfg,
+                const struct wb_policy *vocab,
                 const struct wb__mqtt_msg *m,
                 enum wb__mqtt_outcome *out,
                 struct wb__mqtt_logged *logged)
@@ -249,6 +250,7 @@ wb__mqtt_handle(struct wb_site *s,
         o.source = m->topic;
         o.purposes = np > 0 ? purposes : r->purposes;
         o.purpose_count = np > 0 ? np : r->purpose_count;
+        o.policy = vocab;
         o.data_class = r->data_class;
         o.jurisdiction = r->jurisdiction;
         o.rights = r->rights;

@@ -14,6 +14,8 @@
 
 #include "core/core_int.h"
 
+struct wb_policy; /* waybill/policy.h */
+
 /* One user property of a message ("purpose", "consent",
  * "consent-version", "msg-id"); strings owned by the message. */
 #define WB_MQTT_PROPS_MAX 32
@@ -71,15 +73,23 @@ struct wb__mqtt_logged {
 };
 
 /* Handle one message against the open batch of s: route by topic, claims
- * from the route and the message's properties, idempotency key, append.
+ * from the route and the message's properties (purposes in vocab, when
+ * given), idempotency key, append.
  * Returns WB_OK with *out set (and *logged when WB__MQTT_LOGGED; logged
  * may be NULL), or a store error (WB_ERR_DB, WB_ERR_IO, WB_ERR_NOMEM) that
  * must abort the batch. */
 wb_err wb__mqtt_handle(struct wb_site *s,
                        const struct wb_mqtt_config *cfg,
+                       const struct wb_policy *vocab,
                        const struct wb__mqtt_msg *msg,
                        enum wb__mqtt_outcome *out,
                        struct wb__mqtt_logged *logged);
+
+/* The purpose vocabulary of cfg->profiles_dir into *out (NULL when none is
+ * configured: purposes then go unchecked), every route's purposes in it.
+ * WB_ERR_INVAL naming the route's purpose; the load's own errors. */
+wb_err wb__mqtt_vocab_open(const struct wb_mqtt_config *cfg,
+                           struct wb_policy **out);
 
 /* The configured models (src/mqtt/models.c). open: policy and models
  * verified and loaded (*out NULL when none is configured); want: should

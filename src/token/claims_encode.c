@@ -72,6 +72,13 @@ in_list(const char *s, const char *const *list, size_t n)
     return false;
 }
 
+bool
+wb_claims_class_ok(const char *data_class)
+{
+    return data_class != NULL &&
+           in_list(data_class, classes, sizeof classes / sizeof *classes);
+}
+
 static bool
 is_upper(char c)
 {
@@ -204,7 +211,7 @@ validate(const struct wb_claims *c)
         rc = check_opt_str("class", c->data_class);
     }
     if (rc == WB_OK && c->data_class != NULL &&
-        !in_list(c->data_class, classes, sizeof classes / sizeof *classes)) {
+        !wb_claims_class_ok(c->data_class)) {
         rc = wb__err(WB_ERR_INVAL, "token: claim class: unknown class \"%s\"",
                      c->data_class);
     }

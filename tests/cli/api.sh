@@ -103,6 +103,11 @@ has "$T/body" '"field":"jurisdiction"'
 want 400 "$ADMIN" POST "/v1/ingest?device=press-1&purpose=predictive-maintenance&residency=DE&residency=DE" tele.jsonl
 has "$T/body" 'listed twice'
 has "$T/body" '"field":"residency"'
+want 400 "$ADMIN" POST "/v1/ingest?device=press-1&purpose=predictive-maintainance" tele.jsonl
+has "$T/body" 'purpose: \"predictive-maintainance\" is not in the purpose vocabulary'
+has "$T/body" '"field":"purpose"'
+want 400 "$ADMIN" POST "/v1/ingest?device=press-1&purpose=predictive-maintenance&class=secret" tele.jsonl
+has "$T/body" '"field":"class"'
 # a parameter that names one thing, given twice: refused, not the first taken
 want 400 "$ADMIN" POST "/v1/ingest?device=press-1&purpose=predictive-maintenance&jurisdiction=DE&jurisdiction=CN" tele.jsonl
 has "$T/body" '"field":"jurisdiction"'

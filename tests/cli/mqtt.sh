@@ -28,13 +28,15 @@ start_daemon --config d.json || exit 1
 
 pub -t plant/press-1/tele -m '{"ts": 1795000001, "seq": 1}'
 pub -t plant/press-1/tele -m '{"ts": 1795000002, "seq": 2}' \
-    -D publish user-property purpose quality-control \
-    -D publish user-property purpose process-optimisation
+    -D publish user-property purpose quality-assurance \
+    -D publish user-property purpose resource-optimisation
 pub -t plant/raw -m 'raw-bytes-42'
 printf '{"seq": 3}' | W token sign --key-file sensor-2.key --kid sensor-2 --out tok.cbor 2>err.sign
 if [ -s tok.cbor ]; then pub -t plant/signed -f tok.cbor; ok; else bad "token sign: $(cat err.sign)"; fi
-# refused: unknown device, a forged token, invalid JSON on a JSON route
+# refused: unknown device, a purpose outside the vocabulary, a forged
+# token, invalid JSON on a JSON route
 pub -t plant/press-9/tele -m '{"seq": 9}'
+pub -t plant/press-1/tele -m '{"seq": 11}' -D publish user-property purpose predictive-maintainance
 W keygen --name sensor-2 --out forger.key >/dev/null
 printf '{"seq": 10}' | W token sign --key-file forger.key --kid sensor-2 --out forged.cbor 2>/dev/null
 pub -t plant/signed -f forged.cbor
@@ -52,6 +54,7 @@ same "$(grep -c '"seq": 5}' recs.txt)" 2 "msg-id dedup"
 has recs.txt 'raw-bytes-42'
 has recs.txt '{"seq": 3}'
 has "$T/daemon.log" 'unknown device "press-9"'
+has "$T/daemon.log" 'purpose: "predictive-maintainance" is not in the purpose vocabulary'
 has "$T/daemon.log" 'topic plant/signed'
 
 # claims: device from the topic, route defaults, properties override
@@ -61,8 +64,8 @@ has s1.json '"jurisdiction": "CN"'
 has s1.json '"residency": "local-only"'
 has s1.json '"predictive-maintenance"'
 W --json show "$(entry_of '"seq": 2}')" >s2.json
-has s2.json '"quality-control"'
-has s2.json '"process-optimisation"'
+has s2.json '"quality-assurance"'
+has s2.json '"resource-optimisation"'
 if grep -q predictive-maintenance s2.json; then bad "property purposes did not replace the route's"; else ok; fi
 W --json show "$(entry_of '"seq": 3}')" >s4.json
 has s4.json '"sub": "sensor-2"'
@@ -130,7 +133,7 @@ kill -HUP "$DAEMON_PID"
 for _ in $(seq 100); do [ "$(grep -c 'reload: refused' "$T/daemon.log")" -ge 2 ] && break; sleep 0.05; done
 has "$T/daemon.log" 'reload: refused, keeping the running configuration: mqtt.routes[0].jurisdiction: "QQ"'
 pub -t plant/press-1/tele -m '{"seq": 300}'
-sed -e 's/"predictive-maintenance"/"quality-control"/' d.json >live.json
+sed -e 's/"predictive-maintenance"/"quality-assurance"/' d.json >live.json
 kill -HUP "$DAEMON_PID"
 for _ in $(seq 100); do [ "$(grep -c 'subscribed to' "$T/daemon.log")" -ge 2 ] && break; sleep 0.05; done
 pub -t plant/press-1/tele -m '{"seq": 301}'
@@ -138,7 +141,7 @@ wait_records 25
 W --json show "$(entry_of '"seq": 300}')" >s300.json
 has s300.json '"predictive-maintenance"'
 W --json show "$(entry_of '"seq": 301}')" >s301.json
-has s301.json '"quality-control"'
+has s301.json '"quality-assurance"'
 
 # bad configuration: named field, exit 2, nothing started
 echo '{"mqtt": {"routes": [{"topic": "a/#/b"}]}}' >bad1.json
@@ -155,6 +158,9 @@ expect 2 "$WAYBILLD" --listen 127.0.0.1:0 --config bad4.json
 has "$T/err" 'bad4.json: mqtt.routes[0].jurisdiction: "QQ" is not an ISO 3166-1 alpha-2'
 # refused before anything listened or was written
 lacks "$T/out" "listening on"
+echo '{"mqtt": {"routes": [{"topic": "a/#", "device_level": 1, "purposes": ["service-provision", "golf"]}]}}' >bad6.json
+expect 2 "$WAYBILLD" --listen 127.0.0.1:0 --config bad6.json
+has "$T/err" 'bad6.json: mqtt.routes[0].purposes[1]: "golf" is not in the purpose vocabulary'
 echo '{"mqtt": {"routes": [{"topic": "a/#", "device_level": 1, "residency": "local-only"}]}}' >bad5.json
 expect 2 "$WAYBILLD" --listen 127.0.0.1:0 --config bad5.json
 has "$T/err" 'mqtt.routes[0].residency local-only needs a jurisdiction'

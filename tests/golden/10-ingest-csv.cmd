@@ -1,1 +1,1 @@
-ingest --format csv --purpose quality-control @SRC@/tests/golden/telemetry.csv
+ingest --format csv --purpose quality-assurance @SRC@/tests/golden/telemetry.csv

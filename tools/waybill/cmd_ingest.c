@@ -28,8 +28,10 @@ struct ingest_args {
     char residency_buf[1024];
     bool ack;
     const char *path;
-    const char *consent;  /* --consent ID */
-    struct wb_consent *k; /* its latest version */
+    const char *consent;       /* --consent ID */
+    struct wb_consent *k;      /* its latest version */
+    const char *residency_raw; /* --residency as given */
+    struct wb_policy *policy;  /* the purpose vocabulary, with --purpose */
 };
 
 static void
@@ -78,8 +80,8 @@ parse_residency(struct ingest_args *a, const char *s)
     return a->o.residency_count > 0;
 }
 
-/* The places given (wb_ingest_places_check, its field named as the
- * option), and no empty item in the residency list. */
+/* The places and purposes given (wb_ingest_places_check, its field named
+ * as the option), and no empty item in the residency list. */
 static int
 check_places(struct cli *c, const struct ingest_args *a, const char *raw)
 {
@@ -186,7 +188,8 @@ parse_args(struct cli *c, struct ingest_args *a, int argc, char **argv)
         return cli_usage(c, "%s", usage_text);
     }
     a->path = optind < argc ? argv[optind] : "-";
-    return check_places(c, a, residency);
+    a->residency_raw = residency;
+    return 0;
 }
 
 /* --consent ID: the latest version of the consent, which must be given or
@@ -256,7 +259,15 @@ cmd_ingest(struct cli *c, int argc, char **argv)
 
     memset(&a, 0, sizeof a);
     code = parse_args(c, &a, argc, argv);
+    if (code == 0 && a.o.purpose_count > 0) {
+        code = cli_policy(c, &a.policy); /* each --purpose in its vocabulary */
+        a.o.policy = a.policy;
+    }
+    if (code == 0) {
+        code = check_places(c, &a, a.residency_raw);
+    }
     if (code != 0) {
+        wb_policy_free(a.policy);
         return code;
     }
     a.o.source = strcmp(a.path, "-") == 0 ? "stdin" : a.path;
@@ -310,6 +321,7 @@ cmd_ingest(struct cli *c, int argc, char **argv)
     }
     code = report(c, &a, &st);
 out:
+    wb_policy_free(a.policy);
     wb_consent_free(a.k);
     wb_site_close(s);
     if (in != stdin) {

@@ -1,0 +1,1 @@
+ingest --purpose predictive-maintainance @SRC@/tests/golden/telemetry.jsonl

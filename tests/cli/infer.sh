@@ -425,6 +425,12 @@ has "$T/err" "entry $na: field \"vib_rms\" (feature vib_rms, mm/s) is not a numb
 expect 0 W infer --model bearing-risk@1.0.0 --input "$((na + 1))" --run-in DE
 has "$T/out" "ran 1, denied 0"
 
+# ---- an index past the log's end: a usage error, nothing logged -------------
+base=$(size)
+expect 2 W infer --model bearing-risk@1.0.0 --input "$base" --run-in DE
+has "$T/err" "--input: entry $base is past the log's end (the log has $base); nothing run"
+same "$(size)" "$base" "nothing logged for a mistyped index"
+
 # ---- two reasons for one denial: each on its own line, under the row --------
 head -1 "$M/telemetry.jsonl" | W ingest --device press-7 --purpose resource-optimisation \
     --class non-personal --jurisdiction DE --residency local-only - >/dev/null

@@ -226,6 +226,18 @@ run(const struct cli *c,
     if (rc != WB_OK) {
         return cli_fail(c, rc, "--input");
     }
+    for (size_t i = 0; i < n; i++) {
+        /* a mistyped index is the caller's slip, not a refusal to log */
+        if (idx[i] >= wb_site_size(s)) {
+            code = cli_usage(c,
+                             "--input: entry %llu is past the log's end (the "
+                             "log has %llu); nothing run",
+                             (unsigned long long)idx[i],
+                             (unsigned long long)wb_site_size(s));
+            wb_free(idx);
+            return code;
+        }
+    }
     memset(&o, 0, sizeof o);
     o.policy = p;
     o.run_in = a->run_in;

@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -19,7 +20,8 @@ static const char usage_text[] =
     "usage: waybill ingest [--device ID] [--purpose P]... [--class C]\n"
     "  [--jurisdiction CC] [--rights HOLDER] [--residency local-only|CC,..]\n"
     "  [--consent ID] [--format jsonl|csv|raw|cose] [--batch N] [--ack]\n"
-    "  [--dry-run] [FILE|-]";
+    "  [--dry-run] [FILE|-]\n"
+    "  (without --format: csv for a FILE named *.csv, else jsonl)";
 
 struct ingest_args {
     struct wb_ingest_opts o;
@@ -189,6 +191,12 @@ parse_args(struct cli *c, struct ingest_args *a, int argc, char **argv)
     }
     a->path = optind < argc ? argv[optind] : "-";
     a->residency_raw = residency;
+    if ((seen & 1u << 6) == 0) { /* opts[6] is --format */
+        /* no --format: a file named *.csv is CSV, anything else JSON Lines */
+        size_t len = strlen(a->path);
+        bool csv = len > 4 && strcasecmp(a->path + len - 4, ".csv") == 0;
+        a->o.format = csv ? WB_INGEST_CSV : WB_INGEST_JSONL;
+    }
     return 0;
 }
 

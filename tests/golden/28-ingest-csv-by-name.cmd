@@ -1,0 +1,1 @@
+ingest --purpose quality-assurance @SRC@/tests/golden/telemetry.csv

@@ -302,7 +302,7 @@ check_where(const struct call *c)
 
     if (rc == WB_ERR_INVAL) {
         return wb__err(WB_ERR_INVAL,
-                       "infer: run_in \"%.64s\" is not an ISO 3166-1 country "
+                       "run_in \"%.64s\" is not an ISO 3166-1 country "
                        "code or ISO 3166-2 subdivision",
                        c->o->run_in);
     }
@@ -311,7 +311,7 @@ check_where(const struct call *c)
     }
     if (wb_policy_purpose_find(c->o->policy, c->purpose) < 0) {
         return wb__err(WB_ERR_INVAL,
-                       "infer: purpose \"%.64s\"%s is not in the purpose "
+                       "purpose \"%.64s\"%s is not in the purpose "
                        "vocabulary",
                        c->purpose,
                        c->o->purpose ? "" : " (the model's first purpose)");

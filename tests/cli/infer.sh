@@ -151,6 +151,14 @@ has "$T/err" "rules out use for marketing"
 base=$(size)
 expect 2 W infer --model bearing-risk@1.0.0 --input "$first" --run-in de
 has "$T/err" 'run_in "de" is not an ISO 3166-1 country code or ISO 3166-2 subdivision'
+lacks "$T/err" "infer: run_in"
+# what is missing is named
+expect 2 W infer --model bearing-risk@1.0.0 --input "$first"
+has "$T/err" "--run-in CC (where the model runs) is required"
+expect 2 W model
+has "$T/err" "which model command?"
+expect 2 W model verify pkg
+has "$T/err" "pkg is a directory: a package is verified with --key VKEY"
 lacks "$T/err" "could not be logged"
 expect 2 W infer --model bearing-risk@1.0.0 --input "$first" --run-in ""
 has "$T/err" 'run_in "" is not an ISO 3166-1'

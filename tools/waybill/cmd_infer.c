@@ -116,8 +116,17 @@ parse(const struct cli *c, int argc, char **argv, struct iargs *a)
             return cli_usage(c, "%s", usage);
         }
     }
-    if (optind != argc || !a->model || !a->input || !a->run_in) {
-        return cli_usage(c, "%s", usage);
+    if (optind != argc) {
+        return cli_usage(c, "unexpected \"%s\"\n%s", argv[optind], usage);
+    }
+    if (!a->model || !a->input || !a->run_in) {
+        /* where the model runs is what residency is checked against: never
+         * assumed */
+        return cli_usage(c, "%s is required\n%s",
+                         !a->model   ? "--model"
+                         : !a->input ? "--input"
+                                     : "--run-in CC (where the model runs)",
+                         usage);
     }
     return 0;
 }

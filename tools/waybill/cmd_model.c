@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -338,6 +339,15 @@ model_verify(const struct cli *c, const struct margs *a)
         }
     } else {
         /* the library's message names the package or model already */
+        struct stat st;
+        if (rc == WB_ERR_NOTFOUND && a->key == NULL && stat(a->pos, &st) == 0 &&
+            S_ISDIR(st.st_mode)) {
+            char was[256];
+            snprintf(was, sizeof was, "%s", wb_errmsg());
+            wb_errmsg_set("%s (%s is a directory: a package is verified "
+                          "with --key VKEY)",
+                          was, a->pos);
+        }
         code = cli_fail(c, rc, "verify");
     }
     wb_model_package_free(p);
@@ -409,6 +419,8 @@ cmd_model(struct cli *c, int argc, char **argv)
         code = parse(c, argc - 1, argv + 1, "", &a);
         return code ? code : model_site(c, sub, &a);
     }
-    return cli_usage(c, "%s%s%s\n%s", sub[0] ? "unknown model command \"" : "",
+    return cli_usage(c, "%s%s%s\n%s",
+                     sub[0] ? "unknown model command \""
+                            : "which model command?",
                      sub, sub[0] ? "\"" : "", usage);
 }

@@ -57,6 +57,12 @@ def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--large":
         large(sys.argv[2])
         return
+    if len(sys.argv) != 1:
+        print("usage: gen_models.py            rewrite the committed test model and\n"
+              "                                its data next to this script\n"
+              "       gen_models.py --large DIR   a production-sized model into DIR",
+              file=sys.stderr)
+        sys.exit(2)
     rng = np.random.default_rng(SEED)
     x, y = telemetry(rng, 4000)
     d = xgb.DMatrix(x, label=y, feature_names=["vib_rms", "temp_c", "current_a"])

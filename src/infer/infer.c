@@ -61,6 +61,7 @@ static void
 tell_refused(const struct wb_model_entry *e,
              const char *id,
              const struct wb_infer_opts *o,
+             const char *why,
              uint64_t entry)
 {
     struct wb_infer_event ev;
@@ -76,7 +77,7 @@ tell_refused(const struct wb_model_entry *e,
     ev.run_in = o ? o->run_in : NULL;
     ev.enforced = o == NULL || o->mode == WB_INFER_ENFORCE;
     ev.whole_call = true;
-    ev.why = wb_errmsg();
+    ev.why = why; /* the reason alone: the entry is ev.decision */
     ev.decision = entry;
     wb__infer_hooks_fire(o ? o->hooks : NULL, o ? o->hook_count : 0, &ev);
 }
@@ -132,10 +133,12 @@ wb_model_open_for(struct wb_site *s,
     if (rc != WB_OK && rc != WB_ERR_NOMEM) {
         uint64_t entry = 0;
         wb_err why = rc;
-        rc = log_whole(s, "model-load-refused", id, e.digest, NULL, wb_errmsg(),
+        char reason[WB_INFER_WHY_MAX];
+        snprintf(reason, sizeof reason, "%s", wb_errmsg());
+        rc = log_whole(s, "model-load-refused", id, e.digest, NULL, reason,
                        NULL, rc, &entry);
         if (rc == why && entry != 0) { /* logged */
-            tell_refused(&e, id, o, entry);
+            tell_refused(&e, id, o, reason, entry);
         }
     }
     if (rc == WB_OK) {

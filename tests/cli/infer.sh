@@ -258,7 +258,7 @@ for f in refused.jsonl refused-chain.jsonl; do
 import json, sys
 ls = [json.loads(l) for l in open(sys.argv[1])]
 print(len(ls), ls[0]["event"], ls[0]["whole_call"] if "whole_call" in ls[0] else "input" not in ls[0],
-      ls[0]["decision"], ls[0]["run_in"], ls[0]["purpose"], "digest mismatch" in ls[0]["why"])' "$f")" \
+      ls[0]["decision"], ls[0]["run_in"], ls[0]["purpose"], "digest mismatch" in ls[0]["why"] and "logged as" not in ls[0]["why"])' "$f")" \
         "1 on-deny True $base DE predictive-maintenance True" "$f"
 done
 flip "$WAYBILL_DIR/models/bearing-risk@1.0.0/bearing-risk.ubj" 300

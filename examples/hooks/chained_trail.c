@@ -68,6 +68,9 @@ event(void *ctx, const struct wb_infer_event *ev)
     }
     if (!ev->whole_call) {
         json_object_set_new(o, "input", json_integer((json_int_t)ev->input));
+    } else {
+        /* a refused call or model, as the built-in trail marks it */
+        json_object_set_new(o, "whole_call", json_true());
     }
     if (ev->input_leaf != NULL) {
         /* the record itself, not only its index: the chain attests what

@@ -98,7 +98,7 @@ cp d.json good.json
 cp bad.json d.json
 kill -HUP "$DAEMON_PID"
 for _ in $(seq 50); do grep -q "reload: refused" "$T/daemon.log" && break; sleep 0.1; done
-has "$T/daemon.log" "reload: refused, keeping the running configuration: hook plug-in $WB_LIB_SHARED: no symbol"
+has "$T/daemon.log" "reload: refused, keeping the running configuration: hooks[0]: hook plug-in $WB_LIB_SHARED: no symbol"
 kill -0 "$DAEMON_PID" && ok || bad "the daemon stopped on a refused reload"
 # so is one whose model, run_in or purpose a start would refuse: checked
 # before the running MQTT stops, which stays (it used to stop, and the

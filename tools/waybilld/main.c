@@ -28,8 +28,9 @@ static const char usage[] =
     "                [--client-ca FILE]] [--body-max BYTES]\n"
     "       waybilld --routes   print the endpoints and their roles\n"
     "--config: JSON configuration (docs/daemon.md): MQTT routes, batching,\n"
-    "retention, checkpoint publishing, listen address, TLS, auditor payload\n"
-    "classes; options given here override it.\n"
+    "governed models run on MQTT records (mqtt.models), auditor hook\n"
+    "plug-ins (hooks), retention, checkpoint publishing, listen address,\n"
+    "TLS, auditor payload classes; options given here override it.\n"
     "--dir defaults to $WAYBILL_DIR, then ./waybill-data; --listen to\n"
     "127.0.0.1:8787 (port 0: any free port; [::1]:PORT for IPv6).\n"
     "SIGHUP reloads the configuration and profiles; SIGTERM or SIGINT stop.\n";
@@ -419,6 +420,7 @@ static int
 reload(struct daemon *d)
 {
     struct wbd_config next;
+    char where[32] = ""; /* the hook entry refused, named as at start */
     wb_err rc = wbd_config_load(d->o.config, &next);
 
     /* the new routes and models must hold, and the new hook plug-ins
@@ -429,12 +431,15 @@ reload(struct daemon *d)
     }
     for (size_t i = 0; rc == WB_OK && i < next.hook_count; i++) {
         rc = wb_infer_hook_probe(next.hooks[i].library);
+        if (rc != WB_OK) {
+            snprintf(where, sizeof where, "hooks[%zu]: ", i);
+        }
     }
     if (rc != WB_OK) {
         fprintf(stderr,
                 "waybilld: reload: refused, keeping the running "
-                "configuration: %s\n",
-                wb_errmsg());
+                "configuration: %s%s\n",
+                where, wb_errmsg());
         wbd_config_clear(&next);
         return 0;
     }

@@ -509,6 +509,12 @@ parse_root(json_t *root, bool allow_no_files, struct wb_model_manifest *m)
     if (rc == WB_OK) {
         rc = get_str(root, "training_data", "", K_PROSE, &m->training_data);
     }
+    if (rc == WB_OK && allow_no_files &&
+        json_array_size(json_object_get(root, "files")) == 0 &&
+        json_is_array(json_object_get(root, "files"))) {
+        rc = wb__err(WB_ERR_FORMAT, "manifest: \"files\": empty (a pack spec "
+                                    "leaves it out: pack computes it)");
+    }
     if (rc == WB_OK && (!allow_no_files || json_object_get(root, "files"))) {
         rc = parse_files(root, m);
     }

@@ -24,6 +24,10 @@ W init --origin pkg.waybill.example >/dev/null
 W keygen --name vendor.example --out vendor.key >vendor.vkey
 
 # ---- pack refuses what sign or register would -------------------------------
+edit nofiles.json 's["files"] = []'
+expect 2 W model pack nofiles.json --model "$M/bearing-risk.ubj" --out nofiles
+has "$T/err" '"files": empty (a pack spec leaves it out: pack computes it)'
+[ -e nofiles ] && bad "nofiles written" || ok
 edit plus.json 's["version"] = "1.0.0+build.7"'
 expect 2 W model pack plus.json --model "$M/bearing-risk.ubj" --out plus --out again
 has "$T/err" "--out: give it once"

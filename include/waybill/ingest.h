@@ -57,11 +57,12 @@ struct wb_ingest_stats {
     uint64_t position; /* line or row where an error stopped it (1-based) */
 };
 
-/** The places and purposes opts gives its records: jurisdiction an
- *  assigned ISO 3166-1 alpha-2 or ISO 3166-2 code; residency local-only
+/** The places, class and purposes opts gives its records: jurisdiction
+ *  an assigned ISO 3166-1 alpha-2 or ISO 3166-2 code; residency local-only
  *  (with a jurisdiction, and alone) or a list of such codes, each once;
- *  with opts->policy, each purpose in its vocabulary. WB_ERR_INVAL naming
- *  the field ("jurisdiction: ...", "purpose: ..."); WB_ERR_IO if the ISO
+ *  data_class one of wb_claims_class_ok's; with opts->policy, each purpose
+ *  in its vocabulary. WB_ERR_INVAL naming the field ("jurisdiction: ...",
+ *  "class: ...", "purpose: ..."); WB_ERR_IO if the ISO
  *  tables cannot be read. wb_ingest_stream and wb_ingest_message check
  *  this first. */
 WB_API WB_NODISCARD wb_err

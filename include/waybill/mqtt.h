@@ -72,7 +72,9 @@ struct wb_mqtt_config {
     size_t route_count;
     struct wb_mqtt_model models[WB_MQTT_MAX_MODELS];
     size_t model_count;
-    const char *profiles_dir;    /* purpose vocabulary; required with models */
+    /* the purpose vocabulary: required with models; when set, routes'
+     * purposes and messages' purpose properties must be in it */
+    const char *profiles_dir;
     size_t batch_size;           /* records per durable commit; 0 = 5000 */
     unsigned commit_interval_ms; /* longest wait before a commit; 0 = 20 */
 };
@@ -81,7 +83,9 @@ struct wb_mqtt;
 
 /** Everything wb_mqtt_start checks before it connects, without
  *  connecting: cfg itself (routes, their topics, classes and places;
- *  models, result topics), the TLS files, and with models the site at
+ *  models, result topics), the TLS files, with profiles_dir the routes'
+ *  purposes in its vocabulary (a profile set that does not load refuses
+ *  it, "profiles DIR: ..."), and with models the site at
  *  site_dir, the profiles, each model registered, verified and loaded
  *  (a load refusal is logged as wb_model_open logs it), its run_in and
  *  purpose. A site handle of its own, closed before returning.

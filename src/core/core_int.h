@@ -34,7 +34,7 @@ wb_err wb__err(wb_err err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Prefix the current detail with "prefix: ", or with "prefix." alone when
- * prefix ends with a dot (a field path); keeps the existing detail. */
+ * the format ends with a dot (a field path); keeps the existing detail. */
 void wb__err_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A growable byte buffer with a hard cap (curl's dynbuf). */
@@ -119,6 +119,10 @@ bool wb__text_ok(const char *s, size_t n);
  * out (cap bytes, NUL-terminated) with every byte outside printable ASCII
  * as '?': foreign text made safe to quote in one message line. out. */
 char *wb__printable(const char *in, size_t max, char *out, size_t cap);
+
+/* Lines of in (one reason a line) as one line, "a; b", into out (cap > 0
+ * bytes, truncated); returns out. */
+char *wb__one_line(const char *in, char *out, size_t cap);
 
 /* Compact JSON of j (jansson flags) into a new string (wb_free). */
 wb_err wb__json_dump(const json_t *j, size_t flags, char **out);

@@ -114,9 +114,11 @@ wb__err_prefix(const char *fmt, ...)
     va_end(ap);
     pre_len = strlen(pre);
     if (old_len > 0) {
-        /* detail becomes "pre: old" ("pre.old" when pre ends with a dot: a
-         * field path), truncated to fit */
-        size_t sep = pre_len > 0 && pre[pre_len - 1] == '.' ? 0 : 2;
+        /* detail becomes "pre: old" ("pre.old" when the format ends with
+         * a dot: a field path; never decided by what %s brought in),
+         * truncated to fit */
+        size_t fmt_len = strlen(fmt);
+        size_t sep = fmt_len > 0 && fmt[fmt_len - 1] == '.' ? 0 : 2;
         if (pre_len + sep + old_len >= sizeof detail) {
             old_len = sizeof detail - pre_len - sep - 1;
         }

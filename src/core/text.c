@@ -84,3 +84,20 @@ wb__printable(const char *in, size_t max, char *out, size_t cap)
     }
     return out;
 }
+
+char *
+wb__one_line(const char *in, char *out, size_t cap)
+{
+    size_t n = 0;
+
+    for (const char *p = in ? in : ""; *p != '\0' && n + 3 < cap; p++) {
+        if (*p == '\n') {
+            out[n++] = ';';
+            out[n++] = ' ';
+        } else {
+            out[n++] = *p;
+        }
+    }
+    out[n] = '\0';
+    return out;
+}

@@ -5,6 +5,7 @@
  * precisely. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "infer/infer_int.h"
@@ -35,6 +36,20 @@ check_kind(uint64_t index, const struct wb_claims *c, bool has_payload)
     return WB_OK;
 }
 
+/* Is text (NUL-terminated) one number, white space around it allowed? */
+static bool
+one_number(const char *text)
+{
+    const char *p = text + strspn(text, " \t\r\n");
+    char *end = NULL;
+
+    if (*p != '-' && (*p < '0' || *p > '9')) {
+        return false; /* strtod would take "inf", "nan", "+1" */
+    }
+    (void)strtod(p, &end);
+    return end != p && end[strspn(end, " \t\r\n")] == '\0';
+}
+
 /* Is v a number, or text holding a JSON number alone (a CSV cell is
  * text: "1.25"), decoded by jansson? Its value into *d; text too large for
  * a double ("1e400") is HUGE_VAL, so that it is reported as out of range. */
@@ -58,8 +73,9 @@ number_of(const json_t *v, double *d)
                    &jerr);
     ok = json_is_number(n);
     *d = ok ? json_number_value(n) : 0;
-    if (n == NULL && json_error_code(&jerr) == json_error_numeric_overflow) {
-        *d = HUGE_VAL;
+    if (n == NULL && json_error_code(&jerr) == json_error_numeric_overflow &&
+        one_number(json_string_value(v))) {
+        *d = HUGE_VAL; /* jansson stops at the overflow: "1e400x" is text */
         ok = true;
     }
     json_decref(n);

@@ -39,17 +39,8 @@ log_whole(struct wb_site *s,
     }
     {
         char line[WB_INFER_WHY_MAX + 256]; /* one line: "a; b" */
-        size_t n = 0;
-        for (const char *p = keep; *p && n + 3 < sizeof line; p++) {
-            if (*p == '\n') {
-                line[n++] = ';';
-                line[n++] = ' ';
-            } else {
-                line[n++] = *p;
-            }
-        }
-        line[n] = '\0';
-        return wb__err(err, "%s (logged as decision entry %llu)", line,
+        return wb__err(err, "%s (logged as decision entry %llu)",
+                       wb__one_line(keep, line, sizeof line),
                        (unsigned long long)*entry);
     }
 }

@@ -262,6 +262,9 @@ wb__mqtt_vocab_open(const struct wb_mqtt_config *cfg, struct wb_policy **out)
     *out = NULL;
     if (cfg->profiles_dir != NULL) {
         rc = wb_policy_load_dir(cfg->profiles_dir, out);
+        if (rc != WB_OK) {
+            wb__err_prefix("profiles %.256s", cfg->profiles_dir);
+        }
     }
     for (size_t i = 0; rc == WB_OK && *out != NULL && i < cfg->route_count;
          i++) {

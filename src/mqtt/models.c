@@ -370,12 +370,13 @@ run_model(struct wb__mqtt_models *ms,
         if (rc == WB_OK) {
             rc = wb_infer_run_records(s, ms->model[i], rec, n, &o, &res);
             if (rc == WB_OK && res->refused) {
+                char why[WB_INFER_WHY_MAX + 64]; /* one line: "a; b" */
                 fprintf(stderr,
                         "waybilld: mqtt: model %s: the call on %zu record(s) "
                         "refused, not enforced (log-only; decision entry "
                         "%llu): %s\n",
                         m->model, n, (unsigned long long)res->refusal,
-                        res->refused_why);
+                        wb__one_line(res->refused_why, why, sizeof why));
             } else if (refused_logged(rc)) {
                 fprintf(stderr,
                         "waybilld: mqtt: model %s refused %zu "

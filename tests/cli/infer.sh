@@ -289,6 +289,13 @@ W ingest --device press-7 --purpose predictive-maintenance --class non-personal 
 huge=$(( $(size) - 1 ))
 expect 2 W infer --model bearing-risk@1.0.0 --input "$huge" --run-in DE
 has "$T/err" "entry $huge: field \"vib_rms\" (feature vib_rms, mm/s) is 1e400, beyond a float's range"
+# text that holds more than the overflowing number is no number at all
+printf '{"vib_rms": "1e400x", "temp_c": 50, "current_a": 11}\n' > huge.jsonl
+W ingest --device press-7 --purpose predictive-maintenance --class non-personal \
+    --jurisdiction DE huge.jsonl >/dev/null
+huge=$(( $(size) - 1 ))
+expect 2 W infer --model bearing-risk@1.0.0 --input "$huge" --run-in DE
+has "$T/err" "is not a number (text \"1e400x\")"
 
 # ---- a manifest naming more outputs than the model gives: refused at registration
 # (the trial load runs the probe row), so never at load ---------------------------

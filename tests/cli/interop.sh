@@ -44,9 +44,10 @@ has "$T/out" "ok $(sha256sum pkg/manifest.json | cut -c1-64)"
 cp -r pkg pkg-flipped
 flip pkg-flipped/bearing-risk.ubj 100
 expect 1 $PY "$WB_SRC/tests/interop/model_sig.py" check vendor.vkey pkg-flipped
-has "$T/err" "bearing-risk.ubj: digest mismatch"
+has "$T/err" "model_sig: bearing-risk.ubj: digest mismatch"
 W keygen --name other.example --out other.key > other.vkey
 expect 1 $PY "$WB_SRC/tests/interop/model_sig.py" check other.vkey pkg
+has "$T/err" "manifest.sig is not a line for key 'other.example'"
 
 expect 0 $PY "$WB_SRC/tests/interop/model_sig.py" make "$M/bearing-risk.spec.json" \
     "$M/bearing-risk.ubj" pypkg py-vendor.example

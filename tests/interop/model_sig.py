@@ -102,7 +102,8 @@ if __name__ == "__main__":
     a = sys.argv[1:]
     if len(a) == 3 and a[0] == "check":
         check(a[1], a[2])
-    elif len(a) in (5, 6) and a[0] == "make":
+    elif a[:1] == ["make"] and (len(a) == 5 or
+                                (len(a) == 6 and a[5] == "--no-prefix")):
         make(a[1], a[2], a[3], a[4], prefix=len(a) == 5)
     else:
         print(__doc__, file=sys.stderr)

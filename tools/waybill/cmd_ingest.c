@@ -267,12 +267,21 @@ cmd_ingest(struct cli *c, int argc, char **argv)
 
     memset(&a, 0, sizeof a);
     code = parse_args(c, &a, argc, argv);
-    if (code == 0 && a.o.purpose_count > 0) {
-        code = cli_policy(c, &a.policy); /* each --purpose in its vocabulary */
-        a.o.policy = a.policy;
-    }
     if (code == 0) {
         code = check_places(c, &a, a.residency_raw);
+    }
+    if (code == 0 && a.o.purpose_count > 0) {
+        /* each --purpose in the vocabulary; without profiles, as the
+         * HTTP and MQTT ingest do, the purposes go unchecked */
+        struct cli quiet = *c;
+        quiet.json = false; /* one JSON document on stdout, the result */
+        if (cli_policy(&quiet, &a.policy) != 0) {
+            fprintf(stderr, "waybill ingest: warning: the purposes were not "
+                            "checked against the purpose vocabulary\n");
+        } else {
+            a.o.policy = a.policy;
+            code = check_places(c, &a, a.residency_raw);
+        }
     }
     if (code != 0) {
         wb_policy_free(a.policy);
@@ -284,16 +293,19 @@ cmd_ingest(struct cli *c, int argc, char **argv)
         struct stat fst;
         if (stat(a.path, &fst) == 0 && S_ISDIR(fst.st_mode)) {
             wb_errmsg_set("is a directory");
-            return cli_fail(c, WB_ERR_INVAL, "cannot read %s", a.path);
+            code = cli_fail(c, WB_ERR_INVAL, "cannot read %s", a.path);
+            goto out;
         }
         /* a pipe (<(...), a FIFO) is read once, as stdin is */
         seekable = stat(a.path, &fst) == 0 && S_ISREG(fst.st_mode);
         in = fopen(a.path, "rb");
         if (in == NULL) {
             int e = errno;
+            in = stdin; /* nothing to close */
             wb_errmsg_set("%s", strerror(e));
-            return cli_fail(c, e == ENOENT ? WB_ERR_NOTFOUND : WB_ERR_IO,
+            code = cli_fail(c, e == ENOENT ? WB_ERR_NOTFOUND : WB_ERR_IO,
                             "cannot open %s", a.path);
+            goto out;
         }
     }
     code = cli_open(c, &s);

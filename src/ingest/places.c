@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The places an ingest gives its records (jurisdiction and residency),
- * checked once against the ISO 3166 tables before anything is read, and
- * its purposes against the vocabulary when one is given: a misspelt
- * purpose would make every record unusable for the purpose meant. */
+/* What an ingest gives all its records, checked once before anything is
+ * read: the places (jurisdiction and residency) against the ISO 3166
+ * tables, the class, and the purposes against the vocabulary when one is
+ * given (a misspelt purpose would make every record unusable for the
+ * purpose meant). */
 #include <string.h>
 
 #include <waybill/policy.h>

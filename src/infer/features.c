@@ -56,7 +56,7 @@ one_number(const char *text)
 static bool
 number_of(const json_t *v, double *d)
 {
-    json_error_t jerr = {0};
+    json_error_t jerr; /* set by json_loadb; not cleared for a number */
     json_t *n;
     bool ok;
 

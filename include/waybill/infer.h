@@ -299,6 +299,15 @@ WB_API WB_NODISCARD wb_err wb_infer(struct wb_site *s,
 /** Free a result. NULL-safe. */
 WB_API void wb_infer_result_free(struct wb_infer_result *r);
 
+/** The "decision" entry the calling thread's last refused model open or
+ *  call was logged as (wb_model_open_for, wb_infer_run*, wb_infer), and
+ *  the reason alone into *why (may be NULL; thread-local, valid until the
+ *  thread's next such call); 0 when that call refused nothing or its
+ *  refusal could not be logged. What a caller reports beside the error
+ *  (WB_ERR_DENIED, WB_ERR_FORMAT, a load failure) without parsing its
+ *  text. */
+WB_API uint64_t wb_infer_refused_entry(const char **why);
+
 /** Parse a record selection ("5", "3-10", "3,7,9", "1-4,9"; indexes
  *  ascending or not, no spaces, each range low-high inclusive) into a new
  *  array *out (wb_free) of *count indexes, at most WB_INFER_MAX_INPUTS.

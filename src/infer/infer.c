@@ -12,6 +12,19 @@
 #include "infer/infer_int.h"
 #include "ledger/defer.h"
 
+/* The calling thread's last whole refusal (wb_infer_refused_entry). */
+static _Thread_local uint64_t refused_entry;
+static _Thread_local char refused_why[WB_INFER_WHY_MAX];
+
+uint64_t
+wb_infer_refused_entry(const char **why)
+{
+    if (why != NULL) {
+        *why = refused_entry != 0 ? refused_why : NULL;
+    }
+    return refused_entry;
+}
+
 /* Log a refusal of the whole model or call, keeping the error detail. */
 static wb_err
 log_whole(struct wb_site *s,
@@ -37,6 +50,8 @@ log_whole(struct wb_site *s,
         return wb__err(rc, "%s (and the refusal could not be logged: %s)", keep,
                        cause);
     }
+    refused_entry = *entry;
+    memcpy(refused_why, keep, sizeof keep);
     {
         char line[WB_INFER_WHY_MAX + 256]; /* one line: "a; b" */
         return wb__err(err, "%s (logged as decision entry %llu)",
@@ -91,6 +106,7 @@ wb_model_open_for(struct wb_site *s,
     wb_err rc;
 
     *out = NULL;
+    refused_entry = 0;
     memset(&e, 0, sizeof e);
     rc = wb_model_get(s, id, &e);
     if (rc != WB_OK) {
@@ -852,6 +868,7 @@ run_call(struct wb_site *s,
     if (out != NULL) {
         *out = NULL;
     }
+    refused_entry = 0;
     memset(&c, 0, sizeof c);
     if (rc != WB_OK || s == NULL || out == NULL) {
         return rc != WB_OK ? rc : wb__err(WB_ERR_INVAL, "infer: no site");
@@ -907,6 +924,7 @@ wb_infer_run_records(struct wb_site *s,
                      struct wb_infer_result **out)
 {
     if (records == NULL) {
+        refused_entry = 0;
         if (out != NULL) {
             *out = NULL;
         }

@@ -147,6 +147,15 @@ expect 0 W --json show "$base"
 same "$(js 'd["payload"]["event"], d["claims"]["model"]')" "('inference-refused', '$digest')"
 expect 1 W infer --model bearing-risk@1.0.0 --input "$first" --run-in DE --purpose marketing
 has "$T/err" "rules out use for marketing"
+# under --json the refusal's entry and reason are fields, as log-only's are
+base=$(size)
+expect 1 W --json infer --model bearing-risk@1.0.0 --input "$first" --run-in DE --purpose marketing
+same "$(js 'd["ok"], d["exit"], d["refused"]["decision"]')" "(False, 1, $base)"
+has "$T/out" '"why": "model bearing-risk@1.0.0 is not intended for purpose marketing'
+lacks "$T/out" '"why": "bearing-risk@1.0.0: nothing run'
+# a call refused before anything is logged has no "refused"
+expect 2 W --json infer --model bearing-risk@1.0.0 --input "$first" --run-in de
+same "$(js '"refused" in d')" "False"
 # no place or no purpose at all: a usage error, nothing run or logged
 base=$(size)
 expect 2 W infer --model bearing-risk@1.0.0 --input "$first" --run-in de
@@ -231,7 +240,7 @@ digest HASH
 registered entry N
 inferences 27 in 4 record(s), inputs 23
 inputs by class: non-personal 20, personal 3, sensitive-personal 0, important 0, unclassified 0
-denials 10 (whole calls 4)
+denials 11 (whole calls 5)
 EOF2
 if head -6 audit.txt | cmp -s - audit.want; then ok; else bad "audit head: $(head -6 audit.txt)"; fi
 has audit.txt "call refused: model bearing-risk@1.0.0 may run only in DE, CN, not in US"
@@ -240,7 +249,7 @@ has audit.txt "input N denied (log-only): consent c-7"
 has audit.txt "  entry N <- entry N HASH"
 same "$(grep -c ' <- entry ' audit.txt)" "27"
 expect 0 W --json model audit bearing-risk@1.0.0
-same "$(js 'd["inferences"], d["inputs_by_class"]["personal"], d["refusals"]')" "(27, 3, 4)"
+same "$(js 'd["inferences"], d["inputs_by_class"]["personal"], d["refusals"]')" "(27, 3, 5)"
 same "$(js 'd["lineage"][0]["input_leaf"]')" "$leafhash"
 
 # ---- the site's copy tampered after registration -------------------------------------

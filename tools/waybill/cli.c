@@ -11,8 +11,13 @@
 #include <string.h>
 #include <unistd.h>
 
+/* extra (stolen, may be NULL): more members of the JSON error object */
 static void
-report(const struct cli *c, int code, const char *kind, const char *msg)
+report(const struct cli *c,
+       int code,
+       const char *kind,
+       const char *msg,
+       json_t *extra)
 {
     if (strcmp(c->cmd, "waybill") == 0) {
         fprintf(stderr, "waybill: %s\n", msg);
@@ -20,24 +25,27 @@ report(const struct cli *c, int code, const char *kind, const char *msg)
         fprintf(stderr, "waybill %s: %s\n", c->cmd, msg);
     }
     if (c->json) {
-        cli_json(json_pack("{s:b, s:s, s:s, s:i}", "ok", 0, "error", msg,
-                           "kind", kind, "exit", code));
+        json_t *j = json_pack("{s:b, s:s, s:s, s:i}", "ok", 0, "error", msg,
+                              "kind", kind, "exit", code);
+        if (j != NULL && extra != NULL) {
+            json_object_update(j, extra);
+        }
+        cli_json(j);
     }
+    json_decref(extra);
 }
 
-int
-cli_fail(const struct cli *c, wb_err err, const char *fmt, ...)
+static int
+fail(
+    const struct cli *c, wb_err err, json_t *extra, const char *fmt, va_list ap)
 {
     char head[512];
     char msg[2048];
     const char *detail = wb_errmsg();
     int code = wb_err_exit_code(err);
     size_t hl;
-    va_list ap;
 
-    va_start(ap, fmt);
     vsnprintf(head, sizeof head, fmt, ap);
-    va_end(ap);
     hl = strlen(head);
 
     if (head[0] == '\0' ||
@@ -50,7 +58,32 @@ cli_fail(const struct cli *c, wb_err err, const char *fmt, ...)
     } else {
         snprintf(msg, sizeof msg, "%s: %s", head, wb_strerror(err));
     }
-    report(c, code, wb_strerror(err), msg);
+    report(c, code, wb_strerror(err), msg, extra);
+    return code;
+}
+
+int
+cli_fail(const struct cli *c, wb_err err, const char *fmt, ...)
+{
+    va_list ap;
+    int code;
+
+    va_start(ap, fmt);
+    code = fail(c, err, NULL, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int
+cli_fail_json(
+    const struct cli *c, wb_err err, json_t *extra, const char *fmt, ...)
+{
+    va_list ap;
+    int code;
+
+    va_start(ap, fmt);
+    code = fail(c, err, extra, fmt, ap);
+    va_end(ap);
     return code;
 }
 
@@ -63,7 +96,7 @@ cli_usage(const struct cli *c, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    report(c, EXIT_USAGE, "usage", msg);
+    report(c, EXIT_USAGE, "usage", msg, NULL);
     return EXIT_USAGE;
 }
 

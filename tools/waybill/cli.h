@@ -25,6 +25,14 @@ struct cli {
 int cli_fail(const struct cli *c, wb_err err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* As cli_fail, with extra (stolen, may be NULL) merged into the JSON
+ * error object under --json. */
+int cli_fail_json(const struct cli *c,
+                  wb_err err,
+                  json_t *extra,
+                  const char *fmt,
+                  ...) __attribute__((format(printf, 4, 5)));
+
 /* A usage error: message and exit code 2. */
 int cli_usage(const struct cli *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -263,7 +263,15 @@ run(const struct cli *c,
         print_rows(c, wb_model_manifest_of(m), r, a);
         code = r->denied > 0 && a->mode == WB_INFER_ENFORCE ? EXIT_VERIFY : 0;
     } else {
-        code = cli_fail(c, rc, "%s: nothing run", a->model);
+        /* the refusal's entry, as log-only reports it in "refused" */
+        const char *why = NULL;
+        uint64_t entry = wb_infer_refused_entry(&why);
+        code = cli_fail_json(
+            c, rc,
+            entry != 0 ? json_pack("{s:{s:I, s:s}}", "refused", "decision",
+                                   (json_int_t)entry, "why", why)
+                       : NULL,
+            "%s: nothing run", a->model);
     }
     wb_infer_result_free(r);
     wb_model_close(m);

@@ -202,7 +202,10 @@ WB_API WB_NODISCARD wb_err wb_model_open(struct wb_site *s,
 /** As wb_model_open, for the calls of options o (may be NULL): a refusal
  *  is also told, once, to o's hooks and the attached ones as an on_deny
  *  whole-call event (decision = the logged entry; purpose and run_in o's,
- *  or NULL without o). Without o only the attached hooks hear of it. */
+ *  or NULL without o). Without o only the attached hooks hear of it.
+ *  With o, an o->run_in that is no ISO 3166 code or an o->purpose outside
+ *  o->policy's vocabulary is WB_ERR_INVAL before anything is read or
+ *  logged, as wb_infer_run refuses them. */
 WB_API WB_NODISCARD wb_err wb_model_open_for(struct wb_site *s,
                                              const char *id,
                                              const struct wb_infer_opts *o,

@@ -12,6 +12,8 @@
 #include "infer/infer_int.h"
 #include "ledger/defer.h"
 
+static wb_err check_where(const struct wb_infer_opts *o, const char *purpose);
+
 /* The calling thread's last whole refusal (wb_infer_refused_entry). */
 static _Thread_local uint64_t refused_entry;
 static _Thread_local char refused_why[WB_INFER_WHY_MAX];
@@ -108,9 +110,16 @@ wb_model_open_for(struct wb_site *s,
     *out = NULL;
     refused_entry = 0;
     memset(&e, 0, sizeof e);
-    rc = wb_model_get(s, id, &e);
+    /* a place or purpose that is none is the caller's slip, refused
+     * before a damaged model's refusal would log it */
+    rc = o != NULL && o->run_in != NULL && o->policy != NULL
+             ? check_where(o, o->purpose)
+             : WB_OK;
+    if (rc == WB_OK) {
+        rc = wb_model_get(s, id, &e);
+    }
     if (rc != WB_OK) {
-        return rc; /* not registered: nothing to refuse */
+        return rc; /* not registered, or no place: nothing to refuse */
     }
     rc = wb_model_verify(s, id, &p);
     m = rc == WB_OK ? wb__calloc(1, sizeof *m) : NULL;
@@ -303,28 +312,28 @@ check_opts(const struct wb_model *m,
     return WB_OK;
 }
 
-/* Where the call would run and what for must be a place and a purpose
- * at all, or not even its refusal could be logged: a caller's error. */
+/* Where calls of o would run and what for (purpose, or NULL when o names
+ * none and the model's is not known yet) must be a place and a purpose at
+ * all, or not even their refusal could be logged: a caller's error. */
 static wb_err
-check_where(const struct call *c)
+check_where(const struct wb_infer_opts *o, const char *purpose)
 {
-    wb_err rc = wb_region_check(c->o->run_in);
+    wb_err rc = wb_region_check(o->run_in);
 
     if (rc == WB_ERR_INVAL) {
         return wb__err(WB_ERR_INVAL,
                        "run_in \"%.64s\" is not an ISO 3166-1 country "
                        "code or ISO 3166-2 subdivision",
-                       c->o->run_in);
+                       o->run_in);
     }
     if (rc != WB_OK) {
         return rc;
     }
-    if (wb_policy_purpose_find(c->o->policy, c->purpose) < 0) {
+    if (purpose != NULL && wb_policy_purpose_find(o->policy, purpose) < 0) {
         return wb__err(WB_ERR_INVAL,
                        "purpose \"%.64s\"%s is not in the purpose "
                        "vocabulary",
-                       c->purpose,
-                       c->o->purpose ? "" : " (the model's first purpose)");
+                       purpose, o->purpose ? "" : " (the model's first purpose)");
     }
     return WB_OK;
 }
@@ -880,7 +889,7 @@ run_call(struct wb_site *s,
     c.held = held;
     c.purpose = o->purpose ? o->purpose : m->manifest->purposes[0];
     c.known = wb__infer_gate_call_known(m->gate, s, o, c.purpose);
-    rc = c.known ? WB_OK : check_where(&c);
+    rc = c.known ? WB_OK : check_where(o, c.purpose);
     if (rc == WB_OK) {
         rc = alloc_call(&c, inputs);
     }

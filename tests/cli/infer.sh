@@ -270,6 +270,15 @@ print(len(ls), ls[0]["event"], ls[0]["whole_call"] if "whole_call" in ls[0] else
       ls[0]["decision"], ls[0]["run_in"], ls[0]["purpose"], "digest mismatch" in ls[0]["why"] and "logged as" not in ls[0]["why"])' "$f")" \
         "1 on-deny True $base DE predictive-maintenance True" "$f"
 done
+# a place or purpose that is none is still the caller's slip, not logged
+base=$(size)
+expect 2 W infer --model bearing-risk@1.0.0 --input "$first" --run-in de \
+    --audit-trail slip.jsonl
+has "$T/err" 'run_in "de" is not an ISO 3166-1'
+expect 2 W infer --model bearing-risk@1.0.0 --input "$first" --run-in DE --purpose golf
+has "$T/err" 'purpose "golf" is not in the purpose vocabulary'
+same "$(size)" "$base" "slips beside a damaged model not logged"
+same "$(wc -c < slip.jsonl)" "0" "no hook event for a slip"
 flip "$WAYBILL_DIR/models/bearing-risk@1.0.0/bearing-risk.ubj" 300
 
 # ---- a reading beyond a float's range: a schema mismatch, not an infinite score --

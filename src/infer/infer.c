@@ -333,7 +333,8 @@ check_where(const struct wb_infer_opts *o, const char *purpose)
         return wb__err(WB_ERR_INVAL,
                        "purpose \"%.64s\"%s is not in the purpose "
                        "vocabulary",
-                       purpose, o->purpose ? "" : " (the model's first purpose)");
+                       purpose,
+                       o->purpose ? "" : " (the model's first purpose)");
     }
     return WB_OK;
 }
@@ -396,6 +397,8 @@ read_inputs(struct call *c)
             wb_errmsg_clear();
             rc = c->res->rows[i].why ? WB_OK : WB_ERR_NOMEM;
             if (rc == WB_OK) {
+                /* read, and to be denied: the hooks see every input */
+                fire_input(c, WB_INFER_BEFORE_INPUT, i, NULL);
                 continue;
             }
         }

@@ -1031,8 +1031,17 @@ test_grouping(struct wb_site *s)
             size_t n = 0;
             struct wb_claims *dc = NULL;
             uint8_t lh[WB_HASH_BYTES];
+            struct counts k = {0, 0, 0, 0};
+            struct wb_infer_hook ch = {"count", c_before, c_after,
+                                       c_deny,  &k,       NULL};
             d.deny_unfit = true;
+            d.hooks = &ch;
+            d.hook_count = 1;
             TT_CHECK(wb_infer_run_records(s, m, rec, 20, &d, &h) == WB_OK);
+            /* the unfit record was read: before_input, then on_deny */
+            TT_CHECK_MSG(k.before == 20 && k.deny == 1 && k.after == 19,
+                         "hooks: %d before, %d deny, %d after", k.before,
+                         k.deny, k.after);
             TT_CHECK(h && h->ran == 19 && h->denied == 1 && !h->rows[3].ran &&
                      !h->rows[3].permitted && h->rows[4].ran);
             TT_CHECK(h && h->rows[3].why &&

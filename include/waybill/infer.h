@@ -118,11 +118,22 @@ int waybill_infer_hook_v1(const char *arg,
 WB_API WB_NODISCARD wb_err wb_infer_hook_load(const char *path,
                                               const char *arg);
 
-/** Does plug-in path load and export WB_INFER_HOOK_SYMBOL? Nothing is
- *  called or attached, and the library is unloaded again (a daemon checks
- *  a new configuration before it detaches the running hooks). The errors
- *  of wb_infer_hook_load. */
-WB_API WB_NODISCARD wb_err wb_infer_hook_probe(const char *path);
+/* A hook plug-in to load: its path (with a '/') and init argument. */
+struct wb_infer_plugin {
+    const char *path;
+    const char *arg; /* may be NULL */
+};
+
+/** Replace every attached hook and loaded plug-in with plug-ins p[0..n)
+ *  (n may be 0), all or nothing: each new one is loaded and started
+ *  first; when one fails (the errors of wb_infer_hook_load; *failed, may
+ *  be NULL, gets its index) the ones started are closed and unloaded and
+ *  the running hooks stay attached. Then the old hooks are closed and
+ *  unloaded and the new attached. How a daemon's reload keeps its
+ *  auditors when the new configuration's would not start. Not
+ *  thread-safe: no governed call may run meanwhile. */
+WB_API WB_NODISCARD wb_err wb_infer_hook_replace(
+    const struct wb_infer_plugin *p, size_t n, size_t *failed);
 
 /** Attach h (copied; its ctx must outlive its use) to every governed call
  *  of the process, before the call's own opts.hooks: how an auditor's

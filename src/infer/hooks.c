@@ -6,7 +6,7 @@
 
 #include "infer/infer_int.h"
 
-#define ATTACHED_MAX 8
+#define ATTACHED_MAX WB__INFER_HOOKS_MAX
 
 static struct wb_infer_hook attached[ATTACHED_MAX];
 static size_t attached_count;

@@ -119,6 +119,10 @@ struct wb_model {
 
 #define WB__INFER_SCRATCH_KEEP (64u * 1024)
 
+/* Hooks attached to every call, and plug-ins loaded: one limit for both,
+ * so a set of plug-ins that loads can always be attached. */
+#define WB__INFER_HOOKS_MAX 8
+
 /* One input record as read for a call. */
 struct wb__infer_input {
     uint64_t index;

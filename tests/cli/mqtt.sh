@@ -131,7 +131,7 @@ has "$T/daemon.log" "reload: refused"
 sed -e 's/"jurisdiction": "CN"/"jurisdiction": "QQ"/' d.json >live.json
 kill -HUP "$DAEMON_PID"
 for _ in $(seq 100); do [ "$(grep -c 'reload: refused' "$T/daemon.log")" -ge 2 ] && break; sleep 0.05; done
-has "$T/daemon.log" 'reload: refused, keeping the running configuration: mqtt.routes[0].jurisdiction: "QQ"'
+has "$T/daemon.log" 'reload: refused, keeping the running configuration: live.json: mqtt.routes[0].jurisdiction: "QQ"'
 pub -t plant/press-1/tele -m '{"seq": 300}'
 sed -e 's/"predictive-maintenance"/"quality-assurance"/' d.json >live.json
 kill -HUP "$DAEMON_PID"

@@ -98,7 +98,7 @@ cp d.json good.json
 cp bad.json d.json
 kill -HUP "$DAEMON_PID"
 for _ in $(seq 50); do grep -q "reload: refused" "$T/daemon.log" && break; sleep 0.1; done
-has "$T/daemon.log" "reload: refused, keeping the running configuration: hooks[0]: hook plug-in $WB_LIB_SHARED: no symbol"
+has "$T/daemon.log" "reload: refused, keeping the running configuration: d.json: hooks[0]: hook plug-in $WB_LIB_SHARED: no symbol"
 kill -0 "$DAEMON_PID" && ok || bad "the daemon stopped on a refused reload"
 # so is one whose model, run_in or purpose a start would refuse: checked
 # before the running MQTT stops, which stays (it used to stop, and the
@@ -106,7 +106,7 @@ kill -0 "$DAEMON_PID" && ok || bad "the daemon stopped on a refused reload"
 sed 's|"bearing-risk@1.0.0"|"nosuch@1.0.0"|' good.json >d.json
 kill -HUP "$DAEMON_PID"
 for _ in $(seq 50); do [ "$(grep -c 'reload: refused' "$T/daemon.log")" -ge 2 ] && break; sleep 0.1; done
-has "$T/daemon.log" 'reload: refused, keeping the running configuration: mqtt.models[0] nosuch@1.0.0: no model "nosuch@1.0.0" is registered'
+has "$T/daemon.log" 'reload: refused, keeping the running configuration: d.json: mqtt.models[0] nosuch@1.0.0: no model "nosuch@1.0.0" is registered'
 n=2
 for bad in golf lower; do # one at a time: two pending SIGHUPs are one
     cp "$bad.json" d.json
@@ -114,15 +114,31 @@ for bad in golf lower; do # one at a time: two pending SIGHUPs are one
     n=$((n + 1))
     for _ in $(seq 50); do [ "$(grep -c 'reload: refused' "$T/daemon.log")" -ge $n ] && break; sleep 0.1; done
 done
-has "$T/daemon.log" 'reload: refused, keeping the running configuration: mqtt.models[0].purpose: "golf"'
-has "$T/daemon.log" 'reload: refused, keeping the running configuration: mqtt.models[0].run_in: "de"'
+has "$T/daemon.log" 'reload: refused, keeping the running configuration: d.json: mqtt.models[0].purpose: "golf"'
+has "$T/daemon.log" 'reload: refused, keeping the running configuration: d.json: mqtt.models[0].run_in: "de"'
+kill -0 "$DAEMON_PID" && ok || bad "the daemon stopped on a refused reload"
+# a plug-in that loads but will not start (its trail cannot be opened):
+# the reload is refused after MQTT stopped, and MQTT comes back with the
+# running configuration and its hook attached
+sed "s|$T/dchain.jsonl|$T/no/such/dir/x.jsonl|" good.json > d.json
+kill -HUP "$DAEMON_PID"
+for _ in $(seq 50); do [ "$(grep -c 'reload: refused' "$T/daemon.log")" -ge 5 ] && break; sleep 0.1; done
+has "$T/daemon.log" "reload: refused, keeping the running configuration: d.json: hooks[0]: hook plug-in $WB_HOOK_CHAIN refused to start: $T/no/such/dir/x.jsonl"
 kill -0 "$DAEMON_PID" && ok || bad "the daemon stopped on a refused reload"
 wait_metric waybill_mqtt_connected 1
 has metrics.txt "waybill_mqtt_connected 1"
+mosquitto_sub -p "$BROKER_PORT" -q 1 -V mqttv5 -t 'plant/+/risk' -C 1 >risk3.txt &
+SUB=$!
+sleep 0.3
+pub -t plant/press-7/tele -m "$(sed -n 6p "$M/telemetry.jsonl")"
+for _ in $(seq 100); do grep -q values risk3.txt && break; sleep 0.1; done
+kill "$SUB" 2>/dev/null
+has risk3.txt '"values"'
 cp good.json d.json
 stop_daemon TERM
-# the auditor's plug-in saw every governed call: 3 inputs, 2 outputs, 1 denial
-same "$(grep -c '"event":"before-input"' dchain.jsonl) $(grep -c '"event":"after-output"' dchain.jsonl) $(grep -c '"event":"on-deny"' dchain.jsonl)" "3 2 1" "plug-in events"
+# the auditor's plug-in saw every governed call, before and after the
+# refused reloads: 4 inputs, 3 outputs, 1 denial
+same "$(grep -c '"event":"before-input"' dchain.jsonl) $(grep -c '"event":"after-output"' dchain.jsonl) $(grep -c '"event":"on-deny"' dchain.jsonl)" "4 3 1" "plug-in events"
 
 # lineage: each inference record's parents = its inputs' leaf hashes
 W --json model show bearing-risk@1.0.0 >m.json
@@ -140,10 +156,10 @@ for i in inf:
     ok += len(inputs) * (cl["parents"] == hs and cl["model"] == sys.argv[2])
 print("inference records %d, outputs with lineage %d" % (len(inf), ok))
 PY
-has lineage.txt "outputs with lineage 2"
+has lineage.txt "outputs with lineage 3"
 expect 0 W model audit bearing-risk@1.0.0
-has "$T/out" "inferences 2 in "
-has "$T/out" ", inputs 2"
+has "$T/out" "inferences 3 in "
+has "$T/out" ", inputs 3"
 # the third record was denied (consent withdrawn for the purpose), logged
 decisions() {
     /usr/bin/python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM entries WHERE kind = '"'decision'"'").fetchone()[0])' "$WAYBILL_DIR/waybill.db"

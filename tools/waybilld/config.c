@@ -461,13 +461,13 @@ parse_hooks(json_t *a, struct wbd_config *c)
         snprintf(path, sizeof path, "hooks[%zu]", i);
         rc = known(h, path, keys);
         if (rc == WB_OK) {
-            rc = str(h, path, "library", &c->hooks[i].library);
+            rc = str(h, path, "library", &c->hooks[i].path);
         }
         if (rc == WB_OK) {
             rc = str(h, path, "arg", &c->hooks[i].arg);
         }
-        if (rc == WB_OK && (c->hooks[i].library == NULL ||
-                            strchr(c->hooks[i].library, '/') == NULL)) {
+        if (rc == WB_OK && (c->hooks[i].path == NULL ||
+                            strchr(c->hooks[i].path, '/') == NULL)) {
             rc = bad(path, "needs \"library\": a path with a '/'");
         }
         c->hook_count = i + 1;

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include <waybill/api.h>
+#include <waybill/infer.h>
 #include <waybill/mqtt.h>
 #include <waybill/retention.h>
 
@@ -27,10 +28,8 @@ struct wbd_config {
     struct wb_retention_rule retention[WB_RETENTION_MAX_RULES];
     size_t retention_count;
     unsigned retention_interval_s; /* 0 = no retention job */
-    struct {
-        const char *library; /* a path with a '/' */
-        const char *arg;     /* may be NULL */
-    } hooks[WBD_HOOKS_MAX];  /* inference hook plug-ins */
+    /* inference hook plug-ins: "library" (a path with a '/') and "arg" */
+    struct wb_infer_plugin hooks[WBD_HOOKS_MAX];
     size_t hook_count;
     /* seconds between published checkpoints (one is signed when the log
      * grew): checkpoints.interval_s, default WB_API_CHECKPOINT_INTERVAL;

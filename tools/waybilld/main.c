@@ -393,19 +393,23 @@ start_services(struct daemon *d)
     return 0;
 }
 
-/* Attach the configured inference hook plug-ins. */
+/* Attach the inference hook plug-ins of cfg in place of the running
+ * ones, all or none (wb_infer_hook_replace); 0, or 2 after naming the
+ * entry that did not start. No governed call may run meanwhile. */
 static int
-load_hooks(struct daemon *d)
+set_hooks(const struct wbd_config *cfg, const char *when)
 {
-    for (size_t i = 0; i < d->cfg.hook_count; i++) {
-        wb_err rc =
-            wb_infer_hook_load(d->cfg.hooks[i].library, d->cfg.hooks[i].arg);
-        if (rc != WB_OK) {
-            fprintf(stderr, "waybilld: hooks[%zu]: %s\n", i, wb_errmsg());
-            return 2;
-        }
+    size_t failed = 0;
+    wb_err rc = wb_infer_hook_replace(cfg->hooks, cfg->hook_count, &failed);
+
+    if (rc != WB_OK) {
+        fprintf(stderr, "waybilld: %shooks[%zu]: %s\n", when, failed,
+                wb_errmsg());
+        return 2;
+    }
+    for (size_t i = 0; i < cfg->hook_count; i++) {
         fprintf(stderr, "waybilld: inference hook %s attached\n",
-                d->cfg.hooks[i].library);
+                cfg->hooks[i].path);
     }
     return 0;
 }
@@ -413,44 +417,44 @@ load_hooks(struct daemon *d)
 /* SIGHUP: a new configuration replaces the running one only if it loads.
  * The HTTP server keeps its socket and reloads the profiles (a broken set
  * is refused and the loaded one kept); MQTT restarts with the new routes
- * (its session is kept, so nothing is missed); the retention rules
- * change. The site directory, listen address and TLS files take effect
- * on restart. */
+ * (its session is kept, so nothing is missed); the hook plug-ins are
+ * replaced; the retention rules change. The site directory, listen
+ * address and TLS files take effect on restart. */
 static int
 reload(struct daemon *d)
 {
     struct wbd_config next;
-    char where[32] = ""; /* the hook entry refused, named as at start */
+    char when[4200];
     wb_err rc = wbd_config_load(d->o.config, &next);
+    bool named = rc != WB_OK; /* the loader's errors name the file */
 
-    /* the new routes and models must hold, and the new hook plug-ins
-     * load, before the running ones go */
+    snprintf(when, sizeof when,
+             "reload: refused, keeping the running configuration: %s: ",
+             d->o.config ? d->o.config : "(defaults)");
+    /* the new routes and models must hold before the running ones go */
     if (rc == WB_OK && next.mqtt_enabled) {
         next.mqtt.profiles_dir = d->http.profiles_dir;
         rc = wb_mqtt_config_check(d->site_dir, &next.mqtt);
     }
-    for (size_t i = 0; rc == WB_OK && i < next.hook_count; i++) {
-        rc = wb_infer_hook_probe(next.hooks[i].library);
-        if (rc != WB_OK) {
-            snprintf(where, sizeof where, "hooks[%zu]: ", i);
-        }
-    }
     if (rc != WB_OK) {
-        fprintf(stderr,
-                "waybilld: reload: refused, keeping the running "
-                "configuration: %s%s\n",
-                where, wb_errmsg());
+        fprintf(stderr, "waybilld: %s%s\n",
+                named ? "reload: refused, keeping the running "
+                        "configuration: "
+                      : when,
+                wb_errmsg());
         wbd_config_clear(&next);
         return 0;
     }
     wb_mqtt_stop(d->mqtt); /* commits and acknowledges the open batch */
     d->mqtt = NULL;
-    wb_infer_hook_detach_all(); /* no governed call runs now */
+    /* no governed call runs now: the new plug-ins start, or the running
+     * ones stay with the running configuration */
+    if (set_hooks(&next, when) != 0) {
+        wbd_config_clear(&next);
+        return start_mqtt(d);
+    }
     wbd_config_clear(&d->cfg);
     d->cfg = next;
-    if (load_hooks(d) != 0) {
-        return 2; /* a configured auditor hook must not go missing */
-    }
     rc = wb_httpd_reload(d->h);
     fprintf(stderr, "waybilld: reload: %s%s%s\n",
             rc == WB_OK ? "ok" : wb_strerror(rc), rc ? ": " : "",
@@ -518,7 +522,12 @@ main(int argc, char **argv)
     sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
-    code = load_hooks(&d);
+    {
+        char when[4100];
+        snprintf(when, sizeof when,
+                 "%s: ", d.o.config ? d.o.config : "(defaults)");
+        code = set_hooks(&d.cfg, when);
+    }
     if (code == 0) {
         code = start_services(&d);
     }

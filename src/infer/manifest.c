@@ -149,16 +149,16 @@ get_str(json_t *o, const char *key, const char *where, enum kind k, char **out)
     const char *s;
 
     if (v == NULL) {
-        return wb__err(WB_ERR_FORMAT, "manifest: %s\"%s\": missing", where,
+        return wb__err(WB_ERR_FORMAT, "manifest: \"%s%s\": missing", where,
                        key);
     }
     if (!json_is_string(v)) {
-        return wb__err(WB_ERR_FORMAT, "manifest: %s\"%s\": not a string", where,
+        return wb__err(WB_ERR_FORMAT, "manifest: \"%s%s\": not a string", where,
                        key);
     }
     s = json_string_value(v);
     if (strlen(s) != json_string_length(v) || !value_ok(k, s)) {
-        return wb__err(WB_ERR_FORMAT, "manifest: %s\"%s\": want %s", where, key,
+        return wb__err(WB_ERR_FORMAT, "manifest: \"%s%s\": want %s", where, key,
                        kind_rule(k));
     }
     *out = wb__strdup(s);
@@ -179,7 +179,7 @@ only_keys(json_t *o, const char *where, const char *const *keys, size_t n)
             i++;
         }
         if (i == n) {
-            return wb__err(WB_ERR_FORMAT, "manifest: %s\"%s\": unknown field",
+            return wb__err(WB_ERR_FORMAT, "manifest: \"%s%s\": unknown field",
                            where, k);
         }
     }
@@ -192,13 +192,13 @@ get_array(json_t *o, const char *key, const char *where, size_t min, json_t **a)
 {
     *a = json_object_get(o, key);
     if (*a == NULL) {
-        return wb__err(WB_ERR_FORMAT, "manifest: %s\"%s\": missing", where,
+        return wb__err(WB_ERR_FORMAT, "manifest: \"%s%s\": missing", where,
                        key);
     }
     if (!json_is_array(*a) || json_array_size(*a) < min ||
         json_array_size(*a) > WB_MODEL_LIST_MAX) {
         return wb__err(WB_ERR_FORMAT,
-                       "manifest: %s\"%s\": want an array of %zu..%d items",
+                       "manifest: \"%s%s\": want an array of %zu..%d items",
                        where, key, min, WB_MODEL_LIST_MAX);
     }
     return WB_OK;

@@ -110,6 +110,31 @@ test_manifest(void)
         TT_CHECK(strstr(wb_errmsg(), "jurisdictions.run[1]") != NULL);
         free(t);
     }
+    {
+        /* a nested field's path is one quoted dotted name */
+        json_t *j = json_loadb(spec, len, 0, NULL);
+        json_t *in0 = json_array_get(json_object_get(j, "input"), 0);
+        char *t;
+        json_object_del(in0, "unit");
+        t = json_dumps(j, 0);
+        TT_CHECK(t && wb_model_manifest_parse(t, strlen(t), true, &again) ==
+                          WB_ERR_FORMAT);
+        TT_CHECK_MSG(strstr(wb_errmsg(), "manifest: \"input[0].unit\": "
+                                         "missing") != NULL,
+                     "%s", wb_errmsg());
+        free(t);
+        json_object_set_new(in0, "unit", json_string("mm/s"));
+        json_object_set_new(json_object_get(j, "jurisdictions"), "run",
+                            json_string("DE"));
+        t = json_dumps(j, 0);
+        TT_CHECK(t && wb_model_manifest_parse(t, strlen(t), true, &again) ==
+                          WB_ERR_FORMAT);
+        TT_CHECK_MSG(strstr(wb_errmsg(), "\"jurisdictions.run\": want an "
+                                         "array") != NULL,
+                     "%s", wb_errmsg());
+        free(t);
+        json_decref(j);
+    }
     TT_CHECK(wb_model_manifest_parse(spec, WB_MODEL_MANIFEST_MAX + 1, true,
                                      &again) == WB_ERR_TOOBIG);
     wb_free(b1);

@@ -24,12 +24,15 @@ struct wb_policy; /* waybill/policy.h */
 #define WB_MODEL_SIGNATURE_FILE "manifest.sig"
 /* Caps, in bytes or items. */
 #define WB_MODEL_MANIFEST_MAX (64 * 1024)
-#define WB_MODEL_FILE_MAX     (64 * 1024 * 1024) /* one packaged file */
-#define WB_MODEL_SIG_MAX      1024               /* the signature file */
-#define WB_MODEL_TEXT_MAX     1024               /* a free-text field */
-#define WB_MODEL_NAME_MAX     64  /* name, version, runtime, feature names */
-#define WB_MODEL_LIST_MAX     64  /* features, outputs, purposes, files ... */
-#define WB_MODEL_ID_MAX       129 /* "name@version" */
+/* A pack spec: a manifest without "files", as a vendor writes it
+ * (indented): its manifest must still fit WB_MODEL_MANIFEST_MAX */
+#define WB_MODEL_SPEC_MAX (256 * 1024)
+#define WB_MODEL_FILE_MAX (64 * 1024 * 1024) /* one packaged file */
+#define WB_MODEL_SIG_MAX  1024               /* the signature file */
+#define WB_MODEL_TEXT_MAX 1024               /* a free-text field */
+#define WB_MODEL_NAME_MAX 64  /* name, version, runtime, feature names */
+#define WB_MODEL_LIST_MAX 64  /* features, outputs, purposes, files ... */
+#define WB_MODEL_ID_MAX   129 /* "name@version" */
 
 /* One input feature: the data interface names the record field it comes
  * from (a number in the record's JSON payload) and its unit. */
@@ -76,11 +79,12 @@ struct wb_model_manifest {
     size_t file_count;
 };
 
-/** Strictly parse a manifest (at most WB_MODEL_MANIFEST_MAX bytes; no
+/** Strictly parse a manifest (at most WB_MODEL_MANIFEST_MAX bytes, a
+ *  spec WB_MODEL_SPEC_MAX; no
  *  duplicate keys, no unknown fields, every field of docs/infer.md
  *  present) into a new *out (wb_model_manifest_free). files may be absent
- *  only with allow_no_files (a pack spec). WB_ERR_FORMAT (WB_ERR_TOOBIG
- *  for the size) naming the field in wb_errmsg(). */
+ *  only with allow_no_files (a pack spec, which may be longer). WB_ERR_FORMAT
+ * (WB_ERR_TOOBIG for the size) naming the field in wb_errmsg(). */
 WB_API WB_NODISCARD wb_err
 wb_model_manifest_parse(const char *json,
                         size_t len,
@@ -103,7 +107,8 @@ WB_API void wb_model_digest(const uint8_t *manifest,
                             uint8_t out[WB_HASH_BYTES]);
 
 /** Make package directory out_dir (created; must not exist) from spec (a
- *  manifest without "files", at most WB_MODEL_MANIFEST_MAX bytes) and the
+ *  manifest without "files", at most WB_MODEL_SPEC_MAX bytes, whose
+ *  manifest with "files" is at most WB_MODEL_MANIFEST_MAX) and the
  *  model file at model_path (copied in under the spec's model_file name):
  *  writes the file and manifest.json with its digest. WB_ERR_FORMAT naming
  *  the spec field, WB_ERR_EXISTS, WB_ERR_IO naming the path. */

@@ -536,9 +536,11 @@ wb_model_manifest_parse(const char *json,
         return wb__err(WB_ERR_INVAL, "manifest: missing argument");
     }
     *out = NULL;
-    if (len > WB_MODEL_MANIFEST_MAX) {
-        return wb__err(WB_ERR_TOOBIG, "manifest: larger than %d bytes",
-                       WB_MODEL_MANIFEST_MAX);
+    if (len > (allow_no_files ? WB_MODEL_SPEC_MAX : WB_MODEL_MANIFEST_MAX)) {
+        return wb__err(WB_ERR_TOOBIG, "%s: larger than %d bytes",
+                       allow_no_files ? "spec" : "manifest",
+                       allow_no_files ? WB_MODEL_SPEC_MAX
+                                      : WB_MODEL_MANIFEST_MAX);
     }
     root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL) {

@@ -25,6 +25,12 @@ has "$T/err" "pkg: File exists"
 printf '{"format":"waybill-model/1","name":"x","colour":1}' > bad-spec.json
 expect 2 W model pack bad-spec.json --model "$M/bearing-risk.ubj" --out pkg2
 has "$T/err" '"colour": unknown field'
+# a spec is read as a vendor writes it: indented past 64 KiB, its
+# manifest still fits, and packs to the same bytes
+/usr/bin/python3 -c 'import json, sys; json.dump(json.load(open(sys.argv[1])), open("wide-spec.json", "w"), indent=1000)' "$M/bearing-risk.spec.json"
+[ "$(wc -c < wide-spec.json)" -gt 65536 ] && ok || bad "wide-spec.json is not over 64 KiB"
+expect 0 W model pack wide-spec.json --model "$M/bearing-risk.ubj" --out pkg-wide
+cmp -s pkg/manifest.json pkg-wide/manifest.json && ok || bad "an indented spec packs other bytes"
 base=$(size)
 expect 1 W model register pkg --vendor-key "$VK"
 has "$T/err" "package pkg is not signed"

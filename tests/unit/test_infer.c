@@ -135,7 +135,9 @@ test_manifest(void)
         free(t);
         json_decref(j);
     }
-    TT_CHECK(wb_model_manifest_parse(spec, WB_MODEL_MANIFEST_MAX + 1, true,
+    TT_CHECK(wb_model_manifest_parse(spec, WB_MODEL_MANIFEST_MAX + 1, false,
+                                     &again) == WB_ERR_TOOBIG);
+    TT_CHECK(wb_model_manifest_parse(spec, WB_MODEL_SPEC_MAX + 1, true,
                                      &again) == WB_ERR_TOOBIG);
     wb_free(b1);
     wb_free(b2);

@@ -109,7 +109,7 @@ model_pack(const struct cli *c, const struct margs *a)
     if (a->model == NULL || a->out == NULL) {
         return cli_usage(c, "model pack needs --model FILE and --out DIR");
     }
-    rc = cli_read(a->pos, WB_MODEL_MANIFEST_MAX, &spec, &len);
+    rc = cli_read(a->pos, WB_MODEL_SPEC_MAX, &spec, &len);
     if (rc == WB_OK) {
         rc = wb_model_pack((const char *)spec, len, a->model, a->out);
     }

@@ -25,6 +25,13 @@ has "$T/err" "pkg: File exists"
 printf '{"format":"waybill-model/1","name":"x","colour":1}' > bad-spec.json
 expect 2 W model pack bad-spec.json --model "$M/bearing-risk.ubj" --out pkg2
 has "$T/err" '"colour": unknown field'
+# a purpose outside the vocabulary packs, with a warning: a site with
+# that vocabulary would refuse to register it
+sed 's/"predictive-maintenance"/"golf"/' "$M/bearing-risk.spec.json" > golf-spec.json
+expect 0 W model pack golf-spec.json --model "$M/bearing-risk.ubj" --out pkg-golf
+has "$T/err" 'warning: golf-spec.json: "purposes[0]": "golf" is not in the purpose vocabulary'
+expect 0 W model pack "$M/bearing-risk.spec.json" --model "$M/bearing-risk.ubj" --out pkg-plain
+lacks "$T/err" "warning"
 # a spec is read as a vendor writes it: indented past 64 KiB, its
 # manifest still fits, and packs to the same bytes
 /usr/bin/python3 -c 'import json, sys; json.dump(json.load(open(sys.argv[1])), open("wide-spec.json", "w"), indent=1000)' "$M/bearing-risk.spec.json"
@@ -53,7 +60,7 @@ has "$T/out" "ok: bearing-risk@1.0.0 signed by vendor.example, 1 file(s) match"
 cp -r pkg flipped
 flip flipped/bearing-risk.ubj 200
 expect 1 W model verify flipped --key "$VK"
-has "$T/err" "bearing-risk.ubj: digest mismatch"
+has "$T/err" "verify: package flipped: bearing-risk.ubj: digest mismatch"
 expect 1 W model register flipped --vendor-key "$VK"
 has "$T/err" "digest mismatch"
 cp -r pkg edited
@@ -62,6 +69,10 @@ expect 1 W model register edited --vendor-key "$VK"
 has "$T/err" "does not verify over manifest.json"
 
 echo "$VK" > vendor.vkey
+# a key file that does not hold one key: the file is named
+printf '%s\njunk\n' "$VK" > two.vkey
+expect 2 W model register pkg --vendor-key two.vkey
+has "$T/err" "pkg refused (vendor key file two.vkey): vendor key:"
 expect 0 W model register pkg --vendor-key vendor.vkey
 has "$T/out" "registered model bearing-risk@1.0.0"
 model_entry=$(( $(size) - 1 ))
@@ -69,6 +80,9 @@ expect 2 W model register pkg --vendor-key "$VK"
 has "$T/err" "already registered"
 expect 0 W model list
 has "$T/out" "bearing-risk@1.0.0	"
+# a registered model given as a package: said so
+expect 2 W model verify bearing-risk@1.0.0 --key vendor.vkey
+has "$T/err" "(bearing-risk@1.0.0 is no package directory: a registered model is verified without --key)"
 expect 0 W model show bearing-risk@1.0.0
 has "$T/out" "input: vib_rms <- field vib_rms (mm/s), temp_c <- field temp_c (Cel), current_a <- field current_a (A)"
 has "$T/out" "runs in: DE, CN"
@@ -142,6 +156,9 @@ expect 0 W infer --model bearing-risk@1.0.0 --input "$first" --run-in DE
 has "$T/out" "entry $first -> entry "
 has "$T/out" "failure_risk_7d=0.0365993"
 has "$T/out" "ran 1, denied 0 (governance enforce)"
+expect 3 W infer --model bearing-risk@1.0.0 --input "$first" --run-in DE \
+    --audit-trail "$T/no/such/dir/t.jsonl"
+has "$T/err" "t.jsonl: cannot open for appending: No such file or directory"
 
 # ---- refused whole: logged, nothing run ------------------------------------------
 base=$(size)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* waybill infer: the governed call on selected log records. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -308,7 +309,8 @@ cmd_infer(struct cli *c, int argc, char **argv)
     if (a.trail != NULL) {
         trail = fopen(a.trail, "a");
         if (trail == NULL) {
-            wb_errmsg_set("%s: cannot open for appending", a.trail);
+            wb_errmsg_set("%s: cannot open for appending: %s", a.trail,
+                          strerror(errno));
             wb_infer_hook_detach_all();
             return cli_fail(c, WB_ERR_IO, "--audit-trail");
         }

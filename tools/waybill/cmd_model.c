@@ -99,6 +99,44 @@ key_text(const char *arg, char **out)
     return rc;
 }
 
+/* The vendor's own check of spec's purposes against the vocabulary the
+ * CLI finds: a site with that vocabulary refuses to register a model
+ * intended for a purpose outside it. A warning, since the vendor may pack
+ * for a site whose vocabulary is larger. */
+static void
+warn_purposes(const struct cli *c,
+              const char *path,
+              const uint8_t *spec,
+              size_t len)
+{
+    struct wb_model_manifest *m = NULL;
+    struct wb_policy *pol = NULL;
+    struct cli quiet = *c;
+
+    quiet.json = false; /* one JSON document on stdout, the result */
+    if (wb_model_manifest_parse((const char *)spec, len, true, &m) != WB_OK) {
+        wb_errmsg_clear(); /* pack reports it */
+        return;
+    }
+    if (cli_policy(&quiet, &pol) != 0) {
+        fprintf(stderr,
+                "waybill model: warning: %s: the purposes were not "
+                "checked against the purpose vocabulary\n",
+                path);
+    }
+    for (size_t i = 0; pol != NULL && i < m->purpose_count; i++) {
+        if (wb_policy_purpose_find(pol, m->purposes[i]) < 0) {
+            fprintf(stderr,
+                    "waybill model: warning: %s: \"purposes[%zu]\": \"%s\" "
+                    "is not in the purpose vocabulary: a site with it "
+                    "refuses to register the model\n",
+                    path, i, m->purposes[i]);
+        }
+    }
+    wb_policy_free(pol);
+    wb_model_manifest_free(m);
+}
+
 static int
 model_pack(const struct cli *c, const struct margs *a)
 {
@@ -112,6 +150,9 @@ model_pack(const struct cli *c, const struct margs *a)
     rc = cli_read(a->pos, WB_MODEL_SPEC_MAX, &spec, &len);
     if (rc == WB_OK) {
         rc = wb_model_pack((const char *)spec, len, a->model, a->out);
+    }
+    if (rc == WB_OK) {
+        warn_purposes(c, a->pos, spec, len);
     }
     free(spec);
     if (rc != WB_OK) {
@@ -259,7 +300,14 @@ model_register(const struct cli *c, const struct margs *a)
         }
         wb_model_entry_clear(&e);
     } else {
-        code = cli_fail(c, rc, "%s refused", a->pos);
+        /* a key read from a file: the file is named with its fault */
+        const char *kf = strstr(wb_errmsg(), "vendor key:") != NULL &&
+                                 access(a->key, R_OK) == 0
+                             ? a->key
+                             : NULL;
+        code = cli_fail(c, rc, "%s refused%s%s%s", a->pos,
+                        kf ? " (vendor key file " : "", kf ? kf : "",
+                        kf ? ")" : "");
     }
     free(vkey);
     wb_policy_free(pol);
@@ -338,17 +386,25 @@ model_verify(const struct cli *c, const struct margs *a)
                    p->manifest->file_count, hex);
         }
     } else {
-        /* the library's message names the package or model already */
+        /* the site's copy is named by the library; a package's file by
+         * its name in the package: the package is named here */
         struct stat st;
-        if (rc == WB_ERR_NOTFOUND && a->key == NULL && stat(a->pos, &st) == 0 &&
-            S_ISDIR(st.st_mode)) {
-            char was[256];
-            snprintf(was, sizeof was, "%s", wb_errmsg());
+        bool dir = stat(a->pos, &st) == 0 && S_ISDIR(st.st_mode);
+        size_t n = strlen(a->pos);
+        char was[1024];
+        snprintf(was, sizeof was, "%s", wb_errmsg());
+        if (rc == WB_ERR_NOTFOUND && a->key == NULL && dir) {
             wb_errmsg_set("%s (%s is a directory: a package is verified "
                           "with --key VKEY)",
                           was, a->pos);
+        } else if (a->key != NULL && !dir && strchr(a->pos, '@') != NULL) {
+            wb_errmsg_set("%s (%s is no package directory: a registered "
+                          "model is verified without --key)",
+                          was, a->pos);
         }
-        code = cli_fail(c, rc, "verify");
+        code = a->key != NULL && strncmp(was, a->pos, n) != 0
+                   ? cli_fail(c, rc, "verify: package %s", a->pos)
+                   : cli_fail(c, rc, "verify");
     }
     wb_model_package_free(p);
     wb_verifier_free(v);

@@ -35,6 +35,12 @@ report(const struct cli *c,
     json_decref(extra);
 }
 
+static int fail(const struct cli *c,
+                wb_err err,
+                json_t *extra,
+                const char *fmt,
+                va_list ap) __attribute__((format(printf, 4, 0)));
+
 static int
 fail(
     const struct cli *c, wb_err err, json_t *extra, const char *fmt, va_list ap)

@@ -112,9 +112,10 @@ int waybill_infer_hook_v1(const char *arg,
 /** Load plug-in path (must contain a '/': never searched for), call its
  *  init with arg (may be NULL) and attach the hook it returns, as
  *  wb_infer_hook_attach. The library stays loaded until
- *  wb_infer_hook_detach_all. WB_ERR_NOTFOUND naming the file (dlopen's
- *  reason) or the missing symbol, WB_ERR_INVAL when init refuses (its
- *  reason), WB_ERR_TOOBIG past 8 hooks. Not thread-safe: start-up only. */
+ *  wb_infer_hook_detach_all or wb_infer_hook_replace. WB_ERR_NOTFOUND naming
+ * the file (dlopen's reason) or the missing symbol, WB_ERR_INVAL when init
+ * refuses (its reason), WB_ERR_TOOBIG past 8 hooks. Not thread-safe: start-up
+ * only (or wb_infer_hook_replace). */
 WB_API WB_NODISCARD wb_err wb_infer_hook_load(const char *path,
                                               const char *arg);
 
@@ -125,15 +126,19 @@ struct wb_infer_plugin {
 };
 
 /** Replace every attached hook and loaded plug-in with plug-ins p[0..n)
- *  (n may be 0), all or nothing: each new one is loaded and started
- *  first; when one fails (the errors of wb_infer_hook_load; *failed, may
- *  be NULL, gets its index) the ones started are closed and unloaded and
- *  the running hooks stay attached. Then the old hooks are closed and
- *  unloaded and the new attached. How a daemon's reload keeps its
- *  auditors when the new configuration's would not start. Not
+ *  (n may be 0): the running hooks are closed and their libraries
+ *  unloaded (a plug-in never runs beside a second instance of itself, and
+ *  a library replaced at its path is read afresh), then the new ones are
+ *  loaded as wb_infer_hook_load. When one fails (its error; *failed, may
+ *  be NULL, gets its index) those started are closed and the plug-ins
+ *  that ran are started again from their paths and arguments: *kept (may
+ *  be NULL) is true when they run again, false when one of them would not
+ *  start either (named; nothing is attached then). Hooks attached with
+ *  wb_infer_hook_attach are closed, not restored. How a daemon's reload
+ *  keeps its auditors when the new configuration's would not start. Not
  *  thread-safe: no governed call may run meanwhile. */
 WB_API WB_NODISCARD wb_err wb_infer_hook_replace(
-    const struct wb_infer_plugin *p, size_t n, size_t *failed);
+    const struct wb_infer_plugin *p, size_t n, size_t *failed, bool *kept);
 
 /** Attach h (copied; its ctx must outlive its use) to every governed call
  *  of the process, before the call's own opts.hooks: how an auditor's
@@ -142,8 +147,8 @@ WB_API WB_NODISCARD wb_err wb_infer_hook_replace(
 WB_API WB_NODISCARD wb_err wb_infer_hook_attach(const struct wb_infer_hook *h);
 
 /** Detach every hook attached with wb_infer_hook_attach or loaded with
- *  wb_infer_hook_load: each hook's close(ctx) is called, then the loaded
- *  libraries are unloaded. */
+ *  wb_infer_hook_load or wb_infer_hook_replace: each hook's close(ctx) is
+ *  called, then the loaded libraries are unloaded. */
 WB_API void wb_infer_hook_detach_all(void);
 
 /** The example auditor hook: one JSON line per event appended to f
@@ -214,9 +219,11 @@ WB_API WB_NODISCARD wb_err wb_model_open(struct wb_site *s,
  *  is also told, once, to o's hooks and the attached ones as an on_deny
  *  whole-call event (decision = the logged entry; purpose and run_in o's,
  *  or NULL without o). Without o only the attached hooks hear of it.
- *  With o, an o->run_in that is no ISO 3166 code or an o->purpose outside
- *  o->policy's vocabulary is WB_ERR_INVAL before anything is read or
- *  logged, as wb_infer_run refuses them. */
+ *  With o, no o->run_in or o->policy, an o->run_in that is no ISO 3166
+ *  code, or an o->purpose outside o->policy's vocabulary is WB_ERR_INVAL
+ *  before anything is read or logged, as wb_infer_run refuses them (the
+ *  model's own first purpose, used when o->purpose is NULL, was checked
+ *  against the vocabulary when it was registered). */
 WB_API WB_NODISCARD wb_err wb_model_open_for(struct wb_site *s,
                                              const char *id,
                                              const struct wb_infer_opts *o,
@@ -313,13 +320,15 @@ WB_API WB_NODISCARD wb_err wb_infer(struct wb_site *s,
 /** Free a result. NULL-safe. */
 WB_API void wb_infer_result_free(struct wb_infer_result *r);
 
-/** The "decision" entry the calling thread's last refused model open or
- *  call was logged as (wb_model_open_for, wb_infer_run*, wb_infer), and
- *  the reason alone into *why (may be NULL; thread-local, valid until the
- *  thread's next such call); 0 when that call refused nothing or its
- *  refusal could not be logged. What a caller reports beside the error
- *  (WB_ERR_DENIED, WB_ERR_FORMAT, a load failure) without parsing its
- *  text. */
+/** The "decision" entry the calling thread's last failed model open or
+ *  call was refused with and logged as (wb_model_open_for, wb_infer_run*,
+ *  wb_infer: a purpose or place refused in enforce mode, a schema
+ *  mismatch, a model that does not load), and the reason alone into *why
+ *  (may be NULL; thread-local, valid until the thread's next such call);
+ *  0 when the call refused nothing, went on (a log-only refusal is in its
+ *  result instead) or its refusal could not be logged. In the caller's
+ *  open batch the entry is rolled back with it. What a caller reports
+ *  beside the error without parsing its text. */
 WB_API uint64_t wb_infer_refused_entry(const char **why);
 
 /** Parse a record selection ("5", "3-10", "3,7,9", "1-4,9"; indexes

@@ -112,9 +112,10 @@ wb_model_open_for(struct wb_site *s,
     memset(&e, 0, sizeof e);
     /* a place or purpose that is none is the caller's slip, refused
      * before a damaged model's refusal would log it */
-    rc = o != NULL && o->run_in != NULL && o->policy != NULL
-             ? check_where(o, o->purpose)
-             : WB_OK;
+    if (o != NULL && (o->run_in == NULL || o->policy == NULL)) {
+        return wb__err(WB_ERR_INVAL, "infer: missing policy or run_in");
+    }
+    rc = o != NULL ? check_where(o, o->purpose) : WB_OK;
     if (rc == WB_OK) {
         rc = wb_model_get(s, id, &e);
     }
@@ -827,6 +828,7 @@ governed(struct call *c)
             return rc;
         }
         wb_errmsg_clear();
+        refused_entry = 0; /* the result holds it: the call goes on */
         c->res->refused = true;
         c->res->refused_why = wb__strdup(why);
         if (c->res->refused_why == NULL) {

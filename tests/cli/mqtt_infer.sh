@@ -134,11 +134,28 @@ pub -t plant/press-7/tele -m "$(sed -n 6p "$M/telemetry.jsonl")"
 for _ in $(seq 100); do grep -q values risk3.txt && break; sleep 0.1; done
 kill "$SUB" 2>/dev/null
 has risk3.txt '"values"'
+# a reload that holds: the plug-in is started anew on the same trail and
+# its chain goes on
 cp good.json d.json
+kill -HUP "$DAEMON_PID"
+for _ in $(seq 50); do grep -q "reload: ok" "$T/daemon.log" && break; sleep 0.1; done
+has "$T/daemon.log" "reload: ok"
+wait_metric waybill_mqtt_connected 1
+mosquitto_sub -p "$BROKER_PORT" -q 1 -V mqttv5 -t 'plant/+/risk' -C 1 >risk5.txt &
+SUB=$!
+sleep 0.3
+pub -t plant/press-7/tele -m "$(sed -n 7p "$M/telemetry.jsonl")"
+for _ in $(seq 100); do grep -q values risk5.txt && break; sleep 0.1; done
+kill "$SUB" 2>/dev/null
+has risk5.txt '"values"'
 stop_daemon TERM
 # the auditor's plug-in saw every governed call, before and after the
-# refused reloads: 4 inputs, 3 outputs, 1 denial
-same "$(grep -c '"event":"before-input"' dchain.jsonl) $(grep -c '"event":"after-output"' dchain.jsonl) $(grep -c '"event":"on-deny"' dchain.jsonl)" "4 3 1" "plug-in events"
+# reloads: 5 inputs, 4 outputs, 1 denial, in one unbroken sequence
+same "$(grep -c '"event":"before-input"' dchain.jsonl) $(grep -c '"event":"after-output"' dchain.jsonl) $(grep -c '"event":"on-deny"' dchain.jsonl)" "5 4 1" "plug-in events"
+same "$(/usr/bin/python3 -c '
+import json, sys
+seqs = [json.loads(l)["seq"] for l in open(sys.argv[1])]
+print(seqs == list(range(1, len(seqs) + 1)))' dchain.jsonl)" "True" "the chain's sequence"
 
 # lineage: each inference record's parents = its inputs' leaf hashes
 W --json model show bearing-risk@1.0.0 >m.json
@@ -156,10 +173,10 @@ for i in inf:
     ok += len(inputs) * (cl["parents"] == hs and cl["model"] == sys.argv[2])
 print("inference records %d, outputs with lineage %d" % (len(inf), ok))
 PY
-has lineage.txt "outputs with lineage 3"
+has lineage.txt "outputs with lineage 4"
 expect 0 W model audit bearing-risk@1.0.0
-has "$T/out" "inferences 3 in "
-has "$T/out" ", inputs 3"
+has "$T/out" "inferences 4 in "
+has "$T/out" ", inputs 4"
 # the third record was denied (consent withdrawn for the purpose), logged
 decisions() {
     /usr/bin/python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM entries WHERE kind = '"'decision'"'").fetchone()[0])' "$WAYBILL_DIR/waybill.db"

@@ -1264,10 +1264,34 @@ test_plugin(struct wb_site *s)
     wb_infer_hook_detach_all(); /* closes the trail, unloads the library */
     TT_CHECK(wb_infer(s, ID, idx, 3, &o, &r) == WB_OK); /* not seen */
     wb_infer_result_free(r);
+    {
+        /* a set replaced all or nothing: a second plug-in that will not
+         * start leaves the running one running, its chain continued */
+        struct wb_infer_plugin set[2] = {{WB_HOOK_CHAIN, trail},
+                                         {WB_HOOK_CHAIN, "/nonexistent/x"}};
+        size_t failed = 9;
+        bool kept = false;
+        TT_CHECK(wb_infer_hook_replace(set, 1, &failed, &kept) == WB_OK &&
+                 kept);
+        TT_CHECK(wb_infer_hook_replace(set, 2, &failed, &kept) ==
+                     WB_ERR_INVAL &&
+                 failed == 1 && kept);
+        TT_CHECK(strstr(wb_errmsg(), "/nonexistent/x") != NULL);
+        TT_CHECK(wb_infer(s, ID, idx, 3, &o, &r) == WB_OK); /* seen */
+        wb_infer_result_free(r);
+        TT_CHECK(wb_infer_hook_replace(NULL, 0, &failed, &kept) == WB_OK);
+        TT_CHECK(wb_infer(s, ID, idx, 3, &o, &r) == WB_OK); /* not seen */
+        wb_infer_result_free(r);
+        TT_CHECK(wb_infer_hook_replace(set, 9, &failed, &kept) ==
+                 WB_ERR_TOOBIG);
+    }
     f = fopen(trail, "r");
     TT_CHECK(f != NULL);
     while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+        char seq[32];
         lines++;
+        snprintf(seq, sizeof seq, "\"seq\":%d,", lines);
+        TT_CHECK_MSG(strstr(line, seq) != NULL, "line %d: %.80s", lines, line);
         if (lines == 1) {
             TT_CHECK(strstr(line, "\"seq\":1,\"prev\":\"0000") != NULL);
         }
@@ -1275,7 +1299,8 @@ test_plugin(struct wb_site *s)
     if (f != NULL) {
         fclose(f);
     }
-    TT_CHECK_MSG(lines == 6, "%d lines", lines); /* 3 before, 3 after */
+    /* 3 before-input and 3 after-output, twice */
+    TT_CHECK_MSG(lines == 12, "%d lines", lines);
 }
 
 /* An inference record in the format before grouping (one output,

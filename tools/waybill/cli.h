@@ -41,6 +41,10 @@ int cli_usage(const struct cli *c, const char *fmt, ...)
  * code. */
 int cli_open(const struct cli *c, struct wb_site **s);
 
+/* The profiles directory a command uses, as cli_policy finds it (site
+ * holds DIR/profiles; site_len bytes). */
+const char *cli_profiles_dir(const struct cli *c, char *site, size_t site_len);
+
 /* Load the policy profiles: --profiles DIR, else $WAYBILL_PROFILES, else
  * DIR/profiles of the site when it exists, else the installed set, else
  * the source tree's. Returns 0 or the exit code (reported). */

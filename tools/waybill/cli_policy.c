@@ -14,27 +14,32 @@ is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+const char *
+cli_profiles_dir(const struct cli *c, char *site, size_t site_len)
+{
+    const char *env = getenv("WAYBILL_PROFILES");
+
+    snprintf(site, site_len, "%s/profiles", c->dir);
+    if (c->profiles != NULL) {
+        return c->profiles;
+    }
+    if (env != NULL && env[0] != '\0') {
+        return env;
+    }
+    if (is_dir(site)) {
+        return site;
+    }
+    return is_dir(WB_PROFILES_INSTALLED) ? WB_PROFILES_INSTALLED
+                                         : WB_PROFILES_SOURCE;
+}
+
 int
 cli_policy(const struct cli *c, struct wb_policy **p)
 {
-    const char *env = getenv("WAYBILL_PROFILES");
     char site[4096];
-    const char *dir;
-    wb_err rc;
+    const char *dir = cli_profiles_dir(c, site, sizeof site);
+    wb_err rc = wb_policy_load_dir(dir, p);
 
-    snprintf(site, sizeof site, "%s/profiles", c->dir);
-    if (c->profiles != NULL) {
-        dir = c->profiles;
-    } else if (env != NULL && env[0] != '\0') {
-        dir = env;
-    } else if (is_dir(site)) {
-        dir = site;
-    } else if (is_dir(WB_PROFILES_INSTALLED)) {
-        dir = WB_PROFILES_INSTALLED;
-    } else {
-        dir = WB_PROFILES_SOURCE;
-    }
-    rc = wb_policy_load_dir(dir, p);
     if (rc != WB_OK) {
         return cli_fail(c, rc, "cannot load the policy profiles in %s", dir);
     }

@@ -111,18 +111,19 @@ warn_purposes(const struct cli *c,
 {
     struct wb_model_manifest *m = NULL;
     struct wb_policy *pol = NULL;
-    struct cli quiet = *c;
+    char site[4096];
+    const char *dir = cli_profiles_dir(c, site, sizeof site);
 
-    quiet.json = false; /* one JSON document on stdout, the result */
     if (wb_model_manifest_parse((const char *)spec, len, true, &m) != WB_OK) {
-        wb_errmsg_clear(); /* pack reports it */
+        wb_errmsg_clear(); /* it packed: cannot happen */
         return;
     }
-    if (cli_policy(&quiet, &pol) != 0) {
+    if (wb_policy_load_dir(dir, &pol) != WB_OK) {
         fprintf(stderr,
-                "waybill model: warning: %s: the purposes were not "
-                "checked against the purpose vocabulary\n",
-                path);
+                "waybill model: warning: %s: the purposes were not checked "
+                "against a purpose vocabulary (%s)\n",
+                path, wb_errmsg());
+        wb_errmsg_clear();
     }
     for (size_t i = 0; pol != NULL && i < m->purpose_count; i++) {
         if (wb_policy_purpose_find(pol, m->purposes[i]) < 0) {

@@ -394,14 +394,20 @@ start_services(struct daemon *d)
 }
 
 /* Attach the inference hook plug-ins of cfg in place of the running
- * ones, all or none (wb_infer_hook_replace); 0, or 2 after naming the
- * entry that did not start. No governed call may run meanwhile. */
+ * ones (wb_infer_hook_replace); 0, or 2 after naming the entry that did
+ * not start, with *kept (may be NULL) whether the running ones run again.
+ * No governed call may run meanwhile. */
 static int
-set_hooks(const struct wbd_config *cfg, const char *when)
+set_hooks(const struct wbd_config *cfg, const char *when, bool *kept)
 {
     size_t failed = 0;
-    wb_err rc = wb_infer_hook_replace(cfg->hooks, cfg->hook_count, &failed);
+    bool again = true;
+    wb_err rc =
+        wb_infer_hook_replace(cfg->hooks, cfg->hook_count, &failed, &again);
 
+    if (kept != NULL) {
+        *kept = again;
+    }
     if (rc != WB_OK) {
         fprintf(stderr, "waybilld: %shooks[%zu]: %s\n", when, failed,
                 wb_errmsg());
@@ -425,6 +431,8 @@ reload(struct daemon *d)
 {
     struct wbd_config next;
     char when[4200];
+    bool kept = true;
+    int code;
     wb_err rc = wbd_config_load(d->o.config, &next);
     bool named = rc != WB_OK; /* the loader's errors name the file */
 
@@ -449,9 +457,17 @@ reload(struct daemon *d)
     d->mqtt = NULL;
     /* no governed call runs now: the new plug-ins start, or the running
      * ones stay with the running configuration */
-    if (set_hooks(&next, when) != 0) {
+    if (set_hooks(&next, when, &kept) != 0) {
         wbd_config_clear(&next);
-        return start_mqtt(d);
+        if (!kept) {
+            return 2; /* a configured auditor hook must not go missing */
+        }
+        code = start_mqtt(d);
+        if (code != 0) {
+            fprintf(stderr, "waybilld: reload: MQTT did not start again "
+                            "with the running configuration\n");
+        }
+        return code;
     }
     wbd_config_clear(&d->cfg);
     d->cfg = next;
@@ -526,7 +542,7 @@ main(int argc, char **argv)
         char when[4100];
         snprintf(when, sizeof when,
                  "%s: ", d.o.config ? d.o.config : "(defaults)");
-        code = set_hooks(&d.cfg, when);
+        code = set_hooks(&d.cfg, when, NULL);
     }
     if (code == 0) {
         code = start_services(&d);

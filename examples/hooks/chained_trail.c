@@ -10,6 +10,7 @@
  * Built against the public header only; links jansson and libsodium, not
  * waybill. Argument: the trail file, appended to (a chain continues from
  * the file's last line). */
+#include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -179,7 +180,8 @@ waybill_infer_hook_v1(const char *arg,
     pthread_mutex_init(&t->lock, NULL);
     t->f = fopen(arg, "a");
     if (t->f == NULL) {
-        snprintf(err, err_len, "%s: cannot open for appending", arg);
+        snprintf(err, err_len, "%s: cannot open for appending: %s", arg,
+                 strerror(errno));
         pthread_mutex_destroy(&t->lock);
         free(t);
         return -1;

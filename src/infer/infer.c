@@ -255,7 +255,8 @@ fire_input(const struct call *c,
     wb__infer_hooks_fire(c->o->hooks, c->o->hook_count, &ev);
 }
 
-/* Refuse the whole call: log it (committed on its own), tell on_deny;
+/* Refuse the whole call: log it (on its own, or in the call's
+ * transaction for a log-only refusal that lets it go on), tell on_deny;
  * *logged (may be NULL) gets the entry. */
 static wb_err
 refuse_call(struct call *c, const char *why, wb_err err, uint64_t *logged)
@@ -815,25 +816,13 @@ static wb_err
 governed(struct call *c)
 {
     char why[WB_INFER_WHY_MAX];
+    bool refused =
+        !c->known && !wb__infer_call_allowed(c->m->manifest, c->purpose,
+                                             c->o->run_in, why, sizeof why);
     wb_err rc;
 
-    if (!c->known && !wb__infer_call_allowed(c->m->manifest, c->purpose,
-                                             c->o->run_in, why, sizeof why)) {
-        if (c->o->mode == WB_INFER_ENFORCE) {
-            return refuse_call(c, why, WB_ERR_DENIED, NULL);
-        }
-        /* logged, not enforced: the result says so */
-        rc = refuse_call(c, why, WB_ERR_DENIED, &c->res->refusal);
-        if (rc != WB_ERR_DENIED) {
-            return rc;
-        }
-        wb_errmsg_clear();
-        refused_entry = 0; /* the result holds it: the call goes on */
-        c->res->refused = true;
-        c->res->refused_why = wb__strdup(why);
-        if (c->res->refused_why == NULL) {
-            return WB_ERR_NOMEM;
-        }
+    if (refused && c->o->mode == WB_INFER_ENFORCE) {
+        return refuse_call(c, why, WB_ERR_DENIED, NULL);
     }
     rc = begin(c);
     if (rc == WB_OK) {
@@ -845,6 +834,19 @@ governed(struct call *c)
                 c->own = false;
             }
             return refuse_call(c, why, WB_ERR_FORMAT, NULL);
+        }
+    }
+    if (rc == WB_OK && refused) {
+        /* logged, not enforced, once the inputs are known to fit (a call
+         * refused as a schema mismatch logs that alone): the result says
+         * so */
+        rc = refuse_call(c, why, WB_ERR_DENIED, &c->res->refusal);
+        if (rc == WB_ERR_DENIED) {
+            wb_errmsg_clear();
+            refused_entry = 0; /* the result holds it: the call goes on */
+            c->res->refused = true;
+            c->res->refused_why = wb__strdup(why);
+            rc = c->res->refused_why ? WB_OK : WB_ERR_NOMEM;
         }
     }
     if (rc == WB_OK) {

@@ -240,9 +240,10 @@ get_list(json_t *o,
         *count = i + 1;
         for (size_t j = 0; j < i; j++) {
             if (strcmp((*out)[j], (*out)[i]) == 0) {
+                /* the value shortened, so that the reason fits */
                 return wb__err(WB_ERR_FORMAT,
-                               "manifest: \"%s\": \"%s\" repeated", path,
-                               (*out)[i]);
+                               "manifest: \"%s\": \"%.64s%s\" repeated", path,
+                               (*out)[i], strlen((*out)[i]) > 64 ? "..." : "");
             }
         }
     }
@@ -448,9 +449,10 @@ scope_ok(const struct wb_model_manifest *m)
         if (wb__infer_in_list(m->purposes, m->purpose_count,
                               m->out_of_scope[i])) {
             return wb__err(WB_ERR_FORMAT,
-                           "manifest: \"out_of_scope[%zu]\": \"%s\" is also "
-                           "an intended purpose (in \"purposes\")",
-                           i, m->out_of_scope[i]);
+                           "manifest: \"out_of_scope[%zu]\": \"%.64s%s\" is "
+                           "also an intended purpose (in \"purposes\")",
+                           i, m->out_of_scope[i],
+                           strlen(m->out_of_scope[i]) > 64 ? "..." : "");
         }
     }
     return WB_OK;

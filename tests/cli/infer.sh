@@ -212,6 +212,15 @@ base=$(size)
 expect 2 W infer --model bearing-risk@1.0.0 --input "$first,$odd" --run-in DE
 has "$T/err" "schema mismatch: entry $odd: field \"temp_c\" (feature temp_c, Cel) is missing"
 same "$(size)" "$((base + 1))" "schema refusal logged, nothing run"
+# log-only, run outside the model's places, with the same unfit record:
+# the schema mismatch alone is logged and reported (the place's refusal,
+# logged only for a call that goes on, is not left behind unreported)
+base=$(size)
+expect 2 W --json infer --model bearing-risk@1.0.0 --input "$first,$odd" --run-in US \
+    --governance log-only
+same "$(size)" "$((base + 1))" "one refusal logged"
+same "$(js 'd["refused"]["decision"]')" "$base"
+has "$T/out" "schema mismatch"
 expect 2 W infer --model bearing-risk@1.0.0 --input "0" --run-in DE
 has "$T/err" "entry 0 is a decision entry, not a record"
 expect 2 W infer --model bearing-risk@1.0.0 --input "3-" --run-in DE
@@ -263,7 +272,7 @@ digest HASH
 registered entry N
 inferences 27 in 4 record(s), inputs 23
 inputs by class: non-personal 20, personal 3, sensitive-personal 0, important 0, unclassified 0
-denials 11 (whole calls 5)
+denials 12 (whole calls 6)
 EOF2
 if head -6 audit.txt | cmp -s - audit.want; then ok; else bad "audit head: $(head -6 audit.txt)"; fi
 has audit.txt "call refused: model bearing-risk@1.0.0 may run only in DE, CN, not in US"
@@ -272,7 +281,7 @@ has audit.txt "input N denied (log-only): consent c-7"
 has audit.txt "  entry N <- entry N HASH"
 same "$(grep -c ' <- entry ' audit.txt)" "27"
 expect 0 W --json model audit bearing-risk@1.0.0
-same "$(js 'd["inferences"], d["inputs_by_class"]["personal"], d["refusals"]')" "(27, 3, 5)"
+same "$(js 'd["inferences"], d["inputs_by_class"]["personal"], d["refusals"]')" "(27, 3, 6)"
 same "$(js 'd["lineage"][0]["input_leaf"]')" "$leafhash"
 
 # ---- the site's copy tampered after registration -------------------------------------

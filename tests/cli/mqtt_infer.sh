@@ -30,6 +30,11 @@ CONF
 sed "s|$WB_HOOK_CHAIN|$WB_LIB_SHARED|" d.json > bad.json
 expect 2 timeout 20 "$WAYBILLD" --config bad.json --listen 127.0.0.1:0
 has "$T/err" "hooks[0]: hook plug-in $WB_LIB_SHARED: no symbol waybill_infer_hook_v1"
+# the same plug-in with the same argument twice would write one trail as
+# two chains: refused, named
+/usr/bin/python3 -c 'import json, sys; c = json.load(open("d.json")); c["hooks"] = c["hooks"] * 2; json.dump(c, open("twohooks.json", "w"))'
+expect 2 timeout 20 "$WAYBILLD" --config twohooks.json --listen 127.0.0.1:0
+has "$T/err" "hooks[1]: the same library and arg as hooks[0]"
 # a purpose outside the vocabulary, and the same governed call twice:
 # refused at start, named
 /usr/bin/python3 - d.json <<'PY'
@@ -123,7 +128,7 @@ kill -0 "$DAEMON_PID" && ok || bad "the daemon stopped on a refused reload"
 sed "s|$T/dchain.jsonl|$T/no/such/dir/x.jsonl|" good.json > d.json
 kill -HUP "$DAEMON_PID"
 for _ in $(seq 50); do [ "$(grep -c 'reload: refused' "$T/daemon.log")" -ge 5 ] && break; sleep 0.1; done
-has "$T/daemon.log" "reload: refused, keeping the running configuration: d.json: hooks[0]: hook plug-in $WB_HOOK_CHAIN refused to start: $T/no/such/dir/x.jsonl"
+has "$T/daemon.log" "reload: refused, keeping the running configuration: d.json: hooks[0]: hook plug-in $WB_HOOK_CHAIN refused to start: $T/no/such/dir/x.jsonl: cannot open for appending: No such file or directory"
 kill -0 "$DAEMON_PID" && ok || bad "the daemon stopped on a refused reload"
 wait_metric waybill_mqtt_connected 1
 has metrics.txt "waybill_mqtt_connected 1"

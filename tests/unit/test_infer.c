@@ -124,6 +124,25 @@ test_manifest(void)
                      "%s", wb_errmsg());
         free(t);
         json_object_set_new(in0, "unit", json_string("mm/s"));
+        {
+            /* a long value repeated: shortened, so that the reason fits */
+            char *longv = malloc(1001);
+            json_t *oos = json_array();
+            memset(longv, 'x', 1000);
+            longv[1000] = '\0';
+            json_array_append_new(oos, json_string(longv));
+            json_array_append_new(oos, json_string(longv));
+            json_object_set(j, "out_of_scope", oos);
+            t = json_dumps(j, 0);
+            TT_CHECK(t && wb_model_manifest_parse(t, strlen(t), true, &again) ==
+                              WB_ERR_FORMAT);
+            TT_CHECK_MSG(strstr(wb_errmsg(), "...\" repeated") != NULL, "%s",
+                         wb_errmsg());
+            free(t);
+            json_object_set_new(j, "out_of_scope", json_array());
+            json_decref(oos);
+            free(longv);
+        }
         json_object_set_new(json_object_get(j, "jurisdictions"), "run",
                             json_string("DE"));
         t = json_dumps(j, 0);

@@ -470,6 +470,18 @@ parse_hooks(json_t *a, struct wbd_config *c)
                             strchr(c->hooks[i].path, '/') == NULL)) {
             rc = bad(path, "needs \"library\": a path with a '/'");
         }
+        for (size_t j = 0; rc == WB_OK && j < i; j++) {
+            /* two instances would write one trail as two chains */
+            const char *x = c->hooks[j].arg;
+            const char *y = c->hooks[i].arg;
+            if (strcmp(c->hooks[j].path, c->hooks[i].path) == 0 &&
+                (x == y || (x != NULL && y != NULL && strcmp(x, y) == 0))) {
+                char what[64];
+                snprintf(what, sizeof what,
+                         "the same library and arg as hooks[%zu]", j);
+                rc = bad(path, what);
+            }
+        }
         c->hook_count = i + 1;
     }
     return rc;

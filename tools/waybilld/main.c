@@ -395,10 +395,14 @@ start_services(struct daemon *d)
 
 /* Attach the inference hook plug-ins of cfg in place of the running
  * ones (wb_infer_hook_replace); 0, or 2 after naming the entry that did
- * not start, with *kept (may be NULL) whether the running ones run again.
+ * not start after when (or lost, when the running ones did not start
+ * again), with *kept (may be NULL) whether the running ones run again.
  * No governed call may run meanwhile. */
 static int
-set_hooks(const struct wbd_config *cfg, const char *when, bool *kept)
+set_hooks(const struct wbd_config *cfg,
+          const char *when,
+          const char *lost,
+          bool *kept)
 {
     size_t failed = 0;
     bool again = true;
@@ -409,8 +413,8 @@ set_hooks(const struct wbd_config *cfg, const char *when, bool *kept)
         *kept = again;
     }
     if (rc != WB_OK) {
-        fprintf(stderr, "waybilld: %shooks[%zu]: %s\n", when, failed,
-                wb_errmsg());
+        fprintf(stderr, "waybilld: %shooks[%zu]: %s\n", again ? when : lost,
+                failed, wb_errmsg());
         return 2;
     }
     for (size_t i = 0; i < cfg->hook_count; i++) {
@@ -431,6 +435,7 @@ reload(struct daemon *d)
 {
     struct wbd_config next;
     char when[4200];
+    char lost[4200];
     bool kept = true;
     int code;
     wb_err rc = wbd_config_load(d->o.config, &next);
@@ -438,6 +443,10 @@ reload(struct daemon *d)
 
     snprintf(when, sizeof when,
              "reload: refused, keeping the running configuration: %s: ",
+             d->o.config ? d->o.config : "(defaults)");
+    snprintf(lost, sizeof lost,
+             "reload: refused, and the running hook plug-ins did not start "
+             "again: stopping (exit 2): %s: ",
              d->o.config ? d->o.config : "(defaults)");
     /* the new routes and models must hold before the running ones go */
     if (rc == WB_OK && next.mqtt_enabled) {
@@ -457,7 +466,7 @@ reload(struct daemon *d)
     d->mqtt = NULL;
     /* no governed call runs now: the new plug-ins start, or the running
      * ones stay with the running configuration */
-    if (set_hooks(&next, when, &kept) != 0) {
+    if (set_hooks(&next, when, lost, &kept) != 0) {
         wbd_config_clear(&next);
         if (!kept) {
             return 2; /* a configured auditor hook must not go missing */
@@ -542,7 +551,7 @@ main(int argc, char **argv)
         char when[4100];
         snprintf(when, sizeof when,
                  "%s: ", d.o.config ? d.o.config : "(defaults)");
-        code = set_hooks(&d.cfg, when, NULL);
+        code = set_hooks(&d.cfg, when, when, NULL);
     }
     if (code == 0) {
         code = start_services(&d);

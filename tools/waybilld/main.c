@@ -465,7 +465,7 @@ reload(struct daemon *d)
     wb_mqtt_stop(d->mqtt); /* commits and acknowledges the open batch */
     d->mqtt = NULL;
     /* no governed call runs now: the new plug-ins start, or the running
-     * ones stay with the running configuration */
+     * ones start again and the running configuration stays */
     if (set_hooks(&next, when, lost, &kept) != 0) {
         wbd_config_clear(&next);
         if (!kept) {

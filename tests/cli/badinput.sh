@@ -158,4 +158,11 @@ has "$T/err" "site.key: No such file or directory (the site's signing key)"
 printf '{"exporter": {"jurisdiction": "DE"}, "recipient": {"country": "DE"}, "data": {"classes": ["non-personal"]}, "purpose": "predictive-maintenance"}' > req.json
 expect 3 W --dir nokey policy check --request req.json
 has "$T/err" "site.key"
+# profiles that do not load: the purposes go unchecked, said once, and
+# the records are ingested (as the HTTP and MQTT ingest do)
+printf '{"v": 1}\n' > one.jsonl
+expect 0 W --profiles "$T/no-profiles" ingest --purpose predictive-maintenance \
+    --class non-personal --jurisdiction DE one.jsonl
+has "$T/err" "warning: the purposes were not checked against a purpose vocabulary ($T/no-profiles: cannot open the profile directory)"
+same "$(wc -l < "$T/err")" "1" "one line on stderr"
 finish

@@ -273,11 +273,14 @@ cmd_ingest(struct cli *c, int argc, char **argv)
     if (code == 0 && a.o.purpose_count > 0) {
         /* each --purpose in the vocabulary; without profiles, as the
          * HTTP and MQTT ingest do, the purposes go unchecked */
-        struct cli quiet = *c;
-        quiet.json = false; /* one JSON document on stdout, the result */
-        if (cli_policy(&quiet, &a.policy) != 0) {
-            fprintf(stderr, "waybill ingest: warning: the purposes were not "
-                            "checked against the purpose vocabulary\n");
+        char site[4096];
+        const char *dir = cli_profiles_dir(c, site, sizeof site);
+        if (wb_policy_load_dir(dir, &a.policy) != WB_OK) {
+            fprintf(stderr,
+                    "waybill ingest: warning: the purposes were not checked "
+                    "against a purpose vocabulary (%s)\n",
+                    wb_errmsg());
+            wb_errmsg_clear();
         } else {
             a.o.policy = a.policy;
             code = check_places(c, &a, a.residency_raw);

@@ -998,6 +998,13 @@ wb_policy_load_dir(const char *dir, struct wb_policy **out)
         lens = wb__calloc(n, sizeof *lens);
         rc = texts && lens ? WB_OK : WB_ERR_NOMEM;
     }
+    if (rc == WB_OK &&
+        (n == 0 || strcmp(base_name(names[0]), "purposes.jsonl") != 0)) {
+        rc = wb__err(WB_ERR_FORMAT,
+                     "%s: no purposes.jsonl (the purpose vocabulary) in the "
+                     "profile directory",
+                     dir);
+    }
     for (size_t i = 0; rc == WB_OK && i < n; i++) {
         rc = wb__read_file(names[i], WB_POLICY_FILE_MAX, (uint8_t **)&texts[i],
                            &lens[i]);

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <waybill/waybill.h>
 
@@ -320,6 +321,16 @@ main(void)
     test_dates();
     test_bad_profiles();
     test_requests();
+    {
+        /* a directory without the vocabulary is named as such */
+        char dir[] = "/tmp/wb-noprofiles-XXXXXX";
+        TT_CHECK(mkdtemp(dir) != NULL);
+        TT_CHECK(wb_policy_load_dir(dir, &p) == WB_ERR_FORMAT && p == NULL);
+        TT_CHECK_MSG(strstr(wb_errmsg(), "no purposes.jsonl") != NULL &&
+                         strstr(wb_errmsg(), dir) != NULL,
+                     "%s", wb_errmsg());
+        rmdir(dir);
+    }
     rc = wb_policy_load_dir(PROFILES, &p);
     TT_CHECK_MSG(rc == WB_OK, "shipped profiles: %s", wb_errmsg());
     if (p != NULL) {

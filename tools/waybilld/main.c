@@ -478,6 +478,10 @@ reload(struct daemon *d)
         }
         return code;
     }
+    if (next.hook_count == 0 && d->cfg.hook_count > 0) {
+        fprintf(stderr, "waybilld: reload: no inference hook attached now "
+                        "(the configuration names none)\n");
+    }
     wbd_config_clear(&d->cfg);
     d->cfg = next;
     rc = wb_httpd_reload(d->h);

@@ -153,6 +153,12 @@ pub -t plant/press-7/tele -m "$(sed -n 7p "$M/telemetry.jsonl")"
 for _ in $(seq 100); do grep -q values risk5.txt && break; sleep 0.1; done
 kill "$SUB" 2>/dev/null
 has risk5.txt '"values"'
+# a reload that drops every plug-in says so
+cp nohook.json d.json
+kill -HUP "$DAEMON_PID"
+for _ in $(seq 50); do grep -q "no inference hook attached now" "$T/daemon.log" && break; sleep 0.1; done
+has "$T/daemon.log" "reload: no inference hook attached now (the configuration names none)"
+cp good.json d.json
 stop_daemon TERM
 # the auditor's plug-in saw every governed call, before and after the
 # reloads: 5 inputs, 4 outputs, 1 denial, in one unbroken sequence

@@ -72,6 +72,16 @@ has "$T/err" "mqtt.models[0] bearing-risk@1.0.0: model bearing-risk@1.0.0: beari
 lacks "$T/out" "listening on"
 expect 0 env WAYBILL_DIR="$T/tampered" "$WAYBILL" --json show "$before"
 has "$T/out" '"event": "model-load-refused"'
+# Publish telemetry row N and expect one governed result, into FILE.
+one_result() {
+    mosquitto_sub -p "$BROKER_PORT" -q 1 -V mqttv5 -t 'plant/+/risk' -C 1 >"$2" &
+    local sub=$!
+    sleep 0.3
+    pub -t plant/press-7/tele -m "$(sed -n "$1p" "$M/telemetry.jsonl")"
+    for _ in $(seq 100); do grep -q values "$2" && break; sleep 0.1; done
+    kill "$sub" 2>/dev/null
+    has "$2" '"values"'
+}
 start_daemon --config d.json || exit 1
 mosquitto_sub -p "$BROKER_PORT" -q 1 -V mqttv5 -t 'plant/+/risk' -C 2 -v >risk.txt &
 SUB=$!
@@ -132,13 +142,7 @@ has "$T/daemon.log" "reload: refused, keeping the running configuration: d.json:
 kill -0 "$DAEMON_PID" && ok || bad "the daemon stopped on a refused reload"
 wait_metric waybill_mqtt_connected 1
 has metrics.txt "waybill_mqtt_connected 1"
-mosquitto_sub -p "$BROKER_PORT" -q 1 -V mqttv5 -t 'plant/+/risk' -C 1 >risk3.txt &
-SUB=$!
-sleep 0.3
-pub -t plant/press-7/tele -m "$(sed -n 6p "$M/telemetry.jsonl")"
-for _ in $(seq 100); do grep -q values risk3.txt && break; sleep 0.1; done
-kill "$SUB" 2>/dev/null
-has risk3.txt '"values"'
+one_result 6 risk3.txt
 # a reload that holds: the plug-in is started anew on the same trail and
 # its chain goes on
 cp good.json d.json
@@ -146,13 +150,7 @@ kill -HUP "$DAEMON_PID"
 for _ in $(seq 50); do grep -q "reload: ok" "$T/daemon.log" && break; sleep 0.1; done
 has "$T/daemon.log" "reload: ok"
 wait_metric waybill_mqtt_connected 1
-mosquitto_sub -p "$BROKER_PORT" -q 1 -V mqttv5 -t 'plant/+/risk' -C 1 >risk5.txt &
-SUB=$!
-sleep 0.3
-pub -t plant/press-7/tele -m "$(sed -n 7p "$M/telemetry.jsonl")"
-for _ in $(seq 100); do grep -q values risk5.txt && break; sleep 0.1; done
-kill "$SUB" 2>/dev/null
-has risk5.txt '"values"'
+one_result 7 risk5.txt
 # a reload that drops every plug-in says so
 cp nohook.json d.json
 kill -HUP "$DAEMON_PID"

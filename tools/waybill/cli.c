@@ -35,23 +35,20 @@ report(const struct cli *c,
     json_decref(extra);
 }
 
-static int fail(const struct cli *c,
-                wb_err err,
-                json_t *extra,
-                const char *fmt,
-                va_list ap) __attribute__((format(printf, 4, 0)));
-
-static int
-fail(
-    const struct cli *c, wb_err err, json_t *extra, const char *fmt, va_list ap)
+int
+cli_fail_json(
+    const struct cli *c, wb_err err, json_t *extra, const char *fmt, ...)
 {
     char head[512];
     char msg[2048];
     const char *detail = wb_errmsg();
     int code = wb_err_exit_code(err);
     size_t hl;
+    va_list ap;
 
+    va_start(ap, fmt);
     vsnprintf(head, sizeof head, fmt, ap);
+    va_end(ap);
     hl = strlen(head);
 
     if (head[0] == '\0' ||
@@ -65,31 +62,6 @@ fail(
         snprintf(msg, sizeof msg, "%s: %s", head, wb_strerror(err));
     }
     report(c, code, wb_strerror(err), msg, extra);
-    return code;
-}
-
-int
-cli_fail(const struct cli *c, wb_err err, const char *fmt, ...)
-{
-    va_list ap;
-    int code;
-
-    va_start(ap, fmt);
-    code = fail(c, err, NULL, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
-int
-cli_fail_json(
-    const struct cli *c, wb_err err, json_t *extra, const char *fmt, ...)
-{
-    va_list ap;
-    int code;
-
-    va_start(ap, fmt);
-    code = fail(c, err, extra, fmt, ap);
-    va_end(ap);
     return code;
 }
 

@@ -21,17 +21,16 @@ struct cli {
 };
 
 /* Report err with a message and the library's detail on stderr (and as a
- * JSON object on stdout under --json); returns the exit code. */
-int cli_fail(const struct cli *c, wb_err err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* As cli_fail, with extra (stolen, may be NULL) merged into the JSON
- * error object under --json. */
+ * JSON object on stdout under --json, with extra (stolen, may be NULL)
+ * merged into it); returns the exit code. */
 int cli_fail_json(const struct cli *c,
                   wb_err err,
                   json_t *extra,
                   const char *fmt,
                   ...) __attribute__((format(printf, 4, 5)));
+
+/* cli_fail_json without extra members. */
+#define cli_fail(c, err, ...) cli_fail_json((c), (err), NULL, __VA_ARGS__)
 
 /* A usage error: message and exit code 2. */
 int cli_usage(const struct cli *c, const char *fmt, ...)

@@ -81,31 +81,38 @@ struct wb_mqtt_config {
 
 struct wb_mqtt;
 
-/** Everything wb_mqtt_start checks before it connects, without
- *  connecting: cfg itself (routes, their topics, classes and places;
- *  models, result topics), the TLS files, with profiles_dir the routes'
- *  purposes in its vocabulary (a profile set that does not load refuses
- *  it, "profiles DIR: ..."), and with models the site at
- *  site_dir, the profiles, each model registered, verified and loaded
- *  (a load refusal is logged as wb_model_open logs it), its run_in and
- *  purpose. A site handle of its own, closed before returning.
- *  WB_ERR_INVAL with detail naming the field; the errors of wb_site_open
- *  and wb_model_open. */
-WB_API WB_NODISCARD wb_err
-wb_mqtt_config_check(const char *site_dir, const struct wb_mqtt_config *cfg);
+/** Check cfg and open what it names, without connecting: cfg itself
+ *  (routes, their topics, classes and places; models, result topics),
+ *  the TLS files, with profiles_dir the routes' purposes in its
+ *  vocabulary (a profile set that does not load refuses it, "profiles
+ *  DIR: ..."), the site at site_dir (a handle of its own), and with
+ *  models the profiles, each model registered, verified and loaded (a
+ *  load refusal is logged as wb_model_open logs it), its run_in and
+ *  purpose. cfg and the strings it points to are copied. *out is the
+ *  caller's: wb_mqtt_run starts it, wb_mqtt_stop frees it (started or
+ *  not). WB_ERR_INVAL with detail naming the field; the errors of
+ *  wb_site_open and wb_model_open; on error *out is NULL. */
+WB_API WB_NODISCARD wb_err wb_mqtt_prepare(const char *site_dir,
+                                           const struct wb_mqtt_config *cfg,
+                                           struct wb_mqtt **out);
 
-/** Open the site at site_dir with a handle of its own, connect to the
- *  broker (retrying with backoff from 100 ms to 10 s while it is down) and
- *  start ingesting in a new thread. cfg and the strings it points to are
- *  copied. m (may be NULL) receives counts. WB_ERR_INVAL on a bad config
- *  (detail names the field), WB_ERR_NOTFOUND (no site), WB_ERR_IO. */
+/** Start q from wb_mqtt_prepare: connect to the broker (retrying with
+ *  backoff from 100 ms to 10 s while it is down) and ingest in a new
+ *  thread. m (may be NULL) receives counts and must outlive q.
+ *  WB_ERR_INVAL if q runs already, WB_ERR_IO (no thread); q stays the
+ *  caller's to stop either way. */
+WB_API WB_NODISCARD wb_err wb_mqtt_run(struct wb_mqtt *q, struct wb_metrics *m);
+
+/** wb_mqtt_prepare, then wb_mqtt_run; on failure nothing runs and *out
+ *  is NULL. */
 WB_API WB_NODISCARD wb_err wb_mqtt_start(const char *site_dir,
                                          const struct wb_mqtt_config *cfg,
                                          struct wb_metrics *m,
                                          struct wb_mqtt **out);
 
 /** Stop: commit the open batch, acknowledge it, disconnect, join the
- *  thread, close the site handle and free q. NULL-safe. */
+ *  thread, close the site handle and free q; a q that never ran is only
+ *  freed. NULL-safe. */
 WB_API void wb_mqtt_stop(struct wb_mqtt *q);
 
 /** WB_OK while ingesting; the store error (WB_ERR_DB, WB_ERR_IO) that

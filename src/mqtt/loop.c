@@ -36,6 +36,7 @@ struct wb_mqtt {
     atomic_bool stop;
     atomic_bool connected; /* connected and subscribed */
     atomic_int fatal;      /* a store error: the thread stopped */
+    bool running;          /* the thread was started (wb_mqtt_run) */
     bool batch_open;
     bool resumed;    /* the models ran on the work owed from before a start */
     bool drain_over; /* stopping: the connection went while draining */
@@ -571,43 +572,9 @@ client_options(struct mosquitto *mosq, const struct wb_mqtt_config *c)
 }
 
 wb_err
-wb_mqtt_config_check(const char *site_dir, const struct wb_mqtt_config *cfg)
-{
-    struct wb__mqtt_cfg c;
-    struct wb_site *s = NULL;
-    struct wb__mqtt_models *ms = NULL;
-    struct wb_policy *vocab = NULL;
-    struct mosquitto *mosq = NULL;
-    wb_err rc = wb__mqtt_cfg_copy(cfg, &c);
-
-    pthread_once(&lib_once, lib_init);
-    if (rc == WB_OK) {
-        rc = wb__mqtt_vocab_open(&c.c, &vocab);
-    }
-    if (rc == WB_OK && c.c.model_count > 0) {
-        rc = wb_site_open(site_dir, &s);
-        if (rc == WB_OK) {
-            rc = wb__mqtt_models_open(s, &c.c, &ms);
-        }
-    }
-    if (rc == WB_OK) {
-        mosq = mosquitto_new(NULL, true, NULL);
-        rc = mosq ? client_options(mosq, &c.c)
-                  : wb__err(WB_ERR_NOMEM, "mqtt: cannot create a client");
-    }
-    mosquitto_destroy(mosq);
-    wb__mqtt_models_free(ms);
-    wb_policy_free(vocab);
-    wb_site_close(s);
-    wb__mqtt_cfg_clear(&c);
-    return rc;
-}
-
-wb_err
-wb_mqtt_start(const char *site_dir,
-              const struct wb_mqtt_config *cfg,
-              struct wb_metrics *m,
-              struct wb_mqtt **out)
+wb_mqtt_prepare(const char *site_dir,
+                const struct wb_mqtt_config *cfg,
+                struct wb_mqtt **out)
 {
     struct wb_mqtt *q;
     wb_err rc;
@@ -620,7 +587,7 @@ wb_mqtt_start(const char *site_dir,
     }
     q->wake[0] = q->wake[1] = -1;
     wb_metrics_init(&q->own);
-    q->m = m ? m : &q->own;
+    q->m = &q->own;
     rc = wb__mqtt_cfg_copy(cfg, &q->cfg);
     if (rc == WB_OK) {
         rc = wb__mqtt_vocab_open(&q->cfg.c, &q->vocab);
@@ -630,9 +597,6 @@ wb_mqtt_start(const char *site_dir,
     }
     if (rc == WB_OK) {
         rc = wb__mqtt_models_open(q->site, &q->cfg.c, &q->models);
-    }
-    if (rc == WB_OK) {
-        wb__mqtt_models_orphans(q->models, q->site);
     }
     if (rc == WB_OK) {
         /* a batch's new pages (5,000 records: ~3.5 MB) fit; the daemon's
@@ -658,27 +622,53 @@ wb_mqtt_start(const char *site_dir,
         }
     }
     if (rc == WB_OK) {
-        rc = client_options(q->mosq, &q->cfg.c);
-    }
-    if (rc == WB_OK) {
-        mosquitto_connect_v5_callback_set(q->mosq, on_connect);
-        mosquitto_subscribe_v5_callback_set(q->mosq, on_subscribe);
-        mosquitto_disconnect_v5_callback_set(q->mosq, on_disconnect);
-        mosquitto_publish_v5_callback_set(q->mosq, on_publish);
-        mosquitto_message_v5_callback_set(q->mosq, on_message);
-        atomic_store(&q->m->log_size, wb_site_size(q->site));
-        if (pthread_create(&q->thread, NULL, run, q) != 0) {
-            rc = wb__err(WB_ERR_IO, "mqtt: cannot start a thread");
-        }
+        rc = client_options(q->mosq, &q->cfg.c); /* opens the TLS files */
     }
     if (rc != WB_OK) {
-        mosquitto_destroy(q->mosq);
-        q->mosq = NULL;
         wb_mqtt_stop(q);
         return rc;
     }
+    mosquitto_connect_v5_callback_set(q->mosq, on_connect);
+    mosquitto_subscribe_v5_callback_set(q->mosq, on_subscribe);
+    mosquitto_disconnect_v5_callback_set(q->mosq, on_disconnect);
+    mosquitto_publish_v5_callback_set(q->mosq, on_publish);
+    mosquitto_message_v5_callback_set(q->mosq, on_message);
     *out = q;
     return WB_OK;
+}
+
+wb_err
+wb_mqtt_run(struct wb_mqtt *q, struct wb_metrics *m)
+{
+    if (q->running) {
+        return wb__err(WB_ERR_INVAL, "mqtt: already running");
+    }
+    q->m = m ? m : &q->own;
+    wb__mqtt_models_orphans(q->models, q->site);
+    atomic_store(&q->m->log_size, wb_site_size(q->site));
+    if (pthread_create(&q->thread, NULL, run, q) != 0) {
+        return wb__err(WB_ERR_IO, "mqtt: cannot start a thread");
+    }
+    q->running = true;
+    return WB_OK;
+}
+
+wb_err
+wb_mqtt_start(const char *site_dir,
+              const struct wb_mqtt_config *cfg,
+              struct wb_metrics *m,
+              struct wb_mqtt **out)
+{
+    wb_err rc = wb_mqtt_prepare(site_dir, cfg, out);
+
+    if (rc == WB_OK) {
+        rc = wb_mqtt_run(*out, m);
+    }
+    if (rc != WB_OK) {
+        wb_mqtt_stop(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 void
@@ -687,14 +677,14 @@ wb_mqtt_stop(struct wb_mqtt *q)
     if (q == NULL) {
         return;
     }
-    if (q->mosq != NULL) {
+    if (q->running) {
         atomic_store(&q->stop, true);
         if (write(q->wake[1], "x", 1) < 0) {
             /* the loop wakes within its poll timeout anyway */
         }
         pthread_join(q->thread, NULL);
-        mosquitto_destroy(q->mosq);
     }
+    mosquitto_destroy(q->mosq);
     if (q->wake[0] >= 0) {
         close(q->wake[0]);
         close(q->wake[1]);

@@ -326,7 +326,10 @@ start_mqtt(struct daemon *d)
         return 0;
     }
     d->cfg.mqtt.profiles_dir = d->http.profiles_dir;
-    rc = wb_mqtt_start(d->site_dir, &d->cfg.mqtt, &d->metrics, &d->mqtt);
+    rc = d->mqtt ? WB_OK : wb_mqtt_prepare(d->site_dir, &d->cfg.mqtt, &d->mqtt);
+    if (rc == WB_OK) {
+        rc = wb_mqtt_run(d->mqtt, &d->metrics);
+    }
     if (rc != WB_OK) {
         return fail(rc, "mqtt");
     }
@@ -360,10 +363,11 @@ start_services(struct daemon *d)
         return code;
     }
     /* a configuration MQTT would refuse stops the start before anything
-     * listens or is written */
+     * listens or is written; what it opened (its models verified and
+     * loaded) is what start_mqtt runs */
     if (d->cfg.mqtt_enabled) {
         d->cfg.mqtt.profiles_dir = d->http.profiles_dir;
-        rc = wb_mqtt_config_check(d->site_dir, &d->cfg.mqtt);
+        rc = wb_mqtt_prepare(d->site_dir, &d->cfg.mqtt, &d->mqtt);
     }
     if (rc != WB_OK) {
         code = fail(rc, d->o.config ? d->o.config : "mqtt");
@@ -438,6 +442,7 @@ reload(struct daemon *d)
     char lost[4200];
     bool kept = true;
     int code;
+    struct wb_mqtt *ready = NULL; /* next's MQTT, prepared */
     wb_err rc = wbd_config_load(d->o.config, &next);
     bool named = rc != WB_OK; /* the loader's errors name the file */
 
@@ -451,7 +456,7 @@ reload(struct daemon *d)
     /* the new routes and models must hold before the running ones go */
     if (rc == WB_OK && next.mqtt_enabled) {
         next.mqtt.profiles_dir = d->http.profiles_dir;
-        rc = wb_mqtt_config_check(d->site_dir, &next.mqtt);
+        rc = wb_mqtt_prepare(d->site_dir, &next.mqtt, &ready);
     }
     if (rc != WB_OK) {
         fprintf(stderr, "waybilld: %s%s\n",
@@ -467,6 +472,7 @@ reload(struct daemon *d)
     /* no governed call runs now: the new plug-ins start, or the running
      * ones start again and the running configuration stays */
     if (set_hooks(&next, when, lost, &kept) != 0) {
+        wb_mqtt_stop(ready);
         wbd_config_clear(&next);
         if (!kept) {
             return 2; /* a configured auditor hook must not go missing */
@@ -484,6 +490,7 @@ reload(struct daemon *d)
     }
     wbd_config_clear(&d->cfg);
     d->cfg = next;
+    d->mqtt = ready; /* copied what it needs of next.mqtt */
     rc = wb_httpd_reload(d->h);
     fprintf(stderr, "waybilld: reload: %s%s%s\n",
             rc == WB_OK ? "ok" : wb_strerror(rc), rc ? ": " : "",

@@ -197,7 +197,10 @@ wb__ingest_csv(FILE *in,
                 csv_error(&p) == CSV_ENOMEM ? WB_ERR_TOOBIG : WB_ERR_FORMAT,
                 "%s",
                 csv_error(&p) == CSV_ENOMEM ? "field too large"
-                                            : csv_strerror(csv_error(&p)));
+                : csv_error(&p) == CSV_EPARSE
+                    ? "a quote inside an unquoted field, or a closing "
+                      "quote not followed by a comma or the line's end"
+                    : csv_strerror(csv_error(&p)));
         }
     }
     if (st.rc == WB_OK && ferror(in)) {
@@ -205,7 +208,11 @@ wb__ingest_csv(FILE *in,
     }
     if (st.rc == WB_OK && csv_fini(&p, on_field, on_row, &st) != 0 &&
         st.rc == WB_OK) {
-        st.rc = wb__err(WB_ERR_FORMAT, "%s", csv_strerror(csv_error(&p)));
+        st.rc = wb__err(WB_ERR_FORMAT, "%s",
+                        csv_error(&p) == CSV_EPARSE
+                            ? "a quoted field not closed at the end of the "
+                              "input"
+                            : csv_strerror(csv_error(&p)));
     }
     if (st.rc == WB_OK && st.ncols == 0) {
         st.rc = wb__err(WB_ERR_FORMAT, "no header row");

@@ -66,7 +66,10 @@ expect 2 W ingest --format csv short.csv
 has "$T/err" "short.csv:3: 1 fields, the header has 2"
 printf 'a,b\n1,"2\n' > quote.csv
 expect 2 W ingest --format csv quote.csv
-has "$T/err" "quote.csv:"
+has "$T/err" "quote.csv:2: a quoted field not closed at the end of the input"
+printf 'a,b\n1,x"2\n' > quote2.csv
+expect 2 W ingest --format csv quote2.csv
+has "$T/err" "quote2.csv:2: a quote inside an unquoted field"
 : > empty.csv
 expect 2 W ingest --format csv empty.csv
 has "$T/err" "no header row"

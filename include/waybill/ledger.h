@@ -286,8 +286,21 @@ WB_API WB_NODISCARD wb_err wb_site_register_put(struct wb_site *s,
                                                 uint32_t version,
                                                 uint64_t *entry);
 
+/** Is d, a document of register reg, what the log commits to: its entry
+ *  one of reg's kind whose payload, unless erased, is d->doc and matches
+ *  the leaf's salted commitment? *claims (may be NULL) gets the entry's
+ *  claims (wb_claims_free). WB_ERR_VERIFY naming reg, id, version and
+ *  entry; the store's errors. */
+WB_API WB_NODISCARD wb_err
+wb_site_register_check(struct wb_site *s,
+                       const char *reg,
+                       const struct wb_register_doc *d,
+                       struct wb_claims **claims);
+
 /** Version `version` (0 = the latest) of id in register reg into *out
- *  (wb_register_doc_clear). WB_ERR_NOTFOUND. */
+ *  (wb_register_doc_clear), checked against its entry
+ *  (wb_site_register_check). WB_ERR_NOTFOUND; WB_ERR_VERIFY with out's
+ *  id, version and entry kept and no doc. */
 WB_API WB_NODISCARD wb_err wb_site_register_get(struct wb_site *s,
                                                 const char *reg,
                                                 const char *id,
@@ -296,7 +309,8 @@ WB_API WB_NODISCARD wb_err wb_site_register_get(struct wb_site *s,
 
 /** Every version of id, oldest first (id != NULL), or the latest version of
  *  every id in reg ordered by id (id == NULL), into a new array *out
- *  (wb_register_docs_free). */
+ *  (wb_register_docs_free), each checked against its entry
+ *  (wb_site_register_check); nothing on WB_ERR_VERIFY. */
 WB_API WB_NODISCARD wb_err wb_site_register_list(struct wb_site *s,
                                                  const char *reg,
                                                  const char *id,
@@ -401,11 +415,16 @@ WB_API WB_NODISCARD wb_err wb_site_pending_owed(struct wb_site *s,
 /* ---- erasure and self-check ------------------------------------------------
  */
 
+/** False for the kinds whose entries are kept whole: "erasure" and
+ *  "model" (a registration every inference on the model names). */
+WB_API bool wb_kind_erasable(const char *kind);
+
 /** Erase entry index's payload, salt and device token for good (secure
  *  delete, WAL truncated) and log an "erasure" entry citing the reason and
  *  the erased leaf hash; *erasure (may be NULL) gets its index.
  *  WB_ERR_NOTFOUND, WB_ERR_EXISTS (already erased or nothing to erase),
- *  WB_ERR_INVAL (empty reason, or an erasure entry). */
+ *  WB_ERR_INVAL (empty reason, or a kind that is kept:
+ *  wb_kind_erasable). */
 WB_API WB_NODISCARD wb_err wb_site_erase(struct wb_site *s,
                                          uint64_t index,
                                          const char *reason,

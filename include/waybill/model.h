@@ -192,8 +192,11 @@ wb_model_register_checked(struct wb_site *s,
                           struct wb_model_entry *out);
 
 /** Registered model id ("name@version") into *out (wb_model_entry_clear):
- *  its register document parsed, nothing verified yet. WB_ERR_NOTFOUND;
- *  WB_ERR_FORMAT when the stored document does not parse. */
+ *  its register document parsed and checked against its registration
+ *  entry (the payload the log commits to, and its model claim), the
+ *  package not yet verified. WB_ERR_NOTFOUND; WB_ERR_FORMAT when the
+ *  stored document does not parse; WB_ERR_VERIFY when it is not what its
+ *  entry commits to, with out's id, entry and the entry's digest kept. */
 WB_API WB_NODISCARD wb_err wb_model_get(struct wb_site *s,
                                         const char *id,
                                         struct wb_model_entry *out);

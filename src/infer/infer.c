@@ -119,10 +119,12 @@ wb_model_open_for(struct wb_site *s,
     if (rc == WB_OK) {
         rc = wb_model_get(s, id, &e);
     }
-    if (rc != WB_OK) {
+    if (rc != WB_OK && rc != WB_ERR_VERIFY) {
         return rc; /* not registered, or no place: nothing to refuse */
     }
-    rc = wb_model_verify(s, id, &p);
+    if (rc == WB_OK) {
+        rc = wb_model_verify(s, id, &p);
+    }
     m = rc == WB_OK ? wb__calloc(1, sizeof *m) : NULL;
     if (rc == WB_OK && (m == NULL || wb__infer_gate_new(&m->gate) != WB_OK)) {
         rc = WB_ERR_NOMEM;
@@ -403,6 +405,14 @@ read_inputs(struct call *c)
                 fire_input(c, WB_INFER_BEFORE_INPUT, i, NULL);
                 continue;
             }
+        }
+        if (rc == WB_ERR_FORMAT) {
+            /* read, and it does not fit: the hooks see it before the
+             * whole call's refusal (the inputs after it are not read) */
+            char why[WB_INFER_WHY_MAX];
+            snprintf(why, sizeof why, "%s", wb_errmsg());
+            fire_input(c, WB_INFER_BEFORE_INPUT, i, NULL);
+            wb_errmsg_set("%s", why);
         }
         if (rc != WB_OK) {
             return rc;

@@ -495,6 +495,55 @@ from_doc(const struct wb_register_doc *d, struct wb_model_entry *e)
     return rc;
 }
 
+/* e (parsed from d, or not: rc) against the digest d's entry commits to
+ * in its model claim; on WB_ERR_VERIFY only e's id, entry and that
+ * digest (when the entry names one) are kept, for the refusal. */
+static wb_err
+bind_entry(struct wb_site *s,
+           const struct wb_register_doc *d,
+           struct wb_model_entry *e,
+           wb_err rc)
+{
+    uint8_t *leaf = NULL;
+    uint8_t *pay = NULL;
+    size_t n = 0;
+    size_t pn = 0;
+    int erased = 0;
+    struct wb_claims *c = NULL;
+    wb_err rc2 = wb_site_entry(s, d->entry, &leaf, &n, &pay, &pn, &erased);
+
+    if (rc2 == WB_OK) {
+        rc2 = wb_claims_decode(leaf, n, &c);
+    }
+    if (rc2 != WB_OK) {
+        rc = rc == WB_OK ? rc2 : rc;
+    } else if (rc == WB_OK && (!c->has_model || memcmp(c->model, e->digest,
+                                                       WB_HASH_BYTES) != 0)) {
+        char a[2 * WB_HASH_BYTES + 1];
+        char b[2 * WB_HASH_BYTES + 1] = "none";
+        wb_hex_encode(e->digest, WB_HASH_BYTES, a);
+        if (c->has_model) {
+            wb_hex_encode(c->model, WB_HASH_BYTES, b);
+        }
+        rc = wb__err(WB_ERR_VERIFY,
+                     "model %s: the register's copy has digest %.16s..., "
+                     "registration entry %llu commits to %.16s...",
+                     d->id, a, (unsigned long long)d->entry, b);
+    }
+    if (rc == WB_ERR_VERIFY) {
+        wb_model_entry_clear(e);
+        snprintf(e->id, sizeof e->id, "%s", d->id);
+        e->entry = d->entry;
+        if (c != NULL && c->has_model) {
+            memcpy(e->digest, c->model, WB_HASH_BYTES);
+        }
+    }
+    wb_claims_free(c);
+    wb_free(leaf);
+    wb_free(pay);
+    return rc;
+}
+
 wb_err
 wb_model_get(struct wb_site *s, const char *id, struct wb_model_entry *out)
 {
@@ -514,6 +563,9 @@ wb_model_get(struct wb_site *s, const char *id, struct wb_model_entry *out)
     }
     if (rc == WB_OK) {
         rc = from_doc(&d, out);
+    }
+    if (rc == WB_OK || (rc == WB_ERR_VERIFY && d.id[0] != '\0')) {
+        rc = bind_entry(s, &d, out, rc);
     }
     wb_register_doc_clear(&d);
     return rc;
@@ -535,7 +587,7 @@ wb_model_list(struct wb_site *s, struct wb_model_entry **out, size_t *count)
         rc = v ? WB_OK : WB_ERR_NOMEM;
     }
     for (; rc == WB_OK && done < n; done++) {
-        rc = from_doc(&d[done], &v[done]);
+        rc = bind_entry(s, &d[done], &v[done], from_doc(&d[done], &v[done]));
     }
     if (rc == WB_OK) {
         *out = v;

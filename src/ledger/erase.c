@@ -9,7 +9,16 @@
 
 #define REASON_MAX 1024
 
-/* Refuse what cannot be erased: erasures themselves, and entries with
+bool
+wb_kind_erasable(const char *kind)
+{
+    /* erasures are the record of what went; a model registration is the
+     * signed manifest every inference on the model names by its digest:
+     * no personal data, and the provenance an auditor checks */
+    return strcmp(kind, "erasure") != 0 && strcmp(kind, "model") != 0;
+}
+
+/* Refuse what cannot be erased: kinds that are kept, and entries with
  * nothing left to erase. */
 static wb_err
 check_erasable(const struct wb__row *row)
@@ -21,10 +30,12 @@ check_erasable(const struct wb__row *row)
         wb__err_prefix("entry %llu", (unsigned long long)row->idx);
         return rc;
     }
-    if (strcmp(c->kind, "erasure") == 0) {
+    if (!wb_kind_erasable(c->kind)) {
         rc = wb__err(WB_ERR_INVAL,
-                     "entry %llu is an erasure record; those "
-                     "are kept",
+                     strcmp(c->kind, "model") == 0
+                         ? "entry %llu registers a model; those are kept "
+                           "(the provenance of its inferences)"
+                         : "entry %llu is an erasure record; those are kept",
                      (unsigned long long)row->idx);
     } else if (row->erased) {
         rc = wb__err(WB_ERR_EXISTS, "entry %llu is already erased",

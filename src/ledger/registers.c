@@ -76,13 +76,78 @@ wb_site_register_put(struct wb_site *s,
 }
 
 wb_err
+wb_site_register_check(struct wb_site *s,
+                       const char *reg,
+                       const struct wb_register_doc *d,
+                       struct wb_claims **claims)
+{
+    struct wb__row row;
+    struct wb_claims *c = NULL;
+    uint8_t h[WB_HASH_BYTES];
+    wb_err rc;
+
+    if (claims != NULL) {
+        *claims = NULL;
+    }
+    memset(&row, 0, sizeof row);
+    if (d->entry >= s->tree.size) {
+        return wb__err(WB_ERR_VERIFY, "%s %s version %u names a missing entry",
+                       reg, d->id, (unsigned)d->version);
+    }
+    rc = wb__db_entry_get(s->db, d->entry, &row);
+    if (rc == WB_OK) {
+        rc = wb_claims_decode(row.leaf, row.leaf_len, &c);
+    }
+    if (rc == WB_OK && strcmp(c->kind, reg) != 0) {
+        rc = wb__err(
+            WB_ERR_VERIFY, "%s %s version %u: entry %llu is a %s entry", reg,
+            d->id, (unsigned)d->version, (unsigned long long)d->entry, c->kind);
+    } else if (rc == WB_OK && !row.erased) {
+        bool same = row.payload != NULL && c->has_payload &&
+                    row.salt_len == WB_SALT_BYTES &&
+                    row.payload_len == strlen(d->doc) &&
+                    memcmp(row.payload, d->doc, row.payload_len) == 0;
+        if (same) {
+            wb_sha256_2(row.salt, row.salt_len, row.payload, row.payload_len,
+                        h);
+            same = memcmp(h, c->payload_hash, WB_HASH_BYTES) == 0;
+        }
+        if (!same) {
+            rc = wb__err(WB_ERR_VERIFY,
+                         "%s %s version %u differs from the payload "
+                         "the log commits to (entry %llu)",
+                         reg, d->id, (unsigned)d->version,
+                         (unsigned long long)d->entry);
+        }
+    }
+    if (rc == WB_OK && claims != NULL) {
+        *claims = c;
+        c = NULL;
+    }
+    wb_claims_free(c);
+    wb__row_clear(&row);
+    return rc;
+}
+
+wb_err
 wb_site_register_get(struct wb_site *s,
                      const char *reg,
                      const char *id,
                      uint32_t version,
                      struct wb_register_doc *out)
 {
-    return wb__db_reg_get(s->db, reg, id, version, out);
+    wb_err rc = wb__db_reg_get(s->db, reg, id, version, out);
+
+    if (rc == WB_OK) {
+        rc = wb_site_register_check(s, reg, out, NULL);
+    }
+    if (rc == WB_ERR_VERIFY) {
+        wb__free(out->doc); /* id, version and entry say which */
+        out->doc = NULL;
+    } else if (rc != WB_OK) {
+        wb_register_doc_clear(out);
+    }
+    return rc;
 }
 
 wb_err
@@ -92,7 +157,17 @@ wb_site_register_list(struct wb_site *s,
                       struct wb_register_doc **out,
                       size_t *count)
 {
-    return wb__db_reg_list(s->db, reg, id, out, count);
+    wb_err rc = wb__db_reg_list(s->db, reg, id, out, count);
+
+    for (size_t i = 0; rc == WB_OK && i < *count; i++) {
+        rc = wb_site_register_check(s, reg, &(*out)[i], NULL);
+    }
+    if (rc != WB_OK && *out != NULL) {
+        wb_register_docs_free(*out, *count);
+        *out = NULL;
+        *count = 0;
+    }
+    return rc;
 }
 
 void

@@ -75,6 +75,10 @@ visit(void *ctx, uint64_t index, const uint8_t *leaf, size_t leaf_len)
         return rc;
     }
     sc->r->scanned++;
+    if (!wb_kind_erasable(c->kind)) {
+        wb_claims_free(c);
+        return WB_OK; /* a model registration: kept whatever the rules */
+    }
     age = (sc->now - c->iat) / 86400;
     for (size_t i = 0; i < sc->count; i++) {
         const struct wb_retention_rule *u = &sc->rules[i];

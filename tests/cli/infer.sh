@@ -209,9 +209,13 @@ W ingest --device press-7 --purpose predictive-maintenance --class non-personal 
     --jurisdiction DE odd.jsonl >/dev/null
 odd=$(( $(size) - 1 ))
 base=$(size)
-expect 2 W infer --model bearing-risk@1.0.0 --input "$first,$odd" --run-in DE
+expect 2 W infer --model bearing-risk@1.0.0 --input "$first,$odd" --run-in DE \
+    --audit-trail odd-trail.jsonl
 has "$T/err" "schema mismatch: entry $odd: field \"temp_c\" (feature temp_c, Cel) is missing"
 same "$(size)" "$((base + 1))" "schema refusal logged, nothing run"
+# both inputs were read: the trail has each, then the call's refusal
+same "$(/usr/bin/python3 -c 'import json,sys; print(" ".join("%s:%s" % (e["event"], e.get("input", "-")) for e in map(json.loads, open(sys.argv[1]))))' odd-trail.jsonl)" \
+    "before-input:$first before-input:$odd on-deny:-"
 # log-only, run outside the model's places, with the same unfit record:
 # the schema mismatch alone is logged and reported (the place's refusal,
 # logged only for a call that goes on, is not left behind unreported)

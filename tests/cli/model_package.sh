@@ -152,4 +152,53 @@ has "$T/out" 'xgboost refused the model'
 same "$(ls -A site/models | tr '\n' ' ')" "bearing-risk@1.0.0 bearing-risk@2.0.0 " \
     "no refused registration left files"
 expect 0 W verify
+# ---- the register's copy of a model is what its entry commits to --------------
+# another site registers the same model with its places widened under
+# another vendor key; that register document, put in place of this
+# site's, is refused wherever the model is read, and logged when opened
+W device add press-7 >/dev/null
+rec=$(size)
+expect 0 W ingest --device press-7 --purpose predictive-maintenance --class non-personal \
+    --jurisdiction DE "$M/telemetry.jsonl"
+edit wide.json 's["jurisdictions"] = {"run": ["US", "DE", "CN"], "output": ["US", "DE", "CN"]}'
+W keygen --name evil.example --out evil.key >evil.vkey
+expect 0 W model pack wide.json --model "$M/bearing-risk.ubj" --out wide
+expect 0 W model sign wide --key-file evil.key
+WAYBILL_DIR="$T/evil" W init --origin evil.waybill.example >/dev/null
+WAYBILL_DIR="$T/evil" expect 0 W model register wide --vendor-key evil.vkey
+cp -a site unforged
+/usr/bin/python3 - "$T/evil/waybill.db" site/waybill.db <<'PY'
+import sqlite3, sys
+q = "SELECT doc FROM registers WHERE reg = 'model' AND id = 'bearing-risk@1.0.0'"
+doc = sqlite3.connect(sys.argv[1]).execute(q).fetchone()[0]
+c = sqlite3.connect(sys.argv[2])
+c.execute("UPDATE registers SET doc = ? WHERE reg = 'model' AND id = 'bearing-risk@1.0.0'", (doc,))
+c.commit()
+PY
+reg=$(/usr/bin/python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT entry FROM registers WHERE reg = '"'model'"' AND id = '"'bearing-risk@1.0.0'"'").fetchone()[0])' site/waybill.db)
+base=$(size)
+expect 1 W infer --model bearing-risk@1.0.0 --input "$rec" --run-in US
+has "$T/err" "model bearing-risk@1.0.0 version 1 differs from the payload the log commits to (entry $reg)"
+has "$T/err" "(logged as decision entry $base)"
+same "$(size)" "$((base + 1))" "the forged copy's refusal is logged, nothing run"
+expect 0 W --json show "$base"
+same "$(js 'd["payload"]["event"]')" "model-load-refused"
+expect 1 W model show bearing-risk@1.0.0
+has "$T/err" "differs from the payload the log commits to"
+expect 1 W model verify bearing-risk@1.0.0
+expect 1 W model list
+expect 1 W verify
+has "$T/err" "FAILED at entry $reg"
+# with the entry's payload gone (as on a site that erased it before model
+# registrations were kept), the entry's model claim still binds the copy
+sql site/waybill.db "UPDATE entries SET payload = NULL, salt = NULL, erased = 1 WHERE idx = $reg"
+expect 1 W infer --model bearing-risk@1.0.0 --input "$rec" --run-in US
+has "$T/err" "model bearing-risk@1.0.0: the register's copy has digest"
+has "$T/err" "registration entry $reg commits to"
+rm -rf site && mv unforged site
+# a model registration is not erasable: every inference names it
+expect 2 W erase "$reg" --reason "tried"
+has "$T/err" "entry $reg registers a model; those are kept"
+expect 0 W infer --model bearing-risk@1.0.0 --input "$rec" --run-in DE
+expect 0 W verify
 finish

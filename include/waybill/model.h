@@ -91,6 +91,14 @@ wb_model_manifest_parse(const char *json,
                         bool allow_no_files,
                         struct wb_model_manifest **out);
 
+/** Every place m names (jurisdictions.run and .output) an ISO 3166-1
+ *  country or ISO 3166-2 subdivision by the ISO tables (wb_region_check):
+ *  what pack and register ask beyond the shape parsing checks.
+ *  WB_ERR_FORMAT naming the field; WB_ERR_IO if the tables cannot be
+ *  read. */
+WB_API WB_NODISCARD wb_err
+wb_model_manifest_places_check(const struct wb_model_manifest *m);
+
 /** m as manifest bytes (compact JSON, keys sorted, one trailing newline;
  *  docs/infer.md) into *out (wb_free), *out_len bytes. Parsing the result
  *  gives m back. WB_ERR_NOMEM. */

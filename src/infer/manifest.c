@@ -511,12 +511,6 @@ parse_root(json_t *root, bool allow_no_files, struct wb_model_manifest *m)
     if (rc == WB_OK) {
         rc = get_str(root, "training_data", "", K_PROSE, &m->training_data);
     }
-    if (rc == WB_OK && allow_no_files &&
-        json_array_size(json_object_get(root, "files")) == 0 &&
-        json_is_array(json_object_get(root, "files"))) {
-        rc = wb__err(WB_ERR_FORMAT, "manifest: \"files\": empty (a pack spec "
-                                    "leaves it out: pack computes it)");
-    }
     if (rc == WB_OK && (!allow_no_files || json_object_get(root, "files"))) {
         rc = parse_files(root, m);
     }
@@ -694,4 +688,27 @@ void
 wb_model_digest(const uint8_t *manifest, size_t len, uint8_t out[WB_HASH_BYTES])
 {
     wb_sha256(manifest, len, out);
+}
+
+wb_err
+wb_model_manifest_places_check(const struct wb_model_manifest *m)
+{
+    static const char *const field[] = {"run", "output"};
+    char *const *v[] = {m->run_in, m->output_to};
+    size_t n[] = {m->run_in_count, m->output_to_count};
+    wb_err rc = WB_OK;
+
+    for (size_t k = 0; rc == WB_OK && k < 2; k++) {
+        for (size_t i = 0; rc == WB_OK && i < n[k]; i++) {
+            rc = wb_region_check(v[k][i]);
+            if (rc == WB_ERR_INVAL) {
+                rc = wb__err(WB_ERR_FORMAT,
+                             "manifest: \"jurisdictions.%s[%zu]\": \"%s\" is "
+                             "not an ISO 3166-1 country code or ISO 3166-2 "
+                             "subdivision",
+                             field[k], i, v[k][i]);
+            }
+        }
+    }
+    return rc;
 }

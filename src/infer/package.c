@@ -4,6 +4,7 @@
  * and checked against the signed digest before anything else sees it. */
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -188,6 +189,18 @@ write_replace(const char *path, const void *p, size_t n)
     return rc;
 }
 
+/* Does the spec (within its cap) name "files", which pack computes? */
+static bool
+spec_has_files(const char *spec, size_t len)
+{
+    json_t *r =
+        len <= WB_MODEL_SPEC_MAX ? json_loadb(spec, len, 0, NULL) : NULL;
+    bool has = json_is_object(r) && json_object_get(r, "files") != NULL;
+
+    json_decref(r);
+    return has;
+}
+
 wb_err
 wb_model_pack(const char *spec,
               size_t spec_len,
@@ -201,11 +214,13 @@ wb_model_pack(const char *spec,
     size_t len = 0;
     char path[4096];
     bool made = false;
-    wb_err rc = wb_model_manifest_parse(spec, spec_len, true, &m);
+    wb_err rc = spec_has_files(spec, spec_len)
+                    ? wb__err(WB_ERR_FORMAT, "spec: \"files\": pack computes "
+                                             "them; leave the field out")
+                    : wb_model_manifest_parse(spec, spec_len, true, &m);
 
-    if (rc == WB_OK && m->file_count != 0) {
-        rc = wb__err(WB_ERR_FORMAT, "spec: \"files\": pack computes them; "
-                                    "leave the field out");
+    if (rc == WB_OK) {
+        rc = wb_model_manifest_places_check(m);
     }
     if (rc == WB_OK) {
         rc = wb__read_file(model_path, WB_MODEL_FILE_MAX, &model, &model_len);

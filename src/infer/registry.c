@@ -94,6 +94,9 @@ copy_begin(struct copy *c, const struct wb_model_manifest *m)
     /* out_of_scope is the vendor's words: a use outside the site's
      * vocabulary can never be asked for, so it needs no match */
     rc = in_vocabulary(c->pol, "purposes", m->purposes, m->purpose_count);
+    if (rc == WB_OK) {
+        rc = wb_model_manifest_places_check(m);
+    }
     if (rc != WB_OK) {
         return rc;
     }

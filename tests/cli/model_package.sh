@@ -26,7 +26,21 @@ W keygen --name vendor.example --out vendor.key >vendor.vkey
 # ---- pack refuses what sign or register would -------------------------------
 edit nofiles.json 's["files"] = []'
 expect 2 W model pack nofiles.json --model "$M/bearing-risk.ubj" --out nofiles
-has "$T/err" '"files": empty (a pack spec leaves it out: pack computes it)'
+has "$T/err" 'nofiles.json: spec: "files": pack computes them; leave the field out'
+# listed, but not the model file: the same (not a mismatch with model_file)
+edit otherfiles.json 's["files"] = [{"path": "x.bin", "sha256": "00" * 32, "size": 1}]'
+expect 2 W model pack otherfiles.json --model "$M/bearing-risk.ubj" --out otherfiles
+has "$T/err" '"files": pack computes them'
+# places are ISO codes, not just their shape
+edit nowhere.json 's["jurisdictions"]["output"] = ["DE", "QQ-ZZ"]'
+expect 2 W model pack nowhere.json --model "$M/bearing-risk.ubj" --out nowhere
+has "$T/err" 'nowhere.json: manifest: "jurisdictions.output[1]": "QQ-ZZ" is not an ISO 3166-1 country code or ISO 3166-2 subdivision'
+[ -e nowhere ] && bad "nowhere: written" || ok
+# an existing --out is named as such, not blamed on the spec
+mkdir taken
+expect 2 W model pack "$M/bearing-risk.spec.json" --model "$M/bearing-risk.ubj" --out taken
+lacks "$T/err" "spec.json"
+has "$T/err" "taken"
 [ -e nofiles ] && bad "nofiles written" || ok
 edit plus.json 's["version"] = "1.0.0+build.7"'
 expect 2 W model pack plus.json --model "$M/bearing-risk.ubj" --out plus --out again

@@ -156,8 +156,11 @@ model_pack(const struct cli *c, const struct margs *a)
         warn_purposes(c, a->pos, spec, len);
     }
     free(spec);
+    if (rc == WB_ERR_FORMAT) {
+        return cli_fail(c, rc, "%s", a->pos); /* the spec's content */
+    }
     if (rc != WB_OK) {
-        return cli_fail(c, rc, "%s", a->pos);
+        return cli_fail(c, rc, "pack"); /* names the model file or --out */
     }
     if (c->json) {
         cli_json(json_pack("{s:b, s:s}", "ok", 1, "package", a->out));

@@ -145,6 +145,14 @@ same "$(js 'd["claims"]["kind"], d["claims"]["parents"], d["claims"]["model"]')"
 same "$(js 'd["payload"]["inputs"], d["claims"]["residency"], d["claims"]["jurisdiction"]')" \
     "($(/usr/bin/python3 -c "print(list(range($first, $first + 20)))"), 'local-only', 'DE')"
 same "$(js 'len(d["payload"]["outputs"]), list(d["payload"]["outputs"][0])')" "(20, ['failure_risk_7d'])"
+# show prints each value as the payload holds it (the fewest digits that
+# read back the same), not jansson's 17-digit default
+/usr/bin/python3 - "$T/out" <<'PY' && ok || bad "show reprints stored values"
+import json, re, subprocess, sys
+text = open(sys.argv[1]).read()
+shown = re.findall(r'"failure_risk_7d": ([-0-9.e+]+)', text)
+assert len(shown) == 20 and all(len(v.lstrip("-").replace(".", "").lstrip("0")) <= 10 for v in shown), shown
+PY
 expect 0 W token "$out_entry" --out t.cbor
 expect 0 W token verify --key site.vkey t.cbor
 W prove "$out_entry" > proof.txt

@@ -89,13 +89,48 @@ cli_open(const struct cli *c, struct wb_site **s)
     return 0;
 }
 
+/* The fewest significant digits, from least up to 17, that print every
+ * real in j so that it reads back the same: a stored 0.0365993492 prints
+ * so, not as jansson's default 17 digits (0.036599349199999999), and
+ * nothing is rounded. */
+static int
+digits(const json_t *j, int least)
+{
+    const char *k;
+    json_t *v;
+    size_t i;
+    char buf[40];
+
+    if (json_is_real(j)) {
+        double d = json_real_value(j);
+        while (least < 17) {
+            snprintf(buf, sizeof buf, "%.*g", least, d);
+            if (strtod(buf, NULL) == d) {
+                break;
+            }
+            least++;
+        }
+    } else if (json_is_object(j)) {
+        json_object_foreach((json_t *)(uintptr_t)j, k, v)
+        {
+            least = digits(v, least);
+        }
+    } else if (json_is_array(j)) {
+        json_array_foreach(j, i, v)
+        {
+            least = digits(v, least);
+        }
+    }
+    return least;
+}
+
 void
 cli_json(json_t *j)
 {
     if (j == NULL) {
         return;
     }
-    json_dumpf(j, stdout, JSON_INDENT(2));
+    json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(digits(j, 15)));
     fputc('\n', stdout);
     json_decref(j);
 }

@@ -320,10 +320,11 @@ WB_API WB_NODISCARD wb_err wb_infer(struct wb_site *s,
 /** Free a result. NULL-safe. */
 WB_API void wb_infer_result_free(struct wb_infer_result *r);
 
-/** The "decision" entry the calling thread's last failed model open or
- *  call was refused with and logged as (wb_model_open_for, wb_infer_run*,
- *  wb_infer: a purpose or place refused in enforce mode, a schema
- *  mismatch, a model that does not load), and the reason alone into *why
+/** The "decision" entry the calling thread's last failed model open,
+ *  call or registration was refused with and logged as (wb_model_open_for,
+ *  wb_infer_run*, wb_infer: a purpose or place refused in enforce mode, a
+ *  schema mismatch, a model that does not load; wb_model_register*: any
+ *  refusal), and the reason alone into *why
  *  (may be NULL; thread-local, valid until the thread's next such call);
  *  0 when the call refused nothing, went on (a log-only refusal is in its
  *  result instead) or its refusal could not be logged. In the caller's

@@ -27,6 +27,13 @@ wb_infer_refused_entry(const char **why)
     return refused_entry;
 }
 
+void
+wb__infer_refused_set(uint64_t entry, const char *why)
+{
+    refused_entry = entry;
+    snprintf(refused_why, sizeof refused_why, "%s", why ? why : "");
+}
+
 /* Log a refusal of the whole model or call, keeping the error detail. */
 static wb_err
 log_whole(struct wb_site *s,

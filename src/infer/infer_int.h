@@ -207,4 +207,8 @@ wb_err wb__infer_gate_check(struct wb__infer_gate *g,
                             char *why,
                             size_t why_len);
 
+/* Set what wb_infer_refused_entry reports for the calling thread: the
+ * logged entry (0: none) and its reason. */
+void wb__infer_refused_set(uint64_t entry, const char *why);
+
 #endif

@@ -319,19 +319,23 @@ log_refused(struct wb_site *s, const char *dir, const char *id, wb_err rc)
 {
     char why[1024];
     char lost[1024];
+    uint64_t entry = 0;
     json_t *extra = json_pack("{s:s}", "package", dir);
 
     snprintf(why, sizeof why, "%s",
              wb_errmsg()[0] != '\0' ? wb_errmsg() : wb_strerror(rc));
     if (wb__infer_log_refusal(s, "model-register-refused",
                               id[0] != '\0' ? id : NULL, NULL, NULL, why, extra,
-                              NULL) != WB_OK) {
+                              &entry) != WB_OK) {
         /* wb__err formats into the buffer wb_errmsg() returns */
         snprintf(lost, sizeof lost, "%s", wb_errmsg());
         (void)wb__err(rc, "%s (and the refusal could not be logged: %s)", why,
                       lost[0] != '\0' ? lost : "out of memory");
     } else {
-        wb_errmsg_set("%s", why);
+        /* reported as a refused call's is: the entry, and in JSON */
+        wb__infer_refused_set(entry, why);
+        wb_errmsg_set("%s (logged as decision entry %llu)", why,
+                      (unsigned long long)entry);
     }
     json_decref(extra);
 }
@@ -405,6 +409,7 @@ wb_model_register_checked(struct wb_site *s,
     if (out != NULL) {
         memset(out, 0, sizeof *out);
     }
+    wb__infer_refused_set(0, NULL);
     if (s == NULL || dir == NULL || vkey == NULL) {
         return wb__err(WB_ERR_INVAL, "model register: missing argument");
     }

@@ -108,7 +108,7 @@ last=$((first + 19))
 expect 0 W --json infer --model bearing-risk@1.0.0 --input "$first-$last" --run-in DE \
     --audit-trail trail.jsonl
 cp "$T/out" enforce.json
-same "$(js 'd["ran"], d["denied"]')" "(20, 0)"
+same "$(js 'd["ok"], d["ran"], d["denied"]')" "(True, 20, 0)"
 /usr/bin/python3 - "$M" enforce.json > py.txt <<'PY'
 import json, sys
 import numpy as np
@@ -262,6 +262,8 @@ has "$T/out" "entry $p0: denied (decision entry $base):"
 has "$T/out" "consent c-7 (version 2, the latest) is withdrawn"
 has "$T/out" "ran 0, denied 3"
 same "$(size)" "$((base + 3))" "three denials logged, no output"
+expect 1 W --json infer --model bearing-risk@1.0.0 --input "$p0" --run-in DE
+same "$(js 'd["ok"], d["ran"], d["denied"]')" "(False, 0, 1)"
 expect 0 W --json infer --model bearing-risk@1.0.0 --input "$p0-$((p0 + 2))" --run-in DE \
     --governance log-only --audit-trail trail2.jsonl
 cp "$T/out" logonly.json
@@ -284,7 +286,7 @@ digest HASH
 registered entry N
 inferences 27 in 4 record(s), inputs 23
 inputs by class: non-personal 20, personal 3, sensitive-personal 0, important 0, unclassified 0
-denials 12 (whole calls 6)
+denials 13 (whole calls 6)
 EOF2
 if head -6 audit.txt | cmp -s - audit.want; then ok; else bad "audit head: $(head -6 audit.txt)"; fi
 has audit.txt "call refused: model bearing-risk@1.0.0 may run only in DE, CN, not in US"

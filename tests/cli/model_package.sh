@@ -88,7 +88,12 @@ expect 0 W model register pkg --vendor-key vendor.vkey
 base=$(size)
 expect 2 W model register pkg --vendor-key vendor.vkey
 has "$T/err" "already registered"
+has "$T/err" "(logged as decision entry $base)"
 same "$(size)" "$((base + 1))" "the already-registered refusal is logged"
+expect 2 W --json model register pkg --vendor-key vendor.vkey
+same "$(js 'd["ok"], d["refused"]["decision"], "already registered" in d["refused"]["why"]')" \
+    "(False, $((base + 1)), True)"
+base=$((base + 1))
 expect 0 W --json show "$base"
 has "$T/out" '"event": "model-register-refused"'
 has "$T/out" '"model": "bearing-risk@1.0.0"'

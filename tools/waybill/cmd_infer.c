@@ -199,11 +199,13 @@ print_rows(const struct cli *c,
                                                  (json_int_t)r->refusal, "why",
                                                  r->refused_why)
                                      : NULL;
+        /* ok as the exit code says: false when enforced denials exit 1 */
         cli_json(json_pack(
-            "{s:s, s:s, s:I, s:I, s:o*, s:o}", "model", a->model, "governance",
-            a->mode == WB_INFER_ENFORCE ? "enforce" : "log-only", "ran",
-            (json_int_t)r->ran, "denied", (json_int_t)r->denied, "refused",
-            refused ? refused : json_null(), "rows", rows));
+            "{s:b, s:s, s:s, s:I, s:I, s:o*, s:o}", "ok",
+            !(r->denied > 0 && a->mode == WB_INFER_ENFORCE), "model", a->model,
+            "governance", a->mode == WB_INFER_ENFORCE ? "enforce" : "log-only",
+            "ran", (json_int_t)r->ran, "denied", (json_int_t)r->denied,
+            "refused", refused ? refused : json_null(), "rows", rows));
     } else {
         if (r->refused) {
             printf("the call: refused, not enforced (decision entry %llu):\n",

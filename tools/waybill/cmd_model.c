@@ -309,9 +309,15 @@ model_register(const struct cli *c, const struct margs *a)
                                  access(a->key, R_OK) == 0
                              ? a->key
                              : NULL;
-        code = cli_fail(c, rc, "%s refused%s%s%s", a->pos,
-                        kf ? " (vendor key file " : "", kf ? kf : "",
-                        kf ? ")" : "");
+        const char *why = NULL;
+        uint64_t entry = wb_infer_refused_entry(&why);
+        code = cli_fail_json(
+            c, rc,
+            entry != 0 ? json_pack("{s:{s:I, s:s}}", "refused", "decision",
+                                   (json_int_t)entry, "why", why)
+                       : NULL,
+            "%s refused%s%s%s", a->pos, kf ? " (vendor key file " : "",
+            kf ? kf : "", kf ? ")" : "");
     }
     free(vkey);
     wb_policy_free(pol);

@@ -354,12 +354,12 @@ check_files(const char *dir,
             if (n != f->bytes) {
                 rc = wb__err(WB_ERR_VERIFY,
                              "%s: digest mismatch: %zu bytes, not the %llu "
-                             "the signed manifest names; nothing loaded",
+                             "the manifest names; nothing loaded",
                              f->path, n, (unsigned long long)f->bytes);
             } else if (memcmp(h, f->sha256, WB_HASH_BYTES) != 0) {
                 rc = wb__err(WB_ERR_VERIFY,
                              "%s: digest mismatch: its SHA-256 is not the "
-                             "one the signed manifest names; nothing loaded",
+                             "one the manifest names; nothing loaded",
                              f->path);
             }
         }

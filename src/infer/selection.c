@@ -6,17 +6,23 @@
 
 #include "infer/infer_int.h"
 
-/* A decimal index at *p, advancing p. */
-static bool
+/* A decimal index at *p, advancing p: NULL, or what is wrong with it. */
+static const char *
 number(const char **p, uint64_t *out)
 {
     size_t n = strspn(*p, "0123456789");
 
-    if (n == 0 || !wb__parse_u64(*p, n, out)) {
-        return false;
+    if (n == 0) {
+        return "want an index";
+    }
+    if (n > 1 && **p == '0') {
+        return "an index has no leading zero";
+    }
+    if (!wb__parse_u64(*p, n, out)) {
+        return "index too large";
     }
     *p += n;
-    return true;
+    return NULL;
 }
 
 static int
@@ -73,20 +79,25 @@ wb_infer_selection_parse(const char *text, uint64_t **out, size_t *count)
         uint64_t lo = 0;
         uint64_t hi = 0;
         size_t at = (size_t)(p - text) + 1;
-        if (!number(&p, &lo)) {
-            rc = wb__err(WB_ERR_FORMAT,
-                         "selection \"%.64s\": position %zu: want an index",
-                         text, at);
+        const char *bad = number(&p, &lo);
+        bool range = false;
+        if (bad != NULL) {
+            rc = wb__err(WB_ERR_FORMAT, "selection \"%.64s\": position %zu: %s",
+                         text, at, bad);
             break;
         }
         hi = lo;
         if (*p == '-') {
             size_t high_at = (size_t)(++p - text) + 1;
-            if (!number(&p, &hi)) {
+            range = true;
+            bad = number(&p, &hi);
+            if (bad != NULL) {
                 rc = wb__err(WB_ERR_FORMAT,
-                             "selection \"%.64s\": position %zu: want the "
-                             "range's HIGH index (LOW-HIGH)",
-                             text, high_at);
+                             "selection \"%.64s\": position %zu: %s", text,
+                             high_at,
+                             strcmp(bad, "want an index") == 0
+                                 ? "want the range's HIGH index (LOW-HIGH)"
+                                 : bad);
                 break;
             }
             if (hi < lo) {
@@ -117,8 +128,8 @@ wb_infer_selection_parse(const char *text, uint64_t **out, size_t *count)
         }
         if (*p != ',') {
             rc = wb__err(WB_ERR_FORMAT,
-                         "selection \"%.64s\": position %zu: want ',' or '-'",
-                         text, (size_t)(p - text) + 1);
+                         "selection \"%.64s\": position %zu: want ','%s", text,
+                         (size_t)(p - text) + 1, range ? "" : " or '-'");
             break;
         }
         p++;

@@ -239,6 +239,13 @@ expect 2 W infer --model bearing-risk@1.0.0 --input "3-" --run-in DE
 has "$T/err" "position 3: want the range's HIGH index"
 expect 2 W infer --model bearing-risk@1.0.0 --input "3--4" --run-in DE
 has "$T/err" "position 3: want the range's HIGH index"
+expect 2 W infer --model bearing-risk@1.0.0 --input "3-4-5" --run-in DE
+has "$T/err" "position 4: want ','"
+lacks "$T/err" "or '-'"
+expect 2 W infer --model bearing-risk@1.0.0 --input "05" --run-in DE
+has "$T/err" "position 1: an index has no leading zero"
+expect 2 W infer --model bearing-risk@1.0.0 --input "3-99999999999999999999" --run-in DE
+has "$T/err" "position 3: index too large"
 expect 2 W infer --model bearing-risk@1.0.0 --input "1,5-3" --run-in DE
 has "$T/err" "position 3: range 5-3: want HIGH >= LOW"
 expect 2 W infer --model bearing-risk@1.0.0 --input "$first,$first" --run-in DE

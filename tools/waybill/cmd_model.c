@@ -412,7 +412,8 @@ model_verify(const struct cli *c, const struct margs *a)
                           "model is verified without --key)",
                           was, a->pos);
         }
-        code = a->key != NULL && strncmp(was, a->pos, n) != 0
+        code = a->key != NULL && strncmp(was, a->pos, n) != 0 &&
+                       strstr(was, a->pos) == NULL
                    ? cli_fail(c, rc, "verify: package %s", a->pos)
                    : cli_fail(c, rc, "verify");
     }
@@ -445,7 +446,7 @@ model_site(const struct cli *c, const char *sub, const struct margs *a)
         rc = wb_model_audit_report(s, a->pos, c->json, stdout, NULL);
     }
     if (rc != WB_OK) {
-        code = cli_fail(c, rc, "model %s", sub);
+        code = cli_fail(c, rc, "%s", sub); /* after "waybill model: " */
     }
     wb_site_close(s);
     return code;

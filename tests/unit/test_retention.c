@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Retention: expired payloads are erased through the erasure path (one
  * erasure entry each, the log still verifies), a legal minimum holds what
- * it covers, a dry run writes nothing, a second run finds nothing left,
+ * it covers, a dry run writes nothing, a second run finds nothing left, a
+ * model registration is never erased,
  * and contradictory or empty rules are refused naming the rule. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,11 +96,28 @@ main(void)
     TT_CHECK(wb_retention_run(s, rules, 4, NOW, false, &r) == WB_OK);
     TT_CHECK(r.erased == 0 && r.held == 1 && wb_site_size(s) == 10);
 
+    /* a rule for every kind passes over a model registration, which
+     * wb_site_erase refuses too */
+    {
+        const struct wb_retention_rule all[] = {{NULL, NULL, 1, -1, NULL}};
+        TT_CHECK(add(s, "model", NULL, 400) == WB_OK); /* 10 */
+        TT_CHECK(wb_retention_run(s, all, 1, NOW, false, &r) == WB_OK);
+        TT_CHECK_MSG(r.erased == 4 && r.scanned == 5,
+                     "erased %llu scanned %llu", (unsigned long long)r.erased,
+                     (unsigned long long)r.scanned);
+        TT_CHECK(wb_site_payload(s, 10, &p, &n, &erased) == WB_OK && !erased);
+        wb_free(p);
+        p = NULL;
+        TT_CHECK(wb_site_erase(s, 10, "tried", NULL) == WB_ERR_INVAL);
+        TT_CHECK(strstr(wb_errmsg(), "registers a model") != NULL);
+        TT_CHECK(wb_site_size(s) == 15);
+    }
+
     TT_CHECK(wb_retention_run(s, bad1, 1, NOW, false, &r) == WB_ERR_INVAL);
     TT_CHECK(strstr(wb_errmsg(), "rules[0]") != NULL);
     TT_CHECK(wb_retention_run(s, bad2, 1, NOW, false, &r) == WB_ERR_INVAL);
     TT_CHECK(strstr(wb_errmsg(), "keeps at least") != NULL);
-    TT_CHECK(wb_site_size(s) == 10);
+    TT_CHECK(wb_site_size(s) == 15);
 
     wb_site_close(s);
     snprintf(cmd, sizeof cmd, "rm -rf '%.*s'", (int)(strlen(dir) - 5), dir);

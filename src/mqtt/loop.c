@@ -217,8 +217,9 @@ on_connect(struct mosquitto *mosq,
         }
         if (n.republished > 0) {
             say("published again %zu result(s) the broker had not "
-                "acknowledged before the stop",
-                n.republished);
+                "acknowledged before the stop%s",
+                n.republished,
+                n.more ? "; any others follow as the broker acknowledges" : "");
         }
         if (n.ran + n.denied > 0) {
             say("ran the models on %zu record(s) owed from before",

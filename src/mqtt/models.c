@@ -543,6 +543,8 @@ wb__mqtt_models_resume(struct wb__mqtt_models *ms,
     /* first the results a stop or crash left unacknowledged, oldest (the
      * first slice; the loop publishes the rest as PUBACKs come) */
     rc = wb__mqtt_models_republish(ms, s, mosq, &n->republished);
+    n->more = ms != NULL &&
+              wb__mqtt_results_behind(ms->results, ms->cfg->model_count);
     for (size_t i = 0; ms != NULL && rc == WB_OK && i < ms->cfg->model_count;
          i++) {
         uint64_t from = 0;

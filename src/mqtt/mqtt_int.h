@@ -110,6 +110,7 @@ struct wb__mqtt_models_counts {
     size_t denied;      /* inputs denied */
     size_t read_back;   /* inputs read from the log, not held */
     size_t republished; /* resume: results published again */
+    bool more;          /* resume: more owed results follow as PUBACKs come */
 };
 wb_err wb__mqtt_models_open(struct wb_site *s,
                             const struct wb_mqtt_config *cfg,
@@ -195,6 +196,9 @@ void wb__mqtt_results_held(struct wb__mqtt_results *r, size_t model);
  * window. */
 void wb__mqtt_results_stop(struct wb__mqtt_results *r);
 size_t wb__mqtt_results_retrying(const struct wb__mqtt_results *r);
+/* One of the first `models` models' results owed from before is not
+ * handed out yet. */
+bool wb__mqtt_results_behind(const struct wb__mqtt_results *r, size_t models);
 void wb__mqtt_results_acked(struct wb__mqtt_results *r, int mid, int reason);
 /* Every row of the records published so far is out (end of a models'
  * batch's publishing, or of a slice published again): records awaiting no

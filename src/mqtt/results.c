@@ -117,6 +117,17 @@ room(const struct wb__mqtt_results *r)
 }
 
 bool
+wb__mqtt_results_behind(const struct wb__mqtt_results *r, size_t models)
+{
+    bool behind = false;
+
+    for (size_t i = 0; r != NULL && i < models && i < WB_MQTT_MAX_MODELS; i++) {
+        behind = behind || r->cur[i].behind;
+    }
+    return behind;
+}
+
+bool
 wb__mqtt_results_direct(const struct wb__mqtt_results *r, size_t model)
 {
     return !r->stopping && !r->cur[model].behind && room(r);

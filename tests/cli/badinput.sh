@@ -136,6 +136,15 @@ has "$T/err" "no-such-file"
 
 # usage errors
 expect 2 W ingest --batch 0 one.jsonl
+# an unknown option, or one without its value, is named under the
+# command's own name (and in the JSON error), before the usage
+expect 2 W infer --bogus
+same "$(head -1 "$T/err")" 'waybill infer: unknown option "--bogus"'
+expect 2 W ingest -q one.jsonl
+same "$(head -1 "$T/err")" 'waybill ingest: unknown option "-q"'
+expect 2 W --json consent show --date
+same "$(head -1 "$T/err")" 'waybill consent: option "--date" needs a value'
+same "$(js 'd["error"].startswith("option \"--date\" needs a value\nusage:")')" True
 expect 2 W prove
 expect 2 W prove 99999
 expect 2 W checkpoint --size 99999

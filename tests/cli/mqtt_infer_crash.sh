@@ -111,6 +111,7 @@ PY
 listen_results again.txt
 start_daemon --config d.json || exit 1
 has "$T/daemon.log" "published again 3 result(s) the broker had not acknowledged before the stop"
+lacks "$T/daemon.log" "any others follow"
 has "$T/daemon.log" "owed to bearing-risk@1.0.0 cannot be published again: not an inference record"
 wait_results again.txt 3
 kill "$SUB" 2>/dev/null

@@ -65,14 +65,42 @@ cli_fail_json(
     return code;
 }
 
+/* What the last cli_getopt() refused, for the usage message after it. */
+static char refused[160];
+
+int
+cli_getopt(int argc, char **argv, const struct option *opts)
+{
+    int ch;
+
+    opterr = 0; /* its messages would carry the subcommand's name alone */
+    ch = getopt_long(argc, argv, ":", opts, NULL);
+    if (ch == '?' && optopt != 0) {
+        snprintf(refused, sizeof refused, "unknown option \"-%c\"", optopt);
+    } else if (ch == '?') {
+        snprintf(refused, sizeof refused, "unknown option \"%.100s\"",
+                 argv[optind - 1]);
+    } else if (ch == ':') {
+        snprintf(refused, sizeof refused, "option \"%.100s\" needs a value",
+                 argv[optind - 1]);
+        ch = '?';
+    }
+    return ch;
+}
+
 int
 cli_usage(const struct cli *c, const char *fmt, ...)
 {
     char msg[1024];
+    size_t n = 0;
     va_list ap;
 
+    if (refused[0] != '\0') {
+        n = (size_t)snprintf(msg, sizeof msg, "%s\n", refused);
+        refused[0] = '\0';
+    }
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vsnprintf(msg + n, sizeof msg - n, fmt, ap);
     va_end(ap);
     report(c, EXIT_USAGE, "usage", msg, NULL);
     return EXIT_USAGE;
@@ -275,7 +303,7 @@ cli_export(struct cli *c,
     int ch;
     int code;
 
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((ch = cli_getopt(argc, argv, opts)) != -1) {
         if (ch != 'o') {
             return cli_usage(c, "usage: waybill %s INDEX [--out FILE]", field);
         }

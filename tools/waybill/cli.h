@@ -4,6 +4,7 @@
 #ifndef WB_CLI_H
 #define WB_CLI_H
 
+#include <getopt.h>
 #include <jansson.h>
 #include <stdbool.h>
 
@@ -32,7 +33,13 @@ int cli_fail_json(const struct cli *c,
 /* cli_fail_json without extra members. */
 #define cli_fail(c, err, ...) cli_fail_json((c), (err), NULL, __VA_ARGS__)
 
-/* A usage error: message and exit code 2. */
+/* getopt_long over opts (long options only) without getopt's own
+ * messages: an unknown option, or one missing its value, returns '?' and
+ * is named by the next cli_usage(). */
+int cli_getopt(int argc, char **argv, const struct option *opts);
+
+/* A usage error: message (after what cli_getopt refused, if anything) and
+ * exit code 2. */
 int cli_usage(const struct cli *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

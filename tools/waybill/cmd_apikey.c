@@ -29,7 +29,7 @@ options(struct cli *c,
                                          {0, 0, 0, 0}};
     int ch;
 
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((ch = cli_getopt(argc, argv, opts)) != -1) {
         if (ch == 'r') {
             if (wb_access_role_parse(optarg, role) != WB_OK) {
                 return cli_usage(c, "--role: %s", wb_errmsg());

@@ -200,7 +200,7 @@ parse_grant(struct cli *c, struct grant_args *a, int argc, char **argv)
         {0, 0, 0, 0}};
     int ch;
 
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((ch = cli_getopt(argc, argv, opts)) != -1) {
         if (!grant_option(c, a, ch)) {
             return EXIT_USAGE;
         }
@@ -351,7 +351,7 @@ consent_change(struct cli *c, struct wb_site *s, int argc, char **argv)
     int code = 0;
     int ch;
 
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((ch = cli_getopt(argc, argv, opts)) != -1) {
         if (ch == 'p' &&
             (strcmp(what, "withdraw") == 0 || strcmp(what, "allow") == 0)) {
             purpose = optarg;
@@ -511,7 +511,7 @@ consent_show(struct cli *c, struct wb_site *s, int argc, char **argv)
     int code;
     int ch;
 
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((ch = cli_getopt(argc, argv, opts)) != -1) {
         if (ch == 'v') {
             if (!cli_u64(c, "--version", optarg, &version)) {
                 return EXIT_USAGE;

@@ -42,7 +42,7 @@ device_add(struct cli *c, struct wb_site *s, int argc, char **argv)
     wb_err rc;
     int ch;
 
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((ch = cli_getopt(argc, argv, opts)) != -1) {
         if (ch != 'p') {
             return cli_usage(c, "usage: waybill device add ID [--pubkey KEY]");
         }

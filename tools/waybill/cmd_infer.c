@@ -50,7 +50,7 @@ parse(const struct cli *c, int argc, char **argv, struct iargs *a)
     memset(a, 0, sizeof *a);
     a->date = (int32_t)((int64_t)time(NULL) / 86400);
     a->mode = WB_DOMESTIC ? WB_INFER_LOG_ONLY : WB_INFER_ENFORCE;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((ch = cli_getopt(argc, argv, opts)) != -1) {
         switch (ch) {
         case 'm':
             if (a->model != NULL) {

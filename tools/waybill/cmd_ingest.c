@@ -122,7 +122,7 @@ parse_args(struct cli *c, struct ingest_args *a, int argc, char **argv)
     uint64_t n;
     int ch;
 
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((ch = cli_getopt(argc, argv, opts)) != -1) {
         for (unsigned k = 0; ch != 'p' && opts[k].name != NULL; k++) {
             /* every option but --purpose names one thing */
             if (opts[k].val == ch && (seen & 1u << k) != 0) {

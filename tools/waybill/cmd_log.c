@@ -20,7 +20,7 @@ size_option(struct cli *c,
                                          {0, 0, 0, 0}};
     int ch;
 
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((ch = cli_getopt(argc, argv, opts)) != -1) {
         if (ch == 's') {
             if (!cli_u64(c, "--size", optarg, size)) {
                 return EXIT_USAGE;

@@ -45,7 +45,7 @@ parse(const struct cli *c,
 
     memset(a, 0, sizeof *a);
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((ch = cli_getopt(argc, argv, opts)) != -1) {
         if (ch == '?' || strchr(allowed, ch) == NULL) {
             return cli_usage(c, "%s", usage);
         }

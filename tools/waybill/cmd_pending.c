@@ -98,7 +98,7 @@ pending_drop(const struct cli *c, struct wb_site *s, int argc, char **argv)
     wb_err rc;
     int ch;
 
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((ch = cli_getopt(argc, argv, opts)) != -1) {
         if (ch != 'r') {
             return cli_usage(c, "%s", usage_text);
         }

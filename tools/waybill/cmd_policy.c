@@ -110,7 +110,7 @@ policy_check(struct cli *c, int argc, char **argv)
     wb_err rc;
     int ch;
 
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((ch = cli_getopt(argc, argv, opts)) != -1) {
         switch (ch) {
         case 'r':
             request = optarg;

@@ -196,7 +196,7 @@ policy_show(struct cli *c, struct wb_site *s, int argc, char **argv)
     wb_err rc;
     int ch;
 
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((ch = cli_getopt(argc, argv, opts)) != -1) {
         if (ch != 'v') {
             return cli_usage(c, "usage: waybill policy show ID [--version N]");
         }

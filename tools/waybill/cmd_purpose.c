@@ -57,7 +57,7 @@ parse_check(const struct cli *c, struct check_args *a, int argc, char **argv)
     int ch;
 
     a->date = (int32_t)((int64_t)time(NULL) / 86400);
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((ch = cli_getopt(argc, argv, opts)) != -1) {
         if (ch == 'e') {
             if (!cli_u64(c, "--entry", optarg, &a->entry)) {
                 return EXIT_USAGE;

@@ -25,7 +25,7 @@ parse(const struct cli *c,
                                          {0, 0, 0, 0}};
     int ch;
 
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((ch = cli_getopt(argc, argv, opts)) != -1) {
         if (ch == 'f') {
             if (!cli_date(c, "--from", optarg, &p->from)) {
                 return EXIT_USAGE;

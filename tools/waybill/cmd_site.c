@@ -27,7 +27,7 @@ cmd_init(struct cli *c, int argc, char **argv)
     int ch;
     int code = 0;
 
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((ch = cli_getopt(argc, argv, opts)) != -1) {
         if (ch == 'o') {
             origin = optarg;
         } else if (ch == 'k') {
@@ -138,7 +138,7 @@ cmd_keygen(struct cli *c, int argc, char **argv)
     int ch;
     int code = 0;
 
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((ch = cli_getopt(argc, argv, opts)) != -1) {
         if (ch == 'n') {
             name = optarg;
         } else if (ch == 'o') {

@@ -24,7 +24,7 @@ token_verify(struct cli *c, int argc, char **argv)
     int ch;
     int code = 0;
 
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((ch = cli_getopt(argc, argv, opts)) != -1) {
         if (ch != 'k') {
             return cli_usage(c, "%s", usage);
         }
@@ -93,7 +93,7 @@ token_sign(struct cli *c, int argc, char **argv)
     int ch;
     int code = 0;
 
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((ch = cli_getopt(argc, argv, opts)) != -1) {
         switch (ch) {
         case 'k':
             key_file = optarg;

@@ -190,7 +190,7 @@ cmd_verify_proof(struct cli *c, int argc, char **argv)
     int code;
 
     memset(&a, 0, sizeof a);
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((ch = cli_getopt(argc, argv, opts)) != -1) {
         switch (ch) {
         case 'k':
             a.key = optarg;
@@ -324,7 +324,7 @@ cmd_erase(struct cli *c, int argc, char **argv)
     int ch;
     int code;
 
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((ch = cli_getopt(argc, argv, opts)) != -1) {
         if (ch != 'r') {
             return cli_usage(c, "usage: waybill erase INDEX --reason TEXT");
         }

@@ -193,7 +193,9 @@ WB_API WB_NODISCARD wb_err wb_consent_revoke(struct wb_site *s,
 
 /** Version `version` (0 = the latest) of consent id into a new *out
  *  (wb_consent_free), entry set. WB_ERR_NOTFOUND; WB_ERR_FORMAT when the
- *  stored document does not parse or disagrees with its register row. */
+ *  stored document does not parse or disagrees with its register row;
+ *  WB_ERR_VERIFY when the register's copy is not its entry's payload
+ *  (wb_site_register_check). */
 WB_API WB_NODISCARD wb_err wb_consent_get(struct wb_site *s,
                                           const char *id,
                                           uint32_t version,

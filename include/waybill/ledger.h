@@ -287,10 +287,11 @@ WB_API WB_NODISCARD wb_err wb_site_register_put(struct wb_site *s,
                                                 uint64_t *entry);
 
 /** Is d, a document of register reg, what the log commits to: its entry
- *  one of reg's kind whose payload, unless erased, is d->doc and matches
- *  the leaf's salted commitment? *claims (may be NULL) gets the entry's
- *  claims (wb_claims_free). WB_ERR_VERIFY naming reg, id, version and
- *  entry; the store's errors. */
+ *  (s caught up first when d names one past it, outside a batch) one of
+ *  reg's kind, not erased, whose payload is d->doc and matches the leaf's
+ *  salted commitment? *claims (may be NULL) gets the entry's claims
+ *  (wb_claims_free). WB_ERR_VERIFY naming reg, id, version and entry; the
+ *  store's errors. */
 WB_API WB_NODISCARD wb_err
 wb_site_register_check(struct wb_site *s,
                        const char *reg,
@@ -415,12 +416,15 @@ WB_API WB_NODISCARD wb_err wb_site_pending_owed(struct wb_site *s,
 /* ---- erasure and self-check ------------------------------------------------
  */
 
-/** False for the kinds whose entries are kept whole: "erasure" and
- *  "model" (a registration every inference on the model names). */
+/** False for the kinds whose entries are kept whole (and for NULL):
+ *  "erasure", and the kinds of the registers the gates read: "model",
+ *  "consent", "server", "policy" (superseded by new versions, never
+ *  erased). */
 WB_API bool wb_kind_erasable(const char *kind);
 
-/** Erase entry index's payload, salt and device token for good (secure
- *  delete, WAL truncated) and log an "erasure" entry citing the reason and
+/** Erase entry index's payload, salt and device token (and a register's
+ *  copy of the payload) for good (secure delete, WAL truncated) and log
+ *  an "erasure" entry citing the reason and
  *  the erased leaf hash; *erasure (may be NULL) gets its index.
  *  WB_ERR_NOTFOUND, WB_ERR_EXISTS (already erased or nothing to erase),
  *  WB_ERR_INVAL (empty reason, or a kind that is kept:

@@ -538,8 +538,10 @@ bind_entry(struct wb_site *s,
                      "registration entry %llu commits to %.16s...",
                      d->id, a, (unsigned long long)d->entry, b);
     }
+    if (rc != WB_OK) {
+        wb_model_entry_clear(e); /* nothing half filled, whatever failed */
+    }
     if (rc == WB_ERR_VERIFY) {
-        wb_model_entry_clear(e);
         snprintf(e->id, sizeof e->id, "%s", d->id);
         e->entry = d->entry;
         if (c != NULL && c->has_model) {

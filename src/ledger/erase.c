@@ -9,13 +9,44 @@
 
 #define REASON_MAX 1024
 
+/* The kinds whose entries are kept, whatever is asked, and why: an
+ * erasure is the record of what went; the entries of the registers the
+ * gates read (their kind is the register's name) are the record of what
+ * was in force, and their copies in the registers table are bound to them
+ * (wb_site_register_check). A consent is revoked, a server suspended, a
+ * policy or model superseded by a new version, never erased. The
+ * maintenance register ("maint") gates nothing: its steps may be erased
+ * after their retention, their copies with them. */
+static const struct {
+    const char *kind;
+    const char *why;
+} kept[] = {
+    {"erasure", "is an erasure record; those are kept"},
+    {"model", "registers a model; those are kept (the provenance of its "
+              "inferences)"},
+    {"consent", "records a consent; those are kept (the proof of what was "
+                "agreed: revoke it instead)"},
+    {"server", "registers a server; those are kept (the record of where "
+               "data may go: suspend the server instead)"},
+    {"policy", "records a policy; those are kept (the rules decisions "
+               "cite: register a new version instead)"},
+};
+
+static const char *
+kept_why(const char *kind)
+{
+    for (size_t i = 0; kind != NULL && i < sizeof kept / sizeof kept[0]; i++) {
+        if (strcmp(kind, kept[i].kind) == 0) {
+            return kept[i].why;
+        }
+    }
+    return NULL;
+}
+
 bool
 wb_kind_erasable(const char *kind)
 {
-    /* erasures are the record of what went; a model registration is the
-     * signed manifest every inference on the model names by its digest:
-     * no personal data, and the provenance an auditor checks */
-    return strcmp(kind, "erasure") != 0 && strcmp(kind, "model") != 0;
+    return kind != NULL && kept_why(kind) == NULL;
 }
 
 /* Refuse what cannot be erased: kinds that are kept, and entries with
@@ -30,13 +61,9 @@ check_erasable(const struct wb__row *row)
         wb__err_prefix("entry %llu", (unsigned long long)row->idx);
         return rc;
     }
-    if (!wb_kind_erasable(c->kind)) {
-        rc = wb__err(WB_ERR_INVAL,
-                     strcmp(c->kind, "model") == 0
-                         ? "entry %llu registers a model; those are kept "
-                           "(the provenance of its inferences)"
-                         : "entry %llu is an erasure record; those are kept",
-                     (unsigned long long)row->idx);
+    if (kept_why(c->kind) != NULL) {
+        rc = wb__err(WB_ERR_INVAL, "entry %llu %s",
+                     (unsigned long long)row->idx, kept_why(c->kind));
     } else if (row->erased) {
         rc = wb__err(WB_ERR_EXISTS, "entry %llu is already erased",
                      (unsigned long long)row->idx);
@@ -95,6 +122,9 @@ erase_one(struct wb_site *s,
     rc = wb_site_append(s, &e, erasure);
     if (rc == WB_OK) {
         rc = wb__db_entry_erase(s->db, index);
+    }
+    if (rc == WB_OK) {
+        rc = wb__db_reg_drop(s->db, index); /* a maintenance step's copy */
     }
 out:
     json_decref(o);

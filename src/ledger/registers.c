@@ -90,6 +90,13 @@ wb_site_register_check(struct wb_site *s,
         *claims = NULL;
     }
     memset(&row, 0, sizeof row);
+    if (d->entry >= s->tree.size && !s->in_batch) {
+        /* another handle may have logged it since this one last looked */
+        rc = wb__ledger_catch_up(s);
+        if (rc != WB_OK) {
+            return rc;
+        }
+    }
     if (d->entry >= s->tree.size) {
         return wb__err(WB_ERR_VERIFY, "%s %s version %u names a missing entry",
                        reg, d->id, (unsigned)d->version);
@@ -102,7 +109,15 @@ wb_site_register_check(struct wb_site *s,
         rc = wb__err(
             WB_ERR_VERIFY, "%s %s version %u: entry %llu is a %s entry", reg,
             d->id, (unsigned)d->version, (unsigned long long)d->entry, c->kind);
-    } else if (rc == WB_OK && !row.erased) {
+    } else if (rc == WB_OK && row.erased) {
+        /* a register's entries are kept (wb_kind_erasable): an erased one
+         * was erased behind the library's back, or before that rule */
+        rc = wb__err(WB_ERR_VERIFY,
+                     "%s %s version %u: entry %llu has been erased; the "
+                     "register's copy cannot be checked against it",
+                     reg, d->id, (unsigned)d->version,
+                     (unsigned long long)d->entry);
+    } else if (rc == WB_OK) {
         bool same = row.payload != NULL && c->has_payload &&
                     row.salt_len == WB_SALT_BYTES &&
                     row.payload_len == strlen(d->doc) &&

@@ -641,8 +641,16 @@ wb_mqtt_prepare(const char *site_dir,
 wb_err
 wb_mqtt_run(struct wb_mqtt *q, struct wb_metrics *m)
 {
+    wb_err rc;
+
     if (q->running) {
         return wb__err(WB_ERR_INVAL, "mqtt: already running");
+    }
+    /* prepared while another client may still have been logging (a
+     * reload): what it logged until its stop is read from here on */
+    rc = wb_site_refresh(q->site);
+    if (rc != WB_OK) {
+        return rc;
     }
     q->m = m ? m : &q->own;
     wb__mqtt_models_orphans(q->models, q->site);

@@ -77,7 +77,7 @@ visit(void *ctx, uint64_t index, const uint8_t *leaf, size_t leaf_len)
     sc->r->scanned++;
     if (!wb_kind_erasable(c->kind)) {
         wb_claims_free(c);
-        return WB_OK; /* a model registration: kept whatever the rules */
+        return WB_OK; /* an erasure or a register's: kept whatever the rules */
     }
     age = (sc->now - c->iat) / 86400;
     for (size_t i = 0; i < sc->count; i++) {

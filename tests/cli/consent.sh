@@ -164,6 +164,19 @@ expect 1 env WAYBILL_DIR="$T/altered" "$WAYBILL" verify
 if grep -q "c1" "$T/out" "$T/err"; then ok; else bad "verify does not name the consent: $(cat "$T/out" "$T/err")"; fi
 rm -rf altered
 
+# ---- a register's entries are kept: erasing one is refused, and one erased
+# behind the library's back leaves its register copy unusable (on a copy) ----
+c1=$(W --json consent show c1 | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["entry"])')
+expect 2 W erase "$c1" --reason "subject request"
+has "$T/err" "entry $c1 records a consent; those are kept (the proof of what was agreed: revoke it instead)"
+cp -r site erased
+sql erased/waybill.db "UPDATE entries SET payload = NULL, salt = NULL, erased = 1 WHERE idx = $c1"
+expect 1 env WAYBILL_DIR="$T/erased" "$WAYBILL" consent show c1
+same "$(cat "$T/err")" "waybill consent: consent c1 version 3: entry $c1 has been erased; the register's copy cannot be checked against it"
+expect 1 env WAYBILL_DIR="$T/erased" "$WAYBILL" consent list
+has "$T/err" "entry $c1 has been erased"
+rm -rf erased
+
 # ---- the purpose check -----------------------------------------------------------
 rec=$(printf '{"v":1}\n' | W --json ingest --purpose service-optimisation - | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["first"])')
 expect 0 W purpose check --entry "$rec" --purpose predictive-maintenance

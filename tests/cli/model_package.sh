@@ -205,15 +205,16 @@ same "$(js 'd["payload"]["event"]')" "model-load-refused"
 expect 1 W model show bearing-risk@1.0.0
 has "$T/err" "differs from the payload the log commits to"
 expect 1 W model verify bearing-risk@1.0.0
+has "$T/err" "differs from the payload the log commits to (entry $reg)"
 expect 1 W model list
+has "$T/err" "differs from the payload the log commits to (entry $reg)"
 expect 1 W verify
 has "$T/err" "FAILED at entry $reg"
-# with the entry's payload gone (as on a site that erased it before model
-# registrations were kept), the entry's model claim still binds the copy
+# with the entry's payload gone (erased behind the library's back: a
+# register's entries are kept), the copy cannot be checked and is refused
 sql site/waybill.db "UPDATE entries SET payload = NULL, salt = NULL, erased = 1 WHERE idx = $reg"
 expect 1 W infer --model bearing-risk@1.0.0 --input "$rec" --run-in US
-has "$T/err" "model bearing-risk@1.0.0: the register's copy has digest"
-has "$T/err" "registration entry $reg commits to"
+has "$T/err" "model bearing-risk@1.0.0 version 1: entry $reg has been erased; the register's copy cannot be checked against it"
 rm -rf site && mv unforged site
 # a model registration is not erasable: every inference names it
 expect 2 W erase "$reg" --reason "tried"

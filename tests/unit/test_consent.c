@@ -803,6 +803,28 @@ test_allow(struct wb_site *s)
     wb_policy_free(pol);
 }
 
+/* A handle that last looked before another handle logged a consent reads
+ * it: the register's copy names an entry past what the handle knew, and
+ * the check catches the handle up instead of calling the copy forged. */
+static void
+test_other_handle(struct wb_site *s)
+{
+    struct wb_site *b = NULL;
+    struct wb_consent in = full("c-other");
+    struct wb_consent *got = NULL;
+    struct wb_consent *k = NULL;
+
+    TT_CHECK(wb_site_open(dir, &b) == WB_OK);
+    TT_CHECK(wb_consent_grant(s, NULL, &in, &k) == WB_OK);
+    TT_CHECK(b != NULL && k != NULL && k->entry == wb_site_size(b));
+    TT_CHECK(b != NULL && wb_consent_get(b, "c-other", 0, &got) == WB_OK);
+    TT_CHECK(got != NULL && k != NULL && got->entry == k->entry);
+    TT_CHECK(b != NULL && wb_site_size(b) == wb_site_size(s));
+    wb_consent_free(got);
+    wb_consent_free(k);
+    wb_site_close(b);
+}
+
 int
 main(void)
 {
@@ -826,6 +848,7 @@ main(void)
         test_purpose_check(s);
         test_dated(s);
         test_allow(s);
+        test_other_handle(s);
         TT_CHECK(wb_site_verify(s, &r) == WB_OK);
         wb_site_close(s);
     }

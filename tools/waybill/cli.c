@@ -51,9 +51,10 @@ cli_fail_json(
     va_end(ap);
     hl = strlen(head);
 
-    if (head[0] == '\0' ||
-        (strncmp(detail, head, hl) == 0 && detail[hl] == ':')) {
-        /* no head, or the detail names the same thing first */
+    if (head[0] == '\0' || (strncmp(detail, head, hl) == 0 &&
+                            (detail[hl] == ':' || detail[hl] == ' '))) {
+        /* no head, or the detail names the same thing first ("consent
+         * c1" before "consent c1 version 2: ...") */
         snprintf(msg, sizeof msg, "%s",
                  detail[0] != '\0' ? detail : wb_strerror(err));
     } else if (detail[0] != '\0') {

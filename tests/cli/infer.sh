@@ -147,11 +147,14 @@ same "$(js 'd["payload"]["inputs"], d["claims"]["residency"], d["claims"]["juris
 same "$(js 'len(d["payload"]["outputs"]), list(d["payload"]["outputs"][0])')" "(20, ['failure_risk_7d'])"
 # show prints each value as the payload holds it (the fewest digits that
 # read back the same), not jansson's 17-digit default
-/usr/bin/python3 - "$T/out" <<'PY' && ok || bad "show reprints stored values"
-import json, re, subprocess, sys
+/usr/bin/python3 - "$T/out" "$WAYBILL_DIR/waybill.db" "$out_entry" <<'PY' && ok || bad "show reprints stored values"
+import re, sqlite3, sys
 text = open(sys.argv[1]).read()
 shown = re.findall(r'"failure_risk_7d": ([-0-9.e+]+)', text)
-assert len(shown) == 20 and all(len(v.lstrip("-").replace(".", "").lstrip("0")) <= 10 for v in shown), shown
+(pay,) = sqlite3.connect(sys.argv[2]).execute(
+    "SELECT payload FROM entries WHERE idx = ?", (int(sys.argv[3]),)).fetchone()
+stored = re.findall(r'"failure_risk_7d":([-0-9.e+]+)', bytes(pay).decode())
+assert len(shown) == 20 and shown == stored, (shown, stored)
 PY
 expect 0 W token "$out_entry" --out t.cbor
 expect 0 W token verify --key site.vkey t.cbor

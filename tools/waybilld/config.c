@@ -549,8 +549,8 @@ wbd_config_load(const char *path, struct wbd_config *c)
     wb_err rc;
 
     memset(c, 0, sizeof *c);
-    c->checkpoint_interval_s = WB_API_CHECKPOINT_INTERVAL;
     if (path == NULL) {
+        c->checkpoint_interval_s = WB_API_CHECKPOINT_INTERVAL;
         return WB_OK;
     }
     src = path;
@@ -567,6 +567,7 @@ wbd_config_load(const char *path, struct wbd_config *c)
         wb_errmsg_set("%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
         return WB_ERR_FORMAT;
     }
+    c->checkpoint_interval_s = WB_API_CHECKPOINT_INTERVAL;
     rc = parse(c);
     if (rc != WB_OK) {
         wbd_config_clear(c);

@@ -156,6 +156,16 @@ shown = re.findall(r'"failure_risk_7d": ([-0-9.e+]+)', text)
 stored = re.findall(r'"failure_risk_7d":([-0-9.e+]+)', bytes(pay).decode())
 assert len(shown) == 20 and shown == stored, (shown, stored)
 PY
+# and infer --json printed each value as the payload holds it (a float's
+# nine digits), not the float widened to a double's 17
+/usr/bin/python3 - enforce.json "$WAYBILL_DIR/waybill.db" "$out_entry" <<'PY' && ok || bad "infer --json values differ from the payload's"
+import re, sqlite3, sys
+shown = re.findall(r'"failure_risk_7d": ([-0-9.e+]+)', open(sys.argv[1]).read())
+(pay,) = sqlite3.connect(sys.argv[2]).execute(
+    "SELECT payload FROM entries WHERE idx = ?", (int(sys.argv[3]),)).fetchone()
+stored = re.findall(r'"failure_risk_7d":([-0-9.e+]+)', bytes(pay).decode())
+assert len(shown) == 20 and shown == stored, (shown[:3], stored[:3])
+PY
 expect 0 W token "$out_entry" --out t.cbor
 expect 0 W token verify --key site.vkey t.cbor
 W prove "$out_entry" > proof.txt

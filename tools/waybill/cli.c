@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,6 +117,18 @@ cli_open(const struct cli *c, struct wb_site **s)
         return cli_fail(c, rc, "cannot open site %s", c->dir);
     }
     return 0;
+}
+
+json_t *
+cli_float(float f)
+{
+    char text[32];
+
+    if (!isfinite(f)) {
+        return json_null(); /* JSON has no NaN or infinity */
+    }
+    snprintf(text, sizeof text, "%.9g", (double)f);
+    return json_real(strtod(text, NULL));
 }
 
 /* The fewest significant digits, from least up to 17, that print every

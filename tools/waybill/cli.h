@@ -60,6 +60,10 @@ int cli_policy(const struct cli *c, struct wb_policy **p);
 bool
 cli_date(const struct cli *c, const char *what, const char *s, int32_t *days);
 
+/* A new JSON real for f at the nine significant digits that name a float
+ * (as the log's payloads hold it), not f widened to a double's 17. */
+json_t *cli_float(float f);
+
 /* Print j (stolen) on stdout, indented, with a newline. */
 void cli_json(json_t *j);
 

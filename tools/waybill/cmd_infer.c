@@ -158,7 +158,7 @@ print_rows(const struct cli *c,
         json_t *vals = json_object();
         for (size_t j = 0; j < w->value_count && vals; j++) {
             json_object_set_new(vals, m->output[j].name,
-                                json_real((double)w->values[j]));
+                                cli_float(w->values[j]));
         }
         if (rows != NULL) {
             json_array_append_new(

@@ -144,10 +144,8 @@ join_codes(const char *const *v, size_t n, char *buf, size_t len)
     }
 }
 
-/* Does place code lie within area: the same code, or a subdivision
- * (ISO 3166-2, "DE-BY") of the country area names ("DE")? */
-static bool
-within(const char *code, const char *area)
+bool
+wb__infer_within(const char *code, const char *area)
 {
     return strcmp(code, area) == 0 ||
            (strlen(area) == 2 && strncmp(code, area, 2) == 0 && code[2] == '-');
@@ -158,7 +156,7 @@ static bool
 in_places(const char *const *v, size_t n, const char *code)
 {
     for (size_t i = 0; i < n; i++) {
-        if (within(code, v[i])) {
+        if (wb__infer_within(code, v[i])) {
             return true;
         }
     }
@@ -171,7 +169,7 @@ static bool
 touches(const char *const *v, size_t n, const char *code)
 {
     for (size_t i = 0; i < n; i++) {
-        if (within(code, v[i]) || within(v[i], code)) {
+        if (wb__infer_within(code, v[i]) || wb__infer_within(v[i], code)) {
             return true;
         }
     }
@@ -244,7 +242,7 @@ residency_ok(const struct wb_claims *c,
                  run_in);
         return false;
     }
-    if (c->residency_count == 0 || (home && within(run_in, home)) ||
+    if (c->residency_count == 0 || (home && wb__infer_within(run_in, home)) ||
         in_places(c->residency, c->residency_count, run_in)) {
         return true;
     }

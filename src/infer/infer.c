@@ -552,6 +552,7 @@ run_rows(struct call *c)
 
 struct group {
     struct wb_claims *claims; /* the record's claims but parents (a copy) */
+    struct wb_claims *input;  /* its first input's (a copy), for the rest */
     uint8_t parents[WB_CLAIMS_MAX_ITEMS][WB_HASH_BYTES];
     size_t count;
     uint64_t index;      /* reserved, once deferred */
@@ -566,6 +567,7 @@ group_free(void *p)
 
     if (g != NULL) {
         wb_claims_free(g->claims);
+        wb_claims_free(g->input);
         wb__buf_clear(&g->body);
         wb__buf_clear(&g->outs);
         wb__free(g);
@@ -601,17 +603,23 @@ group_append(struct wb_site *s, void *p, uint64_t *index)
 
 static const struct wb__deferred_ops group_ops = {group_append, group_free};
 
-/* Does input a share what a record states of its inputs with group
- * claims b: device, consent, class, rights and residency? */
+/* Do inputs a and b share what a record states of its inputs: device,
+ * consent, class, rights and residency? */
 static bool
 same_group(const struct wb_claims *a, const struct wb_claims *b)
 {
-    return wb__str_eq(a->sub, b->sub) &&
-           wb__str_eq(a->consent_id, b->consent_id) &&
-           a->consent_version == b->consent_version &&
-           wb__str_eq(a->data_class, b->data_class) &&
-           wb__str_eq(a->rights, b->rights) &&
-           a->residency_local_only == b->residency_local_only;
+    bool same = wb__str_eq(a->sub, b->sub) &&
+                wb__str_eq(a->consent_id, b->consent_id) &&
+                a->consent_version == b->consent_version &&
+                wb__str_eq(a->data_class, b->data_class) &&
+                wb__str_eq(a->rights, b->rights) &&
+                a->residency_local_only == b->residency_local_only &&
+                a->residency_count == b->residency_count;
+
+    for (size_t k = 0; same && k < a->residency_count; k++) {
+        same = strcmp(a->residency[k], b->residency[k]) == 0;
+    }
+    return same;
 }
 
 /* May row i's output go into g: room, the same model, purpose and place,
@@ -623,7 +631,52 @@ group_fits(const struct call *c, const struct group *g, size_t i)
            memcmp(g->claims->model, c->m->digest, WB_HASH_BYTES) == 0 &&
            strcmp(g->claims->purposes[0], c->purpose) == 0 &&
            strcmp(g->claims->jurisdiction, c->o->run_in) == 0 &&
-           same_group(c->in[i].claims, g->claims);
+           same_group(c->in[i].claims, g->input);
+}
+
+/* Where the output of input `in` may reside, into k (places, which
+ * k->residency points into, holds WB_CLAIMS_MAX_ITEMS): no wider than
+ * its input, nor than the model's output jurisdictions. A local-only
+ * input gives a local-only output; an input that names no places, the
+ * model's; else the places of each that lie within one of the other's
+ * (DE-BY of the one within DE of the other), and local-only (kept where
+ * the model ran, which the input allows) when there is none. */
+static void
+narrow(const struct wb_claims *in,
+       const struct wb_model_manifest *mf,
+       const char **places,
+       struct wb_claims *k)
+{
+    size_t n = 0;
+
+    k->residency_local_only = in->residency_local_only;
+    if (in->residency_local_only) {
+        return;
+    }
+    if (in->residency_count == 0) {
+        k->residency = (const char *const *)mf->output_to;
+        k->residency_count = mf->output_to_count;
+        return;
+    }
+    for (size_t a = 0; a < mf->output_to_count; a++) {
+        for (size_t b = 0; b < in->residency_count; b++) {
+            const char *o = mf->output_to[a];
+            const char *r = in->residency[b];
+            const char *p = wb__infer_within(o, r)   ? o
+                            : wb__infer_within(r, o) ? r
+                                                     : NULL;
+            bool seen = p == NULL;
+            for (size_t j = 0; !seen && j < n; j++) {
+                seen = strcmp(places[j], p) == 0;
+            }
+            if (!seen && n < WB_CLAIMS_MAX_ITEMS) {
+                places[n++] = p;
+            }
+        }
+    }
+    k->residency = places;
+    k->residency_count = n;
+    k->residency_local_only = n == 0;
 }
 
 /* A new record for row i's group. */
@@ -633,6 +686,7 @@ group_new(const struct call *c, size_t i, struct group **out)
     const struct wb_model_manifest *mf = c->m->manifest;
     const struct wb_claims *in = c->in[i].claims;
     struct group *g = wb__calloc(1, sizeof *g);
+    const char *places[WB_CLAIMS_MAX_ITEMS];
     struct wb_claims k;
     wb_err rc = g ? WB_OK : WB_ERR_NOMEM;
 
@@ -649,11 +703,7 @@ group_new(const struct call *c, size_t i, struct group **out)
     k.rights = in->rights;
     k.has_model = 1;
     memcpy(k.model, c->m->digest, WB_HASH_BYTES);
-    k.residency_local_only = in->residency_local_only;
-    if (!in->residency_local_only) {
-        k.residency = (const char *const *)mf->output_to;
-        k.residency_count = mf->output_to_count;
-    }
+    narrow(in, mf, places, &k);
     k.media = "application/json";
     if (rc == WB_OK) {
         /* the model id and output names are limited to characters JSON
@@ -662,6 +712,9 @@ group_new(const struct call *c, size_t i, struct group **out)
         wb__buf_init(&g->body, WB_PAYLOAD_MAX_BYTES);
         wb__buf_init(&g->outs, WB_PAYLOAD_MAX_BYTES);
         rc = wb_claims_copy(&k, &g->claims);
+    }
+    if (rc == WB_OK) {
+        rc = wb_claims_copy(in, &g->input);
     }
     if (rc == WB_OK) {
         rc = wb__buf_printf(&g->body, "{\"model\":\"%s\",\"inputs\":[",

@@ -92,6 +92,9 @@ void wb__infer_plugins_unload(void);
 
 /* Is code among list[0..n)? */
 bool wb__infer_in_list(char *const *list, size_t n, const char *code);
+/* Does place code lie within area: the same code, or a subdivision
+ * (ISO 3166-2, "DE-BY") of the country area names ("DE")? */
+bool wb__infer_within(const char *code, const char *area);
 
 /* Load m's model file bytes (checked) with its runtime in a child process
  * (in process once a model was loaded here) and drop them (trial.c): WB_OK when

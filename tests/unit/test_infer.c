@@ -1565,6 +1565,72 @@ test_selection(void)
     TT_CHECK(v == NULL && n == 0);
 }
 
+/* An output resides no wider than its input, nor than the model's
+ * outputs (DE, CN): run in DE on records held in DE. */
+static void
+test_output_residency(struct wb_site *s)
+{
+    struct wb_infer_opts o = opts(WB_INFER_ENFORCE, "DE");
+    struct wb_infer_result *r = NULL;
+    static const char *const de[] = {"DE"};
+    static const char *const by[] = {"DE-BY"};
+    static const char *const fr[] = {"FR"};
+    static const char *const cn_de[] = {"CN", "DE"};
+    static const struct {
+        const char *const *in;
+        size_t n;
+        const char *out; /* "," joined, or "local-only" */
+    } cases[] = {
+        {de, 1, "DE"},
+        {by, 1, "DE-BY"},
+        {fr, 1, "local-only"},
+        {cn_de, 2, "DE,CN"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct wb_append e;
+        struct wb_claims *c = NULL;
+        uint8_t *leaf = NULL;
+        size_t n = 0;
+        uint64_t rec = 0;
+        char got[64] = "";
+        static const char row[] =
+            "{\"vib_rms\":2.5,\"temp_c\":60,\"current_a\":11}";
+
+        memset(&e, 0, sizeof e);
+        e.claims.kind = "record";
+        e.claims.sub = "press-7";
+        e.claims.purposes = pm;
+        e.claims.purpose_count = 1;
+        e.claims.data_class = "non-personal";
+        e.claims.jurisdiction = "DE";
+        e.claims.residency = cases[i].in;
+        e.claims.residency_count = cases[i].n;
+        e.claims.media = "application/json";
+        e.payload = (const uint8_t *)row;
+        e.payload_len = strlen(row);
+        TT_CHECK(wb_site_append(s, &e, &rec) == WB_OK);
+        TT_CHECK(wb_infer(s, ID, &rec, 1, &o, &r) == WB_OK);
+        TT_CHECK(r != NULL && r->ran == 1);
+        TT_CHECK(r != NULL &&
+                 wb_site_leaf(s, r->rows[0].output, &leaf, &n) == WB_OK &&
+                 wb_claims_decode(leaf, n, &c) == WB_OK);
+        for (size_t j = 0; c != NULL && j < c->residency_count; j++) {
+            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s",
+                     j ? "," : "", c->residency[j]);
+        }
+        if (c != NULL && c->residency_local_only) {
+            snprintf(got, sizeof got, "local-only");
+        }
+        TT_CHECK_MSG(strcmp(got, cases[i].out) == 0,
+                     "case %zu: output residency %s, want %s", i, got,
+                     cases[i].out);
+        wb_claims_free(c);
+        wb_free(leaf);
+        wb_infer_result_free(r);
+        r = NULL;
+    }
+}
+
 int
 main(void)
 {
@@ -1613,6 +1679,7 @@ main(void)
         test_plugin(s);
         test_audit_old_format(s);
         test_backdated(s);
+        test_output_residency(s);
         TT_CHECK(wb_site_verify(s, &rep) == WB_OK);
     }
     fclose(out);

@@ -101,6 +101,18 @@ wb__mqtt_result_topic(const char *publish,
              at ? device : "", at ? at + 8 : "");
 }
 
+/* The levels of topic filter f ("a/+/b": 3). */
+static size_t
+levels(const char *f)
+{
+    size_t n = 1;
+
+    for (; *f != '\0'; f++) {
+        n += *f == '/';
+    }
+    return n;
+}
+
 /* Can a topic match both filters a and b ('+' one level, '#' the rest,
  * on either side)? */
 static bool
@@ -225,16 +237,30 @@ wb__mqtt_cfg_check(const struct wb_mqtt_config *cfg)
         }
         /* results published where the daemon ingests would come back as
          * records (each then refused by the model's data interface): the
-         * result topic of any device against every route's filter */
-        wb__mqtt_result_topic(m->publish, "+", topic, sizeof topic);
-        for (size_t j = 0; j < cfg->route_count; j++) {
-            if (filters_overlap(cfg->routes[j].filter, topic)) {
-                return wb__err(WB_ERR_INVAL,
-                               "mqtt.models[%zu].publish: \"%.256s\" is "
-                               "ingested by mqtt.routes[%zu] (\"%.256s\"): "
-                               "the results would come back as records",
-                               i, m->publish, j, cfg->routes[j].filter);
+         * result topic of any device against every route's filter. A
+         * device id may hold '/' (a route's fixed device, a message's
+         * property), so {device} stands for 1, 2, ... levels, as many as
+         * the deepest filter has */
+        for (size_t j = 0; rc == WB_OK && j < cfg->route_count; j++) {
+            const char *f = cfg->routes[j].filter;
+            char dev[256] = "+";
+            for (size_t k = 1;
+                 rc == WB_OK && k <= levels(f) && 2 * k < sizeof dev; k++) {
+                if (k > 1) {
+                    memcpy(dev + 2 * k - 3, "/+", 3); /* "+/+...", k */
+                }
+                wb__mqtt_result_topic(m->publish, dev, topic, sizeof topic);
+                if (filters_overlap(f, topic)) {
+                    rc = wb__err(WB_ERR_INVAL,
+                                 "mqtt.models[%zu].publish: \"%.256s\" is "
+                                 "ingested by mqtt.routes[%zu] (\"%.256s\"): "
+                                 "the results would come back as records",
+                                 i, m->publish, j, f);
+                }
             }
+        }
+        if (rc != WB_OK) {
+            return rc;
         }
         /* the same governed call twice (it would be owed once:
          * docs/daemon.md, "Inference after a crash") */

@@ -47,6 +47,9 @@ json.dump(dict(c, mqtt=dict(c["mqtt"], models=[dict(m, run_in="de")])), open("lo
 json.dump(dict(c, mqtt=dict(c["mqtt"], models=[dict(m, publish="plant/{device}/tele")])), open("loop.json", "w"))
 r = c["mqtt"]["routes"][0]
 json.dump(dict(c, mqtt=dict(c["mqtt"], routes=[r, dict(r, topic="plant/press-7/#")])), open("loop2.json", "w"))
+# a device id may hold '/' ("a/telemetry"): "out/{device}" reaches out/+/telemetry
+json.dump(dict(c, mqtt=dict(c["mqtt"], routes=[r, dict(r, topic="out/+/telemetry")],
+                            models=[dict(m, publish="out/{device}")])), open("loop3.json", "w"))
 PY
 expect 2 timeout 20 "$WAYBILLD" --config golf.json --listen 127.0.0.1:0
 has "$T/err" 'mqtt.models[0].purpose: "golf" is not in the purpose vocabulary'
@@ -60,6 +63,8 @@ expect 2 timeout 20 "$WAYBILLD" --config loop.json --listen 127.0.0.1:0
 has "$T/err" 'mqtt.models[0].publish: "plant/{device}/tele" is ingested by mqtt.routes[0]'
 expect 2 timeout 20 "$WAYBILLD" --config loop2.json --listen 127.0.0.1:0
 has "$T/err" 'mqtt.models[0].publish: "plant/{device}/risk" is ingested by mqtt.routes[1] ("plant/press-7/#")'
+expect 2 timeout 20 "$WAYBILLD" --config loop3.json --listen 127.0.0.1:0
+has "$T/err" 'mqtt.models[0].publish: "out/{device}" is ingested by mqtt.routes[1] ("out/+/telemetry")'
 # a site copy that no longer matches its signed manifest: exit 1 (a
 # restart would meet it again), the refusal logged once for the start
 # (on a copy of the site, without the hook, so the counts below stay)

@@ -82,7 +82,6 @@ in_vocabulary(const struct wb_policy *pol,
 static wb_err
 copy_begin(struct copy *c, const struct wb_model_manifest *m)
 {
-    struct wb_register_doc old;
     char dir[4096];
     wb_err rc;
 
@@ -100,20 +99,7 @@ copy_begin(struct copy *c, const struct wb_model_manifest *m)
     if (rc != WB_OK) {
         return rc;
     }
-    memset(&old, 0, sizeof old);
-    rc = wb_site_register_get(c->s, WB_MODEL_REGISTER, c->id, 0, &old);
-    if (rc == WB_OK) {
-        rc = wb__err(WB_ERR_EXISTS,
-                     "model %s is already registered (entry %llu)", c->id,
-                     (unsigned long long)old.entry);
-    } else if (rc == WB_ERR_NOTFOUND) {
-        wb_errmsg_clear();
-        rc = WB_OK;
-    }
-    wb_register_doc_clear(&old);
-    if (rc == WB_OK) {
-        rc = models_dir(c->s, NULL, dir, sizeof dir);
-    }
+    rc = models_dir(c->s, NULL, dir, sizeof dir);
     if (rc == WB_OK && mkdir(dir, 0755) != 0 && errno != EEXIST) {
         rc = wb__err(WB_ERR_IO, "%s: %s", dir, strerror(errno));
     }
@@ -343,6 +329,27 @@ log_refused(struct wb_site *s, const char *dir, const char *id, wb_err rc)
 /* Verify dir with the vendor key vkey (parsed into v) while its checked
  * files are written to the site, then log the "model" entry; on failure
  * remove what was written. c->id gets the model id once known. */
+/* WB_ERR_EXISTS when c->id is registered. */
+static wb_err
+not_registered(struct copy *c)
+{
+    struct wb_register_doc old;
+    wb_err rc;
+
+    memset(&old, 0, sizeof old);
+    rc = wb_site_register_get(c->s, WB_MODEL_REGISTER, c->id, 0, &old);
+    if (rc == WB_OK) {
+        rc = wb__err(WB_ERR_EXISTS,
+                     "model %s is already registered (entry %llu)", c->id,
+                     (unsigned long long)old.entry);
+    } else if (rc == WB_ERR_NOTFOUND) {
+        wb_errmsg_clear();
+        rc = WB_OK;
+    }
+    wb_register_doc_clear(&old);
+    return rc;
+}
+
 static wb_err
 register_package(struct wb_site *s,
                  const char *dir,
@@ -356,6 +363,11 @@ register_package(struct wb_site *s,
     uint64_t idx = 0;
     wb_err rc = wb__model_package_read(dir, v, copy_file, c, &p);
 
+    if (rc == WB_OK) {
+        /* after the package proved whole: a tampered copy of a registered
+         * model is refused (and logged) as tampered, not as a repeat */
+        rc = not_registered(c);
+    }
     if (rc == WB_OK) {
         rc = make_doc(c->id, vkey, p, &doc);
     }

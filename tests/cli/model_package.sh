@@ -98,6 +98,17 @@ expect 0 W --json show "$base"
 has "$T/out" '"event": "model-register-refused"'
 has "$T/out" '"model": "bearing-risk@1.0.0"'
 expect 0 W model verify bearing-risk@1.0.0
+# a tampered copy of the registered package: refused as tampered (exit 1,
+# the digest logged), not as a repeat
+cp -r pkg flipped
+/usr/bin/python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[300] ^= 1; open(p, "wb").write(b)' flipped/bearing-risk.ubj
+expect 1 W model register flipped --vendor-key vendor.vkey
+has "$T/err" "bearing-risk.ubj"
+lacks "$T/err" "already registered"
+base=$(size)
+base=$((base - 1))
+expect 0 W --json show "$base"
+has "$T/out" '"event": "model-register-refused"'
 expect 2 W model register pkg --vendor-key "vendor.example+00000000+AQID"
 has "$T/err" "vendor key"
 same "$(size)" "$((base + 2))" "the bad vendor key is logged"

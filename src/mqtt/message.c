@@ -138,8 +138,21 @@ consent_of(struct wb_site *s,
     enum wb_consent_status st;
     wb_err rc = wb_consent_get(s, id, version, k);
 
-    if (rc == WB_ERR_NOTFOUND) {
+    if (rc == WB_ERR_NOTFOUND && version == 0) {
         return wb__err(WB_ERR_NOTFOUND, "consent %s: not recorded", id);
+    }
+    if (rc == WB_ERR_NOTFOUND) {
+        struct wb_consent *latest = NULL;
+        rc = wb_consent_get(s, id, 0, &latest);
+        if (rc == WB_OK) {
+            rc = wb__err(WB_ERR_NOTFOUND,
+                         "consent %s: no version %u (its latest is %u)", id,
+                         (unsigned)version, (unsigned)latest->version);
+        } else if (rc == WB_ERR_NOTFOUND) {
+            rc = wb__err(WB_ERR_NOTFOUND, "consent %s: not recorded", id);
+        }
+        wb_consent_free(latest);
+        return rc;
     }
     if (rc != WB_OK) {
         return rc;

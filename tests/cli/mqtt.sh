@@ -86,6 +86,13 @@ wait_records 8
 records >recs.txt
 if grep -q '"seq": 21' recs.txt; then bad "a record under withdrawn consent was logged"; else ok; fi
 has "$T/daemon.log" 'withdrawn'
+# a consent version that was never recorded is named as such
+pub -t plant/press-1/tele -m '{"seq": 23}' -D publish user-property consent c-op-7 \
+    -D publish user-property consent-version 7
+for _ in $(seq 100); do grep -q 'no version 7' "$T/daemon.log" && break; sleep 0.1; done
+has "$T/daemon.log" 'consent c-op-7: no version 7 (its latest is 2)'
+records >recs.txt
+if grep -q '"seq": 23' recs.txt; then bad "a record under an unrecorded consent version was logged"; else ok; fi
 
 # acknowledgements wait for the commit: a long commit window, SIGKILL
 # inside it, and every message comes back through the persistent session

@@ -25,7 +25,8 @@ struct scan {
     json_t *denials;     /* [{entry, event, input|null, reason, enforced}], or
                             erased: [{entry, event, input: null, input_leaf
                             (denials), reason, enforced: null, erased: true}] */
-    json_t *lineage;     /* [{output, input, input_leaf}] */
+    json_t *lineage;     /* [{output, input, input_leaf}]; an erased
+                            record's: input null, erased true */
     struct seen *inputs; /* every input as run; made distinct at the end */
     size_t input_count;
     size_t input_cap;
@@ -151,9 +152,16 @@ add_inference(struct scan *sc,
         n = 1;
     }
     if (n == 0) {
-        /* erased (or unreadable): count what the claims show */
+        /* erased (or unreadable): count and list what the claims show,
+         * each input by its leaf hash (the index went with the payload) */
         sc->sum.inferences += c->parent_count;
         for (size_t k = 0; rc == WB_OK && k < c->parent_count; k++) {
+            char leaf[2 * WB_HASH_BYTES + 1];
+            wb_hex_encode(c->parents[k], WB_HASH_BYTES, leaf);
+            json_array_append_new(sc->lineage,
+                                  json_pack("{s:I, s:n, s:s, s:b}", "output",
+                                            (json_int_t)i, "input",
+                                            "input_leaf", leaf, "erased", 1));
             rc = add_input(sc, c->parents[k], c);
         }
         return rc;
@@ -323,10 +331,15 @@ print_text(FILE *f, const struct wb_model_entry *e, const struct scan *sc)
     fprintf(f, "lineage (output record <- input, input leaf hash)\n");
     json_array_foreach(sc->lineage, i, v)
     {
-        fprintf(f, "  entry %lld <- entry %lld %s\n",
-                (long long)json_integer_value(json_object_get(v, "output")),
-                (long long)json_integer_value(json_object_get(v, "input")),
-                json_string_value(json_object_get(v, "input_leaf")));
+        const json_t *in = json_object_get(v, "input");
+        fprintf(f, "  entry %lld <- ",
+                (long long)json_integer_value(json_object_get(v, "output")));
+        if (json_is_integer(in)) {
+            fprintf(f, "entry %lld ", (long long)json_integer_value(in));
+        } else {
+            fputs("(payload erased) ", f);
+        }
+        fprintf(f, "%s\n", json_string_value(json_object_get(v, "input_leaf")));
     }
 }
 

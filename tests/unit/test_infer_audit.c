@@ -330,6 +330,33 @@ test_erased_outputs(struct wb_site *s)
     audit(s, &a0, &t0, NULL);
     TT_CHECK(wb_site_erase_many(s, &out, 1, "test", NULL) == WB_OK);
     audit(s, &a1, &t1, NULL);
+    /* and lists them, by leaf hash: the indexes went with the payload */
+    for (size_t k = 0; k < 2; k++) {
+        char leaf[2 * WB_HASH_BYTES + 1];
+        char want[256];
+        json_t *j = NULL;
+        json_t *v;
+        size_t i;
+        bool found = false;
+        leaf_hex(s, in[k], leaf);
+        snprintf(want, sizeof want, "  entry %llu <- (payload erased) %s\n",
+                 (unsigned long long)out, leaf);
+        TT_CHECK_MSG(t1 && strstr(t1, want) != NULL, "%s", t1 ? t1 : "");
+        audit(s, &a1, NULL, &j);
+        json_array_foreach(json_object_get(j, "lineage"), i, v)
+        {
+            found = found ||
+                    (json_integer_value(json_object_get(v, "output")) ==
+                         (json_int_t)out &&
+                     json_is_null(json_object_get(v, "input")) &&
+                     json_is_true(json_object_get(v, "erased")) &&
+                     strcmp(json_string_value(json_object_get(v, "input_leaf")),
+                            leaf) == 0);
+        }
+        TT_CHECK_MSG(found, "lineage of erased record %llu, input %zu",
+                     (unsigned long long)out, k);
+        json_decref(j);
+    }
     free(t0);
     free(t1);
     TT_CHECK_MSG(a1.inferences == a0.inferences && a1.inputs == a0.inputs &&

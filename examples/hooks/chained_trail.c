@@ -114,13 +114,18 @@ trail_close(void *ctx)
     free(t);
 }
 
-/* Continue the chain from the file's last line, if any. */
+/* Continue the chain from the file's last line, if any, after checking
+ * that every line is one this plug-in wrote in order: a JSON object whose
+ * "seq" is its line number and whose "prev" is the previous line's hash.
+ * A trail that is not (edited, cut off, another file) is refused, named
+ * by its line: the chain must not go on from a line it cannot vouch for. */
 static int
 resume(struct trail *t, const char *path, char *err, size_t err_len)
 {
     FILE *f = fopen(path, "r");
+    unsigned long long line = 0;
+    const char *bad = NULL;
     char *buf;
-    json_t *o;
 
     memset(t->prev, '0', 64);
     t->prev[64] = '\0';
@@ -133,27 +138,41 @@ resume(struct trail *t, const char *path, char *err, size_t err_len)
         fclose(f);
         return -1;
     }
-    while (fgets(buf, LINE_MAX_BYTES, f) != NULL) {
+    while (bad == NULL && fgets(buf, LINE_MAX_BYTES, f) != NULL) {
         size_t n = strlen(buf);
+        json_t *o = NULL;
+        const char *prev = NULL;
+        line++;
         if (n == 0 || buf[n - 1] != '\n') {
-            /* the chain cannot continue from a line it cannot hash */
-            snprintf(err, err_len, "%s: line %llu %s", path, t->seq + 1,
-                     feof(f) ? "ends without a newline (cut off while "
-                               "being written?): repair the trail first"
-                             : "is longer than the longest line written");
-            fclose(f);
-            free(buf);
-            return -1;
+            bad = feof(f) ? "ends without a newline (cut off while being "
+                            "written?)"
+                          : "is longer than the longest line written";
+        } else if ((o = json_loadb(buf, n - 1, 0, NULL)) == NULL ||
+                   !json_is_object(o)) {
+            bad = "is not a JSON object";
+        } else if (!json_is_integer(json_object_get(o, "seq")) ||
+                   (unsigned long long)json_integer_value(
+                       json_object_get(o, "seq")) != line) {
+            bad = "does not carry its line number as \"seq\"";
+        } else if ((prev = json_string_value(json_object_get(o, "prev"))) ==
+                       NULL ||
+                   strcmp(prev, t->prev) != 0) {
+            bad = "does not carry the previous line's hash as \"prev\"";
+        } else {
+            hash_hex(buf, n - 1, t->prev);
+            t->seq = line;
         }
-        hash_hex(buf, n - 1, t->prev);
-        o = json_loadb(buf, n - 1, 0, NULL);
-        t->seq =
-            (unsigned long long)json_integer_value(json_object_get(o, "seq"));
         json_decref(o);
+    }
+    if (bad != NULL) {
+        snprintf(err, err_len,
+                 "%s: line %llu %s: repair the trail, or start "
+                 "a new one",
+                 path, line, bad);
     }
     fclose(f);
     free(buf);
-    return 0;
+    return bad != NULL ? -1 : 0;
 }
 
 int

@@ -427,13 +427,28 @@ print("chain ok, %d lines" % n)
 PY
 same "$(/usr/bin/python3 chain.py chain.jsonl)" "chain ok, 8 lines"
 has chain.jsonl '"event":"after-output","model":"bearing-risk@1.0.0"'
+cp chain.jsonl chain-good.jsonl
 sed -i '3s/"input":[0-9]*/"input":0/' chain.jsonl
 same "$(/usr/bin/python3 chain.py chain.jsonl)" "broken at line 4" "an edited line breaks the chain"
-# a trail cut off mid-line (a crash while writing) is named, not continued
+# the plug-in does not go on from a trail it cannot vouch for: an edited
+# line, a line cut off mid-write (a crash), a line it did not write
+expect 2 W infer --model bearing-risk@1.0.0 --input "$first" --run-in DE \
+    --hook "$WB_HOOK_CHAIN:$T/chain.jsonl"
+has "$T/err" "chain.jsonl: line 4 does not carry the previous line's hash as \"prev\""
+cp chain-good.jsonl chain.jsonl
 printf '{"seq":9,"prev":"00' >> chain.jsonl
 expect 2 W infer --model bearing-risk@1.0.0 --input "$first" --run-in DE \
     --hook "$WB_HOOK_CHAIN:$T/chain.jsonl"
 has "$T/err" "line 9 ends without a newline"
+cp chain-good.jsonl chain.jsonl
+echo 'not json' >> chain.jsonl
+expect 2 W infer --model bearing-risk@1.0.0 --input "$first" --run-in DE \
+    --hook "$WB_HOOK_CHAIN:$T/chain.jsonl"
+has "$T/err" "line 9 is not a JSON object"
+printf '\n' > blank.jsonl
+expect 2 W infer --model bearing-risk@1.0.0 --input "$first" --run-in DE \
+    --hook "$WB_HOOK_CHAIN:$T/blank.jsonl"
+has "$T/err" "line 1 is not a JSON object"
 
 expect 0 W verify
 # ---- log-only: a refused call is logged and run, and the output says so ---

@@ -236,6 +236,17 @@ WB_API void wb_model_close(struct wb_model *m);
 WB_API const struct wb_model_manifest *
 wb_model_manifest_of(const struct wb_model *m);
 
+/** Would the manifest m let a call for purpose run in run_in at all (an
+ *  intended purpose, not a ruled-out use, run_in within its jurisdictions
+ *  for running and for outputs)? False with the reasons, one per line, in why
+ * (why_len bytes; WB_INFER_WHY_MAX always suffices): what a front end can say
+ *  before any call, since every such call would be refused whole. */
+WB_API bool wb_model_call_allowed(const struct wb_model_manifest *m,
+                                  const char *purpose,
+                                  const char *run_in,
+                                  char *why,
+                                  size_t why_len);
+
 /** Raw prediction with no governance (benchmarks, tests): rows x features
  *  floats into out (rows x outputs). */
 WB_API WB_NODISCARD wb_err wb_model_predict(struct wb_model *m,

@@ -220,6 +220,23 @@ wb__infer_call_allowed(const struct wb_model_manifest *m,
     return why[0] == '\0';
 }
 
+bool
+wb_model_call_allowed(const struct wb_model_manifest *m,
+                      const char *purpose,
+                      const char *run_in,
+                      char *why,
+                      size_t why_len)
+{
+    if (m == NULL || purpose == NULL || run_in == NULL || why == NULL ||
+        why_len == 0) {
+        if (why != NULL && why_len > 0) {
+            snprintf(why, why_len, "no manifest, purpose or place");
+        }
+        return false;
+    }
+    return wb__infer_call_allowed(m, purpose, run_in, why, why_len);
+}
+
 /* The record's residency claim against run_in. */
 static bool
 residency_ok(const struct wb_claims *c,

@@ -163,6 +163,16 @@ check_model(const struct wb_mqtt_model *m, size_t i)
     if (m->publish == NULL || strlen(m->publish) > 256) {
         return wb__err(WB_ERR_INVAL, "mqtt.models[%zu].publish: required", i);
     }
+    /* {device} is the one placeholder: another would go out as is */
+    for (const char *b = strchr(m->publish, '{'); b != NULL;
+         b = strchr(b + 1, '{')) {
+        if (strncmp(b, "{device}", 8) != 0) {
+            return wb__err(WB_ERR_INVAL,
+                           "mqtt.models[%zu].publish: \"%.64s\": the only "
+                           "placeholder is {device}",
+                           i, b);
+        }
+    }
     /* the topic with "{device}" filled in must be a topic */
     wb__mqtt_result_topic(m->publish, "d", topic, sizeof topic);
     if (mosquitto_pub_topic_check(topic) != MOSQ_ERR_SUCCESS) {
@@ -231,9 +241,20 @@ wb__mqtt_cfg_check(const struct wb_mqtt_config *cfg)
     for (size_t i = 0; i < cfg->model_count; i++) {
         const struct wb_mqtt_model *m = &cfg->models[i];
         char topic[512];
+        bool reached = false;
         rc = check_model(m, i);
         if (rc != WB_OK) {
             return rc;
+        }
+        /* a model sees only what a route ingests */
+        for (size_t j = 0; !reached && j < cfg->route_count; j++) {
+            reached = filters_overlap(cfg->routes[j].filter, m->filter);
+        }
+        if (!reached) {
+            return wb__err(WB_ERR_INVAL,
+                           "mqtt.models[%zu].topic: \"%.256s\" is no "
+                           "route's: no record would reach the model",
+                           i, m->filter);
         }
         /* results published where the daemon ingests would come back as
          * records (each then refused by the model's data interface): the

@@ -149,6 +149,36 @@ consumer_name(const struct wb_mqtt_model *m,
     return rc;
 }
 
+/* Model entry i against its manifest's own terms: every call of an entry
+ * for a purpose the vendor did not intend, or in a place the model may
+ * not run or keep outputs, would be refused whole. Enforced, that is a
+ * configuration that can never work: refused. Log-only, the calls run
+ * and log their refusal: said once, here. */
+static wb_err
+terms(const struct wb_mqtt_model *m,
+      size_t i,
+      const struct wb_model_manifest *mf,
+      const char *purpose)
+{
+    char why[WB_INFER_WHY_MAX];
+    char line[WB_INFER_WHY_MAX + 64]; /* the reasons on one line */
+
+    if (wb_model_call_allowed(mf, purpose, m->run_in, why, sizeof why)) {
+        return WB_OK;
+    }
+    wb__one_line(why, line, sizeof line);
+    if (!m->log_only) {
+        return wb__err(WB_ERR_INVAL,
+                       "mqtt.models[%zu] %s: every call would be refused: %s",
+                       i, m->model, line);
+    }
+    fprintf(stderr,
+            "waybilld: mqtt.models[%zu] %s: every call will be refused, and "
+            "run (governance log-only): %s\n",
+            i, m->model, line);
+    return WB_OK;
+}
+
 wb_err
 wb__mqtt_models_open(struct wb_site *s,
                      const struct wb_mqtt_config *cfg,
@@ -200,6 +230,8 @@ wb__mqtt_models_open(struct wb_site *s,
                          "mqtt.models[%zu].purpose: \"%.64s\" is not in "
                          "the purpose vocabulary of %s",
                          i, purpose, cfg->profiles_dir);
+        } else {
+            rc = terms(m, i, wb_model_manifest_of(ms->model[i]), purpose);
         }
     }
     if (rc != WB_OK) {

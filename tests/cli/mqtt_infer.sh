@@ -47,6 +47,11 @@ json.dump(dict(c, mqtt=dict(c["mqtt"], models=[dict(m, run_in="de")])), open("lo
 json.dump(dict(c, mqtt=dict(c["mqtt"], models=[dict(m, publish="plant/{device}/tele")])), open("loop.json", "w"))
 r = c["mqtt"]["routes"][0]
 json.dump(dict(c, mqtt=dict(c["mqtt"], routes=[r, dict(r, topic="plant/press-7/#")])), open("loop2.json", "w"))
+# a model no route feeds, a placeholder that is not {device}, a purpose
+# the vendor rules out (enforced: every call would be refused whole)
+json.dump(dict(c, mqtt=dict(c["mqtt"], models=[dict(m, topic="other/+/t")])), open("unfed.json", "w"))
+json.dump(dict(c, mqtt=dict(c["mqtt"], models=[dict(m, publish="plant/{site}/risk")])), open("site.json", "w"))
+json.dump(dict(c, mqtt=dict(c["mqtt"], models=[dict(m, purpose="marketing")])), open("ruled.json", "w"))
 # a device id may hold '/' ("a/telemetry"): "out/{device}" reaches out/+/telemetry
 json.dump(dict(c, mqtt=dict(c["mqtt"], routes=[r, dict(r, topic="out/+/telemetry")],
                             models=[dict(m, publish="out/{device}")])), open("loop3.json", "w"))
@@ -63,6 +68,12 @@ expect 2 timeout 20 "$WAYBILLD" --config loop.json --listen 127.0.0.1:0
 has "$T/err" 'mqtt.models[0].publish: "plant/{device}/tele" is ingested by mqtt.routes[0]'
 expect 2 timeout 20 "$WAYBILLD" --config loop2.json --listen 127.0.0.1:0
 has "$T/err" 'mqtt.models[0].publish: "plant/{device}/risk" is ingested by mqtt.routes[1] ("plant/press-7/#")'
+expect 2 timeout 20 "$WAYBILLD" --config unfed.json --listen 127.0.0.1:0
+has "$T/err" 'mqtt.models[0].topic: "other/+/t" is no route'"'"'s: no record would reach the model'
+expect 2 timeout 20 "$WAYBILLD" --config site.json --listen 127.0.0.1:0
+has "$T/err" 'mqtt.models[0].publish: "{site}/risk": the only placeholder is {device}'
+expect 2 timeout 20 "$WAYBILLD" --config ruled.json --listen 127.0.0.1:0
+has "$T/err" 'ruled.json: mqtt.models[0] bearing-risk@1.0.0: every call would be refused: model bearing-risk@1.0.0 is not intended for purpose marketing (intended: predictive-maintenance); model bearing-risk@1.0.0 rules out use for marketing'
 expect 2 timeout 20 "$WAYBILLD" --config loop3.json --listen 127.0.0.1:0
 has "$T/err" 'mqtt.models[0].publish: "out/{device}" is ingested by mqtt.routes[1] ("out/+/telemetry")'
 # a site copy that no longer matches its signed manifest: exit 1 (a

@@ -1586,6 +1586,22 @@ test_output_residency(struct wb_site *s)
         {fr, 1, "local-only"},
         {cn_de, 2, "DE,CN"},
     };
+    struct wb_model_entry me;
+    char why[WB_INFER_WHY_MAX];
+
+    /* the manifest's own terms, before any call */
+    TT_CHECK(wb_model_get(s, ID, &me) == WB_OK);
+    TT_CHECK(wb_model_call_allowed(me.manifest, "predictive-maintenance",
+                                   "DE-BY", why, sizeof why) &&
+             why[0] == '\0');
+    TT_CHECK(!wb_model_call_allowed(me.manifest, "marketing", "US", why,
+                                    sizeof why));
+    TT_CHECK_MSG(strstr(why, "rules out use for marketing\n") != NULL &&
+                     strstr(why, "may run only in DE, CN, not in US") != NULL,
+                 "%s", why);
+    TT_CHECK(!wb_model_call_allowed(NULL, "marketing", "DE", why, sizeof why));
+    wb_model_entry_clear(&me);
+
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct wb_append e;
         struct wb_claims *c = NULL;

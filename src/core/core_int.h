@@ -124,6 +124,10 @@ char *wb__printable(const char *in, size_t max, char *out, size_t cap);
  * bytes, truncated); returns out. */
 char *wb__one_line(const char *in, char *out, size_t cap);
 
+/* "an" before a word that starts with a vowel letter, else "a" (for
+ * messages naming an entry kind: "an erasure entry"). */
+const char *wb__a(const char *word);
+
 /* Compact JSON of j (jansson flags) into a new string (wb_free). */
 wb_err wb__json_dump(const json_t *j, size_t flags, char **out);
 

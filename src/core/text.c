@@ -101,3 +101,11 @@ wb__one_line(const char *in, char *out, size_t cap)
     out[n] = '\0';
     return out;
 }
+
+const char *
+wb__a(const char *word)
+{
+    return word != NULL && word[0] != '\0' && strchr("aeiouAEIOU", word[0])
+               ? "an"
+               : "a";
+}

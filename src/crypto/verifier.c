@@ -71,6 +71,12 @@ wb_verifier_from_note_key(const char *text,
     wb_err rc;
 
     *out = NULL;
+    if (len >= 12 && memcmp(text, "PRIVATE+KEY+", 12) == 0) {
+        /* never echoed: it is a secret */
+        return wb__err(WB_ERR_FORMAT,
+                       "verifier key: this is a private signing key; give "
+                       "its public verifier key (the line keygen printed)");
+    }
     rc = wb__note_key_split(text, len, name, id, &key, &key_len);
     if (rc != WB_OK) {
         goto out;

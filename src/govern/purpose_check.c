@@ -240,7 +240,8 @@ wb_purpose_check_claims(struct wb_site *s,
     if (c->kind == NULL ||
         (strcmp(c->kind, "record") != 0 && strcmp(c->kind, "inference") != 0)) {
         return wb__err(WB_ERR_INVAL,
-                       "a %s entry, not a record: purposes apply to records",
+                       "%s %s entry, not a record: purposes apply to records",
+                       wb__a(c->kind ? c->kind : "kindless"),
                        c->kind ? c->kind : "kindless");
     }
     v = wb__calloc(1, sizeof *v);

@@ -24,9 +24,9 @@ check_kind(uint64_t index, const struct wb_claims *c, bool has_payload)
 {
     if (strcmp(c->kind, "record") != 0 && strcmp(c->kind, "inference") != 0) {
         return wb__err(WB_ERR_FORMAT,
-                       "schema mismatch: entry %llu is a %s entry, not a "
+                       "schema mismatch: entry %llu is %s %s entry, not a "
                        "record",
-                       (unsigned long long)index, c->kind);
+                       (unsigned long long)index, wb__a(c->kind), c->kind);
     }
     if (!has_payload) {
         return wb__err(WB_ERR_FORMAT,

@@ -106,9 +106,10 @@ wb_site_register_check(struct wb_site *s,
         rc = wb_claims_decode(row.leaf, row.leaf_len, &c);
     }
     if (rc == WB_OK && strcmp(c->kind, reg) != 0) {
-        rc = wb__err(
-            WB_ERR_VERIFY, "%s %s version %u: entry %llu is a %s entry", reg,
-            d->id, (unsigned)d->version, (unsigned long long)d->entry, c->kind);
+        rc = wb__err(WB_ERR_VERIFY,
+                     "%s %s version %u: entry %llu is %s %s entry", reg, d->id,
+                     (unsigned)d->version, (unsigned long long)d->entry,
+                     wb__a(c->kind), c->kind);
     } else if (rc == WB_OK && row.erased) {
         /* a register's entries are kept (wb_kind_erasable): an erased one
          * was erased behind the library's back, or before that rule */

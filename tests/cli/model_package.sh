@@ -73,6 +73,10 @@ cp -r pkg missing
 rm missing/bearing-risk.ubj
 expect 1 W model verify missing --key vendor.vkey
 has "$T/err" "bearing-risk.ubj: listed in the manifest but not readable"
+# the signing key where the verifier key goes: named, not echoed
+expect 2 W model verify pkg --key vendor.key
+has "$T/err" "vendor.key: verifier key: this is a private signing key"
+lacks "$T/err" "PRIVATE+KEY"
 expect 1 W model sign missing --key-file vendor.key
 has "$T/err" "missing/bearing-risk.ubj: No such file or directory"
 base=$(size)
@@ -138,7 +142,17 @@ cp site/models/bearing-risk@2.0.0/bearing-risk.ubj keep.ubj
 expect 1 W verify
 has "$T/err" "waybill verify: FAILED: model bearing-risk@2.0.0:"
 expect 1 W --json verify
-same "$(js 'd["ok"], d["models"], "bearing-risk@2.0.0" in d["problem"]')" "(False, 1, True)"
+same "$(js 'd["ok"], d["models"], d["models_registered"], "bearing-risk@2.0.0" in d["problem"]')" "(False, 1, 2, True)"
+# every model that fails is named, not only the first
+cp site/models/bearing-risk@1.0.0/bearing-risk.ubj keep1.ubj
+/usr/bin/python3 -c "import sys; p = sys.argv[1]; b = bytearray(open(p, 'rb').read()); b[100] ^= 1; open(p, 'wb').write(b)" site/models/bearing-risk@1.0.0/bearing-risk.ubj
+expect 1 W verify
+has "$T/err" "waybill verify: FAILED: model bearing-risk@1.0.0:"
+has "$T/err" "waybill verify: FAILED: model bearing-risk@2.0.0:"
+has "$T/err" "waybill verify: 0 of 2 registered model(s) match their signed manifests"
+expect 1 W --json verify
+same "$(js 'd["models"], len(d["model_problems"])')" "(0, 2)"
+cp keep1.ubj site/models/bearing-risk@1.0.0/bearing-risk.ubj
 mv site/models/bearing-risk@2.0.0 moved
 expect 1 W verify
 has "$T/err" "FAILED: model bearing-risk@2.0.0"

@@ -50,6 +50,7 @@ json.dump(dict(c, mqtt=dict(c["mqtt"], routes=[r, dict(r, topic="plant/press-7/#
 # a model no route feeds, a placeholder that is not {device}, a purpose
 # the vendor rules out (enforced: every call would be refused whole)
 json.dump(dict(c, mqtt=dict(c["mqtt"], models=[dict(m, topic="other/+/t")])), open("unfed.json", "w"))
+json.dump(dict(c, mqtt=dict(c["mqtt"], models=[{k: v for k, v in m.items() if k != "run_in"}])), open("norun.json", "w"))
 json.dump(dict(c, mqtt=dict(c["mqtt"], models=[dict(m, publish="plant/{site}/risk")])), open("site.json", "w"))
 json.dump(dict(c, mqtt=dict(c["mqtt"], models=[dict(m, purpose="marketing")])), open("ruled.json", "w"))
 # a device id may hold '/' ("a/telemetry"): "out/{device}" reaches out/+/telemetry
@@ -68,6 +69,8 @@ expect 2 timeout 20 "$WAYBILLD" --config loop.json --listen 127.0.0.1:0
 has "$T/err" 'mqtt.models[0].publish: "plant/{device}/tele" is ingested by mqtt.routes[0]'
 expect 2 timeout 20 "$WAYBILLD" --config loop2.json --listen 127.0.0.1:0
 has "$T/err" 'mqtt.models[0].publish: "plant/{device}/risk" is ingested by mqtt.routes[1] ("plant/press-7/#")'
+expect 2 timeout 20 "$WAYBILLD" --config norun.json --listen 127.0.0.1:0
+has "$T/err" 'norun.json: mqtt.models[0].run_in: required (a model entry needs topic, model, run_in and publish)'
 expect 2 timeout 20 "$WAYBILLD" --config unfed.json --listen 127.0.0.1:0
 has "$T/err" 'mqtt.models[0].topic: "other/+/t" is no route'"'"'s: no record would reach the model'
 expect 2 timeout 20 "$WAYBILLD" --config site.json --listen 127.0.0.1:0

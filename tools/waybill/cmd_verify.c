@@ -232,27 +232,32 @@ cmd_verify_proof(struct cli *c, int argc, char **argv)
 }
 
 /* Each registered model's copy in the site against its signed entry:
- * *count verified; on the first that fails, WB_ERR_VERIFY with the model
- * named in what. */
+ * *count verified of *total; each that fails named in bad (a JSON array
+ * of messages), and WB_ERR_VERIFY when one did. */
 static wb_err
-verify_models(struct wb_site *s, size_t *count, char *what, size_t len)
+verify_models(struct wb_site *s, size_t *count, size_t *total, json_t *bad)
 {
     struct wb_model_entry *v = NULL;
     size_t n = 0;
     wb_err rc = wb_model_list(s, &v, &n);
+    bool failed = false;
 
     *count = 0;
+    *total = n;
     for (size_t i = 0; rc == WB_OK && i < n; i++) {
-        rc = wb_model_verify(s, v[i].id, NULL);
-        if (rc == WB_OK) {
+        wb_err one = wb_model_verify(s, v[i].id, NULL);
+        if (one == WB_OK) {
             (*count)++;
+        } else if (one == WB_ERR_VERIFY || one == WB_ERR_NOTFOUND ||
+                   one == WB_ERR_IO || one == WB_ERR_FORMAT) {
+            failed = true; /* and on to the next: report every one */
+            json_array_append_new(bad, json_string(wb_errmsg()));
         } else {
-            snprintf(what, len, "%s", wb_errmsg());
-            rc = rc == WB_ERR_NOTFOUND || rc == WB_ERR_IO ? WB_ERR_VERIFY : rc;
+            rc = one;
         }
     }
     wb_model_entries_free(v, n);
-    return rc;
+    return rc == WB_OK && failed ? WB_ERR_VERIFY : rc;
 }
 
 int
@@ -260,8 +265,9 @@ cmd_verify(struct cli *c, int argc, char **argv)
 {
     struct wb_verify_report r;
     struct wb_site *s = NULL;
-    char bad_model[1024] = "";
+    json_t *bad = json_array();
     size_t models = 0;
+    size_t registered = 0;
     wb_err rc;
     int code;
 
@@ -269,23 +275,26 @@ cmd_verify(struct cli *c, int argc, char **argv)
     if (argc != 1) {
         return cli_usage(c, "usage: waybill verify");
     }
-    code = cli_open(c, &s);
+    code = bad != NULL ? cli_open(c, &s) : cli_fail(c, WB_ERR_NOMEM, "verify");
     if (code != 0) {
+        json_decref(bad);
         return code;
     }
     rc = wb_site_verify(s, &r);
     if (rc == WB_OK) {
         /* the log holds; then the model copies it vouches for */
-        rc = verify_models(s, &models, bad_model, sizeof bad_model);
+        rc = verify_models(s, &models, &registered, bad);
     }
     if (c->json && (rc == WB_OK || rc == WB_ERR_VERIFY)) {
-        cli_json(
-            json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:s}", "ok",
-                      rc == WB_OK, "entries", (json_int_t)r.entries, "payloads",
-                      (json_int_t)r.payloads, "erased", (json_int_t)r.erased,
-                      "checkpoints", (json_int_t)r.checkpoints, "models",
-                      (json_int_t)models, "first_bad", (json_int_t)r.first_bad,
-                      "problem", bad_model[0] ? bad_model : r.what));
+        const char *first = json_string_value(json_array_get(bad, 0));
+        cli_json(json_pack(
+            "{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:O}", "ok",
+            rc == WB_OK, "entries", (json_int_t)r.entries, "payloads",
+            (json_int_t)r.payloads, "erased", (json_int_t)r.erased,
+            "checkpoints", (json_int_t)r.checkpoints, "models",
+            (json_int_t)models, "models_registered", (json_int_t)registered,
+            "first_bad", (json_int_t)r.first_bad, "problem",
+            first ? first : r.what, "model_problems", bad));
         code = wb_err_exit_code(rc);
     } else if (rc == WB_OK) {
         printf("ok: %llu entries, %llu payloads match their commitments, "
@@ -297,8 +306,18 @@ cmd_verify(struct cli *c, int argc, char **argv)
                    "their signed manifests\n",
                    models);
         }
-    } else if (rc == WB_ERR_VERIFY && bad_model[0] != '\0') {
-        fprintf(stderr, "waybill verify: FAILED: %s\n", bad_model);
+    } else if (rc == WB_ERR_VERIFY && json_array_size(bad) > 0) {
+        size_t i;
+        json_t *m;
+        json_array_foreach(bad, i, m)
+        {
+            fprintf(stderr, "waybill verify: FAILED: %s\n",
+                    json_string_value(m));
+        }
+        fprintf(stderr,
+                "waybill verify: %zu of %zu registered model(s) match their "
+                "signed manifests\n",
+                models, registered);
         code = EXIT_VERIFY;
     } else if (rc == WB_ERR_VERIFY) {
         fprintf(stderr, "waybill verify: FAILED at entry %lld: %s\n",
@@ -307,6 +326,7 @@ cmd_verify(struct cli *c, int argc, char **argv)
     } else {
         code = cli_fail(c, rc, "cannot verify %s", c->dir);
     }
+    json_decref(bad);
     wb_site_close(s);
     return code;
 }

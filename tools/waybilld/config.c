@@ -330,7 +330,14 @@ parse_mqtt(json_t *o, struct wbd_config *c)
         }
         if (rc == WB_OK && (md->filter == NULL || md->model == NULL ||
                             md->run_in == NULL || md->publish == NULL)) {
-            rc = bad(path, "needs topic, model, run_in and publish");
+            char field[80];
+            snprintf(field, sizeof field, "%s.%s", path,
+                     md->filter == NULL   ? "topic"
+                     : md->model == NULL  ? "model"
+                     : md->run_in == NULL ? "run_in"
+                                          : "publish");
+            rc = bad(field, "required (a model entry needs topic, model, "
+                            "run_in and publish)");
         }
         m->model_count = i + 1;
     }

@@ -311,10 +311,12 @@ cmd_infer(struct cli *c, int argc, char **argv)
     if (a.trail != NULL) {
         trail = fopen(a.trail, "a");
         if (trail == NULL) {
+            /* a place that is not there is bad input, as for every file */
+            wb_err rc = errno == ENOENT ? WB_ERR_NOTFOUND : WB_ERR_IO;
             wb_errmsg_set("%s: cannot open for appending: %s", a.trail,
                           strerror(errno));
             wb_infer_hook_detach_all();
-            return cli_fail(c, WB_ERR_IO, "--audit-trail");
+            return cli_fail(c, rc, "--audit-trail");
         }
     }
     code = cli_policy(c, &p);

@@ -163,8 +163,6 @@ mkdir adir
 expect 2 W ingest adir
 has "$T/err" "cannot read adir: is a directory"
 # a place to write that is not there is bad input too
-expect 2 W infer --model m@1 --input 1 --run-in DE --audit-trail no-such-dir/trail.jsonl
-has "$T/err" "no-such-dir/trail.jsonl: cannot open for appending: No such file or directory"
 expect 2 W model pack "$WB_SRC/tests/models/bearing-risk.spec.json" --model "$WB_SRC/tests/models/bearing-risk.ubj" --out no-such-dir/pkg
 has "$T/err" "no-such-dir/pkg: No such file or directory"
 # a site without its key is damaged, not absent: commands that can do

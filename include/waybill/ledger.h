@@ -417,14 +417,13 @@ WB_API WB_NODISCARD wb_err wb_site_pending_owed(struct wb_site *s,
  */
 
 /** False for the kinds whose entries are kept whole (and for NULL):
- *  "erasure", and the kinds of the registers the gates read: "model",
- *  "consent", "server", "policy" (superseded by new versions, never
- *  erased). */
+ *  "erasure", and the registers' kinds "model", "consent", "server",
+ *  "policy" (superseded by new versions, never erased) and "maint" (the
+ *  remote-maintenance log). */
 WB_API bool wb_kind_erasable(const char *kind);
 
-/** Erase entry index's payload, salt and device token (and a register's
- *  copy of the payload) for good (secure delete, WAL truncated) and log
- *  an "erasure" entry citing the reason and
+/** Erase entry index's payload, salt and device token for good (secure
+ *  delete, WAL truncated) and log an "erasure" entry citing the reason and
  *  the erased leaf hash; *erasure (may be NULL) gets its index.
  *  WB_ERR_NOTFOUND, WB_ERR_EXISTS (already erased or nothing to erase),
  *  WB_ERR_INVAL (empty reason, or a kind that is kept:

@@ -14,9 +14,9 @@
  * gates read (their kind is the register's name) are the record of what
  * was in force, and their copies in the registers table are bound to them
  * (wb_site_register_check). A consent is revoked, a server suspended, a
- * policy or model superseded by a new version, never erased. The
- * maintenance register ("maint") gates nothing: its steps may be erased
- * after their retention, their copies with them. */
+ * policy or model superseded by a new version, never erased; and the
+ * remote-maintenance log is kept (a session's steps: erasing one would
+ * reopen the session or lose its start). */
 static const struct {
     const char *kind;
     const char *why;
@@ -30,6 +30,8 @@ static const struct {
                "data may go: suspend the server instead)"},
     {"policy", "records a policy; those are kept (the rules decisions "
                "cite: register a new version instead)"},
+    {"maint", "records a maintenance step; those are kept (the "
+              "remote-maintenance log)"},
 };
 
 static const char *
@@ -122,9 +124,6 @@ erase_one(struct wb_site *s,
     rc = wb_site_append(s, &e, erasure);
     if (rc == WB_OK) {
         rc = wb__db_entry_erase(s->db, index);
-    }
-    if (rc == WB_OK) {
-        rc = wb__db_reg_drop(s->db, index); /* a maintenance step's copy */
     }
 out:
     json_decref(o);

@@ -49,6 +49,14 @@ wb_retention_check(const struct wb_retention_rule *rules, size_t count)
                            "erase_after_days or minimum_days",
                            i);
         }
+        if (u->erase_after_days >= 0 && u->kind != NULL &&
+            !wb_kind_erasable(u->kind)) {
+            return wb__err(WB_ERR_INVAL,
+                           "retention.rules[%zu]: %s entries are kept "
+                           "(never erased), so erase_after_days cannot "
+                           "apply; a minimum_days alone may",
+                           i, u->kind);
+        }
         if (u->erase_after_days >= 0 && u->minimum_days >= 0 &&
             u->erase_after_days < u->minimum_days) {
             return wb__err(WB_ERR_INVAL,

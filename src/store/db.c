@@ -51,7 +51,6 @@ static const char *const sql_text[ST__COUNT] = {
                     "WHERE reg = ?1 GROUP BY id ORDER BY id",
     [ST_REG_WALK] = "SELECT reg, id, version, entry, doc FROM registers "
                     "ORDER BY entry",
-    [ST_REG_DROP] = "DELETE FROM registers WHERE entry = ?1",
     [ST_TALLY_ADD] = "INSERT OR IGNORE INTO tallies(exporter, year, "
                      "sensitive, subject, entry) VALUES (?1, ?2, ?3, ?4, ?5)",
     [ST_TALLY_COUNT] = "SELECT count(*) FROM tallies WHERE exporter = ?1 "

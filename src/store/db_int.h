@@ -34,7 +34,6 @@ enum wb__stmt {
     ST_REG_HISTORY,
     ST_REG_LIST,
     ST_REG_WALK,
-    ST_REG_DROP,
     ST_TALLY_ADD,
     ST_TALLY_COUNT,
     ST_MSGRING_PUT,

@@ -37,23 +37,6 @@ wb__db_reg_put(struct wb__db *db,
     return rc;
 }
 
-wb_err
-wb__db_reg_drop(struct wb__db *db, uint64_t entry)
-{
-    sqlite3_stmt *st = wb__db_stmt(db, ST_REG_DROP);
-    wb_err rc = WB_OK;
-
-    if (st == NULL) {
-        return WB_ERR_DB;
-    }
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)entry);
-    if (sqlite3_step(st) != SQLITE_DONE) {
-        rc = wb__db_fail(db, "drop register document");
-    }
-    sqlite3_reset(st);
-    return rc;
-}
-
 /* Fill d from a row of SELECT [reg,] id, version, entry, doc at col. */
 static wb_err
 read_doc(sqlite3_stmt *st, int col, struct wb_register_doc *d)

@@ -119,9 +119,6 @@ typedef wb_err (*wb__reg_fn)(void *ctx,
                              const char *reg,
                              const struct wb_register_doc *d);
 wb_err wb__db_reg_walk(struct wb__db *db, wb__reg_fn fn, void *ctx);
-/* Remove the register copy of entry's document, if there is one (its
- * payload is being erased). */
-wb_err wb__db_reg_drop(struct wb__db *db, uint64_t entry);
 
 /* Tallies of distinct subjects: add one (its keyed hash); *added is 1 when
  * it was new for (exporter, year, sensitive). */

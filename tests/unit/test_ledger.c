@@ -172,15 +172,14 @@ test_append_and_prove(void)
     TT_CHECK(wb_site_erase(s, 8, "", NULL) == WB_ERR_INVAL);
     /* the registers' kinds and erasures are kept; the rest may go */
     {
-        static const char *const kept[] = {"erasure", "model", "consent",
-                                           "server", "policy"};
+        static const char *const kept[] = {"erasure", "model",  "consent",
+                                           "server",  "policy", "maint"};
         for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
             TT_CHECK(!wb_kind_erasable(kept[i]));
         }
         TT_CHECK(!wb_kind_erasable(NULL));
         TT_CHECK(wb_kind_erasable("record") && wb_kind_erasable("inference"));
         TT_CHECK(wb_kind_erasable("decision") && wb_kind_erasable("consents"));
-        TT_CHECK(wb_kind_erasable("maint"));
     }
     TT_CHECK(wb_site_payload(s, 7, &p, &len, &erased) == WB_OK);
     TT_CHECK(erased == 1 && p == NULL);
@@ -643,59 +642,6 @@ test_pending(void)
     wb_site_close(s);
 }
 
-/* Erasing a register's entry: a maintenance step goes, its register copy
- * with it, and the register and the log still read and verify; an entry
- * of a register the gates read is refused, naming why. */
-static void
-test_register_erasure(const char *sdir)
-{
-    struct wb_site *s = NULL;
-    struct wb_append e;
-    struct wb_register_doc *v = NULL;
-    struct wb_verify_report r;
-    size_t n = 0;
-    uint64_t m1 = 0;
-    uint64_t m2 = 0;
-    uint64_t c1 = 0;
-    static const char d1[] = "{\"step\":1,\"by\":\"tech-9\"}";
-    static const char d2[] = "{\"step\":2,\"by\":\"tech-9\"}";
-    static const char dc[] = "{\"id\":\"c1\"}";
-
-    TT_CHECK(wb_site_create(sdir, "regerase.waybill.example", NULL, 0, &s) ==
-             WB_OK);
-    if (s == NULL) {
-        return;
-    }
-    memset(&e, 0, sizeof e);
-    e.claims.kind = "maint";
-    e.claims.data_class = "personal";
-    e.claims.media = "application/json";
-    e.payload = (const uint8_t *)d1;
-    e.payload_len = strlen(d1);
-    TT_CHECK(wb_site_register_put(s, &e, "session-1", 1, &m1) == WB_OK);
-    e.payload = (const uint8_t *)d2;
-    e.payload_len = strlen(d2);
-    TT_CHECK(wb_site_register_put(s, &e, "session-1", 2, &m2) == WB_OK);
-    e.claims.kind = "consent";
-    e.payload = (const uint8_t *)dc;
-    e.payload_len = strlen(dc);
-    TT_CHECK(wb_site_register_put(s, &e, "c1", 1, &c1) == WB_OK);
-
-    TT_CHECK(wb_site_erase(s, m1, "retention expired", NULL) == WB_OK);
-    TT_CHECK(wb_site_register_list(s, "maint", "session-1", &v, &n) == WB_OK);
-    TT_CHECK(n == 1 && v != NULL && v[0].version == 2 && v[0].entry == m2);
-    wb_register_docs_free(v, n);
-    TT_CHECK(wb_site_verify(s, &r) == WB_OK && r.erased == 1 &&
-             r.first_bad == -1);
-
-    TT_CHECK(wb_site_erase(s, c1, "tried", NULL) == WB_ERR_INVAL);
-    TT_CHECK(strstr(wb_errmsg(), "records a consent; those are kept") != NULL);
-    TT_CHECK(wb_site_register_list(s, "consent", "c1", &v, &n) == WB_OK &&
-             n == 1);
-    wb_register_docs_free(v, n);
-    wb_site_close(s);
-}
-
 int
 main(void)
 {
@@ -712,10 +658,6 @@ main(void)
         test_two_writers();
         test_deferred();
         test_pending();
-        snprintf(fdir, sizeof fdir, "%.*s/regerase", (int)(strlen(dir) - 5),
-                 dir);
-        test_register_erasure(fdir);
-        snprintf(fdir, sizeof fdir, "%.*s/fault", (int)(strlen(dir) - 5), dir);
         test_alloc_failures(fdir);
         snprintf(fdir, sizeof fdir, "%.*s/old", (int)(strlen(dir) - 5), dir);
         test_msgkeys_migrated(fdir);

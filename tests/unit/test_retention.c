@@ -2,7 +2,8 @@
 /* Retention: expired payloads are erased through the erasure path (one
  * erasure entry each, the log still verifies), a legal minimum holds what
  * it covers, a dry run writes nothing, a second run finds nothing left, a
- * model registration is never erased,
+ * model registration is never erased, a kind that is kept takes no
+ * erasure age,
  * and contradictory or empty rules are refused naming the rule. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,15 +46,18 @@ main(void)
     const struct wb_retention_rule rules[] = {
         /* personal telemetry: 30 days */
         {"record", "personal", 30, -1, "GDPR Art. 5(1)(e)"},
-        /* maintenance logs: at least 3 years, then erase after 4 */
-        {"maint", NULL, 4 * 365, 3 * 365, "remote-maintenance log retention"},
+        /* transfer logs: at least 3 years, then erase after 4 */
+        {"transfer", NULL, 4 * 365, 3 * 365, "transfer log retention"},
         /* everything of class important: a 1-year legal minimum */
         {NULL, "important", -1, 365, NULL},
         /* important records would expire after 90 days, but are held */
         {"record", "important", 90, -1, NULL},
     };
     const struct wb_retention_rule bad1[] = {{"record", NULL, -1, -1, NULL}};
-    const struct wb_retention_rule bad2[] = {{"maint", NULL, 10, 20, NULL}};
+    const struct wb_retention_rule bad2[] = {{"transfer", NULL, 10, 20, NULL}};
+    /* a kind that is kept cannot have an erasure age (a minimum may) */
+    const struct wb_retention_rule bad3[] = {{"maint", NULL, 30, -1, NULL}};
+    const struct wb_retention_rule kept[] = {{"maint", NULL, -1, 1095, NULL}};
 
     snprintf(dir, sizeof dir, "/tmp/wbretention.XXXXXX");
     if (wb_init() != WB_OK || mkdtemp(dir) == NULL) {
@@ -68,10 +72,10 @@ main(void)
     TT_CHECK(add(s, "record", "personal", 40) == WB_OK);      /* 0: erase */
     TT_CHECK(add(s, "record", "personal", 10) == WB_OK);      /* 1: keep */
     TT_CHECK(add(s, "record", "non-personal", 400) == WB_OK); /* 2: no rule */
-    TT_CHECK(add(s, "maint", "non-personal", 2 * 365) == WB_OK); /* 3 */
-    TT_CHECK(add(s, "maint", "non-personal", 5 * 365) == WB_OK); /* 4: erase */
-    TT_CHECK(add(s, "record", "important", 200) == WB_OK);       /* 5: held */
-    TT_CHECK(add(s, "record", "important", 400) == WB_OK);       /* 6: erase */
+    TT_CHECK(add(s, "transfer", "non-personal", 2 * 365) == WB_OK); /* 3 */
+    TT_CHECK(add(s, "transfer", "non-personal", 5 * 365) == WB_OK); /* 4 */
+    TT_CHECK(add(s, "record", "important", 200) == WB_OK); /* 5: held */
+    TT_CHECK(add(s, "record", "important", 400) == WB_OK); /* 6: erase */
 
     TT_CHECK(wb_retention_run(s, rules, 4, NOW, true, &r) == WB_OK);
     TT_CHECK(r.scanned == 7 && r.expired == 4 && r.held == 1 && r.erased == 0);
@@ -117,6 +121,9 @@ main(void)
     TT_CHECK(strstr(wb_errmsg(), "rules[0]") != NULL);
     TT_CHECK(wb_retention_run(s, bad2, 1, NOW, false, &r) == WB_ERR_INVAL);
     TT_CHECK(strstr(wb_errmsg(), "keeps at least") != NULL);
+    TT_CHECK(wb_retention_run(s, bad3, 1, NOW, false, &r) == WB_ERR_INVAL);
+    TT_CHECK(strstr(wb_errmsg(), "rules[0]: maint entries are kept") != NULL);
+    TT_CHECK(wb_retention_check(kept, 1) == WB_OK);
     TT_CHECK(wb_site_size(s) == 15);
 
     wb_site_close(s);

@@ -101,6 +101,31 @@ wb__mqtt_result_topic(const char *publish,
              at ? device : "", at ? at + 8 : "");
 }
 
+/* A level that holds {device} among other text ("dev-{device}", filled
+ * with "+") matches any level: made "+", so the overlap test errs on the
+ * side of refusing. */
+static void
+wild_levels(char *t)
+{
+    char *out = t;
+
+    for (const char *l = t; *l != '\0';) {
+        size_t n = strcspn(l, "/");
+        bool wild = n > 1 && memchr(l, '+', n) != NULL;
+        if (wild) {
+            *out++ = '+';
+        } else {
+            memmove(out, l, n);
+            out += n;
+        }
+        l += n;
+        if (*l == '/') {
+            *out++ = *l++;
+        }
+    }
+    *out = '\0';
+}
+
 /* The levels of topic filter f ("a/+/b": 3). */
 static size_t
 levels(const char *f)
@@ -163,7 +188,7 @@ check_model(const struct wb_mqtt_model *m, size_t i)
     if (m->publish == NULL || strlen(m->publish) > 256) {
         return wb__err(WB_ERR_INVAL, "mqtt.models[%zu].publish: required", i);
     }
-    /* {device} is the one placeholder: another would go out as is */
+    /* {device} is the one placeholder, once: another would go out as is */
     for (const char *b = strchr(m->publish, '{'); b != NULL;
          b = strchr(b + 1, '{')) {
         if (strncmp(b, "{device}", 8) != 0) {
@@ -171,6 +196,12 @@ check_model(const struct wb_mqtt_model *m, size_t i)
                            "mqtt.models[%zu].publish: \"%.64s\": the only "
                            "placeholder is {device}",
                            i, b);
+        }
+        if (b != strstr(m->publish, "{device}")) {
+            return wb__err(WB_ERR_INVAL,
+                           "mqtt.models[%zu].publish: {device} may appear "
+                           "once",
+                           i);
         }
     }
     /* the topic with "{device}" filled in must be a topic */
@@ -271,6 +302,7 @@ wb__mqtt_cfg_check(const struct wb_mqtt_config *cfg)
                     memcpy(dev + 2 * k - 3, "/+", 3); /* "+/+...", k */
                 }
                 wb__mqtt_result_topic(m->publish, dev, topic, sizeof topic);
+                wild_levels(topic);
                 if (filters_overlap(f, topic)) {
                     rc = wb__err(WB_ERR_INVAL,
                                  "mqtt.models[%zu].publish: \"%.256s\" is "

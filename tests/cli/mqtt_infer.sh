@@ -56,6 +56,9 @@ json.dump(dict(c, mqtt=dict(c["mqtt"], models=[dict(m, purpose="marketing")])), 
 # a device id may hold '/' ("a/telemetry"): "out/{device}" reaches out/+/telemetry
 json.dump(dict(c, mqtt=dict(c["mqtt"], routes=[r, dict(r, topic="out/+/telemetry")],
                             models=[dict(m, publish="out/{device}")])), open("loop3.json", "w"))
+json.dump(dict(c, mqtt=dict(c["mqtt"], routes=[r, dict(r, topic="out/+/telemetry")],
+                            models=[dict(m, publish="out/dev-{device}")])), open("loop4.json", "w"))
+json.dump(dict(c, mqtt=dict(c["mqtt"], models=[dict(m, publish="x/{device}/{device}")])), open("twodev.json", "w"))
 PY
 expect 2 timeout 20 "$WAYBILLD" --config golf.json --listen 127.0.0.1:0
 has "$T/err" 'mqtt.models[0].purpose: "golf" is not in the purpose vocabulary'
@@ -79,6 +82,10 @@ expect 2 timeout 20 "$WAYBILLD" --config ruled.json --listen 127.0.0.1:0
 has "$T/err" 'ruled.json: mqtt.models[0] bearing-risk@1.0.0: every call would be refused: model bearing-risk@1.0.0 is not intended for purpose marketing (intended: predictive-maintenance); model bearing-risk@1.0.0 rules out use for marketing'
 expect 2 timeout 20 "$WAYBILLD" --config loop3.json --listen 127.0.0.1:0
 has "$T/err" 'mqtt.models[0].publish: "out/{device}" is ingested by mqtt.routes[1] ("out/+/telemetry")'
+expect 2 timeout 20 "$WAYBILLD" --config loop4.json --listen 127.0.0.1:0
+has "$T/err" 'mqtt.models[0].publish: "out/dev-{device}" is ingested by mqtt.routes[1] ("out/+/telemetry")'
+expect 2 timeout 20 "$WAYBILLD" --config twodev.json --listen 127.0.0.1:0
+has "$T/err" 'mqtt.models[0].publish: {device} may appear once'
 # a site copy that no longer matches its signed manifest: exit 1 (a
 # restart would meet it again), the refusal logged once for the start
 # (on a copy of the site, without the hook, so the counts below stay)

@@ -142,6 +142,8 @@ expect 2 W infer --bogus
 same "$(head -1 "$T/err")" 'waybill infer: unknown option "--bogus"'
 expect 2 W ingest -q one.jsonl
 same "$(head -1 "$T/err")" 'waybill ingest: unknown option "-q"'
+expect 2 W ingest --dry-run=1 one.jsonl
+same "$(head -1 "$T/err")" 'waybill ingest: option "--dry-run=1" takes no value'
 expect 2 W --json consent show --date
 same "$(head -1 "$T/err")" 'waybill consent: option "--date" needs a value'
 same "$(js 'd["error"].startswith("option \"--date\" needs a value\nusage:")')" True

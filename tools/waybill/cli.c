@@ -77,7 +77,12 @@ cli_getopt(int argc, char **argv, const struct option *opts)
 
     opterr = 0; /* its messages would carry the subcommand's name alone */
     ch = getopt_long(argc, argv, ":", opts, NULL);
-    if (ch == '?' && optopt != 0) {
+    if (ch == '?' && optopt != 0 && optind > 0 &&
+        strncmp(argv[optind - 1], "--", 2) == 0) {
+        /* a known long option given a value it does not take */
+        snprintf(refused, sizeof refused, "option \"%.100s\" takes no value",
+                 argv[optind - 1]);
+    } else if (ch == '?' && optopt != 0) {
         snprintf(refused, sizeof refused, "unknown option \"-%c\"", optopt);
     } else if (ch == '?') {
         snprintf(refused, sizeof refused, "unknown option \"%.100s\"",

@@ -25,8 +25,9 @@ struct scan {
     json_t *denials;     /* [{entry, event, input|null, reason, enforced}], or
                             erased: [{entry, event, input: null, input_leaf
                             (denials), reason, enforced: null, erased: true}] */
-    json_t *lineage;     /* [{output, input, input_leaf}]; an erased
-                            record's: input null, erased true */
+    json_t *lineage;     /* [{output, input, input_leaf}]; a record
+                            whose payload is erased (erased true) or
+                            unreadable (false): input null */
     struct seen *inputs; /* every input as run; made distinct at the end */
     size_t input_count;
     size_t input_cap;
@@ -133,7 +134,8 @@ static wb_err
 add_inference(struct scan *sc,
               uint64_t i,
               const struct wb_claims *c,
-              json_t *doc)
+              json_t *doc,
+              bool erased)
 {
     json_t *inputs = json_object_get(doc, "inputs");
     json_t *one = json_object_get(doc, "input"); /* one output a record, as
@@ -158,10 +160,10 @@ add_inference(struct scan *sc,
         for (size_t k = 0; rc == WB_OK && k < c->parent_count; k++) {
             char leaf[2 * WB_HASH_BYTES + 1];
             wb_hex_encode(c->parents[k], WB_HASH_BYTES, leaf);
-            json_array_append_new(sc->lineage,
-                                  json_pack("{s:I, s:n, s:s, s:b}", "output",
-                                            (json_int_t)i, "input",
-                                            "input_leaf", leaf, "erased", 1));
+            json_array_append_new(
+                sc->lineage,
+                json_pack("{s:I, s:n, s:s, s:b}", "output", (json_int_t)i,
+                          "input", "input_leaf", leaf, "erased", erased));
             rc = add_input(sc, c->parents[k], c);
         }
         return rc;
@@ -269,7 +271,7 @@ visit(struct wb_site *s, uint64_t i, const uint8_t *digest, struct scan *sc)
         if (strcmp(c->kind, "model") == 0) {
             sc->registered = i;
         } else if (strcmp(c->kind, "inference") == 0) {
-            rc = add_inference(sc, i, c, doc);
+            rc = add_inference(sc, i, c, doc, erased);
         } else if (strcmp(c->kind, "decision") == 0 && doc != NULL) {
             add_decision(sc, i, doc);
         } else if (strcmp(c->kind, "decision") == 0 && erased) {
@@ -336,8 +338,10 @@ print_text(FILE *f, const struct wb_model_entry *e, const struct scan *sc)
                 (long long)json_integer_value(json_object_get(v, "output")));
         if (json_is_integer(in)) {
             fprintf(f, "entry %lld ", (long long)json_integer_value(in));
-        } else {
+        } else if (json_is_true(json_object_get(v, "erased"))) {
             fputs("(payload erased) ", f);
+        } else {
+            fputs("(payload unreadable) ", f);
         }
         fprintf(f, "%s\n", json_string_value(json_object_get(v, "input_leaf")));
     }

@@ -331,7 +331,11 @@ wb_site_verify(struct wb_site *s, struct wb_verify_report *r)
          * writer elsewhere cannot make the entries and the registers (or
          * the checkpoints) disagree */
         rc = wb__db_read_begin(s->db, &own);
-        rc = rc == WB_OK ? wb__ledger_catch_up(s) : rc;
+        rc = rc == WB_OK && !s->in_batch ? wb__ledger_catch_up(s) : rc;
+        if (rc == WB_ERR_VERIFY) {
+            /* the log shrank under the handle: say so in the report */
+            snprintf(r->what, sizeof r->what, "%s", wb_errmsg());
+        }
     }
     if (rc == WB_OK) {
         rc = wb_verifier_from_raw(wb_signer_alg(s->signer),

@@ -319,6 +319,9 @@ cmd_verify(struct cli *c, int argc, char **argv)
                 "signed manifests\n",
                 models, registered);
         code = EXIT_VERIFY;
+    } else if (rc == WB_ERR_VERIFY && r.first_bad < 0) {
+        fprintf(stderr, "waybill verify: FAILED: %s\n", r.what);
+        code = EXIT_VERIFY;
     } else if (rc == WB_ERR_VERIFY) {
         fprintf(stderr, "waybill verify: FAILED at entry %lld: %s\n",
                 (long long)r.first_bad, r.what);

@@ -59,7 +59,7 @@ event(void *ctx, const struct wb_infer_event *ev)
     /* purpose and run_in are null for a model refused at load, before
      * any call said what for and where */
     o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s?, s:s?, s:b}", "seq",
-                  (json_int_t)++t->seq, "prev", t->prev, "event",
+                  (json_int_t)(t->seq + 1), "prev", t->prev, "event",
                   type_name(ev->type), "model", ev->model_id, "digest", digest,
                   "purpose", ev->purpose, "run_in", ev->run_in, "enforced",
                   ev->enforced);
@@ -96,9 +96,12 @@ event(void *ctx, const struct wb_infer_event *ev)
     line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);
     if (line != NULL) {
+        /* the chain moves on only with a line written: a gap in seq
+         * would make the next start refuse the trail */
         fprintf(t->f, "%s\n", line);
         fflush(t->f);
         hash_hex(line, strlen(line), t->prev);
+        t->seq++;
         free(line);
     }
     pthread_mutex_unlock(&t->lock);

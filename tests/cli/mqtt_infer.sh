@@ -59,6 +59,8 @@ json.dump(dict(c, mqtt=dict(c["mqtt"], routes=[r, dict(r, topic="out/+/telemetry
 json.dump(dict(c, mqtt=dict(c["mqtt"], routes=[r, dict(r, topic="out/+/telemetry")],
                             models=[dict(m, publish="out/dev-{device}")])), open("loop4.json", "w"))
 json.dump(dict(c, mqtt=dict(c["mqtt"], models=[dict(m, publish="x/{device}/{device}")])), open("twodev.json", "w"))
+# a password file that is not a regular file is refused, never waited on
+json.dump(dict(c, mqtt=dict(c["mqtt"], password_file="/dev/stdin")), open("fifo.json", "w"))
 PY
 expect 2 timeout 20 "$WAYBILLD" --config golf.json --listen 127.0.0.1:0
 has "$T/err" 'mqtt.models[0].purpose: "golf" is not in the purpose vocabulary'
@@ -86,6 +88,8 @@ expect 2 timeout 20 "$WAYBILLD" --config loop4.json --listen 127.0.0.1:0
 has "$T/err" 'mqtt.models[0].publish: "out/dev-{device}" is ingested by mqtt.routes[1] ("out/+/telemetry")'
 expect 2 timeout 20 "$WAYBILLD" --config twodev.json --listen 127.0.0.1:0
 has "$T/err" 'mqtt.models[0].publish: {device} may appear once'
+expect 2 timeout 20 "$WAYBILLD" --config fifo.json --listen 127.0.0.1:0
+has "$T/err" 'fifo.json: mqtt.password_file: /dev/stdin: not a regular file'
 # a site copy that no longer matches its signed manifest: exit 1 (a
 # restart would meet it again), the refusal logged once for the start
 # (on a copy of the site, without the hook, so the counts below stay)

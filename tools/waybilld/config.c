@@ -4,9 +4,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <waybill/crypto.h>
 
@@ -186,12 +188,29 @@ static wb_err
 read_secret(const char *path, char **out)
 {
     char buf[1024];
-    size_t n;
-    FILE *f = fopen(path, "r");
+    size_t n = 0;
+    struct stat st;
+    /* never blocks: a FIFO or a terminal is refused, not waited on */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    FILE *f = NULL;
 
+    *out = NULL;
+    if (fd < 0) {
+        wb_errmsg_set("%s: mqtt.password_file: %s: %s", src, path,
+                      strerror(errno));
+        return WB_ERR_IO;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        wb_errmsg_set("%s: mqtt.password_file: %s: not a regular file", src,
+                      path);
+        close(fd);
+        return WB_ERR_FORMAT;
+    }
+    f = fdopen(fd, "r");
     if (f == NULL) {
         wb_errmsg_set("%s: mqtt.password_file: %s: %s", src, path,
                       strerror(errno));
+        close(fd);
         return WB_ERR_IO;
     }
     n = fread(buf, 1, sizeof buf - 1, f);
@@ -202,7 +221,11 @@ read_secret(const char *path, char **out)
     buf[n] = '\0';
     *out = strdup(buf);
     wb_wipe(buf, sizeof buf);
-    return *out ? WB_OK : WB_ERR_NOMEM;
+    if (*out == NULL) {
+        wb_errmsg_set("%s: mqtt.password_file: out of memory", src);
+        return WB_ERR_NOMEM;
+    }
+    return WB_OK;
 }
 
 static wb_err

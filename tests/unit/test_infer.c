@@ -1645,6 +1645,33 @@ test_output_residency(struct wb_site *s)
         wb_infer_result_free(r);
         r = NULL;
     }
+    /* one call over inputs of different residency: a record each, as
+     * each record's claims hold for every output in it */
+    {
+        uint64_t two[2];
+        static const char row[] =
+            "{\"vib_rms\":2.5,\"temp_c\":60,\"current_a\":11}";
+        for (size_t i = 0; i < 2; i++) {
+            struct wb_append e;
+            memset(&e, 0, sizeof e);
+            e.claims.kind = "record";
+            e.claims.sub = "press-7";
+            e.claims.purposes = pm;
+            e.claims.purpose_count = 1;
+            e.claims.data_class = "non-personal";
+            e.claims.jurisdiction = "DE";
+            e.claims.residency = i == 0 ? de : cn_de;
+            e.claims.residency_count = i == 0 ? 1 : 2;
+            e.claims.media = "application/json";
+            e.payload = (const uint8_t *)row;
+            e.payload_len = strlen(row);
+            TT_CHECK(wb_site_append(s, &e, &two[i]) == WB_OK);
+        }
+        TT_CHECK(wb_infer(s, ID, two, 2, &o, &r) == WB_OK);
+        TT_CHECK(r != NULL && r->ran == 2 &&
+                 r->rows[0].output != r->rows[1].output);
+        wb_infer_result_free(r);
+    }
 }
 
 int

@@ -2,10 +2,12 @@
 # The end-to-end demo on embedded defaults: a site on SQLite in a fresh
 # directory, a keyed device, telemetry ingested with its waybill claims, a
 # device-signed record, a checkpoint, an offline proof check by an auditor
-# holding only the public key, a portable token, an erasure, and the full
-# self-check.
+# holding only the public key, a portable token, an erasure, a vendor's
+# signed model run under governance with its lineage and audit, the
+# gateway over HTTP, and the full self-check.
 set -euo pipefail
 W=$(realpath "${1:-build/release/waybill}")
+M=$(cd "$(dirname "$0")/../tests/models" && pwd) # the committed test model
 D=$(dirname "$W")/waybilld
 demo=$(mktemp -d "${TMPDIR:-/tmp}/waybill-demo.XXXXXX")
 export WAYBILL_DIR="$demo/site"
@@ -56,6 +58,22 @@ step "erase the payload of entry 7 (the log and proofs still verify)"
 "$W" verify-proof --key site.vkey --consistency consistency.txt \
     --old checkpoint.txt --new checkpoint2.txt
 "$W" verify-proof --key site.vkey --leaf leaf42.cbor "$("$W" prove 42 --size 1004 > p.txt; echo p.txt)"
+
+step "a vendor's signed model package, governed inference with lineage, and its audit"
+"$W" keygen --name vendor.example --out vendor.key > vendor.vkey
+"$W" model pack "$M/bearing-risk.spec.json" --model "$M/bearing-risk.ubj" --out pkg
+"$W" model sign pkg --key-file vendor.key
+"$W" model register pkg --vendor-key vendor.vkey
+first=$("$W" --json verify | sed -n 's/.*"entries": *\([0-9]*\).*/\1/p')
+"$W" ingest --device press-7 --purpose predictive-maintenance --class non-personal \
+    --jurisdiction CN --residency local-only "$M/telemetry.jsonl"
+"$W" infer --model bearing-risk@1.0.0 --input "$first-$((first + 4))" --run-in CN
+# the records are local-only in CN: the model asked to run in DE is denied
+# for each, and each denial is logged
+"$W" infer --model bearing-risk@1.0.0 --input "$first" --run-in DE ||
+    echo "(exit $?: denied, as the records must stay in CN)"
+"$W" model audit bearing-risk@1.0.0 > audit.txt
+head -12 audit.txt
 
 step "the gateway: waybilld on loopback, an operator ingests over HTTP, an auditor fetches a proof"
 op=$("$W" apikey create --role operator --name demo-plc | tail -1)

@@ -417,9 +417,10 @@ WB_API WB_NODISCARD wb_err wb_site_pending_owed(struct wb_site *s,
  */
 
 /** False for the kinds whose entries are kept whole (and for NULL):
- *  "erasure", and the registers' kinds "model", "consent", "server",
+ *  "erasure", the registers' kinds "model", "consent", "server",
  *  "policy" (superseded by new versions, never erased) and "maint" (the
- *  remote-maintenance log). */
+ *  remote-maintenance log), and "device" (the key its records are
+ *  checked with). */
 WB_API bool wb_kind_erasable(const char *kind);
 
 /** Erase entry index's payload, salt and device token for good (secure

@@ -100,6 +100,39 @@ out:
 }
 
 wb_err
+wb__device_check(struct wb_site *s, const struct wb_device *d)
+{
+    struct wb_register_doc doc;
+    wb_err rc;
+
+    memset(&doc, 0, sizeof doc);
+    snprintf(doc.id, sizeof doc.id, "%s", d->id);
+    doc.entry = d->entry;
+    rc = registration_json(d, &doc.doc);
+    if (rc == WB_OK) {
+        /* the table's key is the one its entry logged, or none */
+        rc = wb_site_register_check(s, "device", &doc, NULL);
+    }
+    wb__free(doc.doc);
+    return rc;
+}
+
+/* A device row read from the table, checked against its entry. */
+static wb_err
+device_read(struct wb_site *s, const char *id, struct wb_device *out)
+{
+    wb_err rc = wb__db_device_get(s->db, id, out);
+
+    if (rc == WB_OK) {
+        rc = wb__device_check(s, out);
+    }
+    if (rc != WB_OK && rc != WB_ERR_NOTFOUND) {
+        memset(out, 0, sizeof *out);
+    }
+    return rc;
+}
+
+wb_err
 wb_site_device_get(struct wb_site *s, const char *id, struct wb_device *out)
 {
     wb_err rc;
@@ -109,7 +142,7 @@ wb_site_device_get(struct wb_site *s, const char *id, struct wb_device *out)
         *out = s->last_device;
         return WB_OK;
     }
-    rc = wb__db_device_get(s->db, id, out);
+    rc = device_read(s, id, out);
     if (rc == WB_OK && out->entry < s->saved.size) {
         s->last_device = *out;
         s->has_last_device = true;
@@ -155,7 +188,7 @@ wb_site_device_verify(struct wb_site *s,
                        "device \"%s\"",
                        kid, device);
     }
-    rc = wb__db_device_get(s->db, device, dev);
+    rc = device_read(s, device, dev);
     if (rc != WB_OK) {
         return rc;
     }

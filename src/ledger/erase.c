@@ -32,6 +32,8 @@ static const struct {
                "cite: register a new version instead)"},
     {"maint", "records a maintenance step; those are kept (the "
               "remote-maintenance log)"},
+    {"device", "registers a device; those are kept (the key its "
+               "signed records are checked with)"},
 };
 
 static const char *

@@ -67,4 +67,8 @@ uint64_t wb__ledger_new_epoch(void);
 /* Current time: seconds and nanoseconds. */
 void wb__ledger_now(int64_t *sec, uint32_t *nsec);
 
+/* Is device d's row what its "device" entry logged (its id, algorithm
+ * and key)? WB_ERR_VERIFY naming it, as wb_site_register_check. */
+wb_err wb__device_check(struct wb_site *s, const struct wb_device *d);
+
 #endif

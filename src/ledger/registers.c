@@ -84,8 +84,16 @@ wb_site_register_check(struct wb_site *s,
     struct wb__row row;
     struct wb_claims *c = NULL;
     uint8_t h[WB_HASH_BYTES];
+    char what[WB_REGISTER_ID_MAX + 64]; /* "consent c1 version 2" */
     wb_err rc;
 
+    /* version 0: a table with one document an id (the devices) */
+    if (d->version > 0) {
+        snprintf(what, sizeof what, "%s %s version %u", reg, d->id,
+                 (unsigned)d->version);
+    } else {
+        snprintf(what, sizeof what, "%s %s", reg, d->id);
+    }
     if (claims != NULL) {
         *claims = NULL;
     }
@@ -98,26 +106,22 @@ wb_site_register_check(struct wb_site *s,
         }
     }
     if (d->entry >= s->tree.size) {
-        return wb__err(WB_ERR_VERIFY, "%s %s version %u names a missing entry",
-                       reg, d->id, (unsigned)d->version);
+        return wb__err(WB_ERR_VERIFY, "%s names a missing entry", what);
     }
     rc = wb__db_entry_get(s->db, d->entry, &row);
     if (rc == WB_OK) {
         rc = wb_claims_decode(row.leaf, row.leaf_len, &c);
     }
     if (rc == WB_OK && strcmp(c->kind, reg) != 0) {
-        rc = wb__err(WB_ERR_VERIFY,
-                     "%s %s version %u: entry %llu is %s %s entry", reg, d->id,
-                     (unsigned)d->version, (unsigned long long)d->entry,
-                     wb__a(c->kind), c->kind);
+        rc = wb__err(WB_ERR_VERIFY, "%s: entry %llu is %s %s entry", what,
+                     (unsigned long long)d->entry, wb__a(c->kind), c->kind);
     } else if (rc == WB_OK && row.erased) {
         /* a register's entries are kept (wb_kind_erasable): an erased one
          * was erased behind the library's back, or before that rule */
         rc = wb__err(WB_ERR_VERIFY,
-                     "%s %s version %u: entry %llu has been erased; the "
-                     "register's copy cannot be checked against it",
-                     reg, d->id, (unsigned)d->version,
-                     (unsigned long long)d->entry);
+                     "%s: entry %llu has been erased; the register's copy "
+                     "cannot be checked against it",
+                     what, (unsigned long long)d->entry);
     } else if (rc == WB_OK) {
         bool same = row.payload != NULL && c->has_payload &&
                     row.salt_len == WB_SALT_BYTES &&
@@ -130,10 +134,9 @@ wb_site_register_check(struct wb_site *s,
         }
         if (!same) {
             rc = wb__err(WB_ERR_VERIFY,
-                         "%s %s version %u differs from the payload "
-                         "the log commits to (entry %llu)",
-                         reg, d->id, (unsigned)d->version,
-                         (unsigned long long)d->entry);
+                         "%s differs from the payload the log commits to "
+                         "(entry %llu)",
+                         what, (unsigned long long)d->entry);
         }
     }
     if (rc == WB_OK && claims != NULL) {

@@ -309,6 +309,27 @@ check_register(void *ctx, const char *reg, const struct wb_register_doc *d)
     return rc;
 }
 
+/* Every device row must be what its "device" entry logged: the key
+ * ingest checks device signatures with. */
+static wb_err
+check_devices(struct walk *w)
+{
+    struct wb_device *v = NULL;
+    size_t n = 0;
+    wb_err rc = wb__db_device_list(w->s->db, &v, &n);
+
+    for (size_t i = 0; rc == WB_OK && i < n; i++) {
+        rc = wb__device_check(w->s, &v[i]);
+        if (rc == WB_ERR_VERIFY) {
+            char why[512];
+            snprintf(why, sizeof why, "%s", wb_errmsg());
+            rc = bad(w, v[i].entry, "%s", why);
+        }
+    }
+    wb__free(v);
+    return rc;
+}
+
 wb_err
 wb_site_verify(struct wb_site *s, struct wb_verify_report *r)
 {
@@ -362,6 +383,9 @@ wb_site_verify(struct wb_site *s, struct wb_verify_report *r)
     }
     if (rc == WB_OK) {
         rc = wb__db_reg_walk(s->db, check_register, &w);
+    }
+    if (rc == WB_OK) {
+        rc = check_devices(&w);
     }
     for (size_t i = 0; rc == WB_OK && i < w.reg_count; i++) {
         if (!w.reg_seen[i]) {

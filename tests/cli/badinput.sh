@@ -85,6 +85,31 @@ printf 'reading' | W token sign --key-file nokey.key --out nokey.cose
 printf 'reading' | W token sign --key-file press-2.key --kid press-7 --out kid.cose
 expect 1 W ingest --format cose forged.cose
 has "$T/err" "forged.cose:1: device press-2: signature does not verify"
+# the forger's key put in the devices table behind the library's back (on
+# a copy): the table no longer matches the logged registration, so its
+# readings are refused, verify names the entry, and a device entry is
+# not erasable
+cp -r "$WAYBILL_DIR" forged-site
+/usr/bin/python3 - forged-site/waybill.db forger.key <<'PY'
+import base64, sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+# the forger's public key: Ed25519 from the private key's seed
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives import serialization
+line = open(sys.argv[2]).read().strip()
+raw = base64.b64decode(line.split("+", 4)[4])[1:]
+pub = Ed25519PrivateKey.from_private_bytes(raw).public_key().public_bytes(
+    serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+c.execute("UPDATE devices SET pubkey = ? WHERE id = 'press-2'", (pub,))
+c.commit()
+PY
+expect 1 W --dir forged-site ingest --format cose forged.cose
+has "$T/err" "device press-2 differs from the payload the log commits to"
+expect 1 W --dir forged-site verify
+has "$T/err" "FAILED at entry 1: device press-2 differs from the payload the log commits to (entry 1)"
+rm -rf forged-site
+expect 2 W erase 1 --reason tried
+has "$T/err" "entry 1 registers a device; those are kept"
 expect 1 W ingest --format cose nokey.cose
 has "$T/err" "device press-1 has no registered key"
 expect 2 W ingest --format cose kid.cose

@@ -173,7 +173,8 @@ test_append_and_prove(void)
     /* the registers' kinds and erasures are kept; the rest may go */
     {
         static const char *const kept[] = {"erasure", "model",  "consent",
-                                           "server",  "policy", "maint"};
+                                           "server",  "policy", "maint",
+                                           "device"};
         for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
             TT_CHECK(!wb_kind_erasable(kept[i]));
         }

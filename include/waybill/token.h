@@ -74,6 +74,11 @@ struct wb_claims {
  *  sensitive-personal, important)? False for NULL. */
 WB_API bool wb_claims_class_ok(const char *data_class);
 
+/** Is kind one of the kind claim's values (record, consent, server,
+ *  policy, decision, transfer, maint, model, inference, erasure, device)?
+ *  False for NULL. */
+WB_API bool wb_claims_kind_ok(const char *kind);
+
 /** Deterministic CBOR (RFC 8949 §4.2.1) of c into *out (wb_free).
  *  WB_ERR_INVAL naming the field in wb_errmsg when a required claim is
  *  missing or a value is out of range; WB_ERR_TOOBIG over

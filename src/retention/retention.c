@@ -49,6 +49,19 @@ wb_retention_check(const struct wb_retention_rule *rules, size_t count)
                            "erase_after_days or minimum_days",
                            i);
         }
+        if (u->kind != NULL && !wb_claims_kind_ok(u->kind)) {
+            return wb__err(WB_ERR_INVAL,
+                           "retention.rules[%zu].kind: \"%.64s\" is no entry "
+                           "kind (record, decision, transfer, inference, ...)",
+                           i, u->kind);
+        }
+        if (u->data_class != NULL && !wb_claims_class_ok(u->data_class)) {
+            return wb__err(WB_ERR_INVAL,
+                           "retention.rules[%zu].class: \"%.64s\" is no data "
+                           "class (non-personal, personal, "
+                           "sensitive-personal, important)",
+                           i, u->data_class);
+        }
         if (u->erase_after_days >= 0 && u->kind != NULL &&
             !wb_kind_erasable(u->kind)) {
             return wb__err(WB_ERR_INVAL,

@@ -79,6 +79,12 @@ wb_claims_class_ok(const char *data_class)
            in_list(data_class, classes, sizeof classes / sizeof *classes);
 }
 
+bool
+wb_claims_kind_ok(const char *kind)
+{
+    return kind != NULL && in_list(kind, kinds, sizeof kinds / sizeof *kinds);
+}
+
 static bool
 is_upper(char c)
 {

@@ -58,6 +58,9 @@ main(void)
     /* a kind that is kept cannot have an erasure age (a minimum may) */
     const struct wb_retention_rule bad3[] = {{"maint", NULL, 30, -1, NULL}};
     const struct wb_retention_rule kept[] = {{"maint", NULL, -1, 1095, NULL}};
+    /* a misspelt kind or class would never match: refused */
+    const struct wb_retention_rule bad4[] = {{"recrod", NULL, 30, -1, NULL}};
+    const struct wb_retention_rule bad5[] = {{NULL, "persnal", 30, -1, NULL}};
 
     snprintf(dir, sizeof dir, "/tmp/wbretention.XXXXXX");
     if (wb_init() != WB_OK || mkdtemp(dir) == NULL) {
@@ -124,6 +127,12 @@ main(void)
     TT_CHECK(wb_retention_run(s, bad3, 1, NOW, false, &r) == WB_ERR_INVAL);
     TT_CHECK(strstr(wb_errmsg(), "rules[0]: maint entries are kept") != NULL);
     TT_CHECK(wb_retention_check(kept, 1) == WB_OK);
+    TT_CHECK(wb_retention_check(bad4, 1) == WB_ERR_INVAL);
+    TT_CHECK(strstr(wb_errmsg(), "rules[0].kind: \"recrod\" is no entry "
+                                 "kind") != NULL);
+    TT_CHECK(wb_retention_check(bad5, 1) == WB_ERR_INVAL);
+    TT_CHECK(strstr(wb_errmsg(), "rules[0].class: \"persnal\" is no data "
+                                 "class") != NULL);
     TT_CHECK(wb_site_size(s) == 15);
 
     wb_site_close(s);

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* MQTT ingest configuration: checked once at start and copied, so the
  * ingest thread owns everything it reads. */
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <waybill/policy.h>
 #include <waybill/token.h>
@@ -126,6 +129,28 @@ wild_levels(char *t)
     *out = '\0';
 }
 
+/* A TLS file named in the configuration (NULL: none) must be a readable
+ * regular file now, not at the first connection attempt, where
+ * libmosquitto says only "A TLS error occurred" and retries for ever. */
+static wb_err
+tls_file(const char *field, const char *path)
+{
+    struct stat st;
+
+    if (path == NULL) {
+        return WB_OK;
+    }
+    if (stat(path, &st) != 0 || access(path, R_OK) != 0) {
+        return wb__err(WB_ERR_INVAL, "mqtt.%s: %s: %s", field, path,
+                       strerror(errno));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        return wb__err(WB_ERR_INVAL, "mqtt.%s: %s: not a regular file", field,
+                       path);
+    }
+    return WB_OK;
+}
+
 /* The levels of topic filter f ("a/+/b": 3). */
 static size_t
 levels(const char *f)
@@ -248,8 +273,25 @@ wb__mqtt_cfg_check(const struct wb_mqtt_config *cfg)
         return wb__err(WB_ERR_INVAL, "mqtt.port: %d is not a port", cfg->port);
     }
     if ((cfg->certfile == NULL) != (cfg->keyfile == NULL)) {
-        return wb__err(WB_ERR_INVAL, "mqtt: certfile and keyfile go "
-                                     "together");
+        return wb__err(WB_ERR_INVAL, "mqtt: cert and key go together");
+    }
+    if ((cfg->certfile != NULL || cfg->keyfile != NULL) &&
+        cfg->cafile == NULL) {
+        return wb__err(WB_ERR_INVAL, "mqtt: cert and key need ca (TLS)");
+    }
+    if (cfg->password != NULL && cfg->username == NULL) {
+        return wb__err(WB_ERR_INVAL, "mqtt.password_file: needs "
+                                     "mqtt.username (it would go unused)");
+    }
+    rc = tls_file("ca", cfg->cafile);
+    if (rc == WB_OK) {
+        rc = tls_file("cert", cfg->certfile);
+    }
+    if (rc == WB_OK) {
+        rc = tls_file("key", cfg->keyfile);
+    }
+    if (rc != WB_OK) {
+        return rc;
     }
     if (cfg->batch_size > 65535) {
         return wb__err(WB_ERR_INVAL, "mqtt.batch_size: at most 65535 (the "

@@ -3,6 +3,7 @@
  * headers, sets and mechanisms. Rules are compiled in compile.c. All or
  * nothing: any error frees everything loaded so far. */
 #include <dirent.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -960,7 +961,10 @@ wb_policy_load_dir(const char *dir, struct wb_policy **out)
 
     *out = NULL;
     if (d == NULL) {
-        return wb__err(WB_ERR_IO, "%s: cannot open the profile directory", dir);
+        /* not there: bad input (a named directory), not a failing disk */
+        return wb__err(
+            errno == ENOENT || errno == ENOTDIR ? WB_ERR_NOTFOUND : WB_ERR_IO,
+            "%s: cannot open the profile directory (%s)", dir, strerror(errno));
     }
     while ((de = readdir(d)) != NULL) {
         size_t k = strlen(de->d_name);

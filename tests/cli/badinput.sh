@@ -205,6 +205,6 @@ has "$T/err" "site.key"
 printf '{"v": 1}\n' > one.jsonl
 expect 0 W --profiles "$T/no-profiles" ingest --purpose predictive-maintenance \
     --class non-personal --jurisdiction DE one.jsonl
-has "$T/err" "warning: the purposes were not checked against a purpose vocabulary ($T/no-profiles: cannot open the profile directory)"
+has "$T/err" "warning: the purposes were not checked against a purpose vocabulary ($T/no-profiles: cannot open the profile directory (No such file or directory))"
 same "$(wc -l < "$T/err")" "1" "one line on stderr"
 finish

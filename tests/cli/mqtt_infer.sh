@@ -60,7 +60,11 @@ json.dump(dict(c, mqtt=dict(c["mqtt"], routes=[r, dict(r, topic="out/+/telemetry
                             models=[dict(m, publish="out/dev-{device}")])), open("loop4.json", "w"))
 json.dump(dict(c, mqtt=dict(c["mqtt"], models=[dict(m, publish="x/{device}/{device}")])), open("twodev.json", "w"))
 # a password file that is not a regular file is refused, never waited on
-json.dump(dict(c, mqtt=dict(c["mqtt"], password_file="/dev/stdin")), open("fifo.json", "w"))
+json.dump(dict(c, mqtt=dict(c["mqtt"], password_file="/dev/stdin", username="u")), open("fifo.json", "w"))
+json.dump(dict(c, mqtt=dict(c["mqtt"], password_file="d.json")), open("nouser.json", "w"))
+# TLS files are checked at start, named by their field
+json.dump(dict(c, mqtt=dict(c["mqtt"], ca="/nonexistent/ca.pem")), open("noca.json", "w"))
+json.dump(dict(c, mqtt=dict(c["mqtt"], ca=".")), open("dirca.json", "w"))
 PY
 expect 2 timeout 20 "$WAYBILLD" --config golf.json --listen 127.0.0.1:0
 has "$T/err" 'mqtt.models[0].purpose: "golf" is not in the purpose vocabulary'
@@ -90,6 +94,18 @@ expect 2 timeout 20 "$WAYBILLD" --config twodev.json --listen 127.0.0.1:0
 has "$T/err" 'mqtt.models[0].publish: {device} may appear once'
 expect 2 timeout 20 "$WAYBILLD" --config fifo.json --listen 127.0.0.1:0
 has "$T/err" 'fifo.json: mqtt.password_file: /dev/stdin: not a regular file'
+# files that are not there are bad configuration (2: a service manager
+# does not restart it in a loop), not I/O errors
+expect 2 timeout 20 "$WAYBILLD" --config no-such.json --listen 127.0.0.1:0
+has "$T/err" 'no-such.json: No such file or directory'
+expect 2 timeout 20 "$WAYBILLD" --config d.json --profiles "$T/no-profiles" --listen 127.0.0.1:0
+has "$T/err" "$T/no-profiles: cannot open the profile directory (No such file or directory)"
+expect 2 timeout 20 "$WAYBILLD" --config nouser.json --listen 127.0.0.1:0
+has "$T/err" 'mqtt.password_file: needs mqtt.username (it would go unused)'
+expect 2 timeout 20 "$WAYBILLD" --config noca.json --listen 127.0.0.1:0
+has "$T/err" 'mqtt.ca: /nonexistent/ca.pem: No such file or directory'
+expect 2 timeout 20 "$WAYBILLD" --config dirca.json --listen 127.0.0.1:0
+has "$T/err" 'mqtt.ca: .: not a regular file'
 # a site copy that no longer matches its signed manifest: exit 1 (a
 # restart would meet it again), the refusal logged once for the start
 # (on a copy of the site, without the hook, so the counts below stay)

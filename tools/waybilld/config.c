@@ -196,9 +196,10 @@ read_secret(const char *path, char **out)
 
     *out = NULL;
     if (fd < 0) {
+        wb_err rc = errno == ENOENT ? WB_ERR_NOTFOUND : WB_ERR_IO;
         wb_errmsg_set("%s: mqtt.password_file: %s: %s", src, path,
                       strerror(errno));
-        return WB_ERR_IO;
+        return rc; /* not there: bad configuration (exit 2), no retry */
     }
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         wb_errmsg_set("%s: mqtt.password_file: %s: not a regular file", src,
@@ -585,8 +586,9 @@ wbd_config_load(const char *path, struct wbd_config *c)
     }
     src = path;
     if (stat(path, &st) != 0) {
+        rc = errno == ENOENT ? WB_ERR_NOTFOUND : WB_ERR_IO;
         wb_errmsg_set("%s: %s", path, strerror(errno));
-        return WB_ERR_IO;
+        return rc;
     }
     if (st.st_size > WBD_CONFIG_MAX) {
         wb_errmsg_set("%s: larger than %d bytes", path, WBD_CONFIG_MAX);

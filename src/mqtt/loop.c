@@ -221,9 +221,9 @@ on_connect(struct mosquitto *mosq,
                 n.republished,
                 n.more ? "; any others follow as the broker acknowledges" : "");
         }
-        if (n.ran + n.denied > 0) {
-            say("ran the models on %zu record(s) owed from before",
-                n.ran + n.denied);
+        if (n.inputs > 0) {
+            /* a log-only denial also runs: inputs, not ran + denied */
+            say("ran the models on %zu record(s) owed from before", n.inputs);
         }
     }
     for (size_t i = 0; i < q->cfg.c.route_count; i++) {

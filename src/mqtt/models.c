@@ -496,6 +496,7 @@ wb__mqtt_models_run(struct wb__mqtt_models *ms,
         const struct outcome *oc = &ms->out[k];
         const struct wb_mqtt_model *m = &ms->cfg->models[oc->model];
         n->denied += oc->res->denied;
+        n->inputs += oc->res->count;
         for (size_t r = 0; r < oc->res->count; r++) {
             const struct wb_infer_row *row = &oc->res->rows[r];
             size_t i = oc->model;
@@ -593,6 +594,7 @@ wb__mqtt_models_resume(struct wb__mqtt_models *ms,
                 rc = wb__mqtt_models_run(ms, s, mosq, &c);
                 n->ran += c.ran;
                 n->denied += c.denied;
+                n->inputs += c.inputs;
                 n->read_back += c.read_back;
             }
         }

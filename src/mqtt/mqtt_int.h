@@ -106,6 +106,7 @@ wb_err wb__mqtt_vocab_open(const struct wb_mqtt_config *cfg,
  * adding to *n. */
 struct wb__mqtt_models;
 struct wb__mqtt_models_counts {
+    size_t inputs;      /* inputs the models took (each once a model) */
     size_t ran;         /* outputs logged, to be published */
     size_t denied;      /* inputs denied */
     size_t read_back;   /* inputs read from the log, not held */

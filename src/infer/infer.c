@@ -634,49 +634,86 @@ group_fits(const struct call *c, const struct group *g, size_t i)
            same_group(c->in[i].claims, g->input);
 }
 
+/* Into out (WB_CLAIMS_MAX_ITEMS), once each, the places of a that lie
+ * within one of b's and of b that lie within one of a's (DE-BY of the
+ * one within DE of the other); their number. */
+static size_t
+overlap(const char *const *a,
+        size_t an,
+        const char *const *b,
+        size_t bn,
+        const char **out)
+{
+    size_t n = 0;
+
+    for (size_t x = 0; x < an; x++) {
+        for (size_t y = 0; y < bn; y++) {
+            const char *p = wb__infer_within(a[x], b[y])   ? a[x]
+                            : wb__infer_within(b[y], a[x]) ? b[y]
+                                                           : NULL;
+            bool seen = p == NULL;
+            for (size_t j = 0; !seen && j < n; j++) {
+                seen = strcmp(out[j], p) == 0;
+            }
+            if (!seen && n < WB_CLAIMS_MAX_ITEMS) {
+                out[n++] = p;
+            }
+        }
+    }
+    return n;
+}
+
 /* Where the output of input `in` may reside, into k (places, which
- * k->residency points into, holds WB_CLAIMS_MAX_ITEMS): no wider than
- * its input, nor than the model's output jurisdictions. A local-only
- * input gives a local-only output; an input that names no places, the
- * model's; else the places of each that lie within one of the other's
- * (DE-BY of the one within DE of the other), and local-only (kept where
- * the model ran, which the input allows) when there is none. */
+ * k->residency points into, and tmp hold WB_CLAIMS_MAX_ITEMS each): no
+ * wider than its input, nor than the model's output jurisdictions, nor
+ * than where the consent it names (kc, may be NULL) lets its data be
+ * stored. A local-only input gives a local-only output. Else: the model's
+ * places, narrowed to those overlapping the input's (when it names any)
+ * and the consent's storage locations (when it lists any), less any that
+ * touch the consent's geographic restrictions; local-only (kept where the
+ * model ran, which the gate let it) when none is left. */
 static void
 narrow(const struct wb_claims *in,
        const struct wb_model_manifest *mf,
+       const struct wb_consent *kc,
        const char **places,
+       const char **tmp,
        struct wb_claims *k)
 {
-    size_t n = 0;
+    size_t n = mf->output_to_count < WB_CLAIMS_MAX_ITEMS ? mf->output_to_count
+                                                         : WB_CLAIMS_MAX_ITEMS;
+    size_t kept = 0;
 
     k->residency_local_only = in->residency_local_only;
     if (in->residency_local_only) {
         return;
     }
-    if (in->residency_count == 0) {
-        k->residency = (const char *const *)mf->output_to;
-        k->residency_count = mf->output_to_count;
-        return;
+    memcpy(places, mf->output_to, n * sizeof *places);
+    if (in->residency_count > 0) {
+        n = overlap(places, n, in->residency, in->residency_count, tmp);
+        memcpy(places, tmp, n * sizeof *places);
     }
-    for (size_t a = 0; a < mf->output_to_count; a++) {
-        for (size_t b = 0; b < in->residency_count; b++) {
-            const char *o = mf->output_to[a];
-            const char *r = in->residency[b];
-            const char *p = wb__infer_within(o, r)   ? o
-                            : wb__infer_within(r, o) ? r
-                                                     : NULL;
-            bool seen = p == NULL;
-            for (size_t j = 0; !seen && j < n; j++) {
-                seen = strcmp(places[j], p) == 0;
-            }
-            if (!seen && n < WB_CLAIMS_MAX_ITEMS) {
-                places[n++] = p;
-            }
+    if (kc != NULL && kc->storage_location_count > 0) {
+        n = overlap(places, n, kc->storage_locations,
+                    kc->storage_location_count, tmp);
+        memcpy(places, tmp, n * sizeof *places);
+    }
+    for (size_t x = 0; x < n; x++) {
+        bool ruled_out = false;
+        for (size_t y = 0;
+             kc != NULL && !ruled_out && y < kc->geographic_restriction_count;
+             y++) {
+            const char *r = kc->geographic_restrictions[y];
+            ruled_out = wb__infer_within(places[x], r) ||
+                        wb__infer_within(r, places[x]);
+        }
+        if (!ruled_out) {
+            places[kept++] = places[x];
         }
     }
     k->residency = places;
-    k->residency_count = n;
-    k->residency_local_only = n == 0;
+    k->residency_count = kept;
+    k->residency_local_only = kept == 0;
 }
 
 /* A new record for row i's group. */
@@ -687,6 +724,8 @@ group_new(const struct call *c, size_t i, struct group **out)
     const struct wb_claims *in = c->in[i].claims;
     struct group *g = wb__calloc(1, sizeof *g);
     const char *places[WB_CLAIMS_MAX_ITEMS];
+    const char *tmp[WB_CLAIMS_MAX_ITEMS];
+    struct wb_consent *kc = NULL; /* the consent the input names */
     struct wb_claims k;
     wb_err rc = g ? WB_OK : WB_ERR_NOMEM;
 
@@ -703,7 +742,15 @@ group_new(const struct call *c, size_t i, struct group **out)
     k.rights = in->rights;
     k.has_model = 1;
     memcpy(k.model, c->m->digest, WB_HASH_BYTES);
-    narrow(in, mf, places, &k);
+    if (rc == WB_OK && in->consent_id != NULL && !in->residency_local_only) {
+        /* its latest version, as the gate read it: the use is now */
+        rc = wb_consent_get(c->s, in->consent_id, 0, &kc);
+        if (rc == WB_ERR_NOTFOUND) {
+            wb_errmsg_clear(); /* the gate's to deny; nothing to narrow */
+            rc = WB_OK;
+        }
+    }
+    narrow(in, mf, kc, places, tmp, &k);
     k.media = "application/json";
     if (rc == WB_OK) {
         /* the model id and output names are limited to characters JSON
@@ -720,6 +767,7 @@ group_new(const struct call *c, size_t i, struct group **out)
         rc = wb__buf_printf(&g->body, "{\"model\":\"%s\",\"inputs\":[",
                             c->m->id);
     }
+    wb_consent_free(kc); /* after the copy of the places it lent */
     if (rc == WB_OK) {
         *out = g;
     } else {

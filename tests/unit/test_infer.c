@@ -1672,6 +1672,85 @@ test_output_residency(struct wb_site *s)
                  r->rows[0].output != r->rows[1].output);
         wb_infer_result_free(r);
     }
+    /* and no wider than where the consent it names lets its data be
+     * stored: restricted from CN gives DE; stored only in DE-BY gives
+     * DE-BY */
+    {
+        static const char *const cn[] = {"CN"};
+        static const char *const by_only[] = {"DE-BY"};
+        static const char row[] =
+            "{\"vib_rms\":2.5,\"temp_c\":60,\"current_a\":11}";
+        static const struct {
+            const char *id;
+            const char *const *restrict_to;
+            size_t rn;
+            const char *const *store;
+            size_t sn;
+            const char *out;
+        } kcases[] = {
+            {"c-res-cn", cn, 1, NULL, 0, "DE"},
+            {"c-res-by", NULL, 0, by_only, 1, "DE-BY"},
+        };
+        for (size_t i = 0; i < sizeof kcases / sizeof kcases[0]; i++) {
+            struct wb_consent k;
+            struct wb_append e;
+            struct wb_claims *cl = NULL;
+            uint8_t *leaf = NULL;
+            size_t n = 0;
+            uint64_t rec = 0;
+            char got[64] = "";
+
+            memset(&k, 0, sizeof k);
+            k.id = kcases[i].id;
+            k.state = WB_CONSENT_GIVEN;
+            k.subject = "subj-res";
+            k.controller = "Example Plant GmbH";
+            k.purposes = &flag_pm;
+            k.purpose_count = 1;
+            k.jurisdiction = "DE";
+            k.geographic_restrictions = kcases[i].restrict_to;
+            k.geographic_restriction_count = kcases[i].rn;
+            k.storage_locations = kcases[i].store;
+            k.storage_location_count = kcases[i].sn;
+            TT_CHECK(wb_consent_grant(s, pol, &k, NULL) == WB_OK);
+            memset(&e, 0, sizeof e);
+            e.claims.kind = "record";
+            e.claims.sub = "press-7";
+            e.claims.purposes = pm;
+            e.claims.purpose_count = 1;
+            e.claims.data_class = "personal";
+            e.claims.consent_id = kcases[i].id;
+            e.claims.consent_version = 1;
+            e.claims.jurisdiction = i == 0 ? "DE" : "DE-BY";
+            e.claims.media = "application/json";
+            e.payload = (const uint8_t *)row;
+            e.payload_len = strlen(row);
+            TT_CHECK(wb_site_append(s, &e, &rec) == WB_OK);
+            o.run_in = i == 0 ? "DE" : "DE-BY";
+            TT_CHECK(wb_infer(s, ID, &rec, 1, &o, &r) == WB_OK);
+            TT_CHECK_MSG(r != NULL && r->ran == 1, "consent case %zu: %s", i,
+                         r && r->count ? (r->rows[0].why ? r->rows[0].why : "")
+                                       : wb_errmsg());
+            TT_CHECK(r != NULL && r->ran == 1 &&
+                     wb_site_leaf(s, r->rows[0].output, &leaf, &n) == WB_OK &&
+                     wb_claims_decode(leaf, n, &cl) == WB_OK);
+            for (size_t j = 0; cl != NULL && j < cl->residency_count; j++) {
+                snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s",
+                         j ? "," : "", cl->residency[j]);
+            }
+            if (cl != NULL && cl->residency_local_only) {
+                snprintf(got, sizeof got, "local-only");
+            }
+            TT_CHECK_MSG(strcmp(got, kcases[i].out) == 0,
+                         "consent case %zu: output residency %s, want %s", i,
+                         got, kcases[i].out);
+            wb_claims_free(cl);
+            wb_free(leaf);
+            wb_infer_result_free(r);
+            r = NULL;
+        }
+        o.run_in = "DE";
+    }
 }
 
 int

@@ -190,6 +190,10 @@ mkdir adir
 expect 2 W ingest adir
 has "$T/err" "cannot read adir: is a directory"
 # a place to write that is not there is bad input too
+expect 2 W keygen --name x --out no-such-dir/x.key
+has "$T/err" "cannot make key no-such-dir/x.key: No such file or directory"
+expect 2 W leaf 0 --out no-such-dir/leaf
+has "$T/err" "no-such-dir/leaf: No such file or directory"
 expect 2 W model pack "$WB_SRC/tests/models/bearing-risk.spec.json" --model "$WB_SRC/tests/models/bearing-risk.ubj" --out no-such-dir/pkg
 has "$T/err" "no-such-dir/pkg: No such file or directory"
 # a site without its key is damaged, not absent: commands that can do

@@ -250,11 +250,17 @@ cli_write(const char *path, const uint8_t *buf, size_t len)
         }
         return WB_OK;
     }
+    if (path[0] == '\0') {
+        wb_errmsg_set("an empty file name");
+        return WB_ERR_INVAL;
+    }
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) {
-        wb_errmsg_set("%s: %s", tmp, strerror(errno));
-        return WB_ERR_IO;
+        /* a directory that is not there is bad input, as for reading */
+        wb_err rc = errno == ENOENT ? WB_ERR_NOTFOUND : WB_ERR_IO;
+        wb_errmsg_set("%s: %s", path, strerror(errno));
+        return rc;
     }
     if (write(fd, buf, len) != (ssize_t)len || fsync(fd) != 0) {
         wb_errmsg_set("%s: %s", tmp, strerror(errno));

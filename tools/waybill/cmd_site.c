@@ -113,13 +113,21 @@ write_private(const char *path, const char *text)
     wb_err rc = WB_OK;
 
     if (fd < 0) {
-        return errno == EEXIST ? WB_ERR_EXISTS : WB_ERR_IO;
+        rc = errno == EEXIST   ? WB_ERR_EXISTS
+             : errno == ENOENT ? WB_ERR_NOTFOUND /* bad input, exit 2 */
+                               : WB_ERR_IO;
+        wb_errmsg_set("%s", strerror(errno));
+        return rc;
     }
     if (write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1 ||
         fsync(fd) != 0) {
+        wb_errmsg_set("%s", strerror(errno));
         rc = WB_ERR_IO;
     }
     close(fd);
+    if (rc != WB_OK) {
+        unlink(path); /* no half-written key left behind */
+    }
     return rc;
 }
 

@@ -117,7 +117,8 @@ static const struct command commands[] = {
     {"pending", cmd_pending},
 };
 
-/* Take --dir DIR / --dir=DIR / --json out of argv wherever they stand. */
+/* Take --dir DIR / --dir=DIR / --profiles DIR / --profiles=DIR / --json
+ * out of argv wherever they stand. */
 static int
 global_options(struct cli *c, int *argc, char **argv)
 {
@@ -138,6 +139,8 @@ global_options(struct cli *c, int *argc, char **argv)
                 return -1;
             }
             c->profiles = argv[++i];
+        } else if (strncmp(argv[i], "--profiles=", 11) == 0) {
+            c->profiles = argv[i] + 11;
         } else if (strcmp(argv[i], "--") == 0) {
             while (i < *argc) {
                 argv[out++] = argv[i++];

@@ -169,6 +169,14 @@ expect 2 W ingest -q one.jsonl
 same "$(head -1 "$T/err")" 'waybill ingest: unknown option "-q"'
 expect 2 W ingest --dry-run=1 one.jsonl
 same "$(head -1 "$T/err")" 'waybill ingest: option "--dry-run=1" takes no value'
+# commands that take no options name what they were given too
+expect 2 W --json verify --bogus
+same "$(head -1 "$T/err")" 'waybill verify: unknown option "--bogus"'
+same "$(js 'd["error"]')" "$(printf 'unknown option "--bogus"\nusage: waybill verify')"
+expect 2 W show 0 extra
+same "$(head -1 "$T/err")" 'waybill show: unexpected argument "extra"'
+expect 2 W device list --x
+same "$(head -1 "$T/err")" 'waybill device: unknown option "--x"'
 expect 2 W --json consent show --date
 same "$(head -1 "$T/err")" 'waybill consent: option "--date" needs a value'
 same "$(js 'd["error"].startswith("option \"--date\" needs a value\nusage:")')" True

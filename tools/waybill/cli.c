@@ -95,6 +95,17 @@ cli_getopt(int argc, char **argv, const struct option *opts)
     return ch;
 }
 
+void
+cli_unexpected(int argc, char **argv, int want)
+{
+    if (want >= 0 && argc > want && argv[want] != NULL) {
+        snprintf(refused, sizeof refused, "%s \"%.100s\"",
+                 argv[want][0] == '-' ? "unknown option"
+                                      : "unexpected argument",
+                 argv[want]);
+    }
+}
+
 int
 cli_usage(const struct cli *c, const char *fmt, ...)
 {

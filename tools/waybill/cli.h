@@ -38,6 +38,10 @@ int cli_fail_json(const struct cli *c,
  * is named by the next cli_usage(). */
 int cli_getopt(int argc, char **argv, const struct option *opts);
 
+/* argv[want] and after are more than the command takes (argc > want):
+ * the next cli_usage() names the first of them. */
+void cli_unexpected(int argc, char **argv, int want);
+
 /* A usage error: message (after what cli_getopt refused, if anything) and
  * exit code 2. */
 int cli_usage(const struct cli *c, const char *fmt, ...)

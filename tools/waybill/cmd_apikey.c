@@ -163,9 +163,11 @@ cmd_apikey(struct cli *c, int argc, char **argv)
         return cli_usage(c, "%s", usage);
     }
     if (strcmp(argv[1], "list") == 0 && argc != 2) {
+        cli_unexpected(argc, argv, 2);
         return cli_usage(c, "%s", usage);
     }
     if (strcmp(argv[1], "revoke") == 0 && argc != 3) {
+        cli_unexpected(argc, argv, 3);
         return cli_usage(c, "%s", usage);
     }
     code = cli_open(c, &s);

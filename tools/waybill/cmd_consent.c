@@ -630,6 +630,7 @@ cmd_consent(struct cli *c, int argc, char **argv)
     }
     if ((strcmp(sub, "list") == 0 && argc != 2) ||
         (strcmp(sub, "history") == 0 && argc != 3)) {
+        cli_unexpected(argc, argv, strcmp(sub, "list") == 0 ? 2 : 3);
         return cli_usage(c, "%s", usage_text);
     }
     code = cli_open(c, &s);

@@ -142,6 +142,7 @@ cmd_device(struct cli *c, int argc, char **argv)
     }
     if ((strcmp(argv[1], "list") == 0 && argc != 2) ||
         (strcmp(argv[1], "show") == 0 && argc != 3)) {
+        cli_unexpected(argc, argv, strcmp(argv[1], "list") == 0 ? 2 : 3);
         return cli_usage(c, "usage: waybill device list | device show ID");
     }
     code = cli_open(c, &s);

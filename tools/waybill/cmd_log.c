@@ -160,6 +160,7 @@ index_and_site(struct cli *c,
                struct wb_site **s)
 {
     if (argc != 2) {
+        cli_unexpected(argc, argv, 2);
         return cli_usage(c, "%s", usage);
     }
     if (!cli_u64(c, "INDEX", argv[1], index)) {

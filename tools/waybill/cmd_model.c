@@ -461,6 +461,7 @@ cmd_model(struct cli *c, int argc, char **argv)
 
     if (strcmp(sub, "list") == 0) {
         if (argc != 2) {
+            cli_unexpected(argc, argv, 2);
             return cli_usage(c, "%s", usage);
         }
         memset(&a, 0, sizeof a);

@@ -260,9 +260,11 @@ cli_policy_register(struct cli *c, int argc, char **argv)
     wb_err rc;
 
     if ((strcmp(sub, "load") == 0 || strcmp(sub, "list") == 0) && argc != 1) {
+        cli_unexpected(argc, argv, 1);
         return cli_usage(c, "usage: waybill policy %s", sub);
     }
     if (strcmp(sub, "history") == 0 && argc != 2) {
+        cli_unexpected(argc, argv, 2);
         return cli_usage(c, "usage: waybill policy history ID");
     }
     if (needs_policy) {

@@ -154,6 +154,8 @@ cmd_purpose(struct cli *c, int argc, char **argv)
         return purpose_check(c, argc - 1, argv + 1);
     }
     if (argc != 2 || strcmp(argv[1], "list") != 0) {
+        cli_unexpected(argc, argv,
+                       argc > 1 && strcmp(argv[1], "list") == 0 ? 2 : -1);
         return cli_usage(c, "%s", usage_text);
     }
     code = cli_policy(c, &pol);

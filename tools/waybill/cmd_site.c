@@ -79,8 +79,8 @@ cmd_key(struct cli *c, int argc, char **argv)
     wb_err rc;
     int code;
 
-    (void)argv;
     if (argc != 1) {
+        cli_unexpected(argc, argv, 1);
         return cli_usage(c, "usage: waybill key");
     }
     code = cli_open(c, &s);

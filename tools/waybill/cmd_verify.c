@@ -271,8 +271,8 @@ cmd_verify(struct cli *c, int argc, char **argv)
     wb_err rc;
     int code;
 
-    (void)argv;
     if (argc != 1) {
+        cli_unexpected(argc, argv, 1);
         return cli_usage(c, "usage: waybill verify");
     }
     code = bad != NULL ? cli_open(c, &s) : cli_fail(c, WB_ERR_NOMEM, "verify");

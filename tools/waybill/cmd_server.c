@@ -91,7 +91,8 @@ parse_args(
     while ((ch = getopt_long(argc, argv, ":", all_opts, NULL)) != -1) {
         const int *p = allowed;
         if (ch == ':') {
-            return cli_usage(c, "%s needs a value", argv[optind - 1]);
+            return cli_usage(c, "option \"%s\" needs a value",
+                             argv[optind - 1]);
         }
         while (*p != 0 && *p != ch) {
             p++;

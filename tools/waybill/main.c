@@ -127,6 +127,8 @@ global_options(struct cli *c, int *argc, char **argv)
     for (int i = 0; i < *argc; i++) {
         if (strcmp(argv[i], "--json") == 0) {
             c->json = true;
+        } else if (strncmp(argv[i], "--json=", 7) == 0) {
+            return -2; /* a flag: no value */
         } else if (strcmp(argv[i], "--dir") == 0) {
             if (i + 1 >= *argc) {
                 return -1;
@@ -162,7 +164,12 @@ main(int argc, char **argv)
     const char *env = getenv("WAYBILL_DIR");
 
     c.dir = env && env[0] ? env : "./waybill-data";
-    if (global_options(&c, &argc, argv) != 0) {
+    switch (global_options(&c, &argc, argv)) {
+    case 0:
+        break;
+    case -2:
+        return cli_usage(&c, "option \"--json\" takes no value");
+    default:
         return cli_usage(&c, "--dir and --profiles need a directory");
     }
     if (wb_init() != WB_OK) {

@@ -265,7 +265,7 @@ cmd_verify(struct cli *c, int argc, char **argv)
 {
     struct wb_verify_report r;
     struct wb_site *s = NULL;
-    json_t *bad = json_array();
+    json_t *bad = NULL;
     size_t models = 0;
     size_t registered = 0;
     wb_err rc;
@@ -275,6 +275,7 @@ cmd_verify(struct cli *c, int argc, char **argv)
         cli_unexpected(argc, argv, 1);
         return cli_usage(c, "usage: waybill verify");
     }
+    bad = json_array(); /* after the usage check: nothing to free there */
     code = bad != NULL ? cli_open(c, &s) : cli_fail(c, WB_ERR_NOMEM, "verify");
     if (code != 0) {
         json_decref(bad);

@@ -235,12 +235,15 @@ WB_API WB_NODISCARD wb_err wb_site_device_add(struct wb_site *s,
                                               size_t pubkey_len,
                                               uint64_t *entry);
 
-/** Look a device up by id. WB_ERR_NOTFOUND. */
+/** Look a device up by id, its row checked against the registration its
+ *  entry logged. WB_ERR_NOTFOUND; WB_ERR_VERIFY (the row is not what was
+ *  logged: *out zeroed). */
 WB_API WB_NODISCARD wb_err wb_site_device_get(struct wb_site *s,
                                               const char *id,
                                               struct wb_device *out);
 
-/** All devices, ordered by id, into a new array *out (wb_free). */
+/** All devices, ordered by id, into a new array *out (wb_free), each
+ *  checked as wb_site_device_get does; nothing on WB_ERR_VERIFY. */
 WB_API WB_NODISCARD wb_err wb_site_device_list(struct wb_site *s,
                                                struct wb_device **out,
                                                size_t *count);
@@ -248,8 +251,9 @@ WB_API WB_NODISCARD wb_err wb_site_device_list(struct wb_site *s,
 /** Verify a device-signed COSE_Sign1 against the registry: the device is
  *  found by `device` if given, else by the token's kid (the device id);
  *  *dev receives it. WB_ERR_NOTFOUND (unknown device), WB_ERR_DENIED (no
- *  key registered, or kid names another device), WB_ERR_BADSIG, WB_ERR_FORMAT.
- */
+ *  key registered, or kid names another device), WB_ERR_BADSIG,
+ *  WB_ERR_FORMAT, WB_ERR_VERIFY (the device's row is not what its entry
+ *  logged). */
 WB_API WB_NODISCARD wb_err wb_site_device_verify(struct wb_site *s,
                                                  const char *device,
                                                  const uint8_t *tok,

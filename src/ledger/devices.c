@@ -126,8 +126,8 @@ device_read(struct wb_site *s, const char *id, struct wb_device *out)
     if (rc == WB_OK) {
         rc = wb__device_check(s, out);
     }
-    if (rc != WB_OK && rc != WB_ERR_NOTFOUND) {
-        memset(out, 0, sizeof *out);
+    if (rc != WB_OK) {
+        memset(out, 0, sizeof *out); /* never an unchecked row */
     }
     return rc;
 }
@@ -153,7 +153,18 @@ wb_site_device_get(struct wb_site *s, const char *id, struct wb_device *out)
 wb_err
 wb_site_device_list(struct wb_site *s, struct wb_device **out, size_t *count)
 {
-    return wb__db_device_list(s->db, out, count);
+    wb_err rc = wb__db_device_list(s->db, out, count);
+
+    /* each row checked, as a read of one is: nothing on a mismatch */
+    for (size_t i = 0; rc == WB_OK && i < *count; i++) {
+        rc = wb__device_check(s, &(*out)[i]);
+    }
+    if (rc != WB_OK && *out != NULL) {
+        wb__free(*out);
+        *out = NULL;
+        *count = 0;
+    }
+    return rc;
 }
 
 wb_err

@@ -109,6 +109,11 @@ wb_site_register_check(struct wb_site *s,
         return wb__err(WB_ERR_VERIFY, "%s names a missing entry", what);
     }
     rc = wb__db_entry_get(s->db, d->entry, &row);
+    if (rc == WB_ERR_NOTFOUND) {
+        /* within the tree's size, yet no row: the table was cut */
+        rc = wb__err(WB_ERR_VERIFY, "%s names entry %llu, which is gone", what,
+                     (unsigned long long)d->entry);
+    }
     if (rc == WB_OK) {
         rc = wb_claims_decode(row.leaf, row.leaf_len, &c);
     }

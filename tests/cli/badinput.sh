@@ -10,7 +10,7 @@ W init --origin bad.waybill.example >/dev/null
 W device add press-1 >/dev/null
 vkey=$(W keygen --name press-2 --out press-2.key)
 W device add press-2 --pubkey "$vkey" >/dev/null
-W keygen --name press-2 --out forger.key >/dev/null   # same name, other key
+fvk=$(W keygen --name press-2 --out forger.key)   # same name, other key
 W keygen --name press-1 --out nokey.key >/dev/null
 base=$(size)
 
@@ -90,16 +90,11 @@ has "$T/err" "forged.cose:1: device press-2: signature does not verify"
 # readings are refused, verify names the entry, and a device entry is
 # not erasable
 cp -r "$WAYBILL_DIR" forged-site
-/usr/bin/python3 - forged-site/waybill.db forger.key <<'PY'
+/usr/bin/python3 - forged-site/waybill.db "$fvk" <<'PY'
 import base64, sqlite3, sys
+# the forger's public key, from its verifier key NAME+ID+base64(1 || key)
+pub = base64.b64decode(sys.argv[2].split("+", 2)[2])[1:]
 c = sqlite3.connect(sys.argv[1])
-# the forger's public key: Ed25519 from the private key's seed
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives import serialization
-line = open(sys.argv[2]).read().strip()
-raw = base64.b64decode(line.split("+", 4)[4])[1:]
-pub = Ed25519PrivateKey.from_private_bytes(raw).public_key().public_bytes(
-    serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 c.execute("UPDATE devices SET pubkey = ? WHERE id = 'press-2'", (pub,))
 c.commit()
 PY
@@ -107,6 +102,8 @@ expect 1 W --dir forged-site ingest --format cose forged.cose
 has "$T/err" "device press-2 differs from the payload the log commits to"
 expect 1 W --dir forged-site verify
 has "$T/err" "FAILED at entry 1: device press-2 differs from the payload the log commits to (entry 1)"
+expect 1 W --dir forged-site device list
+has "$T/err" "device press-2 differs from the payload the log commits to (entry 1)"
 rm -rf forged-site
 expect 2 W erase 1 --reason tried
 has "$T/err" "entry 1 registers a device; those are kept"
@@ -169,6 +166,11 @@ expect 2 W ingest -q one.jsonl
 same "$(head -1 "$T/err")" 'waybill ingest: unknown option "-q"'
 expect 2 W ingest --dry-run=1 one.jsonl
 same "$(head -1 "$T/err")" 'waybill ingest: option "--dry-run=1" takes no value'
+# the global flags: --json takes no value; --profiles=DIR as --dir=DIR
+expect 2 W --json=1 verify
+has "$T/err" 'waybill: option "--json" takes no value'
+expect 0 W --profiles="$WB_SRC/profiles" purpose list
+has "$T/out" "predictive-maintenance"
 # commands that take no options name what they were given too
 expect 2 W --json verify --bogus
 same "$(head -1 "$T/err")" 'waybill verify: unknown option "--bogus"'
@@ -201,7 +203,11 @@ has "$T/err" "cannot read adir: is a directory"
 expect 2 W keygen --name x --out no-such-dir/x.key
 has "$T/err" "cannot make key no-such-dir/x.key: No such file or directory"
 expect 2 W leaf 0 --out no-such-dir/leaf
-has "$T/err" "no-such-dir/leaf: No such file or directory"
+same "$(cat "$T/err")" "waybill leaf: cannot write the leaf: no-such-dir/leaf: No such file or directory"
+expect 2 W leaf 0 --out one.jsonl/leaf
+has "$T/err" "one.jsonl/leaf: Not a directory"
+expect 2 W leaf 0 --out=
+has "$T/err" "an empty file name"
 expect 2 W model pack "$WB_SRC/tests/models/bearing-risk.spec.json" --model "$WB_SRC/tests/models/bearing-risk.ubj" --out no-such-dir/pkg
 has "$T/err" "no-such-dir/pkg: No such file or directory"
 # a site without its key is damaged, not absent: commands that can do

@@ -269,7 +269,8 @@ cli_write(const char *path, const uint8_t *buf, size_t len)
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) {
         /* a directory that is not there is bad input, as for reading */
-        wb_err rc = errno == ENOENT ? WB_ERR_NOTFOUND : WB_ERR_IO;
+        wb_err rc =
+            errno == ENOENT || errno == ENOTDIR ? WB_ERR_NOTFOUND : WB_ERR_IO;
         wb_errmsg_set("%s: %s", path, strerror(errno));
         return rc;
     }
@@ -359,11 +360,11 @@ cli_export(struct cli *c,
         return code;
     }
     rc = fetch(s, index, &buf, &len);
-    if (rc == WB_OK) {
-        rc = cli_emit(c, field, out, buf, len);
-    }
     if (rc != WB_OK) {
         code = cli_fail(c, rc, "entry %s", argv[optind]);
+    } else if ((rc = cli_emit(c, field, out, buf, len)) != WB_OK) {
+        /* the entry is there: the place to write is the trouble */
+        code = cli_fail(c, rc, "cannot write the %s", field);
     }
     wb_free(buf);
     wb_site_close(s);

@@ -113,15 +113,16 @@ write_private(const char *path, const char *text)
     wb_err rc = WB_OK;
 
     if (fd < 0) {
-        rc = errno == EEXIST   ? WB_ERR_EXISTS
-             : errno == ENOENT ? WB_ERR_NOTFOUND /* bad input, exit 2 */
-                               : WB_ERR_IO;
+        rc = errno == EEXIST                       ? WB_ERR_EXISTS
+             : errno == ENOENT || errno == ENOTDIR ? WB_ERR_NOTFOUND
+                                                   : WB_ERR_IO; /* 2 / 3 */
         wb_errmsg_set("%s", strerror(errno));
         return rc;
     }
+    errno = 0;
     if (write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1 ||
         fsync(fd) != 0) {
-        wb_errmsg_set("%s", strerror(errno));
+        wb_errmsg_set("%s", errno ? strerror(errno) : "short write");
         rc = WB_ERR_IO;
     }
     close(fd);

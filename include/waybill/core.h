@@ -59,6 +59,11 @@ WB_API void wb_free(void *p);
  *  or denied, 2 usage or bad input, 3 I/O or internal. */
 WB_API int wb_err_exit_code(wb_err err);
 
+/** The error for a failed file call's errno e: WB_ERR_NOTFOUND when the
+ *  path is not there (ENOENT, or a non-directory on the way: ENOTDIR),
+ *  bad input naming a place; WB_ERR_IO otherwise. */
+WB_API wb_err wb_err_from_errno(int e);
+
 /** Standard base64 of in into out (NUL-terminated, caller frees with
  *  wb_free). WB_ERR_NOMEM on allocation failure. */
 WB_API WB_NODISCARD wb_err wb_base64_encode(const uint8_t *in,

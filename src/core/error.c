@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Error codes, their text, and the per-thread error detail. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -66,6 +67,12 @@ wb_err_exit_code(wb_err err)
     default:
         return 3;
     }
+}
+
+wb_err
+wb_err_from_errno(int e)
+{
+    return e == ENOENT || e == ENOTDIR ? WB_ERR_NOTFOUND : WB_ERR_IO;
 }
 
 const char *

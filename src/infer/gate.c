@@ -163,10 +163,8 @@ in_places(const char *const *v, size_t n, const char *code)
     return false;
 }
 
-/* Does code overlap one of v[0..n): either lies within the other (a
- * country touches each of its subdivisions)? */
-static bool
-touches(const char *const *v, size_t n, const char *code)
+bool
+wb__infer_touches(const char *const *v, size_t n, const char *code)
 {
     for (size_t i = 0; i < n; i++) {
         if (wb__infer_within(code, v[i]) || wb__infer_within(v[i], code)) {
@@ -177,16 +175,23 @@ touches(const char *const *v, size_t n, const char *code)
 }
 
 bool
-wb__infer_call_allowed(const struct wb_model_manifest *m,
-                       const char *purpose,
-                       const char *run_in,
-                       char *why,
-                       size_t why_len)
+wb_model_call_allowed(const struct wb_model_manifest *m,
+                      const char *purpose,
+                      const char *run_in,
+                      char *why,
+                      size_t why_len)
 {
     char list[512];
     char text[1024];
 
+    if (why == NULL || why_len == 0) {
+        return false;
+    }
     why[0] = '\0';
+    if (m == NULL || purpose == NULL || run_in == NULL) {
+        snprintf(why, why_len, "no manifest, purpose or place");
+        return false;
+    }
     if (!wb__infer_in_list(m->purposes, m->purpose_count, purpose)) {
         join_codes((const char *const *)m->purposes, m->purpose_count, list,
                    sizeof list);
@@ -218,23 +223,6 @@ wb__infer_call_allowed(const struct wb_model_manifest *m,
         line(why, why_len, text);
     }
     return why[0] == '\0';
-}
-
-bool
-wb_model_call_allowed(const struct wb_model_manifest *m,
-                      const char *purpose,
-                      const char *run_in,
-                      char *why,
-                      size_t why_len)
-{
-    if (m == NULL || purpose == NULL || run_in == NULL || why == NULL ||
-        why_len == 0) {
-        if (why != NULL && why_len > 0) {
-            snprintf(why, why_len, "no manifest, purpose or place");
-        }
-        return false;
-    }
-    return wb__infer_call_allowed(m, purpose, run_in, why, why_len);
 }
 
 /* The record's residency claim against run_in. */
@@ -350,8 +338,8 @@ places_ok(struct wb_site *s,
     if (rc != WB_OK) {
         return rc;
     }
-    if (touches(k->geographic_restrictions, k->geographic_restriction_count,
-                run_in)) {
+    if (wb__infer_touches(k->geographic_restrictions,
+                          k->geographic_restriction_count, run_in)) {
         snprintf(text, len,
                  "consent %s (version %u) rules out %s, where the model runs",
                  k->id, (unsigned)k->version, run_in);

@@ -699,15 +699,9 @@ narrow(const struct wb_claims *in,
         memcpy(places, tmp, n * sizeof *places);
     }
     for (size_t x = 0; x < n; x++) {
-        bool ruled_out = false;
-        for (size_t y = 0;
-             kc != NULL && !ruled_out && y < kc->geographic_restriction_count;
-             y++) {
-            const char *r = kc->geographic_restrictions[y];
-            ruled_out = wb__infer_within(places[x], r) ||
-                        wb__infer_within(r, places[x]);
-        }
-        if (!ruled_out) {
+        if (kc == NULL ||
+            !wb__infer_touches(kc->geographic_restrictions,
+                               kc->geographic_restriction_count, places[x])) {
             places[kept++] = places[x];
         }
     }
@@ -935,8 +929,8 @@ governed(struct call *c)
 {
     char why[WB_INFER_WHY_MAX];
     bool refused =
-        !c->known && !wb__infer_call_allowed(c->m->manifest, c->purpose,
-                                             c->o->run_in, why, sizeof why);
+        !c->known && !wb_model_call_allowed(c->m->manifest, c->purpose,
+                                            c->o->run_in, why, sizeof why);
     wb_err rc;
 
     if (refused && c->o->mode == WB_INFER_ENFORCE) {

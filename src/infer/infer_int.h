@@ -95,6 +95,9 @@ bool wb__infer_in_list(char *const *list, size_t n, const char *code);
 /* Does place code lie within area: the same code, or a subdivision
  * (ISO 3166-2, "DE-BY") of the country area names ("DE")? */
 bool wb__infer_within(const char *code, const char *area);
+/* Does code overlap one of v[0..n): either lies within the other (a
+ * country touches each of its subdivisions)? */
+bool wb__infer_touches(const char *const *v, size_t n, const char *code);
 
 /* Load m's model file bytes (checked) with its runtime in a child process
  * (in process once a model was loaded here) and drop them (trial.c): WB_OK when
@@ -167,14 +170,6 @@ wb_err wb__infer_read_input(struct wb_site *s,
                             struct wb__infer_input *in,
                             float *x);
 
-/* Reasons the whole call may not run (purpose not intended or ruled out,
- * run_in outside the model's jurisdictions) into why; true when none. */
-bool wb__infer_call_allowed(const struct wb_model_manifest *m,
-                            const char *purpose,
-                            const char *run_in,
-                            char *why,
-                            size_t why_len);
-
 /* A model's memo of purpose-check verdicts (gate.c). */
 struct wb__infer_gate;
 wb_err wb__infer_gate_new(struct wb__infer_gate **out);
@@ -189,7 +184,7 @@ wb_err wb__infer_gate_sync(struct wb__infer_gate *g,
                            const char *purpose);
 
 /* Was this call's run_in, purpose and the model's own terms (check_where,
- * wb__infer_call_allowed) found good under the verdicts still kept, as a
+ * wb_model_call_allowed) found good under the verdicts still kept, as a
  * sync now would keep them? Then they need no checking again. */
 bool wb__infer_gate_call_known(const struct wb__infer_gate *g,
                                const struct wb_site *s,

@@ -245,9 +245,7 @@ wb_model_pack(const char *spec,
                      len, WB_MODEL_MANIFEST_MAX);
     }
     if (rc == WB_OK && mkdir(out_dir, 0755) != 0) {
-        rc = wb__err(errno == EEXIST                       ? WB_ERR_EXISTS
-                     : errno == ENOENT || errno == ENOTDIR ? WB_ERR_NOTFOUND
-                                                           : WB_ERR_IO,
+        rc = wb__err(errno == EEXIST ? WB_ERR_EXISTS : wb_err_from_errno(errno),
                      "%s: %s", out_dir, strerror(errno));
     }
     made = rc == WB_OK;

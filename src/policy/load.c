@@ -962,9 +962,9 @@ wb_policy_load_dir(const char *dir, struct wb_policy **out)
     *out = NULL;
     if (d == NULL) {
         /* not there: bad input (a named directory), not a failing disk */
-        return wb__err(
-            errno == ENOENT || errno == ENOTDIR ? WB_ERR_NOTFOUND : WB_ERR_IO,
-            "%s: cannot open the profile directory (%s)", dir, strerror(errno));
+        return wb__err(wb_err_from_errno(errno),
+                       "%s: cannot open the profile directory (%s)", dir,
+                       strerror(errno));
     }
     while ((de = readdir(d)) != NULL) {
         size_t k = strlen(de->d_name);

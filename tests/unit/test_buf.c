@@ -2,6 +2,7 @@
 /* Capped buffers: formatting into the free space, growing past it, an
  * exact fit at the cap, and a refusal past the cap that leaves the buffer
  * as it was. */
+#include <errno.h>
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
@@ -150,9 +151,22 @@ test_float_text(void)
     TT_CHECK_MSG(float_mismatches == 0, "%d floats differ", float_mismatches);
 }
 
+/* A path that is not there is bad input (exit 2); other file errors are
+ * I/O (exit 3). */
+static void
+test_errno_map(void)
+{
+    TT_CHECK(wb_err_from_errno(ENOENT) == WB_ERR_NOTFOUND);
+    TT_CHECK(wb_err_from_errno(ENOTDIR) == WB_ERR_NOTFOUND);
+    TT_CHECK(wb_err_from_errno(EACCES) == WB_ERR_IO);
+    TT_CHECK(wb_err_from_errno(ENOSPC) == WB_ERR_IO);
+    TT_CHECK(wb_err_exit_code(wb_err_from_errno(ENOENT)) == 2);
+}
+
 int
 main(void)
 {
+    test_errno_map();
     test_numbers();
     test_float_text();
     test_printf_grows();

@@ -1565,8 +1565,76 @@ test_selection(void)
     TT_CHECK(v == NULL && n == 0);
 }
 
+/* A telemetry record of press-7 held in jurisdiction jur, with the given
+ * class, consent (version 1, or NULL) and residency list; its index. */
+static uint64_t
+add_placed(struct wb_site *s,
+           const char *cls,
+           const char *consent,
+           const char *jur,
+           const char *const *res,
+           size_t res_n)
+{
+    static const char row[] =
+        "{\"vib_rms\":2.5,\"temp_c\":60,\"current_a\":11}";
+    struct wb_append e;
+    uint64_t idx = 0;
+
+    memset(&e, 0, sizeof e);
+    e.claims.kind = "record";
+    e.claims.sub = "press-7";
+    e.claims.purposes = pm;
+    e.claims.purpose_count = 1;
+    e.claims.data_class = cls;
+    e.claims.consent_id = consent;
+    e.claims.consent_version = consent ? 1 : 0;
+    e.claims.jurisdiction = jur;
+    e.claims.residency = res;
+    e.claims.residency_count = res_n;
+    e.claims.media = "application/json";
+    e.payload = (const uint8_t *)row;
+    e.payload_len = strlen(row);
+    TT_CHECK(wb_site_append(s, &e, &idx) == WB_OK);
+    return idx;
+}
+
+/* The residency claim of the output of a one-record call on rec, as
+ * "A,B" or "local-only", into got (len bytes; "" when it did not run). */
+static void
+output_residency(struct wb_site *s,
+                 uint64_t rec,
+                 const struct wb_infer_opts *o,
+                 char *got,
+                 size_t len)
+{
+    struct wb_infer_result *r = NULL;
+    struct wb_claims *c = NULL;
+    uint8_t *leaf = NULL;
+    size_t n = 0;
+
+    got[0] = '\0';
+    TT_CHECK(wb_infer(s, ID, &rec, 1, o, &r) == WB_OK);
+    TT_CHECK_MSG(
+        r != NULL && r->ran == 1, "entry %llu: %s", (unsigned long long)rec,
+        r && r->count && r->rows[0].why ? r->rows[0].why : wb_errmsg());
+    TT_CHECK(r != NULL && r->ran == 1 &&
+             wb_site_leaf(s, r->rows[0].output, &leaf, &n) == WB_OK &&
+             wb_claims_decode(leaf, n, &c) == WB_OK);
+    for (size_t j = 0; c != NULL && j < c->residency_count; j++) {
+        snprintf(got + strlen(got), len - strlen(got), "%s%s", j ? "," : "",
+                 c->residency[j]);
+    }
+    if (c != NULL && c->residency_local_only) {
+        snprintf(got, len, "local-only");
+    }
+    wb_claims_free(c);
+    wb_free(leaf);
+    wb_infer_result_free(r);
+}
+
 /* An output resides no wider than its input, nor than the model's
- * outputs (DE, CN): run in DE on records held in DE. */
+ * outputs (DE, CN), nor than its consent's storage places less its
+ * restrictions: run in DE on records held in DE. */
 static void
 test_output_residency(struct wb_site *s)
 {
@@ -1576,6 +1644,7 @@ test_output_residency(struct wb_site *s)
     static const char *const by[] = {"DE-BY"};
     static const char *const fr[] = {"FR"};
     static const char *const cn_de[] = {"CN", "DE"};
+    static const char *const cn[] = {"CN"};
     static const struct {
         const char *const *in;
         size_t n;
@@ -1586,8 +1655,23 @@ test_output_residency(struct wb_site *s)
         {fr, 1, "local-only"},
         {cn_de, 2, "DE,CN"},
     };
+    /* restricted from CN gives DE; stored only in DE-BY gives DE-BY */
+    static const struct {
+        const char *id;
+        const char *const *restrict_to;
+        size_t rn;
+        const char *const *store;
+        size_t sn;
+        const char *where; /* held and run in */
+        const char *out;
+    } kcases[] = {
+        {"c-res-cn", cn, 1, NULL, 0, "DE", "DE"},
+        {"c-res-by", NULL, 0, by, 1, "DE-BY", "DE-BY"},
+    };
     struct wb_model_entry me;
     char why[WB_INFER_WHY_MAX];
+    char got[64];
+    uint64_t two[2];
 
     /* the manifest's own terms, before any call */
     TT_CHECK(wb_model_get(s, ID, &me) == WB_OK);
@@ -1603,153 +1687,46 @@ test_output_residency(struct wb_site *s)
     wb_model_entry_clear(&me);
 
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct wb_append e;
-        struct wb_claims *c = NULL;
-        uint8_t *leaf = NULL;
-        size_t n = 0;
-        uint64_t rec = 0;
-        char got[64] = "";
-        static const char row[] =
-            "{\"vib_rms\":2.5,\"temp_c\":60,\"current_a\":11}";
-
-        memset(&e, 0, sizeof e);
-        e.claims.kind = "record";
-        e.claims.sub = "press-7";
-        e.claims.purposes = pm;
-        e.claims.purpose_count = 1;
-        e.claims.data_class = "non-personal";
-        e.claims.jurisdiction = "DE";
-        e.claims.residency = cases[i].in;
-        e.claims.residency_count = cases[i].n;
-        e.claims.media = "application/json";
-        e.payload = (const uint8_t *)row;
-        e.payload_len = strlen(row);
-        TT_CHECK(wb_site_append(s, &e, &rec) == WB_OK);
-        TT_CHECK(wb_infer(s, ID, &rec, 1, &o, &r) == WB_OK);
-        TT_CHECK(r != NULL && r->ran == 1);
-        TT_CHECK(r != NULL &&
-                 wb_site_leaf(s, r->rows[0].output, &leaf, &n) == WB_OK &&
-                 wb_claims_decode(leaf, n, &c) == WB_OK);
-        for (size_t j = 0; c != NULL && j < c->residency_count; j++) {
-            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s",
-                     j ? "," : "", c->residency[j]);
-        }
-        if (c != NULL && c->residency_local_only) {
-            snprintf(got, sizeof got, "local-only");
-        }
+        uint64_t rec =
+            add_placed(s, "non-personal", NULL, "DE", cases[i].in, cases[i].n);
+        output_residency(s, rec, &o, got, sizeof got);
         TT_CHECK_MSG(strcmp(got, cases[i].out) == 0,
                      "case %zu: output residency %s, want %s", i, got,
                      cases[i].out);
-        wb_claims_free(c);
-        wb_free(leaf);
-        wb_infer_result_free(r);
-        r = NULL;
     }
+
     /* one call over inputs of different residency: a record each, as
      * each record's claims hold for every output in it */
-    {
-        uint64_t two[2];
-        static const char row[] =
-            "{\"vib_rms\":2.5,\"temp_c\":60,\"current_a\":11}";
-        for (size_t i = 0; i < 2; i++) {
-            struct wb_append e;
-            memset(&e, 0, sizeof e);
-            e.claims.kind = "record";
-            e.claims.sub = "press-7";
-            e.claims.purposes = pm;
-            e.claims.purpose_count = 1;
-            e.claims.data_class = "non-personal";
-            e.claims.jurisdiction = "DE";
-            e.claims.residency = i == 0 ? de : cn_de;
-            e.claims.residency_count = i == 0 ? 1 : 2;
-            e.claims.media = "application/json";
-            e.payload = (const uint8_t *)row;
-            e.payload_len = strlen(row);
-            TT_CHECK(wb_site_append(s, &e, &two[i]) == WB_OK);
-        }
-        TT_CHECK(wb_infer(s, ID, two, 2, &o, &r) == WB_OK);
-        TT_CHECK(r != NULL && r->ran == 2 &&
-                 r->rows[0].output != r->rows[1].output);
-        wb_infer_result_free(r);
-    }
-    /* and no wider than where the consent it names lets its data be
-     * stored: restricted from CN gives DE; stored only in DE-BY gives
-     * DE-BY */
-    {
-        static const char *const cn[] = {"CN"};
-        static const char *const by_only[] = {"DE-BY"};
-        static const char row[] =
-            "{\"vib_rms\":2.5,\"temp_c\":60,\"current_a\":11}";
-        static const struct {
-            const char *id;
-            const char *const *restrict_to;
-            size_t rn;
-            const char *const *store;
-            size_t sn;
-            const char *out;
-        } kcases[] = {
-            {"c-res-cn", cn, 1, NULL, 0, "DE"},
-            {"c-res-by", NULL, 0, by_only, 1, "DE-BY"},
-        };
-        for (size_t i = 0; i < sizeof kcases / sizeof kcases[0]; i++) {
-            struct wb_consent k;
-            struct wb_append e;
-            struct wb_claims *cl = NULL;
-            uint8_t *leaf = NULL;
-            size_t n = 0;
-            uint64_t rec = 0;
-            char got[64] = "";
+    two[0] = add_placed(s, "non-personal", NULL, "DE", de, 1);
+    two[1] = add_placed(s, "non-personal", NULL, "DE", cn_de, 2);
+    TT_CHECK(wb_infer(s, ID, two, 2, &o, &r) == WB_OK);
+    TT_CHECK(r != NULL && r->ran == 2 &&
+             r->rows[0].output != r->rows[1].output);
+    wb_infer_result_free(r);
 
-            memset(&k, 0, sizeof k);
-            k.id = kcases[i].id;
-            k.state = WB_CONSENT_GIVEN;
-            k.subject = "subj-res";
-            k.controller = "Example Plant GmbH";
-            k.purposes = &flag_pm;
-            k.purpose_count = 1;
-            k.jurisdiction = "DE";
-            k.geographic_restrictions = kcases[i].restrict_to;
-            k.geographic_restriction_count = kcases[i].rn;
-            k.storage_locations = kcases[i].store;
-            k.storage_location_count = kcases[i].sn;
-            TT_CHECK(wb_consent_grant(s, pol, &k, NULL) == WB_OK);
-            memset(&e, 0, sizeof e);
-            e.claims.kind = "record";
-            e.claims.sub = "press-7";
-            e.claims.purposes = pm;
-            e.claims.purpose_count = 1;
-            e.claims.data_class = "personal";
-            e.claims.consent_id = kcases[i].id;
-            e.claims.consent_version = 1;
-            e.claims.jurisdiction = i == 0 ? "DE" : "DE-BY";
-            e.claims.media = "application/json";
-            e.payload = (const uint8_t *)row;
-            e.payload_len = strlen(row);
-            TT_CHECK(wb_site_append(s, &e, &rec) == WB_OK);
-            o.run_in = i == 0 ? "DE" : "DE-BY";
-            TT_CHECK(wb_infer(s, ID, &rec, 1, &o, &r) == WB_OK);
-            TT_CHECK_MSG(r != NULL && r->ran == 1, "consent case %zu: %s", i,
-                         r && r->count ? (r->rows[0].why ? r->rows[0].why : "")
-                                       : wb_errmsg());
-            TT_CHECK(r != NULL && r->ran == 1 &&
-                     wb_site_leaf(s, r->rows[0].output, &leaf, &n) == WB_OK &&
-                     wb_claims_decode(leaf, n, &cl) == WB_OK);
-            for (size_t j = 0; cl != NULL && j < cl->residency_count; j++) {
-                snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s",
-                         j ? "," : "", cl->residency[j]);
-            }
-            if (cl != NULL && cl->residency_local_only) {
-                snprintf(got, sizeof got, "local-only");
-            }
-            TT_CHECK_MSG(strcmp(got, kcases[i].out) == 0,
-                         "consent case %zu: output residency %s, want %s", i,
-                         got, kcases[i].out);
-            wb_claims_free(cl);
-            wb_free(leaf);
-            wb_infer_result_free(r);
-            r = NULL;
-        }
-        o.run_in = "DE";
+    for (size_t i = 0; i < sizeof kcases / sizeof kcases[0]; i++) {
+        struct wb_consent k;
+        uint64_t rec;
+
+        memset(&k, 0, sizeof k);
+        k.id = kcases[i].id;
+        k.state = WB_CONSENT_GIVEN;
+        k.subject = "subj-res";
+        k.controller = "Example Plant GmbH";
+        k.purposes = &flag_pm;
+        k.purpose_count = 1;
+        k.jurisdiction = "DE";
+        k.geographic_restrictions = kcases[i].restrict_to;
+        k.geographic_restriction_count = kcases[i].rn;
+        k.storage_locations = kcases[i].store;
+        k.storage_location_count = kcases[i].sn;
+        TT_CHECK(wb_consent_grant(s, pol, &k, NULL) == WB_OK);
+        rec = add_placed(s, "personal", kcases[i].id, kcases[i].where, NULL, 0);
+        o.run_in = kcases[i].where;
+        output_residency(s, rec, &o, got, sizeof got);
+        TT_CHECK_MSG(strcmp(got, kcases[i].out) == 0,
+                     "consent case %zu: output residency %s, want %s", i, got,
+                     kcases[i].out);
     }
 }
 

@@ -269,8 +269,7 @@ cli_write(const char *path, const uint8_t *buf, size_t len)
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) {
         /* a directory that is not there is bad input, as for reading */
-        wb_err rc =
-            errno == ENOENT || errno == ENOTDIR ? WB_ERR_NOTFOUND : WB_ERR_IO;
+        wb_err rc = wb_err_from_errno(errno);
         wb_errmsg_set("%s: %s", path, strerror(errno));
         return rc;
     }

@@ -312,8 +312,7 @@ cmd_infer(struct cli *c, int argc, char **argv)
         trail = fopen(a.trail, "a");
         if (trail == NULL) {
             /* a place that is not there is bad input, as for every file */
-            wb_err rc = errno == ENOENT || errno == ENOTDIR ? WB_ERR_NOTFOUND
-                                                            : WB_ERR_IO;
+            wb_err rc = wb_err_from_errno(errno);
             wb_errmsg_set("%s: cannot open for appending: %s", a.trail,
                           strerror(errno));
             wb_infer_hook_detach_all();

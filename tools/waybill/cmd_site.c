@@ -113,9 +113,8 @@ write_private(const char *path, const char *text)
     wb_err rc = WB_OK;
 
     if (fd < 0) {
-        rc = errno == EEXIST                       ? WB_ERR_EXISTS
-             : errno == ENOENT || errno == ENOTDIR ? WB_ERR_NOTFOUND
-                                                   : WB_ERR_IO; /* 2 / 3 */
+        rc = errno == EEXIST ? WB_ERR_EXISTS
+                             : wb_err_from_errno(errno); /* 2 / 3 */
         wb_errmsg_set("%s", strerror(errno));
         return rc;
     }

@@ -196,8 +196,7 @@ read_secret(const char *path, char **out)
 
     *out = NULL;
     if (fd < 0) {
-        wb_err rc =
-            errno == ENOENT || errno == ENOTDIR ? WB_ERR_NOTFOUND : WB_ERR_IO;
+        wb_err rc = wb_err_from_errno(errno);
         wb_errmsg_set("%s: mqtt.password_file: %s: %s", src, path,
                       strerror(errno));
         return rc; /* not there: bad configuration (exit 2), no retry */
@@ -587,7 +586,7 @@ wbd_config_load(const char *path, struct wbd_config *c)
     }
     src = path;
     if (stat(path, &st) != 0) {
-        rc = errno == ENOENT || errno == ENOTDIR ? WB_ERR_NOTFOUND : WB_ERR_IO;
+        rc = wb_err_from_errno(errno);
         wb_errmsg_set("%s: %s", path, strerror(errno));
         return rc;
     }

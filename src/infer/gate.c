@@ -20,6 +20,7 @@ struct memo {
     struct wb_claims *key; /* a copy of an input's claims with this verdict */
     bool ok;
     char *why;
+    struct wb_consent *consent; /* the one key names, as read; or NULL */
 };
 
 struct wb__infer_gate {
@@ -50,6 +51,7 @@ forget(struct wb__infer_gate *g)
     for (size_t i = 0; i < g->count; i++) {
         wb_claims_free(g->m[i].key);
         wb__free(g->m[i].why);
+        wb_consent_free(g->m[i].consent);
     }
     g->count = 0;
     wb__free(g->purpose);
@@ -318,19 +320,22 @@ listed_places_ok(const struct wb_consent *k,
  * must be among its processing and its storage locations when it lists
  * any (the output record is kept where the model runs). A reason into
  * text and *ok false otherwise. An unknown consent is the purpose
- * check's to deny. */
+ * check's to deny (*kept NULL). The consent read into *kept (the
+ * caller's). */
 static wb_err
 places_ok(struct wb_site *s,
           const struct wb_claims *c,
           const char *run_in,
           bool *ok,
           char *text,
-          size_t len)
+          size_t len,
+          struct wb_consent **kept)
 {
     struct wb_consent *k = NULL;
     wb_err rc = wb_consent_get(s, c->consent_id, 0, &k);
 
     *ok = true;
+    *kept = NULL;
     if (rc == WB_ERR_NOTFOUND) {
         wb_errmsg_clear();
         return WB_OK;
@@ -348,7 +353,7 @@ places_ok(struct wb_site *s,
     if (*ok) {
         *ok = listed_places_ok(k, run_in, text, len);
     }
-    wb_consent_free(k);
+    *kept = k;
     return WB_OK;
 }
 
@@ -365,6 +370,7 @@ purpose_verdict(struct wb__infer_gate *g,
                 size_t why_len)
 {
     struct memo *mm;
+    struct wb_consent *k = NULL;
     wb_err rc;
 
     for (size_t i = 0; i < g->count; i++) {
@@ -390,7 +396,8 @@ purpose_verdict(struct wb__infer_gate *g,
     if (rc == WB_OK && in->claims->consent_id != NULL) {
         char text[512];
         bool here = true;
-        rc = places_ok(s, in->claims, o->run_in, &here, text, sizeof text);
+        rc = places_ok(s, in->claims, o->run_in, &here, text, sizeof text,
+                       &k);
         if (rc == WB_OK && !here) {
             if (*ok) {
                 why[0] = '\0'; /* only the reasons against are kept */
@@ -407,12 +414,31 @@ purpose_verdict(struct wb__infer_gate *g,
         if (mm->why == NULL || wb_claims_copy(in->claims, &mm->key) != WB_OK) {
             wb__free(mm->why);
             mm->why = NULL;
-            return WB_ERR_NOMEM;
+            rc = WB_ERR_NOMEM;
+        } else {
+            mm->ok = *ok;
+            mm->consent = k; /* the memo's now */
+            k = NULL;
+            g->count++;
         }
-        mm->ok = *ok;
-        g->count++;
     }
+    wb_consent_free(k);
     return rc;
+}
+
+bool
+wb__infer_gate_consent(const struct wb__infer_gate *g,
+                       const struct wb_claims *c,
+                       const struct wb_consent **k)
+{
+    *k = NULL;
+    for (size_t i = 0; c->consent_id != NULL && i < g->count; i++) {
+        if (wb__str_eq(g->m[i].key->consent_id, c->consent_id)) {
+            *k = g->m[i].consent; /* every verdict read the latest */
+            return true;
+        }
+    }
+    return false;
 }
 
 wb_err

@@ -719,7 +719,8 @@ group_new(const struct call *c, size_t i, struct group **out)
     struct group *g = wb__calloc(1, sizeof *g);
     const char *places[WB_CLAIMS_MAX_ITEMS];
     const char *tmp[WB_CLAIMS_MAX_ITEMS];
-    struct wb_consent *kc = NULL; /* the consent the input names */
+    const struct wb_consent *kc = NULL; /* the consent the input names */
+    struct wb_consent *read = NULL;     /* kc, when the gate kept none */
     struct wb_claims k;
     wb_err rc = g ? WB_OK : WB_ERR_NOMEM;
 
@@ -736,9 +737,11 @@ group_new(const struct call *c, size_t i, struct group **out)
     k.rights = in->rights;
     k.has_model = 1;
     memcpy(k.model, c->m->digest, WB_HASH_BYTES);
-    if (rc == WB_OK && in->consent_id != NULL && !in->residency_local_only) {
+    if (rc == WB_OK && in->consent_id != NULL && !in->residency_local_only &&
+        !wb__infer_gate_consent(c->m->gate, in, &kc)) {
         /* its latest version, as the gate read it: the use is now */
-        rc = wb_consent_get(c->s, in->consent_id, 0, &kc);
+        rc = wb_consent_get(c->s, in->consent_id, 0, &read);
+        kc = read;
         if (rc == WB_ERR_NOTFOUND) {
             wb_errmsg_clear(); /* the gate's to deny; nothing to narrow */
             rc = WB_OK;
@@ -761,7 +764,7 @@ group_new(const struct call *c, size_t i, struct group **out)
         rc = wb__buf_printf(&g->body, "{\"model\":\"%s\",\"inputs\":[",
                             c->m->id);
     }
-    wb_consent_free(kc); /* after the copy of the places it lent */
+    wb_consent_free(read); /* after the copy of the places it lent */
     if (rc == WB_OK) {
         *out = g;
     } else {

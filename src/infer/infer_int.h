@@ -205,6 +205,15 @@ wb_err wb__infer_gate_check(struct wb__infer_gate *g,
                             char *why,
                             size_t why_len);
 
+/* After wb__infer_gate_check on an input whose claims are c: was the
+ * consent c names read for a verdict still kept? Then *k is that consent
+ * (its latest version; NULL when the register has none), the gate's,
+ * valid until its next sync. False when c names none, or when the memo
+ * was full and kept no verdict for it: the caller reads it. */
+bool wb__infer_gate_consent(const struct wb__infer_gate *g,
+                            const struct wb_claims *c,
+                            const struct wb_consent **k);
+
 /* Set what wb_infer_refused_entry reports for the calling thread: the
  * logged entry (0: none) and its reason. */
 void wb__infer_refused_set(uint64_t entry, const char *why);

@@ -1728,6 +1728,48 @@ test_output_residency(struct wb_site *s)
                      "consent case %zu: output residency %s, want %s", i, got,
                      kcases[i].out);
     }
+
+    /* one call on more consents than the gate keeps verdicts for (16):
+     * each output is narrowed by its own consent, whether the gate kept
+     * the consent it read or the record's consent is read again */
+    {
+        enum { NK = 20 };
+        uint64_t recs[NK];
+        char id[NK][16];
+        for (size_t i = 0; i < NK; i++) {
+            struct wb_consent k;
+            snprintf(id[i], sizeof id[i], "c-many-%zu", i);
+            memset(&k, 0, sizeof k);
+            k.id = id[i];
+            k.state = WB_CONSENT_GIVEN;
+            k.subject = "subj-res";
+            k.controller = "Example Plant GmbH";
+            k.purposes = &flag_pm;
+            k.purpose_count = 1;
+            k.jurisdiction = "DE";
+            k.storage_locations = by;
+            k.storage_location_count = 1;
+            TT_CHECK(wb_consent_grant(s, pol, &k, NULL) == WB_OK);
+            recs[i] = add_placed(s, "personal", id[i], "DE-BY", de, 1);
+        }
+        o.run_in = "DE-BY";
+        TT_CHECK(wb_infer(s, ID, recs, NK, &o, &r) == WB_OK);
+        TT_CHECK_MSG(r != NULL && r->ran == NK, "%s", wb_errmsg());
+        for (size_t i = 0; r != NULL && i < r->count; i++) {
+            struct wb_claims *c = NULL;
+            uint8_t *leaf = NULL;
+            size_t n = 0;
+            TT_CHECK(wb_site_leaf(s, r->rows[i].output, &leaf, &n) == WB_OK &&
+                     wb_claims_decode(leaf, n, &c) == WB_OK);
+            TT_CHECK_MSG(c != NULL && !c->residency_local_only &&
+                             c->residency_count == 1 &&
+                             strcmp(c->residency[0], "DE-BY") == 0,
+                         "row %zu: output not narrowed to DE-BY", i);
+            wb_claims_free(c);
+            wb_free(leaf);
+        }
+        wb_infer_result_free(r);
+    }
 }
 
 int

@@ -396,8 +396,7 @@ purpose_verdict(struct wb__infer_gate *g,
     if (rc == WB_OK && in->claims->consent_id != NULL) {
         char text[512];
         bool here = true;
-        rc = places_ok(s, in->claims, o->run_in, &here, text, sizeof text,
-                       &k);
+        rc = places_ok(s, in->claims, o->run_in, &here, text, sizeof text, &k);
         if (rc == WB_OK && !here) {
             if (*ok) {
                 why[0] = '\0'; /* only the reasons against are kept */

@@ -523,12 +523,19 @@ wb__mqtt_results_resume(struct wb__mqtt_results *r,
      * record whole */
     if (rc == WB_OK && g->behind && room(r)) {
         size_t k = 0;
+        bool all;
         rc = wb_site_pending_list(s, name, g->next, owed, 64, &got);
         for (; rc == WB_OK && k < got && room(r); k++) {
             rc = again(r, s, mosq, model, m, mf, owed[k], rows);
             g->next = owed[k] + 1;
         }
-        if (rc == WB_OK && k == got && got < 64) {
+        all = rc == WB_OK && k == got;
+        if (all && got == 64) {
+            /* a full page: caught up only if none follows it */
+            rc = wb_site_pending_list(s, name, g->next, owed, 1, &got);
+            all = rc == WB_OK && got == 0;
+        }
+        if (all) {
             g->behind = false; /* caught up: the next results go direct */
         }
         pop(r);

@@ -173,6 +173,20 @@ expect 2 "$WAYBILLD" --listen 127.0.0.1:0 --config bad5.json
 has "$T/err" 'mqtt.routes[0].residency local-only needs a jurisdiction'
 expect 2 "$WAYBILLD" --dir "$T/nosite" --listen 127.0.0.1:0
 has "$T/err" 'holds no site'
+# TLS and credentials that would go unused are refused, not ignored
+route='"routes": [{"topic": "a/#", "device_level": 1}]'
+: >"$T/client.pem"
+echo "{\"mqtt\": {$route, \"cert\": \"$T/client.pem\", \"key\": \"$T/client.pem\"}}" >bad7.json
+expect 2 "$WAYBILLD" --listen 127.0.0.1:0 --config bad7.json
+has "$T/err" 'mqtt: cert and key need ca (TLS)'
+echo "{\"mqtt\": {$route, \"cert\": \"$T/client.pem\"}}" >bad8.json
+expect 2 "$WAYBILLD" --listen 127.0.0.1:0 --config bad8.json
+has "$T/err" 'mqtt: cert and key go together'
+echo secret >"$T/pw"
+echo "{\"mqtt\": {$route, \"password_file\": \"$T/pw\"}}" >bad9.json
+expect 2 "$WAYBILLD" --listen 127.0.0.1:0 --config bad9.json
+has "$T/err" 'mqtt.password_file: needs mqtt.username (it would go unused)'
+lacks "$T/err" 'secret'
 
 stop_daemon TERM
 expect 0 W verify

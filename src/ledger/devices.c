@@ -132,20 +132,32 @@ device_read(struct wb_site *s, const char *id, struct wb_device *out)
     return rc;
 }
 
+/* The cache slot of device id (FNV-1a). */
+static struct wb_device *
+slot(struct wb_site *s, const char *id)
+{
+    uint32_t h = 2166136261u;
+
+    for (const char *p = id; *p != '\0'; p++) {
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    }
+    return &s->devices[h % WB__DEVICE_CACHE];
+}
+
 wb_err
 wb_site_device_get(struct wb_site *s, const char *id, struct wb_device *out)
 {
+    struct wb_device *c = slot(s, id);
     wb_err rc;
 
-    /* ingest asks for the same device record after record */
-    if (s->has_last_device && strcmp(s->last_device.id, id) == 0) {
-        *out = s->last_device;
+    /* ingest asks for the same few devices record after record */
+    if (c->id[0] != '\0' && strcmp(c->id, id) == 0) {
+        *out = *c;
         return WB_OK;
     }
     rc = device_read(s, id, out);
     if (rc == WB_OK && out->entry < s->saved.size) {
-        s->last_device = *out;
-        s->has_last_device = true;
+        *c = *out; /* committed: no rollback can take it back */
     }
     return rc;
 }

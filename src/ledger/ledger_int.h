@@ -11,6 +11,10 @@
 
 #define RANDOM_POOL 4096
 
+/* Device registrations a site handle keeps checked: a gateway's devices
+ * interleave, and a check reads the registration's entry (~10 us). */
+#define WB__DEVICE_CACHE 64
+
 struct wb_site {
     char *dir;
     char origin[WB_ORIGIN_MAX + 1];
@@ -24,8 +28,9 @@ struct wb_site {
     void *def_ctx;
     char *damage; /* why the stored tree could not be loaded; then only
                      reading and wb_site_verify work */
-    struct wb_device last_device;     /* a committed registration, cached: */
-    bool has_last_device;             /* registrations never change */
+    /* committed registrations, checked, by a hash of the id (they never
+     * change); an empty id is an empty slot */
+    struct wb_device devices[WB__DEVICE_CACHE];
     uint8_t last_leaf[WB_HASH_BYTES]; /* of the last append */
     struct wb__keyidx *keys; /* message keys -> ring slots (msgkeys.c) */
     size_t pool_left;

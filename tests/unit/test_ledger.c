@@ -235,6 +235,36 @@ test_devices(void)
     TT_CHECK(list != NULL && strcmp(list[0].id, "press-1") == 0);
     wb_free(list);
     TT_CHECK(wb_site_device_get(s, "press-3", &d) == WB_ERR_NOTFOUND);
+    /* more devices than a handle keeps checked, looked up in turn: each
+     * lookup gives its own device, cached or read again */
+    {
+        char id[16];
+        uint64_t entry[100];
+        TT_CHECK(wb_site_begin(s) == WB_OK);
+        for (int i = 0; i < 100; i++) {
+            snprintf(id, sizeof id, "cell-%d", i);
+            TT_CHECK(wb_site_device_add(s, id, 0, NULL, 0, &entry[i]) == WB_OK);
+            /* in the open batch: found, and not kept past a rollback */
+            TT_CHECK(wb_site_device_get(s, id, &d) == WB_OK &&
+                     d.entry == entry[i]);
+        }
+        TT_CHECK(wb_site_commit(s) == WB_OK);
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < 100; i++) {
+                int k = (i * 37 + round) % 100;
+                snprintf(id, sizeof id, "cell-%d", k);
+                TT_CHECK_MSG(wb_site_device_get(s, id, &d) == WB_OK &&
+                                 strcmp(d.id, id) == 0 && d.entry == entry[k],
+                             "lookup of %s gave %s", id, d.id);
+            }
+        }
+        /* a registration rolled back is not found afterwards */
+        TT_CHECK(wb_site_begin(s) == WB_OK);
+        TT_CHECK(wb_site_device_add(s, "cell-gone", 0, NULL, 0, NULL) == WB_OK);
+        TT_CHECK(wb_site_device_get(s, "cell-gone", &d) == WB_OK);
+        wb_site_rollback(s);
+        TT_CHECK(wb_site_device_get(s, "cell-gone", &d) == WB_ERR_NOTFOUND);
+    }
 
     TT_CHECK(wb_cose_sign(dk, (const uint8_t *)"press-1", 7,
                           (const uint8_t *)"42", 2, &tok, &tok_len) == WB_OK);

@@ -9,7 +9,9 @@
  *
  * Built against the public header only; links jansson and libsodium, not
  * waybill. Argument: the trail file, appended to (a chain continues from
- * the file's last line). */
+ * the file's last line). One writer a trail: the file is locked (flock)
+ * while the plug-in runs, so a second instance on it, in this process
+ * under another spelling of its path or in another, is refused. */
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 
 #include <waybill/infer.h>
 
@@ -195,19 +198,34 @@ waybill_infer_hook_v1(const char *arg,
         return -1;
     }
     t = calloc(1, sizeof *t);
-    if (t == NULL || resume(t, arg, err, err_len) != 0) {
-        free(t);
+    if (t == NULL) {
+        snprintf(err, err_len, "out of memory");
         return -1;
     }
-    pthread_mutex_init(&t->lock, NULL);
     t->f = fopen(arg, "a");
     if (t->f == NULL) {
         snprintf(err, err_len, "%s: cannot open for appending: %s", arg,
                  strerror(errno));
-        pthread_mutex_destroy(&t->lock);
         free(t);
         return -1;
     }
+    /* before the chain is read: no other writer may add to it since */
+    if (flock(fileno(t->f), LOCK_EX | LOCK_NB) != 0) {
+        snprintf(err, err_len, "%s: %s", arg,
+                 errno == EWOULDBLOCK
+                     ? "in use by another instance of the plug-in (one "
+                       "trail, one writer)"
+                     : strerror(errno));
+        fclose(t->f);
+        free(t);
+        return -1;
+    }
+    if (resume(t, arg, err, err_len) != 0) {
+        fclose(t->f); /* and its lock */
+        free(t);
+        return -1;
+    }
+    pthread_mutex_init(&t->lock, NULL);
     out->name = "chained-trail";
     out->before_input = event;
     out->after_output = event;

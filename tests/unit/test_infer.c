@@ -1304,6 +1304,27 @@ test_plugin(struct wb_site *s)
         TT_CHECK(wb_infer_hook_replace(set, 9, &failed, &kept) ==
                  WB_ERR_TOOBIG);
     }
+    {
+        /* one trail, one writer: the same file under another spelling
+         * of its path is refused while the first instance runs */
+        char alias[320];
+        char *cut = strrchr(trail, '/');
+        struct wb_infer_plugin two[2] = {{WB_HOOK_CHAIN, trail},
+                                         {WB_HOOK_CHAIN, alias}};
+        size_t failed = 9;
+        bool kept = false;
+        snprintf(alias, sizeof alias, "%.*s/./%s", (int)(cut - trail), trail,
+                 cut + 1);
+        TT_CHECK(wb_infer_hook_replace(two, 2, &failed, &kept) ==
+                     WB_ERR_INVAL &&
+                 failed == 1 && kept);
+        TT_CHECK_MSG(strstr(wb_errmsg(), "in use by another instance") != NULL,
+                     "%s", wb_errmsg());
+        TT_CHECK(wb_infer_hook_replace(NULL, 0, &failed, &kept) == WB_OK);
+        /* once it is closed, the trail is free again */
+        TT_CHECK(wb_infer_hook_replace(&two[1], 1, &failed, &kept) == WB_OK);
+        TT_CHECK(wb_infer_hook_replace(NULL, 0, &failed, &kept) == WB_OK);
+    }
     f = fopen(trail, "r");
     TT_CHECK(f != NULL);
     while (f != NULL && fgets(line, sizeof line, f) != NULL) {

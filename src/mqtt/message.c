@@ -118,7 +118,10 @@ parse_version(const char *text, uint32_t *v)
     char *end = NULL;
     unsigned long n = strtoul(text, &end, 10);
 
-    if (end == text || *end != '\0' || n == 0 || n > UINT32_MAX) {
+    /* digits only: strtoul takes a sign ("-18446744073709551615" is 1)
+     * and leading space */
+    if (text[0] < '0' || text[0] > '9' || *end != '\0' || n == 0 ||
+        n > UINT32_MAX) {
         return wb__err(WB_ERR_FORMAT,
                        "property consent-version: \"%s\" is not a version",
                        text);

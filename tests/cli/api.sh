@@ -412,6 +412,11 @@ expect 2 timeout 20 "$WAYBILLD" --listen nonsense
 has "$T/err" "--listen"
 expect 2 timeout 20 "$WAYBILLD" --body-max lots
 has "$T/err" "--body-max"
+# strtoull reads "-1" as the largest count: no limit at all
+for v in -1 +5 " 5" 0; do
+    expect 2 timeout 20 "$WAYBILLD" --body-max "$v"
+    has "$T/err" "--body-max: not a byte count"
+done
 expect 2 timeout 20 "$WAYBILLD" --tls-cert srv.pem --listen 127.0.0.1:0
 has "$T/err" "tls"
 # no site: a clear error, exit 2

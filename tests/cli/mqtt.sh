@@ -93,6 +93,11 @@ for _ in $(seq 100); do grep -q 'no version 7' "$T/daemon.log" && break; sleep 0
 has "$T/daemon.log" 'consent c-op-7: no version 7 (its latest is 2)'
 records >recs.txt
 if grep -q '"seq": 23' recs.txt; then bad "a record under an unrecorded consent version was logged"; else ok; fi
+# a version is digits: strtoul would read this one, signed, as 1
+pub -t plant/press-1/tele -m '{"seq": 24}' -D publish user-property consent c-op-7 \
+    -D publish user-property consent-version -18446744073709551615
+for _ in $(seq 100); do grep -q 'is not a version' "$T/daemon.log" && break; sleep 0.1; done
+has "$T/daemon.log" 'property consent-version: "-18446744073709551615" is not a version'
 
 # acknowledgements wait for the commit: a long commit window, SIGKILL
 # inside it, and every message comes back through the persistent session

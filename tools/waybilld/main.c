@@ -191,8 +191,9 @@ parse_args(int argc, char **argv, struct opts *o)
             unsigned long long v;
             errno = 0;
             v = strtoull(optarg, &end, 10);
-            if (errno != 0 || end == optarg || *end != '\0' || v == 0 ||
-                v > SIZE_MAX) {
+            /* strtoull takes "-1" (as ULLONG_MAX), " 1" and "+1" */
+            if (optarg[0] < '0' || optarg[0] > '9' || errno != 0 ||
+                *end != '\0' || v == 0 || v > SIZE_MAX) {
                 fprintf(stderr, "waybilld: --body-max: not a byte count\n");
                 return 2;
             }

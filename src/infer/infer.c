@@ -926,6 +926,18 @@ begin(struct call *c)
     return rc;
 }
 
+/* Does any input have features to run on? */
+static bool
+any_fit(const struct call *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        if (!c->in[i].unfit) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Checks, run and log inside the transaction. */
 static wb_err
 governed(struct call *c)
@@ -951,10 +963,11 @@ governed(struct call *c)
             return refuse_call(c, why, WB_ERR_FORMAT, NULL);
         }
     }
-    if (rc == WB_OK && refused) {
+    if (rc == WB_OK && refused && any_fit(c)) {
         /* logged, not enforced, once the inputs are known to fit (a call
-         * refused as a schema mismatch logs that alone): the result says
-         * so */
+         * refused as a schema mismatch logs that alone, as one whose
+         * every input is denied as unfit logs those denials alone:
+         * nothing runs): the result says so */
         rc = refuse_call(c, why, WB_ERR_DENIED, &c->res->refusal);
         if (rc == WB_ERR_DENIED) {
             wb_errmsg_clear();

@@ -1112,6 +1112,25 @@ test_grouping(struct wb_site *s)
             wb_infer_result_free(h);
             h = NULL;
         }
+        /* log-only, a call outside the model's terms (run in US): with
+         * a record to run it is logged as not enforced; with none fit to
+         * run, the denials alone are logged (nothing runs) */
+        for (size_t n = 1; m && n <= 2; n++) {
+            struct wb_infer_opts d = opts(WB_INFER_LOG_ONLY, "US");
+            d.deny_unfit = true;
+            size = wb_site_size(s);
+            TT_CHECK(wb_infer_run_records(s, m, &rec[3], n, &d, &h) == WB_OK);
+            TT_CHECK_MSG(h && h->refused == (n == 2) && h->denied == n &&
+                             h->ran == n - 1,
+                         "%zu records: refused %d", n, h ? h->refused : -1);
+            /* a denial each (the fit one is held in DE, local-only);
+             * for two, the refusal and one output record too */
+            TT_CHECK_MSG(wb_site_size(s) == size + (n == 2 ? 4 : 1),
+                         "%zu records: %llu entries logged", n,
+                         (unsigned long long)(wb_site_size(s) - size));
+            wb_infer_result_free(h);
+            h = NULL;
+        }
         wb_model_close(m);
     }
     for (size_t i = 0; i < 20; i++) {

@@ -47,6 +47,9 @@ struct wb_ingest_opts {
     /* Called after each durable commit with the batch's index range. */
     void (*on_commit)(void *ctx, uint64_t first, uint64_t last);
     void *ctx;
+    /* what gave device, as a mismatch with a record's "device" field
+     * names it ("--device"); NULL: "the device given" */
+    const char *device_from;
 };
 
 struct wb_ingest_stats {

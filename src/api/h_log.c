@@ -128,6 +128,7 @@ ingest_opts(struct wb__ctx *c,
     }
     o->purposes = purposes;
     o->device = wb__api_param(c, "device");
+    o->device_from = "the device parameter";
     o->data_class = wb__api_param(c, "class");
     o->jurisdiction = wb__api_param(c, "jurisdiction");
     o->rights = wb__api_param(c, "rights");

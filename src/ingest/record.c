@@ -112,10 +112,9 @@ wb__rec_set_device(struct wb__rec *r,
                    const char *device)
 {
     if (o->device != NULL && strcmp(o->device, device) != 0) {
-        return wb__err(WB_ERR_FORMAT,
-                       "field \"device\": \"%s\" but "
-                       "--device is \"%s\"",
-                       device, o->device);
+        return wb__err(
+            WB_ERR_FORMAT, "field \"device\": \"%s\" but %s is \"%s\"", device,
+            o->device_from ? o->device_from : "the device given", o->device);
     }
     if (strlen(device) == 0 || strlen(device) > WB_DEVICE_ID_MAX) {
         return wb__err(WB_ERR_FORMAT, "field \"device\": 1..%d bytes",

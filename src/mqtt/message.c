@@ -240,9 +240,11 @@ wb__mqtt_handle(struct wb_site *s,
     rc = WB_OK;
     if (r->device != NULL) {
         o.device = r->device;
+        o.device_from = "the route's \"device\"";
     } else {
         rc = topic_level(m->topic, r->device_level, device, sizeof device);
         o.device = device;
+        o.device_from = "the topic's device level";
     }
     if (rc == WB_OK && consent_version != NULL) {
         rc = consent == NULL

@@ -79,6 +79,9 @@ same "$(size)" "$base" "after bad CSV"
 printf '{"v":1}\n' > one.jsonl
 expect 2 W ingest --device press-9 one.jsonl
 has "$T/err" 'unknown device "press-9"'
+printf '{"v":1,"device":"press-2"}\n' > other.jsonl
+expect 2 W ingest --device press-1 other.jsonl
+has "$T/err" 'field "device": "press-2" but --device is "press-1"'
 printf 'reading' | W token sign --key-file press-2.key --out good.cose
 printf 'reading' | W token sign --key-file forger.key --out forged.cose
 printf 'reading' | W token sign --key-file nokey.key --out nokey.cose

@@ -36,6 +36,7 @@ if [ -s tok.cbor ]; then pub -t plant/signed -f tok.cbor; ok; else bad "token si
 # refused: unknown device, a purpose outside the vocabulary, a forged
 # token, invalid JSON on a JSON route
 pub -t plant/press-9/tele -m '{"seq": 9}'
+pub -t plant/press-1/tele -m '{"seq": 12, "device": "sensor-2"}'
 pub -t plant/press-1/tele -m '{"seq": 11}' -D publish user-property purpose predictive-maintainance
 W keygen --name sensor-2 --out forger.key >/dev/null
 printf '{"seq": 10}' | W token sign --key-file forger.key --kid sensor-2 --out forged.cbor 2>/dev/null
@@ -54,6 +55,7 @@ same "$(grep -c '"seq": 5}' recs.txt)" 2 "msg-id dedup"
 has recs.txt 'raw-bytes-42'
 has recs.txt '{"seq": 3}'
 has "$T/daemon.log" 'unknown device "press-9"'
+has "$T/daemon.log" 'field "device": "sensor-2" but the topic'"'"'s device level is "press-1"'
 has "$T/daemon.log" 'purpose: "predictive-maintainance" is not in the purpose vocabulary'
 has "$T/daemon.log" 'topic plant/signed'
 

@@ -133,6 +133,7 @@ parse_args(struct cli *c, struct ingest_args *a, int argc, char **argv)
         switch (ch) {
         case 'd':
             a->o.device = optarg;
+            a->o.device_from = "--device";
             break;
         case 'p':
             if (a->o.purpose_count == MAX_LIST) {

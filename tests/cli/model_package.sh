@@ -131,7 +131,11 @@ same "$(ls -A site/models/bearing-risk@2.0.0)" "junk"
 same "$(ls -A site/models | tr '\n' ' ')" "bearing-risk@1.0.0 bearing-risk@2.0.0 " \
     "no registration's own directory left"
 rm -r site/models/bearing-risk@2.0.0
-expect 0 W model register other --vendor-key vendor.vkey
+expect 0 W --json model register other --vendor-key vendor.vkey
+same "$(js 'd["ok"], d["id"], d["manifest"]["version"]')" "(True, 'bearing-risk@2.0.0', '2.0.0')" \
+    "register --json: ok, as every command that writes"
+expect 0 W --json model show bearing-risk@2.0.0
+same "$(js '"ok" in d, d["id"]')" "(False, 'bearing-risk@2.0.0')" "show --json: the document"
 expect 0 W model verify bearing-risk@2.0.0
 
 # waybill verify checks the site's model copies too

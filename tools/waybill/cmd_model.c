@@ -224,19 +224,24 @@ print_list(const char *label, char *const *v, size_t n)
     printf("%s\n", n ? "" : " -");
 }
 
-/* One registered model as text or JSON. */
+/* One registered model as text or JSON ({"ok": true, ...} when it was
+ * just registered, as every command that writes reports). */
 static void
-show_entry(const struct cli *c, const struct wb_model_entry *e)
+show_entry(const struct cli *c, const struct wb_model_entry *e, bool done)
 {
     const struct wb_model_manifest *m = e->manifest;
     char hex[2 * WB_HASH_BYTES + 1];
 
     wb_hex_encode(e->digest, WB_HASH_BYTES, hex);
     if (c->json) {
-        cli_json(json_pack("{s:s, s:s, s:I, s:s, s:o}", "id", e->id, "digest",
-                           hex, "entry", (json_int_t)e->entry, "vendor_key",
-                           e->vendor_key, "manifest",
-                           json_loads(e->manifest_bytes, 0, NULL)));
+        json_t *j = json_pack(
+            "{s:b, s:s, s:s, s:I, s:s, s:o}", "ok", 1, "id", e->id, "digest",
+            hex, "entry", (json_int_t)e->entry, "vendor_key", e->vendor_key,
+            "manifest", json_loads(e->manifest_bytes, 0, NULL));
+        if (!done && j != NULL) {
+            json_object_del(j, "ok"); /* a read: the document alone */
+        }
+        cli_json(j);
         return;
     }
     printf("model %s (entry %llu)\ndigest %s\nvendor %s\nvendor key %s\n",
@@ -297,7 +302,7 @@ model_register(const struct cli *c, const struct margs *a)
     rc = wb_model_register_checked(s, pol, a->pos, vkey, &e);
     if (rc == WB_OK) {
         if (c->json) {
-            show_entry(c, &e);
+            show_entry(c, &e, true);
         } else {
             printf("registered model %s (entry %llu)\n", e.id,
                    (unsigned long long)e.entry);
@@ -439,7 +444,7 @@ model_site(const struct cli *c, const char *sub, const struct margs *a)
     } else if (strcmp(sub, "show") == 0) {
         rc = wb_model_get(s, a->pos, &e);
         if (rc == WB_OK) {
-            show_entry(c, &e);
+            show_entry(c, &e, false);
             wb_model_entry_clear(&e);
         }
     } else {

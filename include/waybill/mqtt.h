@@ -77,6 +77,8 @@ struct wb_mqtt_config {
     const char *profiles_dir;
     size_t batch_size;           /* records per durable commit; 0 = 5000 */
     unsigned commit_interval_ms; /* longest wait before a commit; 0 = 20 */
+    const char *source; /* where cfg came from (a file), for the messages
+                           written to standard error; or NULL */
 };
 
 struct wb_mqtt;

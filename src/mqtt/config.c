@@ -218,23 +218,24 @@ check_model(const struct wb_mqtt_model *m, size_t i)
          b = strchr(b + 1, '{')) {
         if (strncmp(b, "{device}", 8) != 0) {
             return wb__err(WB_ERR_INVAL,
-                           "mqtt.models[%zu].publish: \"%.64s\": the only "
+                           "mqtt.models[%zu].publish: \"%s\": the only "
                            "placeholder is {device}",
-                           i, b);
+                           i, m->publish);
         }
         if (b != strstr(m->publish, "{device}")) {
             return wb__err(WB_ERR_INVAL,
-                           "mqtt.models[%zu].publish: {device} may appear "
-                           "once",
-                           i);
+                           "mqtt.models[%zu].publish: \"%s\": {device} may "
+                           "appear once",
+                           i, m->publish);
         }
     }
     /* the topic with "{device}" filled in must be a topic */
     wb__mqtt_result_topic(m->publish, "d", topic, sizeof topic);
     if (mosquitto_pub_topic_check(topic) != MOSQ_ERR_SUCCESS) {
         return wb__err(WB_ERR_INVAL,
-                       "mqtt.models[%zu].publish: not a topic to publish to",
-                       i);
+                       "mqtt.models[%zu].publish: \"%s\" is not a topic to "
+                       "publish to",
+                       i, m->publish);
     }
     return WB_OK;
 }
@@ -421,9 +422,9 @@ wb__mqtt_cfg_copy(const struct wb_mqtt_config *cfg, struct wb__mqtt_cfg *out)
     }
     *c = *cfg;
     {
-        const char **top[] = {&c->host,     &c->client_id,   &c->username,
-                              &c->password, &c->cafile,      &c->certfile,
-                              &c->keyfile,  &c->profiles_dir};
+        const char **top[] = {&c->host,     &c->client_id,    &c->username,
+                              &c->password, &c->cafile,       &c->certfile,
+                              &c->keyfile,  &c->profiles_dir, &c->source};
         for (size_t i = 0; i < sizeof top / sizeof top[0]; i++) {
             total += need(*top[i]);
         }

@@ -158,7 +158,8 @@ static wb_err
 terms(const struct wb_mqtt_model *m,
       size_t i,
       const struct wb_model_manifest *mf,
-      const char *purpose)
+      const char *purpose,
+      const char *src)
 {
     char why[WB_INFER_WHY_MAX];
     char line[WB_INFER_WHY_MAX + 64]; /* the reasons on one line */
@@ -173,9 +174,9 @@ terms(const struct wb_mqtt_model *m,
                        i, m->model, line);
     }
     fprintf(stderr,
-            "waybilld: mqtt.models[%zu] %s: every call will be refused, and "
-            "run (governance log-only): %s\n",
-            i, m->model, line);
+            "waybilld: %s%smqtt.models[%zu] %s: every call will be refused, "
+            "and run (governance log-only): %s\n",
+            src ? src : "", src ? ": " : "", i, m->model, line);
     return WB_OK;
 }
 
@@ -231,7 +232,8 @@ wb__mqtt_models_open(struct wb_site *s,
                          "the purpose vocabulary of %s",
                          i, purpose, cfg->profiles_dir);
         } else {
-            rc = terms(m, i, wb_model_manifest_of(ms->model[i]), purpose);
+            rc = terms(m, i, wb_model_manifest_of(ms->model[i]), purpose,
+                       cfg->source);
         }
     }
     if (rc != WB_OK) {

@@ -59,6 +59,7 @@ json.dump(dict(c, mqtt=dict(c["mqtt"], routes=[r, dict(r, topic="out/+/telemetry
 json.dump(dict(c, mqtt=dict(c["mqtt"], routes=[r, dict(r, topic="out/+/telemetry")],
                             models=[dict(m, publish="out/dev-{device}")])), open("loop4.json", "w"))
 json.dump(dict(c, mqtt=dict(c["mqtt"], models=[dict(m, publish="x/{device}/{device}")])), open("twodev.json", "w"))
+json.dump(dict(c, mqtt=dict(c["mqtt"], models=[dict(m, publish="plant/#/risk")])), open("wild.json", "w"))
 # a password file that is not a regular file is refused, never waited on
 json.dump(dict(c, mqtt=dict(c["mqtt"], password_file="/dev/stdin", username="u")), open("fifo.json", "w"))
 json.dump(dict(c, mqtt=dict(c["mqtt"], password_file="d.json")), open("nouser.json", "w"))
@@ -83,7 +84,7 @@ has "$T/err" 'norun.json: mqtt.models[0].run_in: required (a model entry needs t
 expect 2 timeout 20 "$WAYBILLD" --config unfed.json --listen 127.0.0.1:0
 has "$T/err" 'mqtt.models[0].topic: "other/+/t" is no route'"'"'s: no record would reach the model'
 expect 2 timeout 20 "$WAYBILLD" --config site.json --listen 127.0.0.1:0
-has "$T/err" 'mqtt.models[0].publish: "{site}/risk": the only placeholder is {device}'
+has "$T/err" 'waybilld: configuration: site.json: mqtt.models[0].publish: "plant/{site}/risk": the only placeholder is {device}'
 expect 2 timeout 20 "$WAYBILLD" --config ruled.json --listen 127.0.0.1:0
 has "$T/err" 'ruled.json: mqtt.models[0] bearing-risk@1.0.0: every call would be refused: model bearing-risk@1.0.0 is not intended for purpose marketing (intended: predictive-maintenance); model bearing-risk@1.0.0 rules out use for marketing'
 expect 2 timeout 20 "$WAYBILLD" --config loop3.json --listen 127.0.0.1:0
@@ -91,7 +92,9 @@ has "$T/err" 'mqtt.models[0].publish: "out/{device}" is ingested by mqtt.routes[
 expect 2 timeout 20 "$WAYBILLD" --config loop4.json --listen 127.0.0.1:0
 has "$T/err" 'mqtt.models[0].publish: "out/dev-{device}" is ingested by mqtt.routes[1] ("out/+/telemetry")'
 expect 2 timeout 20 "$WAYBILLD" --config twodev.json --listen 127.0.0.1:0
-has "$T/err" 'mqtt.models[0].publish: {device} may appear once'
+has "$T/err" 'twodev.json: mqtt.models[0].publish: "x/{device}/{device}": {device} may appear once'
+expect 2 timeout 20 "$WAYBILLD" --config wild.json --listen 127.0.0.1:0
+has "$T/err" 'wild.json: mqtt.models[0].publish: "plant/#/risk" is not a topic to publish to'
 expect 2 timeout 20 "$WAYBILLD" --config fifo.json --listen 127.0.0.1:0
 has "$T/err" 'fifo.json: mqtt.password_file: /dev/stdin: not a regular file'
 # files that are not there are bad configuration (2: a service manager
@@ -276,5 +279,6 @@ for _ in $(seq 100); do grep -q "not enforced" "$T/daemon.log" && break; sleep 0
 stop_daemon TERM
 has "$T/daemon.log" "mqtt: model bearing-risk@1.0.0: the call on 1 record(s) refused, not enforced (log-only; decision entry"
 has "$T/daemon.log" "not in US where it would run"
+has "$T/daemon.log" "waybilld: us.json: mqtt.models[0] bearing-risk@1.0.0: every call will be refused, and run (governance log-only)"
 expect 0 W verify
 finish

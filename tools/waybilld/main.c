@@ -327,6 +327,7 @@ start_mqtt(struct daemon *d)
         return 0;
     }
     d->cfg.mqtt.profiles_dir = d->http.profiles_dir;
+    d->cfg.mqtt.source = d->o.config;
     rc = d->mqtt ? WB_OK : wb_mqtt_prepare(d->site_dir, &d->cfg.mqtt, &d->mqtt);
     if (rc == WB_OK) {
         rc = wb_mqtt_run(d->mqtt, &d->metrics);
@@ -368,10 +369,14 @@ start_services(struct daemon *d)
      * loaded) is what start_mqtt runs */
     if (d->cfg.mqtt_enabled) {
         d->cfg.mqtt.profiles_dir = d->http.profiles_dir;
+        d->cfg.mqtt.source = d->o.config;
         rc = wb_mqtt_prepare(d->site_dir, &d->cfg.mqtt, &d->mqtt);
     }
     if (rc != WB_OK) {
-        code = fail(rc, d->o.config ? d->o.config : "mqtt");
+        char what[4200]; /* named as the loader's refusals are */
+        snprintf(what, sizeof what, "configuration: %s",
+                 d->o.config ? d->o.config : "(defaults)");
+        code = fail(rc, what);
         wb_site_close(d->publisher);
         d->publisher = NULL;
         return code;
@@ -457,6 +462,7 @@ reload(struct daemon *d)
     /* the new routes and models must hold before the running ones go */
     if (rc == WB_OK && next.mqtt_enabled) {
         next.mqtt.profiles_dir = d->http.profiles_dir;
+        next.mqtt.source = d->o.config;
         rc = wb_mqtt_prepare(d->site_dir, &next.mqtt, &ready);
     }
     if (rc != WB_OK) {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,9 +29,11 @@ models_dir(struct wb_site *s, const char *id, char *buf, size_t len)
 }
 
 /* A registration's copy of the package: the checked bytes of each file
- * are written into a directory of its own (models/.register-XXXXXX), which
- * becomes models/ID only when every file is in and only if nothing is
- * there; a failed registration removes what it wrote, never more. */
+ * are written into a directory of its own (models/.register-PID-XXXXXX),
+ * which becomes models/ID only when every file is in and only if nothing
+ * is there; a failed registration removes what it wrote, never more. One
+ * killed on the way leaves its directory: the next registration removes
+ * those whose process is gone. */
 struct copy {
     struct wb_site *s;
     const struct wb_policy *pol;  /* purposes checked against it, or NULL */
@@ -54,6 +57,58 @@ remove_copy(const struct copy *c, const char *d)
     }
     if (d[0] != '\0') {
         rmdir(d);
+    }
+}
+
+/* Remove the files in directory d (not below it), then d. */
+static void
+remove_dir(const char *d)
+{
+    DIR *h = opendir(d);
+    struct dirent *e;
+    char f[4200];
+
+    while (h != NULL && (e = readdir(h)) != NULL) {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+            (size_t)snprintf(f, sizeof f, "%s/%s", d, e->d_name) < sizeof f) {
+            unlink(f);
+        }
+    }
+    if (h != NULL) {
+        closedir(h);
+    }
+    rmdir(d);
+}
+
+/* Remove from models directory dir the registration directories whose
+ * process is gone (killed while copying): .register-PID-XXXXXX with no
+ * process PID. Others are left: a registration may be running. */
+static void
+sweep(const char *dir)
+{
+    DIR *h = opendir(dir);
+    struct dirent *e;
+    char d[4200];
+
+    while (h != NULL && (e = readdir(h)) != NULL) {
+        char *end = NULL;
+        long pid;
+        if (strncmp(e->d_name, ".register-", 10) != 0) {
+            continue;
+        }
+        pid = strtol(e->d_name + 10, &end, 10);
+        if (end == e->d_name + 10 || *end != '-' || pid <= 0 ||
+            pid == (long)getpid() ||
+            !(kill((pid_t)pid, 0) != 0 && errno == ESRCH)) {
+            continue; /* not ours to judge, or its process lives */
+        }
+        if ((size_t)snprintf(d, sizeof d, "%s/%s", dir, e->d_name) <
+            sizeof d) {
+            remove_dir(d);
+        }
+    }
+    if (h != NULL) {
+        closedir(h);
     }
 }
 
@@ -103,9 +158,12 @@ copy_begin(struct copy *c, const struct wb_model_manifest *m)
     if (rc == WB_OK && mkdir(dir, 0755) != 0 && errno != EEXIST) {
         rc = wb__err(WB_ERR_IO, "%s: %s", dir, strerror(errno));
     }
+    if (rc == WB_OK) {
+        sweep(dir);
+    }
     if (rc == WB_OK &&
-        (size_t)snprintf(c->tmp, sizeof c->tmp, "%s/.register-XXXXXX", dir) >=
-            sizeof c->tmp) {
+        (size_t)snprintf(c->tmp, sizeof c->tmp, "%s/.register-%ld-XXXXXX",
+                         dir, (long)getpid()) >= sizeof c->tmp) {
         rc = wb__err(WB_ERR_INVAL, "site path too long");
     }
     if (rc == WB_OK && mkdtemp(c->tmp) == NULL) {

@@ -8,10 +8,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -102,8 +102,7 @@ sweep(const char *dir)
             !(kill((pid_t)pid, 0) != 0 && errno == ESRCH)) {
             continue; /* not ours to judge, or its process lives */
         }
-        if ((size_t)snprintf(d, sizeof d, "%s/%s", dir, e->d_name) <
-            sizeof d) {
+        if ((size_t)snprintf(d, sizeof d, "%s/%s", dir, e->d_name) < sizeof d) {
             remove_dir(d);
         }
     }
@@ -162,8 +161,8 @@ copy_begin(struct copy *c, const struct wb_model_manifest *m)
         sweep(dir);
     }
     if (rc == WB_OK &&
-        (size_t)snprintf(c->tmp, sizeof c->tmp, "%s/.register-%ld-XXXXXX",
-                         dir, (long)getpid()) >= sizeof c->tmp) {
+        (size_t)snprintf(c->tmp, sizeof c->tmp, "%s/.register-%ld-XXXXXX", dir,
+                         (long)getpid()) >= sizeof c->tmp) {
         rc = wb__err(WB_ERR_INVAL, "site path too long");
     }
     if (rc == WB_OK && mkdtemp(c->tmp) == NULL) {

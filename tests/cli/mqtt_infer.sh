@@ -280,5 +280,23 @@ stop_daemon TERM
 has "$T/daemon.log" "mqtt: model bearing-risk@1.0.0: the call on 1 record(s) refused, not enforced (log-only; decision entry"
 has "$T/daemon.log" "not in US where it would run"
 has "$T/daemon.log" "waybilld: us.json: mqtt.models[0] bearing-risk@1.0.0: every call will be refused, and run (governance log-only)"
+# owed work whose record is denied and run (log-only) is one record owed,
+# not one run and one denied: the log-only denial above, owed again as a
+# crash before the models' batch would leave it
+/usr/bin/python3 - "$WAYBILL_DIR/waybill.db" >owed.txt <<'PY'
+import hashlib, json, sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+name = "mqtt bearing-risk@1.0.0 " + hashlib.sha256(b"plant/+/tele\0DE\0\0").hexdigest()[:32]
+docs = [json.loads(p) for (p,) in c.execute("SELECT payload FROM entries WHERE kind = 'decision'") if p]
+ins = [d["input"] for d in docs if d.get("event") == "inference-denied" and d.get("enforced") is False]
+c.executemany("INSERT INTO pending(consumer, entry) VALUES (?, ?)", [(name, i) for i in ins])
+c.commit()
+print(len(ins))
+PY
+same "$(cat owed.txt)" 1 "one log-only denial to owe again"
+: >"$T/daemon.log"
+start_daemon --config logonly.json || exit 1
+stop_daemon TERM
+has "$T/daemon.log" "ran the models on 1 record(s) owed from before"
 expect 0 W verify
 finish

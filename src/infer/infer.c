@@ -221,8 +221,9 @@ struct call {
     float *rx; /* the rows run, compacted */
     float *ry; /* their outputs */
     struct wb_infer_result *res;
-    bool own;   /* the call's own transaction */
-    bool known; /* its place, purpose and the model's terms passed before */
+    bool own;     /* the call's own transaction */
+    bool known;   /* its place, purpose and the model's terms passed before */
+    bool outside; /* outside the model's terms (refused, or logged) */
 };
 
 static struct wb_infer_event
@@ -475,7 +476,7 @@ gate_inputs(struct call *c)
     if (rc0 != WB_OK) {
         return rc0;
     }
-    if (!c->res->refused) {
+    if (!c->outside) {
         wb__infer_gate_call_good(c->m->gate); /* the next call's to skip */
     }
     for (size_t i = 0; i < c->n; i++) {
@@ -948,6 +949,7 @@ governed(struct call *c)
                                             c->o->run_in, why, sizeof why);
     wb_err rc;
 
+    c->outside = refused; /* whether or not a refusal is logged */
     if (refused && c->o->mode == WB_INFER_ENFORCE) {
         return refuse_call(c, why, WB_ERR_DENIED, NULL);
     }

@@ -1131,6 +1131,28 @@ test_grouping(struct wb_site *s)
             wb_infer_result_free(h);
             h = NULL;
         }
+        /* in one open batch, a call outside the model's terms whose
+         * every input is unfit must not pass those terms for the next
+         * call: it is refused (enforced) or logged as refused (log-only) */
+        for (int mode = 0; m && mode < 2; mode++) {
+            struct wb_infer_opts d = opts(WB_INFER_LOG_ONLY, "US");
+            struct wb_infer_opts e =
+                opts(mode ? WB_INFER_LOG_ONLY : WB_INFER_ENFORCE, "US");
+            d.deny_unfit = e.deny_unfit = true;
+            TT_CHECK(wb_site_begin(s) == WB_OK);
+            TT_CHECK(wb_infer_run_records(s, m, &rec[3], 1, &d, &h) == WB_OK);
+            TT_CHECK(h && !h->refused && h->ran == 0);
+            wb_infer_result_free(h);
+            h = NULL;
+            wb_err got = wb_infer_run_records(s, m, &rec[4], 1, &e, &h);
+            TT_CHECK_MSG(mode ? got == WB_OK && h && h->refused
+                              : got == WB_ERR_DENIED && h == NULL,
+                         "mode %d: %s, refused %d", mode, wb_strerror(got),
+                         h ? h->refused : -1);
+            wb_infer_result_free(h);
+            h = NULL;
+            TT_CHECK(wb_site_commit(s) == WB_OK);
+        }
         wb_model_close(m);
     }
     for (size_t i = 0; i < 20; i++) {
@@ -1770,14 +1792,22 @@ test_output_residency(struct wb_site *s)
     }
 
     /* one call on more consents than the gate keeps verdicts for (16):
-     * each output is narrowed by its own consent, whether the gate kept
-     * the consent it read or the record's consent is read again */
+     * each output is narrowed by its own consent (stored in DE-BY, where
+     * the model runs, and a Land of its own), whether the gate kept the
+     * consent it read or the record's consent is read again */
     {
         enum { NK = 20 };
+        static const char *const land[] = {"DE-BW", "DE-BE", "DE-BB", "DE-HB",
+                                           "DE-HH", "DE-HE", "DE-MV", "DE-NI",
+                                           "DE-NW", "DE-RP", "DE-SL", "DE-SN",
+                                           "DE-ST", "DE-SH", "DE-TH"};
+        const char *stored[NK][2];
         uint64_t recs[NK];
         char id[NK][16];
         for (size_t i = 0; i < NK; i++) {
             struct wb_consent k;
+            stored[i][0] = "DE-BY";
+            stored[i][1] = land[i % (sizeof land / sizeof land[0])];
             snprintf(id[i], sizeof id[i], "c-many-%zu", i);
             memset(&k, 0, sizeof k);
             k.id = id[i];
@@ -1787,8 +1817,8 @@ test_output_residency(struct wb_site *s)
             k.purposes = &flag_pm;
             k.purpose_count = 1;
             k.jurisdiction = "DE";
-            k.storage_locations = by;
-            k.storage_location_count = 1;
+            k.storage_locations = stored[i];
+            k.storage_location_count = 2;
             TT_CHECK(wb_consent_grant(s, pol, &k, NULL) == WB_OK);
             recs[i] = add_placed(s, "personal", id[i], "DE-BY", de, 1);
         }
@@ -1802,9 +1832,11 @@ test_output_residency(struct wb_site *s)
             TT_CHECK(wb_site_leaf(s, r->rows[i].output, &leaf, &n) == WB_OK &&
                      wb_claims_decode(leaf, n, &c) == WB_OK);
             TT_CHECK_MSG(c != NULL && !c->residency_local_only &&
-                             c->residency_count == 1 &&
-                             strcmp(c->residency[0], "DE-BY") == 0,
-                         "row %zu: output not narrowed to DE-BY", i);
+                             c->residency_count == 2 &&
+                             strcmp(c->residency[0], "DE-BY") == 0 &&
+                             strcmp(c->residency[1], stored[i][1]) == 0,
+                         "row %zu: output not narrowed to DE-BY, %s", i,
+                         stored[i][1]);
             wb_claims_free(c);
             wb_free(leaf);
         }

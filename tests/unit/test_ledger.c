@@ -244,7 +244,7 @@ test_devices(void)
         for (int i = 0; i < 100; i++) {
             snprintf(id, sizeof id, "cell-%d", i);
             TT_CHECK(wb_site_device_add(s, id, 0, NULL, 0, &entry[i]) == WB_OK);
-            /* in the open batch: found, and not kept past a rollback */
+            /* in the open batch: found (not kept: it may be rolled back) */
             TT_CHECK(wb_site_device_get(s, id, &d) == WB_OK &&
                      d.entry == entry[i]);
         }

@@ -202,7 +202,8 @@ waybill_infer_hook_v1(const char *arg,
         snprintf(err, err_len, "out of memory");
         return -1;
     }
-    t->f = fopen(arg, "a");
+    /* close-on-exec: a child forked meanwhile must not hold the lock */
+    t->f = fopen(arg, "ae");
     if (t->f == NULL) {
         snprintf(err, err_len, "%s: cannot open for appending: %s", arg,
                  strerror(errno));

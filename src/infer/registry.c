@@ -8,10 +8,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,11 +29,12 @@ models_dir(struct wb_site *s, const char *id, char *buf, size_t len)
 }
 
 /* A registration's copy of the package: the checked bytes of each file
- * are written into a directory of its own (models/.register-PID-XXXXXX),
+ * are written into a directory of its own (models/.register-XXXXXX),
  * which becomes models/ID only when every file is in and only if nothing
- * is there; a failed registration removes what it wrote, never more. One
- * killed on the way leaves its directory: the next registration removes
- * those whose process is gone. */
+ * is there; a failed registration removes what it wrote, never more. It
+ * holds an exclusive flock on that directory meanwhile: one killed on the
+ * way leaves the directory unlocked, and the next registration removes
+ * it (the kernel drops a dead process's locks, in any PID namespace). */
 struct copy {
     struct wb_site *s;
     const struct wb_policy *pol;  /* purposes checked against it, or NULL */
@@ -43,6 +44,7 @@ struct copy {
     char names[WB_MODEL_LIST_MAX][WB_MODEL_NAME_MAX + 1]; /* written */
     size_t count;
     bool replaced; /* models/ID held this package's files already */
+    int lock;      /* tmp's descriptor, flocked while it is written; -1 */
 };
 
 /* Remove the files c wrote and the directory d holding them. */
@@ -60,55 +62,59 @@ remove_copy(const struct copy *c, const char *d)
     }
 }
 
-/* Remove the files in directory d (not below it), then d. */
+/* A copy directory some registration left in models directory fd at
+ * name: a real directory (never through a link) that no registration
+ * holds locked: its files (not below it) and it are removed. */
 static void
-remove_dir(const char *d)
+remove_left(int fd, const char *name)
 {
-    DIR *h = opendir(d);
+    struct stat st;
     struct dirent *e;
-    char f[4200];
+    DIR *h;
+    int d;
 
-    while (h != NULL && (e = readdir(h)) != NULL) {
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
-            (size_t)snprintf(f, sizeof f, "%s/%s", d, e->d_name) < sizeof f) {
-            unlink(f);
+    if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+        !S_ISDIR(st.st_mode)) {
+        return;
+    }
+    d = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (d < 0) {
+        return;
+    }
+    if (flock(d, LOCK_EX | LOCK_NB) != 0 || (h = fdopendir(d)) == NULL) {
+        close(d); /* held (a registration runs), or locks do not work */
+        return;
+    }
+    while ((e = readdir(h)) != NULL) {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            unlinkat(d, e->d_name, 0); /* files only: never recursive */
         }
     }
-    if (h != NULL) {
-        closedir(h);
-    }
-    rmdir(d);
+    unlinkat(fd, name, AT_REMOVEDIR);
+    closedir(h); /* and the lock */
 }
 
-/* Remove from models directory dir the registration directories whose
- * process is gone (killed while copying): .register-PID-XXXXXX with no
- * process PID. Others are left: a registration may be running. */
+/* Remove from models directory dir the copy directories registrations
+ * killed while copying left (.register-*, see struct copy). */
 static void
 sweep(const char *dir)
 {
-    DIR *h = opendir(dir);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *h = fd >= 0 ? fdopendir(fd) : NULL;
     struct dirent *e;
-    char d[4200];
 
-    while (h != NULL && (e = readdir(h)) != NULL) {
-        char *end = NULL;
-        long pid;
-        if (strncmp(e->d_name, ".register-", 10) != 0) {
-            continue;
+    if (h == NULL) {
+        if (fd >= 0) {
+            close(fd);
         }
-        pid = strtol(e->d_name + 10, &end, 10);
-        if (end == e->d_name + 10 || *end != '-' || pid <= 0 ||
-            pid == (long)getpid() ||
-            !(kill((pid_t)pid, 0) != 0 && errno == ESRCH)) {
-            continue; /* not ours to judge, or its process lives */
-        }
-        if ((size_t)snprintf(d, sizeof d, "%s/%s", dir, e->d_name) < sizeof d) {
-            remove_dir(d);
+        return;
+    }
+    while ((e = readdir(h)) != NULL) {
+        if (strncmp(e->d_name, ".register-", 10) == 0) {
+            remove_left(dirfd(h), e->d_name);
         }
     }
-    if (h != NULL) {
-        closedir(h);
-    }
+    closedir(h);
 }
 
 /* Each of the manifest's list v[0..n) (field) is a purpose of pol's
@@ -126,6 +132,44 @@ in_vocabulary(const struct wb_policy *pol,
                            "purpose vocabulary",
                            field, i, v[i]);
         }
+    }
+    return WB_OK;
+}
+
+/* Make c's copy directory in models directory dir and lock it (held
+ * until the registration ends, so that no sweep removes it; a file system
+ * without locks leaves it unlocked, and sweeps none). WB_ERR_BUSY when a
+ * sweep removed it before it was locked. */
+static wb_err
+make_tmp(struct copy *c, const char *dir)
+{
+    struct stat st;
+
+    if ((size_t)snprintf(c->tmp, sizeof c->tmp, "%s/.register-XXXXXX", dir) >=
+        sizeof c->tmp) {
+        return wb__err(WB_ERR_INVAL, "site path too long");
+    }
+    if (mkdtemp(c->tmp) == NULL) {
+        return wb__err(WB_ERR_IO, "%s: %s", dir, strerror(errno));
+    }
+    if (chmod(c->tmp, 0755) != 0) {
+        wb_err rc = wb__err(WB_ERR_IO, "%s: %s", c->tmp, strerror(errno));
+        rmdir(c->tmp);
+        return rc;
+    }
+    c->lock = open(c->tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (c->lock < 0) {
+        return errno == ENOENT
+                   ? WB_ERR_BUSY
+                   : wb__err(WB_ERR_IO, "%s: %s", c->tmp, strerror(errno));
+    }
+    if (flock(c->lock, LOCK_EX) != 0) {
+        close(c->lock); /* no locks here */
+        c->lock = -1;
+    } else if (fstat(c->lock, &st) != 0 || st.st_nlink == 0) {
+        close(c->lock); /* a sweep held it, and removed it */
+        c->lock = -1;
+        return WB_ERR_BUSY;
     }
     return WB_OK;
 }
@@ -160,16 +204,19 @@ copy_begin(struct copy *c, const struct wb_model_manifest *m)
     if (rc == WB_OK) {
         sweep(dir);
     }
-    if (rc == WB_OK &&
-        (size_t)snprintf(c->tmp, sizeof c->tmp, "%s/.register-%ld-XXXXXX", dir,
-                         (long)getpid()) >= sizeof c->tmp) {
-        rc = wb__err(WB_ERR_INVAL, "site path too long");
-    }
-    if (rc == WB_OK && mkdtemp(c->tmp) == NULL) {
-        rc = wb__err(WB_ERR_IO, "%s: %s", dir, strerror(errno));
-    } else if (rc == WB_OK && chmod(c->tmp, 0755) != 0) {
-        rc = wb__err(WB_ERR_IO, "%s: %s", c->tmp, strerror(errno));
-        rmdir(c->tmp);
+    /* a sweep elsewhere may take a directory made here before it is
+     * locked: then another is made */
+    for (int tries = 0; rc == WB_OK && tries < 8; tries++) {
+        rc = make_tmp(c, dir);
+        if (rc != WB_ERR_BUSY) {
+            break;
+        }
+        wb_errmsg_clear();
+        rc = tries < 7 ? WB_OK
+                       : wb__err(WB_ERR_IO,
+                                 "%s: a copy directory kept being "
+                                 "removed while it was made",
+                                 dir);
     }
     if (rc != WB_OK) {
         c->tmp[0] = '\0';
@@ -489,6 +536,7 @@ wb_model_register_checked(struct wb_site *s,
     }
     c->s = s;
     c->pol = pol;
+    c->lock = -1;
     rc = wb_verifier_from_note_key(vkey, strlen(vkey), &v);
     if (rc != WB_OK) {
         wb__err_prefix("vendor key");
@@ -504,6 +552,9 @@ wb_model_register_checked(struct wb_site *s,
         rc = wb_model_get(s, c->id, out);
     }
 out:
+    if (c != NULL && c->lock >= 0) {
+        close(c->lock); /* and its lock */
+    }
     wb__free(c);
     wb_verifier_free(v);
     return rc;

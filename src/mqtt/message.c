@@ -3,6 +3,7 @@
  * device (fixed, or a topic level), claims from the route overridden by
  * MQTT 5 user properties, the idempotency key, and the append. No
  * sockets here, so the fuzz target drives it. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -116,12 +117,14 @@ static wb_err
 parse_version(const char *text, uint32_t *v)
 {
     char *end = NULL;
-    unsigned long n = strtoul(text, &end, 10);
+    unsigned long n;
 
+    errno = 0;
+    n = strtoul(text, &end, 10);
     /* digits only: strtoul takes a sign ("-18446744073709551615" is 1)
-     * and leading space */
-    if (text[0] < '0' || text[0] > '9' || *end != '\0' || n == 0 ||
-        n > UINT32_MAX) {
+     * and leading space; ERANGE where a long is 32 bits */
+    if (text[0] < '0' || text[0] > '9' || errno != 0 || *end != '\0' ||
+        n == 0 || n > UINT32_MAX) {
         return wb__err(WB_ERR_FORMAT,
                        "property consent-version: \"%s\" is not a version",
                        text);

@@ -132,15 +132,22 @@ same "$(ls -A site/models | tr '\n' ' ')" "bearing-risk@1.0.0 bearing-risk@2.0.0
     "no registration's own directory left"
 rm -r site/models/bearing-risk@2.0.0
 # a registration killed while copying leaves its directory: the next one
-# removes it once its process is gone, never one whose process runs
-dead=4000000
-while kill -0 "$dead" 2>/dev/null; do dead=$((dead + 1)); done
-mkdir site/models/.register-$dead-AbC123 site/models/.register-$$-AbC123
-touch site/models/.register-$dead-AbC123/bearing-risk.ubj site/models/.register-$$-AbC123/x
+# removes it, never one a registration holds locked, nor anything a link
+# there points to
+mkdir site/models/.register-dead01 site/models/.register-held01 victim
+touch site/models/.register-dead01/bearing-risk.ubj site/models/.register-held01/x \
+    victim/keep
+ln -s "$T/victim" site/models/.register-link01
+flock site/models/.register-held01 sleep 30 &
+HOLDER=$!
+for _ in $(seq 50); do flock -n site/models/.register-held01 true || break; sleep 0.1; done
 expect 0 W --json model register other --vendor-key vendor.vkey
-[ -d site/models/.register-$dead-AbC123 ] && bad "a dead registration's directory is left" || ok
-[ -f site/models/.register-$$-AbC123/x ] && ok || bad "a live registration's directory was removed"
-rm -r site/models/.register-$$-AbC123
+[ -e site/models/.register-dead01 ] && bad "a dead registration's directory is left" || ok
+[ -f site/models/.register-held01/x ] && ok || bad "a held registration's directory was removed"
+[ -f victim/keep ] && ok || bad "a file removed through a link"
+kill "$HOLDER"
+wait "$HOLDER" 2>/dev/null
+rm -r site/models/.register-held01 site/models/.register-link01
 same "$(js 'd["ok"], d["id"], d["manifest"]["version"]')" "(True, 'bearing-risk@2.0.0', '2.0.0')" \
     "register --json: ok, as every command that writes"
 expect 0 W --json model show bearing-risk@2.0.0

@@ -69,6 +69,7 @@ static void
 remove_left(int fd, const char *name)
 {
     struct stat st;
+    struct stat now;
     struct dirent *e;
     DIR *h;
     int d;
@@ -81,8 +82,14 @@ remove_left(int fd, const char *name)
     if (d < 0) {
         return;
     }
-    if (flock(d, LOCK_EX | LOCK_NB) != 0 || (h = fdopendir(d)) == NULL) {
-        close(d); /* held (a registration runs), or locks do not work */
+    /* locked, it must still be the directory at name: a registration
+     * may have finished between the open and the lock, renaming it to
+     * models/ID */
+    if (flock(d, LOCK_EX | LOCK_NB) != 0 || fstat(d, &st) != 0 ||
+        st.st_nlink == 0 || fstatat(fd, name, &now, AT_SYMLINK_NOFOLLOW) != 0 ||
+        now.st_dev != st.st_dev || now.st_ino != st.st_ino ||
+        (h = fdopendir(d)) == NULL) {
+        close(d); /* held (a registration runs), gone, or no locks */
         return;
     }
     while ((e = readdir(h)) != NULL) {
@@ -136,6 +143,23 @@ in_vocabulary(const struct wb_policy *pol,
     return WB_OK;
 }
 
+/* Lock directory descriptor d for good (a sweep holds it only while it
+ * removes it): 0, 1 when this file system has no locks, -1 (errno). */
+static int
+lock_dir(int d)
+{
+    int r;
+
+    do {
+        r = flock(d, LOCK_EX);
+    } while (r != 0 && errno == EINTR);
+    if (r != 0 && (errno == EOPNOTSUPP || errno == ENOSYS || errno == EBADF ||
+                   errno == EINVAL)) {
+        return 1; /* e.g. a network file system: unlocked, no sweeps */
+    }
+    return r;
+}
+
 /* Make c's copy directory in models directory dir and lock it (held
  * until the registration ends, so that no sweep removes it; a file system
  * without locks leaves it unlocked, and sweeps none). WB_ERR_BUSY when a
@@ -144,6 +168,8 @@ static wb_err
 make_tmp(struct copy *c, const char *dir)
 {
     struct stat st;
+    wb_err rc = WB_OK;
+    int locked;
 
     if ((size_t)snprintf(c->tmp, sizeof c->tmp, "%s/.register-XXXXXX", dir) >=
         sizeof c->tmp) {
@@ -152,26 +178,33 @@ make_tmp(struct copy *c, const char *dir)
     if (mkdtemp(c->tmp) == NULL) {
         return wb__err(WB_ERR_IO, "%s: %s", dir, strerror(errno));
     }
-    if (chmod(c->tmp, 0755) != 0) {
-        wb_err rc = wb__err(WB_ERR_IO, "%s: %s", c->tmp, strerror(errno));
+    c->lock = open(c->tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (c->lock < 0) {
+        rc = errno == ENOENT
+                 ? WB_ERR_BUSY
+                 : wb__err(WB_ERR_IO, "%s: %s", c->tmp, strerror(errno));
         rmdir(c->tmp);
         return rc;
     }
-    c->lock = open(c->tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (c->lock < 0) {
-        return errno == ENOENT
-                   ? WB_ERR_BUSY
-                   : wb__err(WB_ERR_IO, "%s: %s", c->tmp, strerror(errno));
-    }
-    if (flock(c->lock, LOCK_EX) != 0) {
-        close(c->lock); /* no locks here */
-        c->lock = -1;
+    locked = lock_dir(c->lock);
+    if (locked < 0) {
+        rc = wb__err(WB_ERR_IO, "%s: cannot lock: %s", c->tmp, strerror(errno));
     } else if (fstat(c->lock, &st) != 0 || st.st_nlink == 0) {
-        close(c->lock); /* a sweep held it, and removed it */
-        c->lock = -1;
-        return WB_ERR_BUSY;
+        rc = WB_ERR_BUSY; /* a sweep held it, and removed it */
+    } else if (fchmod(c->lock, 0755) != 0) {
+        rc = wb__err(WB_ERR_IO, "%s: %s", c->tmp, strerror(errno));
     }
-    return WB_OK;
+    if (rc != WB_OK) {
+        if (rc != WB_ERR_BUSY) {
+            rmdir(c->tmp);
+        }
+        close(c->lock);
+        c->lock = -1;
+    } else if (locked == 1) {
+        close(c->lock);
+        c->lock = -1;
+    }
+    return rc;
 }
 
 /* Before anything is written: the id is a register id, its purposes are

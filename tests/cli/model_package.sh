@@ -138,7 +138,9 @@ mkdir site/models/.register-dead01 site/models/.register-held01 victim
 touch site/models/.register-dead01/bearing-risk.ubj site/models/.register-held01/x \
     victim/keep
 ln -s "$T/victim" site/models/.register-link01
-flock site/models/.register-held01 sleep 30 &
+# the holder: a process with the directory open and locked (flock(1)'s
+# child would keep the lock after flock itself is killed)
+( exec 9<site/models/.register-held01; flock 9; exec sleep 30 ) >/dev/null 2>&1 &
 HOLDER=$!
 for _ in $(seq 50); do flock -n site/models/.register-held01 true || break; sleep 0.1; done
 expect 0 W --json model register other --vendor-key vendor.vkey

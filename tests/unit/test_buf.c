@@ -163,9 +163,50 @@ test_errno_map(void)
     TT_CHECK(wb_err_exit_code(wb_err_from_errno(ENOENT)) == 2);
 }
 
+/* UTF-8 checks at every offset of the eight-byte ASCII steps: a bad or
+ * good sequence after p ASCII bytes and before q more. */
+static void
+test_utf8(void)
+{
+    static const struct {
+        const char *seq;
+        bool ok;
+    } cases[] = {
+        {"\xc3\xa9", true},          /* e acute */
+        {"\xe2\x82\xac", true},      /* euro sign */
+        {"\xf0\x9f\x98\x80", true},  /* an emoji */
+        {"\xc3\x28", false},         /* bad continuation */
+        {"\xc0\xaf", false},         /* overlong */
+        {"\xed\xa0\x80", false},     /* a surrogate */
+        {"\xf4\x90\x80\x80", false}, /* past U+10FFFF */
+        {"\xff", false},
+        {"\x80", false},     /* a lone continuation */
+        {"\xe2\x82", false}, /* cut off (at the end when q is 0) */
+    };
+    uint8_t s[64];
+
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        size_t m = strlen(cases[k].seq);
+        for (size_t p = 0; p <= 17; p++) {
+            for (size_t q = 0; q <= 9; q++) {
+                memset(s, 'a', p);
+                memcpy(s + p, cases[k].seq, m);
+                memset(s + p + m, 'b', q);
+                TT_CHECK_MSG(wb__utf8_valid(s, p + m + q) == cases[k].ok,
+                             "case %zu after %zu, before %zu bytes", k, p, q);
+            }
+        }
+    }
+    for (size_t n = 0; n <= 24; n++) {
+        memset(s, 'z', n);
+        TT_CHECK(wb__utf8_valid(s, n));
+    }
+}
+
 int
 main(void)
 {
+    test_utf8();
     test_errno_map();
     test_numbers();
     test_float_text();

@@ -25,6 +25,13 @@ static const char name[] = "mqtt result x@1 00";
 static const char names[1][WB_PENDING_CONSUMER_MAX + 1] = {
     "mqtt result x@1 00"};
 
+/* The model entry every result here is published for, and its manifest's
+ * one output. */
+static const struct wb_mqtt_model m = {"plant/+/tele",        "x@1", "DE", NULL,
+                                       "plant/{device}/risk", false};
+static struct wb_model_output risk = {"risk", "1"};
+static const struct wb_model_manifest mf = {.output = &risk, .output_count = 1};
+
 /* Note records as owed (as the models' batch does). */
 static void
 owe(struct wb_site *s, const uint64_t *rec, size_t n)
@@ -53,8 +60,6 @@ owed_after_settle(struct wb_site *s, struct wb__mqtt_results *r, uint64_t rec)
 static void
 row(struct wb__mqtt_results *r, struct mosquitto *mosq, uint64_t rec)
 {
-    static const struct wb_mqtt_model m = {
-        "plant/+/tele", "x@1", "DE", NULL, "plant/{device}/risk", false};
     const float v = 0.5f;
 
     wb__mqtt_results_publish(r, mosq, 0, &m, "press-7", 1, rec, &v, 1);
@@ -86,19 +91,12 @@ inference(struct wb_site *s)
 static void
 refusals(struct wb_site *s)
 {
-    static const struct wb_mqtt_model m = {
-        "plant/+/tele", "x@1", "DE", NULL, "plant/{device}/risk", false};
-    struct wb_model_output risk = {"risk", "1"};
-    struct wb_model_manifest mf;
     struct wb__mqtt_results *r = NULL;
     struct mosquitto *mosq = mosquitto_new(NULL, true, NULL);
     uint64_t a = inference(s);
     uint64_t b = inference(s);
     size_t rows = 0;
 
-    memset(&mf, 0, sizeof mf);
-    mf.output = &risk;
-    mf.output_count = 1;
     TT_CHECK(mosq != NULL && wb__mqtt_results_open(&r) == WB_OK);
     if (mosq == NULL || r == NULL) {
         return;
@@ -139,17 +137,10 @@ refusals(struct wb_site *s)
 static void
 pages(struct wb_site *s)
 {
-    static const struct wb_mqtt_model m = {
-        "plant/+/tele", "x@1", "DE", NULL, "plant/{device}/risk", false};
-    struct wb_model_output risk = {"risk", "1"};
-    struct wb_model_manifest mf;
     struct mosquitto *mosq = mosquitto_new(NULL, true, NULL);
     uint64_t rec[65];
     size_t rows = 0;
 
-    memset(&mf, 0, sizeof mf);
-    mf.output = &risk;
-    mf.output_count = 1;
     TT_CHECK(wb_site_begin(s) == WB_OK);
     for (size_t i = 0; i < 65; i++) {
         rec[i] = inference(s);

@@ -128,9 +128,8 @@ breakdown(struct wb_site *s, const uint64_t *idx, double *read, double *write)
         int erased = 0;
         struct wb_claims *c = NULL;
         json_t *j;
-        bu_check(wb_site_entry(s, idx[i], &leaf, &n, &pay, &pn, &erased),
+        bu_check(wb_site_entry(s, idx[i], &leaf, &n, &c, &pay, &pn, &erased),
                  "entry");
-        bu_check(wb_claims_decode(leaf, n, &c), "decode");
         j = json_loadb((const char *)pay, pn, JSON_REJECT_DUPLICATES, NULL);
         json_decref(j);
         wb_claims_free(c);

@@ -278,7 +278,9 @@ WB_API WB_NODISCARD wb_err wb_model_predict(struct wb_model *m,
  *  it, so single-row calls share records as a batch's rows do. Its index
  *  is reserved (rows[].output, wb_site_size count it) and it is appended
  *  before any other entry is appended or read through s, and at commit;
- *  a rollback drops it. The purpose check's verdicts are kept on m for the
+ *  a rollback drops it. An error while the call fills it (memory) rolls
+ *  the caller's batch back (wb_site_in_batch says so): outputs of earlier
+ *  calls name its index. The purpose check's verdicts are kept on m for the
  *  batch until a register changes (wb_site_register_epoch); m is for one
  *  thread at a time, and not for a call from its own hooks. *out
  * (wb_infer_result_free) gets every row; WB_OK even when rows were denied (see

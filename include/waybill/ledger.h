@@ -127,20 +127,25 @@ WB_API WB_NODISCARD wb_err wb_site_leaf(struct wb_site *s,
                                         size_t *leaf_len);
 
 /** Stored payload of entry index into *payload (wb_free); *erased is set to
- *  1 (and *payload NULL) when it was erased or never had one. */
+ *  1 (and *payload NULL) when it was erased or never had one. The payload
+ *  is checked against the salted commitment in the entry's claims first:
+ *  WB_ERR_VERIFY naming the entry when it differs (or is gone with no
+ *  erasure logged), and nothing is returned. WB_ERR_NOTFOUND. */
 WB_API WB_NODISCARD wb_err wb_site_payload(struct wb_site *s,
                                            uint64_t index,
                                            uint8_t **payload,
                                            size_t *payload_len,
                                            int *erased);
 
-/** Leaf bytes and stored payload of entry index in one read: *leaf as
- *  wb_site_leaf, *payload as wb_site_payload (both wb_free).
- *  WB_ERR_NOTFOUND. */
+/** Leaf bytes, decoded claims and stored payload of entry index in one
+ *  read: *leaf (wb_free), *claims when claims is not NULL
+ *  (wb_claims_free), *payload checked as wb_site_payload (wb_free). On
+ *  any error every output is NULL. WB_ERR_NOTFOUND, WB_ERR_VERIFY. */
 WB_API WB_NODISCARD wb_err wb_site_entry(struct wb_site *s,
                                          uint64_t index,
                                          uint8_t **leaf,
                                          size_t *leaf_len,
+                                         struct wb_claims **claims,
                                          uint8_t **payload,
                                          size_t *payload_len,
                                          int *erased);

@@ -402,10 +402,7 @@ wb__api_payload(struct wb__ctx *c)
     if (!wb__api_params_only(c, NULL) || !wb__api_index(c, &index)) {
         return;
     }
-    rc = wb_site_entry(c->site, index, &leaf, &leaf_len, &p, &n, &erased);
-    if (rc == WB_OK) {
-        rc = wb_claims_decode(leaf, leaf_len, &cl);
-    }
+    rc = wb_site_entry(c->site, index, &leaf, &leaf_len, &cl, &p, &n, &erased);
     if (rc != WB_OK) {
         wb__api_fail(c, rc, "index", "entry");
         goto out;

@@ -84,6 +84,10 @@ bool wb__parse_u64(const char *s, size_t len, uint64_t *out);
 /* True when s[0..n) is well-formed UTF-8 (no overlongs, surrogates or
  * code points above U+10FFFF). */
 bool wb__utf8_valid(const uint8_t *s, size_t n);
+/* Every byte of s (NUL-terminated, may be NULL) that starts no well-formed
+ * UTF-8 sequence replaced by '?', in place (a message cut mid-character,
+ * foreign bytes quoted in it): s. */
+char *wb__utf8_scrub(char *s);
 
 /* Append text (NUL-terminated). */
 static inline wb_err

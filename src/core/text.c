@@ -5,17 +5,58 @@
 
 #include "core/core_int.h"
 
+/* Length of the well-formed UTF-8 sequence at s (n > 0 bytes), 0 when
+ * none starts there. */
+static size_t
+seq_len(const uint8_t *s, size_t n)
+{
+    uint8_t c = s[0];
+    size_t extra;
+    uint32_t cp;
+    uint32_t min;
+
+    if (c < 0x80) {
+        return 1;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+        extra = 1;
+        cp = c & 0x1F;
+        min = 0x80;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        extra = 2;
+        cp = c & 0x0F;
+        min = 0x800;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        extra = 3;
+        cp = c & 0x07;
+        min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (n <= extra) {
+        return 0;
+    }
+    for (size_t k = 1; k <= extra; k++) {
+        uint8_t cc = s[k];
+        if ((cc & 0xC0) != 0x80) {
+            return 0;
+        }
+        cp = (cp << 6) | (cc & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+        return 0;
+    }
+    return extra + 1;
+}
+
 bool
 wb__utf8_valid(const uint8_t *s, size_t n)
 {
     size_t i = 0;
 
     while (i < n) {
-        uint8_t c = s[i];
-        size_t extra;
-        uint32_t cp;
-        uint32_t min;
         uint64_t eight;
+        size_t k;
 
         /* ASCII eight bytes at a time: the claims' codes and ids are
          * ASCII, and this check was a fifth of a leaf's decoding */
@@ -24,41 +65,29 @@ wb__utf8_valid(const uint8_t *s, size_t n)
             i += 8;
             continue;
         }
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF) {
-            extra = 1;
-            cp = c & 0x1F;
-            min = 0x80;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            extra = 2;
-            cp = c & 0x0F;
-            min = 0x800;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            extra = 3;
-            cp = c & 0x07;
-            min = 0x10000;
-        } else {
+        k = seq_len(s + i, n - i);
+        if (k == 0) {
             return false;
         }
-        if (n - i <= extra) {
-            return false;
-        }
-        for (size_t k = 1; k <= extra; k++) {
-            uint8_t cc = s[i + k];
-            if ((cc & 0xC0) != 0x80) {
-                return false;
-            }
-            cp = (cp << 6) | (cc & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-            return false;
-        }
-        i += extra + 1;
+        i += k;
     }
     return true;
+}
+
+char *
+wb__utf8_scrub(char *s)
+{
+    size_t n = s != NULL ? strlen(s) : 0;
+
+    for (size_t i = 0; i < n;) {
+        size_t k = seq_len((const uint8_t *)s + i, n - i);
+        if (k == 0) {
+            s[i] = '?';
+            k = 1;
+        }
+        i += k;
+    }
+    return s;
 }
 
 bool

@@ -49,26 +49,22 @@ class_index(const char *c)
     return 4;
 }
 
-/* The entry's payload as JSON, or NULL (erased, not JSON); *erased says
- * whether it was erased. */
-static json_t *
-payload_json(struct wb_site *s, uint64_t i, bool *erased)
+/* The entry's payload as JSON into *doc, or NULL (erased, not JSON);
+ * *erased says whether it was erased. WB_ERR_VERIFY when the stored
+ * payload is not the one the log commits to. */
+static wb_err
+payload_json(struct wb_site *s, uint64_t i, bool *erased, json_t **doc)
 {
     uint8_t *p = NULL;
     size_t n = 0;
     int gone = 0;
-    json_t *o = NULL;
+    wb_err rc = wb_site_payload(s, i, &p, &n, &gone);
 
-    *erased = false;
-    if (wb_site_payload(s, i, &p, &n, &gone) == WB_OK) {
-        if (gone) {
-            *erased = true;
-        } else {
-            o = json_loadb((const char *)p, n, 0, NULL);
-        }
-    }
+    *erased = rc == WB_OK && gone;
+    *doc =
+        rc == WB_OK && !gone ? json_loadb((const char *)p, n, 0, NULL) : NULL;
     wb_free(p);
-    return o;
+    return rc;
 }
 
 /* Note that input ran, with the class of the record holding its output.
@@ -267,7 +263,10 @@ visit(struct wb_site *s, uint64_t i, const uint8_t *digest, struct scan *sc)
     }
     if (rc == WB_OK && c->has_model &&
         memcmp(c->model, digest, WB_HASH_BYTES) == 0) {
-        doc = payload_json(s, i, &erased);
+        rc = payload_json(s, i, &erased, &doc);
+    }
+    if (rc == WB_OK && c->has_model &&
+        memcmp(c->model, digest, WB_HASH_BYTES) == 0) {
         if (strcmp(c->kind, "model") == 0) {
             sc->registered = i;
         } else if (strcmp(c->kind, "inference") == 0) {

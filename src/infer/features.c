@@ -145,14 +145,18 @@ wb__infer_features(const struct wb_model_manifest *m,
                                  : json_loadb((const char *)payload, len,
                                               JSON_REJECT_DUPLICATES, &jerr);
     const json_t *obj = doc != NULL ? doc : parsed;
+    char near[sizeof jerr.text];
     wb_err rc = WB_OK;
 
     if (!json_is_object(obj)) {
-        rc = wb__err(WB_ERR_FORMAT,
-                     "schema mismatch: entry %llu: the payload is not a "
-                     "JSON object%s%s",
-                     (unsigned long long)index, obj ? "" : ": ",
-                     obj ? "" : jerr.text);
+        /* jansson quotes the payload's bytes near the error, cut anywhere */
+        rc = wb__err(
+            WB_ERR_FORMAT,
+            "schema mismatch: entry %llu: the payload is not a "
+            "JSON object%s%s",
+            (unsigned long long)index, obj ? "" : ": ",
+            obj ? ""
+                : wb__printable(jerr.text, sizeof near, near, sizeof near));
     }
     if (rc == WB_OK) {
         rc = fill(m, index, obj, x);
@@ -173,11 +177,12 @@ wb__infer_read_input(struct wb_site *s,
     size_t leaf_len = 0;
     size_t payload_len = 0;
     int erased = 0;
-    wb_err rc = wb_site_entry(s, index, &leaf, &leaf_len, &payload,
-                              &payload_len, &erased);
+    wb_err rc;
 
     memset(in, 0, sizeof *in);
     in->index = index;
+    rc = wb_site_entry(s, index, &leaf, &leaf_len, &in->owned, &payload,
+                       &payload_len, &erased);
     if (rc == WB_ERR_NOTFOUND) {
         rc = wb__err(WB_ERR_FORMAT,
                      "entry %llu: no such entry (the log has "
@@ -187,7 +192,6 @@ wb__infer_read_input(struct wb_site *s,
     }
     if (rc == WB_OK) {
         wb_merkle_leaf_hash(leaf, leaf_len, in->leaf_hash);
-        rc = wb_claims_decode(leaf, leaf_len, &in->owned);
         in->claims = in->owned;
     }
     if (rc == WB_OK) {

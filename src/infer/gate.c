@@ -249,9 +249,22 @@ residency_ok(const struct wb_claims *c,
                  run_in);
         return false;
     }
-    if (c->residency_count == 0 || (home && wb__infer_within(run_in, home)) ||
+    if (c->residency_count == 0 ||
         in_places(c->residency, c->residency_count, run_in)) {
         return true;
+    }
+    if (home != NULL && wb__infer_within(run_in, home)) {
+        /* where it is held (as local-only, the same place is exact);
+         * within that place unless the list keeps it to part of it: held
+         * in DE with residency DE-BY may not run in DE-BE */
+        bool narrower = false;
+        for (size_t k = 0; k < c->residency_count && !narrower; k++) {
+            narrower = strcmp(c->residency[k], home) != 0 &&
+                       wb__infer_within(c->residency[k], home);
+        }
+        if (!narrower || strcmp(run_in, home) == 0) {
+            return true;
+        }
     }
     snprintf(text, len,
              "entry %llu's residency does not include %s where the model "

@@ -281,6 +281,7 @@ refuse_call(struct call *c, const char *why, wb_err err, uint64_t *logged)
     wb_err rc;
 
     snprintf(keep, sizeof keep, "%s", why);
+    wb__utf8_scrub(keep); /* cut anywhere, or quoting foreign bytes */
     memset(&about, 0, sizeof about);
     about.purposes = &c->purpose;
     about.purpose_count = 1;
@@ -403,9 +404,10 @@ read_inputs(struct call *c)
                     : wb__infer_read_input(c->s, c->m->manifest,
                                            c->res->rows[i].input, &c->in[i],
                                            c->x + i * nf);
-        if (rc == WB_ERR_FORMAT && c->o->deny_unfit) {
+        bool unfit = rc == WB_ERR_FORMAT || rc == WB_ERR_VERIFY;
+        if (unfit && c->o->deny_unfit) {
             c->in[i].unfit = true;
-            c->res->rows[i].why = wb__strdup(wb_errmsg());
+            c->res->rows[i].why = wb__utf8_scrub(wb__strdup(wb_errmsg()));
             wb_errmsg_clear();
             rc = c->res->rows[i].why ? WB_OK : WB_ERR_NOMEM;
             if (rc == WB_OK) {
@@ -414,8 +416,9 @@ read_inputs(struct call *c)
                 continue;
             }
         }
-        if (rc == WB_ERR_FORMAT) {
-            /* read, and it does not fit: the hooks see it before the
+        if (unfit) {
+            /* read, and it does not fit (or is not what the log commits
+             * to): the hooks see it before the
              * whole call's refusal (the inputs after it are not read) */
             char why[WB_INFER_WHY_MAX];
             snprintf(why, sizeof why, "%s", wb_errmsg());
@@ -500,7 +503,7 @@ gate_inputs(struct call *c)
         if (r->permitted) {
             continue;
         }
-        r->why = wb__strdup(why);
+        r->why = wb__utf8_scrub(wb__strdup(why));
         if (r->why == NULL) {
             return WB_ERR_NOMEM;
         }
@@ -557,6 +560,7 @@ struct group {
     uint8_t parents[WB_CLAIMS_MAX_ITEMS][WB_HASH_BYTES];
     size_t count;
     uint64_t index;      /* reserved, once deferred */
+    bool denied;         /* its rows ran though denied (log-only) */
     struct wb__buf body; /* {"model":..,"inputs":[a,b */
     struct wb__buf outs; /* {name:value},{...} */
 };
@@ -624,11 +628,12 @@ same_group(const struct wb_claims *a, const struct wb_claims *b)
 }
 
 /* May row i's output go into g: room, the same model, purpose and place,
- * and the same group? */
+ * the same verdict (narrow), and the same group? */
 static bool
 group_fits(const struct call *c, const struct group *g, size_t i)
 {
     return g->count < WB_CLAIMS_MAX_ITEMS &&
+           g->denied == !c->res->rows[i].permitted &&
            memcmp(g->claims->model, c->m->digest, WB_HASH_BYTES) == 0 &&
            strcmp(g->claims->purposes[0], c->purpose) == 0 &&
            strcmp(g->claims->jurisdiction, c->o->run_in) == 0 &&
@@ -672,11 +677,15 @@ overlap(const char *const *a,
  * places, narrowed to those overlapping the input's (when it names any)
  * and the consent's storage locations (when it lists any), less any that
  * touch the consent's geographic restrictions; local-only (kept where the
- * model ran, which the gate let it) when none is left. */
+ * model ran, which the gate let it) when none is left. For an input the
+ * gate denied, which ran only as governance was log-only (denied), none
+ * left gives the input's own list instead, else the consent's storage
+ * locations: the record shows it is held where it may not be. */
 static void
 narrow(const struct wb_claims *in,
        const struct wb_model_manifest *mf,
        const struct wb_consent *kc,
+       bool denied,
        const char **places,
        const char **tmp,
        struct wb_claims *k)
@@ -705,6 +714,16 @@ narrow(const struct wb_claims *in,
                                kc->geographic_restriction_count, places[x])) {
             places[kept++] = places[x];
         }
+    }
+    if (kept == 0 && denied && in->residency_count > 0) {
+        kept = in->residency_count < WB_CLAIMS_MAX_ITEMS ? in->residency_count
+                                                         : WB_CLAIMS_MAX_ITEMS;
+        memcpy(places, in->residency, kept * sizeof *places);
+    } else if (kept == 0 && denied && kc != NULL) {
+        kept = kc->storage_location_count < WB_CLAIMS_MAX_ITEMS
+                   ? kc->storage_location_count
+                   : WB_CLAIMS_MAX_ITEMS;
+        memcpy(places, kc->storage_locations, kept * sizeof *places);
     }
     k->residency = places;
     k->residency_count = kept;
@@ -748,7 +767,7 @@ group_new(const struct call *c, size_t i, struct group **out)
             rc = WB_OK;
         }
     }
-    narrow(in, mf, kc, places, tmp, &k);
+    narrow(in, mf, kc, !c->res->rows[i].permitted, places, tmp, &k);
     k.media = "application/json";
     if (rc == WB_OK) {
         /* the model id and output names are limited to characters JSON
@@ -767,6 +786,7 @@ group_new(const struct call *c, size_t i, struct group **out)
     }
     wb_consent_free(read); /* after the copy of the places it lent */
     if (rc == WB_OK) {
+        g->denied = !c->res->rows[i].permitted;
         *out = g;
     } else {
         group_free(g);
@@ -881,6 +901,12 @@ write_outputs(struct call *c)
             u.rows[u.k++] = i;
         }
     }
+    if (rc != WB_OK && u.deferred && u.g != NULL) {
+        /* the batch's open record may hold part of a row, and earlier
+         * calls handed out its index: the batch cannot be committed */
+        wb_site_rollback(c->s);
+        return rc;
+    }
     if (rc != WB_OK || u.g == NULL) {
         if (!u.deferred) {
             group_free(u.g);
@@ -956,13 +982,13 @@ governed(struct call *c)
     rc = begin(c);
     if (rc == WB_OK) {
         rc = read_inputs(c);
-        if (rc == WB_ERR_FORMAT) {
+        if (rc == WB_ERR_FORMAT || rc == WB_ERR_VERIFY) {
             snprintf(why, sizeof why, "%s", wb_errmsg());
             if (c->own) {
                 wb_site_rollback(c->s);
                 c->own = false;
             }
-            return refuse_call(c, why, WB_ERR_FORMAT, NULL);
+            return refuse_call(c, why, rc, NULL);
         }
     }
     if (rc == WB_OK && refused && any_fit(c)) {

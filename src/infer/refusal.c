@@ -27,8 +27,12 @@ wb__infer_log_refusal(struct wb_site *s,
                       json_t *extra,
                       uint64_t *entry)
 {
-    json_t *o = json_pack("{s:s, s:s?, s:s}", "event", event, "model", model_id,
-                          "reason", reason);
+    /* a reason may quote foreign bytes or be cut mid-character: logged
+     * as well-formed UTF-8, which JSON requires */
+    char *why = wb__strdup(reason != NULL ? reason : "");
+    json_t *o = why ? json_pack("{s:s, s:s?, s:s}", "event", event, "model",
+                                model_id, "reason", wb__utf8_scrub(why))
+                    : NULL;
     struct wb_append e;
     char *doc = NULL;
     wb_err rc;
@@ -39,6 +43,7 @@ wb__infer_log_refusal(struct wb_site *s,
     rc = o ? wb__json_dump(o, JSON_COMPACT | JSON_PRESERVE_ORDER, &doc)
            : WB_ERR_NOMEM;
     json_decref(o);
+    wb__free(why);
     if (rc != WB_OK) {
         return rc;
     }

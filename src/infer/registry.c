@@ -671,11 +671,8 @@ bind_entry(struct wb_site *s,
     size_t pn = 0;
     int erased = 0;
     struct wb_claims *c = NULL;
-    wb_err rc2 = wb_site_entry(s, d->entry, &leaf, &n, &pay, &pn, &erased);
+    wb_err rc2 = wb_site_entry(s, d->entry, &leaf, &n, &c, &pay, &pn, &erased);
 
-    if (rc2 == WB_OK) {
-        rc2 = wb_claims_decode(leaf, n, &c);
-    }
     if (rc2 != WB_OK) {
         rc = rc == WB_OK ? rc2 : rc;
     } else if (rc == WB_OK && (!c->has_model || memcmp(c->model, e->digest,

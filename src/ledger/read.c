@@ -46,6 +46,54 @@ wb_site_leaf(struct wb_site *s,
     return rc;
 }
 
+/* Row index's stored payload against the salted commitment in its leaf
+ * (as wb_site_verify checks it): WB_ERR_VERIFY naming the entry when the
+ * payload differs, has no commitment, or is gone with no erasure logged.
+ * The decoded claims go to *claims when it is not NULL (the caller's to
+ * free), whatever the verdict. */
+static wb_err
+check_row(const struct wb__row *row, struct wb_claims **claims)
+{
+    struct wb_claims *c = NULL;
+    uint8_t h[WB_HASH_BYTES];
+    const char *why = NULL;
+    wb_err rc;
+
+    if (claims != NULL) {
+        *claims = NULL;
+    }
+    if (row->payload == NULL && row->erased && claims == NULL) {
+        return WB_OK; /* erased: nothing to check */
+    }
+    rc = wb_claims_decode(row->leaf, row->leaf_len, &c);
+    if (rc == WB_OK && row->payload != NULL) {
+        if (!c->has_payload || row->salt == NULL ||
+            row->salt_len != WB_SALT_BYTES) {
+            why = "has no commitment in the entry's claims";
+        } else {
+            wb_sha256_2(row->salt, row->salt_len, row->payload,
+                        row->payload_len, h);
+            if (memcmp(h, c->payload_hash, WB_HASH_BYTES) != 0) {
+                why = "does not match its salted commitment";
+            }
+        }
+    } else if (rc == WB_OK && c->has_payload && !row->erased) {
+        why = "is missing and no erasure is recorded";
+    }
+    if (why != NULL) {
+        rc = wb__err(WB_ERR_VERIFY,
+                     "entry %llu: the stored payload %s (changed outside "
+                     "waybill: `waybill verify` checks the whole log)",
+                     (unsigned long long)row->idx, why);
+    }
+    if (claims != NULL) {
+        *claims = c;
+        c = NULL;
+    }
+    wb_claims_free(c);
+    return rc;
+}
+
 wb_err
 wb_site_payload(struct wb_site *s,
                 uint64_t index,
@@ -56,10 +104,13 @@ wb_site_payload(struct wb_site *s,
     struct wb__row row;
     wb_err rc = get_row(s, index, &row);
 
+    rc = rc == WB_OK ? check_row(&row, NULL) : rc;
     *payload = rc == WB_OK ? row.payload : NULL;
     *payload_len = rc == WB_OK ? row.payload_len : 0;
     *erased = rc == WB_OK && row.payload == NULL;
-    row.payload = NULL;
+    if (rc == WB_OK) {
+        row.payload = NULL;
+    }
     wb__row_clear(&row);
     return rc;
 }
@@ -69,20 +120,30 @@ wb_site_entry(struct wb_site *s,
               uint64_t index,
               uint8_t **leaf,
               size_t *leaf_len,
+              struct wb_claims **claims,
               uint8_t **payload,
               size_t *payload_len,
               int *erased)
 {
     struct wb__row row;
+    struct wb_claims *c = NULL;
     wb_err rc = get_row(s, index, &row);
 
+    rc = rc == WB_OK ? check_row(&row, claims ? &c : NULL) : rc;
     *leaf = rc == WB_OK ? row.leaf : NULL;
     *leaf_len = rc == WB_OK ? row.leaf_len : 0;
     *payload = rc == WB_OK ? row.payload : NULL;
     *payload_len = rc == WB_OK ? row.payload_len : 0;
     *erased = rc == WB_OK && row.payload == NULL;
-    row.leaf = NULL;
-    row.payload = NULL;
+    if (claims != NULL) {
+        *claims = rc == WB_OK ? c : NULL;
+        c = rc == WB_OK ? NULL : c;
+    }
+    if (rc == WB_OK) {
+        row.leaf = NULL;
+        row.payload = NULL;
+    }
+    wb_claims_free(c);
     wb__row_clear(&row);
     return rc;
 }

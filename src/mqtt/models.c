@@ -355,13 +355,17 @@ wb__mqtt_models_note(struct wb__mqtt_models *ms,
                                                               : NULL);
 }
 
-/* A refusal of the whole call that wb_infer_run logs (an
+/* A refusal of the whole call that wb_infer_run logged (an
  * "inference-refused" entry in the open batch), committed like any other
- * outcome: the work is done. */
+ * outcome: the work is done. The same codes come from errors that log
+ * nothing (a register's document that does not parse), whose records
+ * stay owed. */
 static bool
 refused_logged(wb_err rc)
 {
-    return rc == WB_ERR_DENIED || rc == WB_ERR_FORMAT;
+    return (rc == WB_ERR_DENIED || rc == WB_ERR_FORMAT ||
+            rc == WB_ERR_VERIFY) &&
+           wb_infer_refused_entry(NULL) != 0;
 }
 
 /* Model i on the records it takes, WB_INFER_MAX_INPUTS at a time, each

@@ -426,13 +426,15 @@ again(struct wb__mqtt_results *r,
     const json_t *in = NULL;
     const json_t *outs = NULL;
     const char *why = NULL;
-    wb_err rc = wb_site_entry(s, idx, &leaf, &len, &pay, &plen, &erased);
+    wb_err rc = wb_site_entry(s, idx, &leaf, &len, &c, &pay, &plen, &erased);
 
-    if (rc == WB_ERR_NOTFOUND) {
-        why = "no such entry";
+    if (rc == WB_ERR_NOTFOUND || rc == WB_ERR_FORMAT || rc == WB_ERR_VERIFY) {
+        why = rc == WB_ERR_NOTFOUND ? "no such entry"
+              : rc == WB_ERR_FORMAT ? "its claims do not decode"
+                                    : "its payload does not match the log's "
+                                      "commitment to it";
+        wb_errmsg_clear();
         rc = WB_OK;
-    } else if (rc == WB_OK && wb_claims_decode(leaf, len, &c) != WB_OK) {
-        why = "its claims do not decode";
     } else if (rc == WB_OK && strcmp(c->kind, "inference") != 0) {
         why = "not an inference record";
     } else if (rc == WB_OK && (erased || pay == NULL)) {

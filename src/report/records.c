@@ -88,8 +88,12 @@ visit(void *ctx,
         return add_record(r, c);
     }
     if (strcmp(c->kind, "erasure") == 0) {
-        json_t *doc = wb__report_payload(sc->site, index);
+        json_t *doc = NULL;
+        wb_err rc = wb__report_payload(sc->site, index, &doc);
         const char *why = json_string_value(json_object_get(doc, "reason"));
+        if (rc != WB_OK) {
+            return rc;
+        }
         r->erasures++;
         wb__report_add(r->by_reason, why ? why : "(unreadable)", 1);
         json_decref(doc);

@@ -51,9 +51,10 @@ bool wb__report_in_period(const struct wb_report_period *p, int64_t t);
 /* The iat of entry index into *iat. */
 wb_err wb__report_entry_time(struct wb_site *s, uint64_t index, int64_t *iat);
 
-/* The payload of entry index parsed as JSON, or NULL (erased, none, not
- * JSON). */
-json_t *wb__report_payload(struct wb_site *s, uint64_t index);
+/* The payload of entry index parsed as JSON into *doc, or NULL (erased,
+ * none, not JSON). WB_ERR_VERIFY when the stored payload is not the one
+ * the log commits to (a report on it would not be the log's). */
+wb_err wb__report_payload(struct wb_site *s, uint64_t index, json_t **doc);
 
 /* obj[key] += n, the member made when missing. */
 void wb__report_add(json_t *obj, const char *key, json_int_t n);

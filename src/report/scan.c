@@ -77,19 +77,18 @@ wb__report_walk(const struct wb__rscan *sc,
     return rc;
 }
 
-json_t *
-wb__report_payload(struct wb_site *s, uint64_t index)
+wb_err
+wb__report_payload(struct wb_site *s, uint64_t index, json_t **doc)
 {
     uint8_t *p = NULL;
     size_t n = 0;
     int erased = 0;
-    json_t *o = NULL;
+    wb_err rc = wb_site_payload(s, index, &p, &n, &erased);
 
-    if (wb_site_payload(s, index, &p, &n, &erased) == WB_OK && !erased) {
-        o = json_loadb((const char *)p, n, 0, NULL);
-    }
+    *doc =
+        rc == WB_OK && !erased ? json_loadb((const char *)p, n, 0, NULL) : NULL;
     wb_free(p);
-    return o;
+    return rc;
 }
 
 void

@@ -217,7 +217,10 @@ visit(void *ctx,
     if (strcmp(c->kind, "decision") != 0) {
         return WB_OK;
     }
-    doc = wb__report_payload(sc->site, index);
+    rc = wb__report_payload(sc->site, index, &doc);
+    if (rc != WB_OK) {
+        return rc;
+    }
     if (doc == NULL) {
         t->unreadable++;
     } else if (json_is_object(json_object_get(doc, "request"))) {

@@ -29,6 +29,17 @@ tamper hashes "UPDATE entries SET hashes = zeroblob(length(hashes)) WHERE idx = 
 tamper gap "DELETE FROM entries WHERE idx = 17" 17 "missing"
 tamper dropped "UPDATE entries SET payload = NULL WHERE idx = 30" 30 "payload is missing"
 tamper faked-erasure "UPDATE entries SET payload = NULL, salt = NULL, erased = 1 WHERE idx = 31" 31 "without a logged erasure"
+# every reader of a payload checks it against its commitment: nothing is
+# shown, run on or reported from bytes the log does not commit to
+rm -rf site && cp -a pristine site
+sql site/waybill.db "UPDATE entries SET payload = CAST(replace(CAST(payload AS TEXT), '\"v\":7', '\"v\":8') AS BLOB) WHERE idx = 8"
+expect 1 W show 8
+has "$T/err" "entry 8: the stored payload does not match its salted commitment"
+lacks "$T/out" '"v": 8'
+expect 0 W show 9
+sql site/waybill.db "UPDATE entries SET payload = NULL WHERE idx = 30"
+expect 1 W show 30
+has "$T/err" "entry 30: the stored payload is missing and no erasure is recorded"
 tamper checkpoint "UPDATE checkpoints SET text = replace(text, char(10) || '41' || char(10), char(10) || '40' || char(10))" 40 "checkpoint"
 tamper truncated "DELETE FROM entries WHERE idx >= 35" 35 "beyond"
 # a log cut below a signed checkpoint refuses to grow: new entries would

@@ -233,7 +233,7 @@ test_payloads(struct wb_site *s, const char *aud, const char *op)
     TT_CHECK(strcmp(r.header, "Waybill-Disclosure-Entry") == 0 &&
              strtoull(r.value, NULL, 10) == size);
     TT_CHECK(wb_site_refresh(s) == WB_OK && wb_site_size(s) == size + 1);
-    TT_CHECK(wb_site_entry(s, size, &leaf, &leaf_len, &p, &n, &erased) ==
+    TT_CHECK(wb_site_entry(s, size, &leaf, &leaf_len, NULL, &p, &n, &erased) ==
              WB_OK);
     TT_CHECK(leaf != NULL && wb_claims_decode(leaf, leaf_len, &cl) == WB_OK);
     if (cl != NULL && p != NULL) {

@@ -201,6 +201,25 @@ test_utf8(void)
         memset(s, 'z', n);
         TT_CHECK(wb__utf8_valid(s, n));
     }
+    /* scrubbed: good sequences kept, each byte starting none made '?' */
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char t[16];
+        snprintf(t, sizeof t, "a%sb", cases[k].seq);
+        wb__utf8_scrub(t);
+        TT_CHECK(wb__utf8_valid((const uint8_t *)t, strlen(t)));
+        /* byte for byte: the length stays */
+        TT_CHECK_MSG((memcmp(t + 1, cases[k].seq, strlen(cases[k].seq)) == 0) ==
+                             cases[k].ok &&
+                         t[0] == 'a' && strlen(t) == strlen(cases[k].seq) + 2 &&
+                         t[strlen(t) - 1] == 'b',
+                     "case %zu scrubbed to %s", k, t);
+    }
+    {
+        char cut[] = "invalid escape near '\"x\\u12\xc3";
+        TT_CHECK(
+            strcmp(wb__utf8_scrub(cut), "invalid escape near '\"x\\u12?") == 0);
+        TT_CHECK(wb__utf8_scrub(NULL) == NULL);
+    }
 }
 
 int

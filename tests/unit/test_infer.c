@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <jansson.h>
 #include <math.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 
 #include <waybill/waybill.h>
 
+#include "core/core_int.h"
 #include "fake_clock.h"
 #include "tinytest.h"
 
@@ -321,7 +323,7 @@ last_entry(struct wb_site *s, const char *kind, const char *event)
     int erased = 0;
     struct wb_claims *c = NULL;
 
-    TT_CHECK(wb_site_entry(s, wb_site_size(s) - 1, &leaf, &n, &pay, &pn,
+    TT_CHECK(wb_site_entry(s, wb_site_size(s) - 1, &leaf, &n, NULL, &pay, &pn,
                            &erased) == WB_OK);
     TT_CHECK(wb_claims_decode(leaf, n, &c) == WB_OK);
     TT_CHECK_MSG(c && strcmp(c->kind, kind) == 0, "kind %s", c ? c->kind : "");
@@ -1029,7 +1031,7 @@ test_grouping(struct wb_site *s)
         int erased = 0;
         cl[i] = NULL;
         text[i] = NULL;
-        TT_CHECK(wb_site_entry(s, idx[i], &leaf, &n, &p, &pn, &erased) ==
+        TT_CHECK(wb_site_entry(s, idx[i], &leaf, &n, NULL, &p, &pn, &erased) ==
                  WB_OK);
         TT_CHECK(leaf && wb_claims_decode(leaf, n, &cl[i]) == WB_OK);
         if (leaf != NULL) {
@@ -1545,8 +1547,8 @@ test_governance(struct wb_site *s, const uint64_t *idx)
         uint8_t *leaf = NULL;
         size_t n = 0, pn = 0;
         int erased = 0;
-        TT_CHECK(wb_site_entry(s, r->rows[1].decision, &leaf, &n, &pay, &pn,
-                               &erased) == WB_OK);
+        TT_CHECK(wb_site_entry(s, r->rows[1].decision, &leaf, &n, NULL, &pay,
+                               &pn, &erased) == WB_OK);
         TT_CHECK(pay && strstr((char *)pay, "\"event\":\"inference-denied\""));
         TT_CHECK(pay && strstr((char *)pay, "\"enforced\":true"));
         wb_free(pay);
@@ -1846,6 +1848,258 @@ test_output_residency(struct wb_site *s)
     }
 }
 
+/* Residency beside where a record is held: a list that keeps it to part
+ * of that place (DE-BY, held in DE) lets it run there, or in DE itself,
+ * not elsewhere in DE; a list elsewhere (NL) leaves the place it is held
+ * open. An input denied but run under log-only claims its own list,
+ * never local-only where it ran, which would look compliant. */
+static void
+test_residency_within_home(struct wb_site *s)
+{
+    static const char *const by[] = {"DE-BY"};
+    static const char *const nl[] = {"NL"};
+    static const char *const fr[] = {"FR"};
+    uint64_t by_de = add_placed(s, "non-personal", NULL, "DE", by, 1);
+    uint64_t nl_de = add_placed(s, "non-personal", NULL, "DE", nl, 1);
+    uint64_t fr_fr = add_placed(s, "non-personal", NULL, "FR", fr, 1);
+    struct wb_infer_opts be = opts(WB_INFER_ENFORCE, "DE-BE");
+    struct wb_infer_opts lo = opts(WB_INFER_LOG_ONLY, "DE");
+    struct wb_infer_opts en = opts(WB_INFER_ENFORCE, "DE");
+    struct wb_infer_result *r = NULL;
+    uint64_t two[2];
+    char got[64];
+
+    TT_CHECK(wb_infer(s, ID, &by_de, 1, &be, &r) == WB_OK);
+    TT_CHECK_MSG(r && r->ran == 0 && r->denied == 1 && r->rows[0].why &&
+                     strstr(r->rows[0].why, "does not include DE-BE"),
+                 "%s", r && r->rows[0].why ? r->rows[0].why : "ran");
+    wb_infer_result_free(r);
+    r = NULL;
+    be.run_in = "DE-BY";
+    output_residency(s, by_de, &be, got, sizeof got);
+    TT_CHECK_MSG(strcmp(got, "DE-BY") == 0, "%s", got);
+    output_residency(s, by_de, &en, got, sizeof got);
+    TT_CHECK_MSG(strcmp(got, "DE-BY") == 0, "%s", got);
+    be.run_in = "DE-BE";
+    output_residency(s, nl_de, &be, got, sizeof got);
+    TT_CHECK_MSG(strcmp(got, "local-only") == 0, "%s", got);
+
+    /* log-only: FR-only data run in DE */
+    TT_CHECK(wb_infer(s, ID, &fr_fr, 1, &lo, &r) == WB_OK);
+    TT_CHECK(r && r->ran == 1 && !r->rows[0].permitted);
+    if (r != NULL && r->ran == 1) {
+        residency_of(s, r->rows[0].output, got, sizeof got);
+        TT_CHECK_MSG(strcmp(got, "FR") == 0, "log-only output claims %s", got);
+    }
+    wb_infer_result_free(r);
+    r = NULL;
+    /* a permitted input of the same group does not share the denied one's
+     * record: held in FR, run in FR, its output stays local-only there */
+    two[0] = fr_fr;
+    two[1] = add_placed(s, "non-personal", NULL, "FR", fr, 1);
+    lo.run_in = "FR";
+    TT_CHECK(wb_infer(s, ID, two, 2, &lo, &r) == WB_OK);
+    TT_CHECK(r && r->ran == 2);
+    if (r != NULL && r->ran == 2) {
+        /* both permitted by residency (held there); the call is outside
+         * the model's terms (FR), logged, not enforced */
+        TT_CHECK(r->rows[0].permitted && r->rows[1].permitted &&
+                 r->rows[0].output == r->rows[1].output);
+    }
+    wb_infer_result_free(r);
+}
+
+/* A payload that is no JSON, whose parse error quotes a character cut in
+ * two: the denial is logged (valid UTF-8) and the call goes on, as the
+ * gateway needs; without deny_unfit the refusal is logged. */
+static void
+test_cut_character(struct wb_site *s)
+{
+    const char *bad = "[\"x\\u12\xc3\xa9\"]"; /* valid UTF-8, not JSON */
+    struct wb_append e;
+    struct wb_infer_record rec[2];
+    struct wb_infer_opts o = opts(WB_INFER_ENFORCE, "DE");
+    struct wb_infer_result *r = NULL;
+    struct wb_model *m = NULL;
+    uint64_t bi = 0;
+    uint64_t good = add_placed(s, "non-personal", NULL, "DE", NULL, 0);
+    uint64_t size;
+    uint8_t *p = NULL;
+    size_t n = 0;
+    int erased = 0;
+
+    memset(&e, 0, sizeof e);
+    e.claims.kind = "record";
+    e.claims.sub = "press-7";
+    e.claims.purposes = pm;
+    e.claims.purpose_count = 1;
+    e.claims.data_class = "non-personal";
+    e.claims.jurisdiction = "DE";
+    e.claims.media = "application/octet-stream";
+    e.payload = (const uint8_t *)bad;
+    e.payload_len = strlen(bad);
+    TT_CHECK(wb_site_append(s, &e, &bi) == WB_OK);
+    TT_CHECK(wb_model_open(s, ID, &m) == WB_OK);
+    memset(rec, 0, sizeof rec);
+    rec[0].index = bi; /* not held: read back, as after a restart */
+    rec[1].index = good;
+    o.deny_unfit = true;
+    size = wb_site_size(s);
+    TT_CHECK(m && wb_site_begin(s) == WB_OK);
+    TT_CHECK_MSG(m && wb_infer_run_records(s, m, rec, 2, &o, &r) == WB_OK, "%s",
+                 wb_errmsg());
+    TT_CHECK(r && r->denied == 1 && r->ran == 1 && r->rows[0].why &&
+             wb__utf8_valid((const uint8_t *)r->rows[0].why,
+                            strlen(r->rows[0].why)));
+    TT_CHECK(wb_site_commit(s) == WB_OK);
+    TT_CHECK(wb_site_size(s) == size + 2); /* the denial, the output */
+    TT_CHECK(r &&
+             wb_site_payload(s, r->rows[0].decision, &p, &n, &erased) == WB_OK);
+    {
+        char text[1024];
+        snprintf(text, sizeof text, "%.*s", (int)n, p ? (const char *)p : "");
+        TT_CHECK_MSG(p && wb__utf8_valid(p, n) &&
+                         strstr(text, "invalid escape") != NULL,
+                     "%s", text);
+    }
+    wb_free(p);
+    wb_infer_result_free(r);
+    r = NULL;
+    o.deny_unfit = false;
+    TT_CHECK(m && wb_infer_run(s, m, &bi, 1, &o, &r) == WB_ERR_FORMAT);
+    TT_CHECK(wb_infer_refused_entry(NULL) == size + 2);
+    wb_model_close(m);
+}
+
+/* Inference record rec on its own: as many parents, inputs and outputs,
+ * and parents[j] the leaf hash of inputs[j]. */
+static void
+check_record(struct wb_site *s, uint64_t rec)
+{
+    uint8_t *leaf = NULL;
+    uint8_t *p = NULL;
+    size_t n = 0;
+    size_t pn = 0;
+    int erased = 0;
+    struct wb_claims *c = NULL;
+    json_t *doc = NULL;
+    json_t *ins;
+
+    TT_CHECK(wb_site_entry(s, rec, &leaf, &n, &c, &p, &pn, &erased) == WB_OK);
+    doc = p ? json_loadb((const char *)p, pn, 0, NULL) : NULL;
+    ins = json_object_get(doc, "inputs");
+    TT_CHECK_MSG(doc && c && json_array_size(ins) == c->parent_count &&
+                     json_array_size(json_object_get(doc, "outputs")) ==
+                         c->parent_count,
+                 "record %llu: %.*s", (unsigned long long)rec, (int)pn,
+                 p ? (const char *)p : "");
+    for (size_t j = 0; c && j < c->parent_count && j < json_array_size(ins);
+         j++) {
+        uint8_t h[WB_HASH_BYTES];
+        leaf_hash_of(s, (uint64_t)json_integer_value(json_array_get(ins, j)),
+                     h);
+        TT_CHECK(memcmp(h, c->parents[j], WB_HASH_BYTES) == 0);
+    }
+    json_decref(doc);
+    wb_claims_free(c);
+    wb_free(p);
+    wb_free(leaf);
+}
+
+/* A failure while a call fills the batch's open record (any allocation)
+ * rolls the batch back: nothing half written is committed later. Each
+ * committed record's inputs, parents and outputs agree. */
+static void
+test_open_record_failure(struct wb_site *s)
+{
+    struct wb_infer_opts o = opts(WB_INFER_ENFORCE, "DE");
+    struct wb_model *m = NULL;
+    uint64_t in[24];
+    int failed = 0;
+    int rolled = 0;
+
+    for (size_t i = 0; i < 24; i++) {
+        in[i] = add_placed(s, "non-personal", NULL, "DE", NULL, 0);
+    }
+    TT_CHECK(wb_model_open(s, ID, &m) == WB_OK);
+    /* the open record's buffers grow at some row: fail each allocation of
+     * each row's call in turn */
+    for (size_t prior = 1; m != NULL && prior < 22; prior++) {
+        for (unsigned long k = 1; k < 12; k++) {
+            struct wb_infer_result *r = NULL;
+            uint64_t rec = 0;
+            wb_err rc;
+
+            TT_CHECK(wb_site_begin(s) == WB_OK);
+            for (size_t i = 0; i < prior; i++) {
+                TT_CHECK(wb_infer_run(s, m, &in[i], 1, &o, &r) == WB_OK);
+                rec = r ? r->rows[0].output : 0;
+                wb_infer_result_free(r);
+                r = NULL;
+            }
+            wb__test_fail_alloc_at(k);
+            rc = wb_infer_run(s, m, &in[prior], 1, &o, &r);
+            wb__test_fail_alloc_at(0);
+            wb_infer_result_free(r);
+            r = NULL;
+            failed += rc != WB_OK;
+            if (!wb_site_in_batch(s)) {
+                rolled += rc != WB_OK;
+                continue; /* rolled back: the caller is told */
+            }
+            /* the caller goes on: one more row, and commits */
+            TT_CHECK_MSG(wb_infer_run(s, m, &in[prior + 1], 1, &o, &r) == WB_OK,
+                         "%s", wb_errmsg());
+            wb_infer_result_free(r);
+            TT_CHECK(wb_site_commit(s) == WB_OK);
+            check_record(s, rec);
+        }
+    }
+    /* failures before the open record is touched leave the batch open */
+    TT_CHECK_MSG(failed > rolled && rolled > 0, "%d failed, %d rolled back",
+                 failed, rolled);
+    wb_model_close(m);
+}
+
+/* A stored input payload changed behind the library's back: reading it
+ * is refused naming the entry, and a call on it is refused and logged;
+ * nothing runs on bytes the log does not commit to. */
+static void
+test_tampered_input(struct wb_site *s)
+{
+    struct wb_infer_opts o = opts(WB_INFER_ENFORCE, "DE");
+    struct wb_infer_result *r = NULL;
+    uint64_t rec = add_placed(s, "non-personal", NULL, "DE", NULL, 0);
+    uint64_t size;
+    sqlite3 *h = NULL;
+    char sql[256];
+    uint8_t *p = NULL;
+    size_t n = 0;
+    int erased = 0;
+
+    TT_CHECK(sqlite3_open(at("site/waybill.db"), &h) == SQLITE_OK);
+    snprintf(sql, sizeof sql,
+             "UPDATE entries SET payload = CAST(replace(CAST(payload AS TEXT), "
+             "'2.5', '9.5') AS BLOB) WHERE idx = %llu",
+             (unsigned long long)rec);
+    TT_CHECK(sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK);
+    TT_CHECK(wb_site_payload(s, rec, &p, &n, &erased) == WB_ERR_VERIFY && !p);
+    TT_CHECK_MSG(strstr(wb_errmsg(), "does not match its salted commitment"),
+                 "%s", wb_errmsg());
+    size = wb_site_size(s);
+    TT_CHECK(wb_infer(s, ID, &rec, 1, &o, &r) == WB_ERR_VERIFY && r == NULL);
+    TT_CHECK(wb_infer_refused_entry(NULL) == size &&
+             wb_site_size(s) == size + 1);
+    snprintf(sql, sizeof sql,
+             "UPDATE entries SET payload = CAST(replace(CAST(payload AS TEXT), "
+             "'9.5', '2.5') AS BLOB) WHERE idx = %llu",
+             (unsigned long long)rec);
+    TT_CHECK(sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(h);
+    TT_CHECK(wb_infer(s, ID, &rec, 1, &o, &r) == WB_OK && r && r->ran == 1);
+    wb_infer_result_free(r);
+}
+
 int
 main(void)
 {
@@ -1895,6 +2149,10 @@ main(void)
         test_audit_old_format(s);
         test_backdated(s);
         test_output_residency(s);
+        test_residency_within_home(s);
+        test_cut_character(s);
+        test_open_record_failure(s);
+        test_tampered_input(s);
         TT_CHECK(wb_site_verify(s, &rep) == WB_OK);
     }
     fclose(out);

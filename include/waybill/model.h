@@ -169,6 +169,8 @@ struct wb_model_entry {
     struct wb_model_manifest *manifest;
     char *manifest_bytes; /* as signed */
     char *signature;
+    uint64_t restored; /* wb_model_register: the decision entry logging
+                          that it restored the site's copy, else 0 */
 };
 
 /** Verify package dir against vendor key vkey (verifier key text), write
@@ -182,7 +184,10 @@ struct wb_model_entry {
  *  logged as a "decision" entry naming the package and the reason, nothing
  *  registered and no file left behind; the error is returned. *out (may be
  *  NULL) gets the registered model (wb_model_entry_clear). WB_ERR_EXISTS
- *  when the id is registered. */
+ *  when the id is registered, unless with this very package and the
+ *  site's copy no longer verifies (missing, damaged): then the copy is
+ *  restored from dir, logged as a "model-copy-restored" decision entry
+ *  (out->restored), and the registration stands. */
 WB_API WB_NODISCARD wb_err wb_model_register(struct wb_site *s,
                                              const char *dir,
                                              const char *vkey,

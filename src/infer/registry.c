@@ -43,8 +43,9 @@ struct copy {
     char dst[4096];               /* models/ID once renamed to it */
     char names[WB_MODEL_LIST_MAX][WB_MODEL_NAME_MAX + 1]; /* written */
     size_t count;
-    bool replaced; /* models/ID held this package's files already */
-    int lock;      /* tmp's descriptor, flocked while it is written; -1 */
+    bool replaced;     /* models/ID held this package's files already */
+    uint64_t restored; /* the decision entry of a restored copy, or 0 */
+    int lock;          /* tmp's descriptor, flocked while it is written; -1 */
 };
 
 /* Remove the files c wrote and the directory d holding them. */
@@ -466,24 +467,77 @@ log_refused(struct wb_site *s, const char *dir, const char *id, wb_err rc)
 /* Verify dir with the vendor key vkey (parsed into v) while its checked
  * files are written to the site, then log the "model" entry; on failure
  * remove what was written. c->id gets the model id once known. */
-/* WB_ERR_EXISTS when c->id is registered. */
+/* Is c->id free for package p? WB_OK when it is not registered, or when
+ * it is registered with p's very digest but the site's copy no longer
+ * verifies (*damaged gets why: the copy is to be restored from p);
+ * WB_ERR_EXISTS otherwise, saying whether the package differs. */
 static wb_err
-not_registered(struct copy *c)
+not_registered(struct copy *c,
+               const struct wb_model_package *p,
+               char *damaged,
+               size_t len)
 {
-    struct wb_register_doc old;
-    wb_err rc;
+    struct wb_model_entry old;
+    struct wb_model_package *have = NULL;
+    char a[2 * WB_HASH_BYTES + 1];
+    char b[2 * WB_HASH_BYTES + 1];
+    wb_err rc = wb_model_get(c->s, c->id, &old);
 
-    memset(&old, 0, sizeof old);
-    rc = wb_site_register_get(c->s, WB_MODEL_REGISTER, c->id, 0, &old);
-    if (rc == WB_OK) {
-        rc = wb__err(WB_ERR_EXISTS,
-                     "model %s is already registered (entry %llu)", c->id,
-                     (unsigned long long)old.entry);
-    } else if (rc == WB_ERR_NOTFOUND) {
+    damaged[0] = '\0';
+    if (rc == WB_ERR_NOTFOUND) {
         wb_errmsg_clear();
         rc = WB_OK;
+    } else if (rc == WB_OK &&
+               memcmp(old.digest, p->digest, WB_HASH_BYTES) != 0) {
+        wb_hex_encode(old.digest, WB_HASH_BYTES, a);
+        wb_hex_encode(p->digest, WB_HASH_BYTES, b);
+        rc = wb__err(WB_ERR_EXISTS,
+                     "model %s is already registered (entry %llu) as another "
+                     "package (digest %.16s..., this one %.16s...): a new "
+                     "build needs a new version",
+                     c->id, (unsigned long long)old.entry, a, b);
+    } else if (rc == WB_OK &&
+               (rc = wb_model_verify(c->s, c->id, &have)) == WB_ERR_VERIFY) {
+        snprintf(damaged, len, "%s", wb_errmsg());
+        wb_errmsg_clear();
+        rc = WB_OK;
+    } else if (rc == WB_OK) {
+        rc = wb__err(WB_ERR_EXISTS,
+                     "model %s is already registered (entry %llu), this same "
+                     "package",
+                     c->id, (unsigned long long)old.entry);
     }
-    wb_register_doc_clear(&old);
+    wb_model_package_free(have);
+    wb_model_entry_clear(&old);
+    return rc;
+}
+
+/* Put the checked copy at c->tmp in place of the site's damaged (or
+ * missing) copy of c->id; what was there goes to c->tmp and is removed
+ * (the package's files; anything else stays for the sweep). */
+static wb_err
+copy_restore(struct copy *c)
+{
+    char dir[4096];
+    wb_err rc = models_dir(c->s, c->id, c->dst, sizeof c->dst);
+
+    sync_dir(c->tmp);
+    if (rc == WB_OK && rename(c->tmp, c->dst) != 0) {
+        if ((errno != EEXIST && errno != ENOTEMPTY) ||
+            renameat2(AT_FDCWD, c->tmp, AT_FDCWD, c->dst, RENAME_EXCHANGE) !=
+                0) {
+            rc = wb__err(WB_ERR_IO, "%s: %s", c->dst, strerror(errno));
+        } else {
+            remove_copy(c, c->tmp);
+        }
+    }
+    c->replaced = true; /* never removed on a later failure */
+    if (rc == WB_OK) {
+        c->tmp[0] = '\0';
+        if (models_dir(c->s, NULL, dir, sizeof dir) == WB_OK) {
+            sync_dir(dir);
+        }
+    }
     return rc;
 }
 
@@ -497,13 +551,28 @@ register_package(struct wb_site *s,
     struct wb_model_package *p = NULL;
     struct wb_append e;
     char *doc = NULL;
+    char damaged[WB_INFER_WHY_MAX];
     uint64_t idx = 0;
     wb_err rc = wb__model_package_read(dir, v, copy_file, c, &p);
 
     if (rc == WB_OK) {
         /* after the package proved whole: a tampered copy of a registered
          * model is refused (and logged) as tampered, not as a repeat */
-        rc = not_registered(c);
+        rc = not_registered(c, p, damaged, sizeof damaged);
+    }
+    if (rc == WB_OK && damaged[0] != '\0') {
+        /* registered, its copy lost or damaged: restored from the same
+         * package, and logged; the registration stands as it was */
+        json_t *extra = json_pack("{s:s}", "package", dir);
+        rc = copy_restore(c);
+        if (rc == WB_OK) {
+            rc = wb__infer_log_refusal(s, "model-copy-restored", c->id,
+                                       p->digest, NULL, damaged, extra,
+                                       &c->restored);
+        }
+        json_decref(extra);
+        wb_model_package_free(p);
+        return rc;
     }
     if (rc == WB_OK) {
         rc = make_doc(c->id, vkey, p, &doc);
@@ -583,6 +652,7 @@ wb_model_register_checked(struct wb_site *s,
         log_refused(s, dir, c->id, rc);
     } else if (out != NULL) {
         rc = wb_model_get(s, c->id, out);
+        out->restored = c->restored;
     }
 out:
     if (c != NULL && c->lock >= 0) {

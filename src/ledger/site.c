@@ -305,8 +305,15 @@ wb_site_open(const char *dir, struct wb_site **out)
         goto out;
     }
     if (stat(db_path, &st) != 0) {
-        rc = wb__err(WB_ERR_NOTFOUND, "%s holds no site (run waybill init)",
-                     dir);
+        /* only a missing database is "no site": a directory that is a
+         * file, or one the user may not read, says so */
+        int e = errno;
+        rc =
+            e == ENOENT ? wb__err(WB_ERR_NOTFOUND,
+                                  "%s holds no site (run waybill init)", dir)
+            : e == ENOTDIR
+                ? wb__err(WB_ERR_NOTFOUND, "%s: not a directory", dir)
+                : wb__err(wb_err_from_errno(e), "%s: %s", db_path, strerror(e));
         goto out;
     }
     rc = site_alloc(dir, false, &s);

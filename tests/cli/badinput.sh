@@ -228,4 +228,12 @@ expect 0 W --profiles "$T/no-profiles" ingest --purpose predictive-maintenance \
     --class non-personal --jurisdiction DE one.jsonl
 has "$T/err" "warning: the purposes were not checked against a purpose vocabulary ($T/no-profiles: cannot open the profile directory (No such file or directory))"
 same "$(wc -l < "$T/err")" "1" "one line on stderr"
+
+# a site directory that is a file: said so, not "no site (run init)"
+: >afile
+expect 2 W --dir afile verify
+has "$T/err" "afile: not a directory"
+lacks "$T/err" "run waybill init"
+expect 2 W --dir "$T/none" verify
+has "$T/err" "holds no site (run waybill init)"
 finish

@@ -156,6 +156,37 @@ expect 0 W --json model show bearing-risk@2.0.0
 same "$(js '"ok" in d, d["id"]')" "(False, 'bearing-risk@2.0.0')" "show --json: the document"
 expect 0 W model verify bearing-risk@2.0.0
 
+# the site's copy lost or damaged: registering the same package again
+# restores it from the package, logged; the registration stands
+rm -r site/models/bearing-risk@2.0.0
+expect 1 W model verify bearing-risk@2.0.0
+base=$(size)
+expect 0 W model register other --vendor-key vendor.vkey
+has "$T/out" "restored the site's copy of model bearing-risk@2.0.0 (registered at entry"
+has "$T/out" "logged as decision entry $base)"
+expect 0 W model verify bearing-risk@2.0.0
+expect 0 W --json show "$base"
+has "$T/out" '"event": "model-copy-restored"'
+has "$T/out" "not readable"
+printf x >>site/models/bearing-risk@2.0.0/bearing-risk.ubj
+expect 0 W --json model register other --vendor-key vendor.vkey
+same "$(js 'd["ok"], d["restored"], d["id"]')" "(True, $((base + 1)), 'bearing-risk@2.0.0')"
+expect 0 W model verify bearing-risk@2.0.0
+same "$(ls -A site/models | tr '\n' ' ')" "bearing-risk@1.0.0 bearing-risk@2.0.0 " \
+    "the damaged copy removed"
+# an intact copy: a repeat, refused; another build under the same
+# version: refused, naming both digests
+expect 2 W model register other --vendor-key vendor.vkey
+has "$T/err" "already registered (entry"
+has "$T/err" "this same package"
+edit rebuilt.json 's["version"] = "2.0.0"; s["training_data"] += " (rebuilt)"'
+expect 0 W model pack rebuilt.json --model "$M/bearing-risk.ubj" --out rebuilt
+expect 0 W model sign rebuilt --key-file vendor.key
+expect 2 W model register rebuilt --vendor-key vendor.vkey
+has "$T/err" "as another package (digest"
+has "$T/err" "a new build needs a new version"
+expect 0 W model verify bearing-risk@2.0.0
+
 # waybill verify checks the site's model copies too
 expect 0 W verify
 has "$T/out" "ok: 2 registered model(s): the site's copies match their signed manifests"

@@ -240,6 +240,9 @@ show_entry(const struct cli *c, const struct wb_model_entry *e, bool done)
             "manifest", json_loads(e->manifest_bytes, 0, NULL));
         if (!done && j != NULL) {
             json_object_del(j, "ok"); /* a read: the document alone */
+        } else if (j != NULL && e->restored != 0) {
+            json_object_set_new(j, "restored",
+                                json_integer((json_int_t)e->restored));
         }
         cli_json(j);
         return;
@@ -304,8 +307,15 @@ model_register(const struct cli *c, const struct margs *a)
         if (c->json) {
             show_entry(c, &e, true);
         } else {
-            printf("registered model %s (entry %llu)\n", e.id,
-                   (unsigned long long)e.entry);
+            if (e.restored != 0) {
+                printf("restored the site's copy of model %s (registered "
+                       "at entry %llu; logged as decision entry %llu)\n",
+                       e.id, (unsigned long long)e.entry,
+                       (unsigned long long)e.restored);
+            } else {
+                printf("registered model %s (entry %llu)\n", e.id,
+                       (unsigned long long)e.entry);
+            }
         }
         wb_model_entry_clear(&e);
     } else {

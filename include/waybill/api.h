@@ -62,8 +62,8 @@ struct wb_api_response {
     int status;
     const char *content_type; /* static */
     char allow[32];           /* for 405: the allowed methods */
-    const char *header;       /* one more header's name (static), or NULL */
-    char header_value[64];    /* its value */
+    const char *header[2];    /* more headers' names (static), or NULL */
+    char header_value[2][64]; /* their values */
     bool close;               /* close the connection after this reply */
     uint8_t *body;
     size_t body_len;

@@ -137,6 +137,27 @@ WB_API WB_NODISCARD wb_err wb_site_payload(struct wb_site *s,
                                            size_t *payload_len,
                                            int *erased);
 
+/** Does payload (len bytes) with salt (salt_len bytes) open the salted
+ *  commitment of claims c: is SHA-256(salt || payload) its payload claim?
+ *  No site is needed: what the recipient of a disclosed payload and its
+ *  salt checks offline against a leaf proven in the log. WB_OK, or
+ *  WB_ERR_VERIFY (c has no payload claim, the salt is not WB_SALT_BYTES,
+ *  or they differ). */
+WB_API WB_NODISCARD wb_err wb_payload_check(const struct wb_claims *c,
+                                            const uint8_t *salt,
+                                            size_t salt_len,
+                                            const uint8_t *payload,
+                                            size_t len);
+
+/** The salt of entry index's payload commitment into salt: with the
+ *  payload, what opens the commitment to whoever is given both
+ *  (wb_payload_check). The stored payload is checked first, as by
+ *  wb_site_payload (WB_ERR_VERIFY). WB_ERR_NOTFOUND when the entry has no
+ *  payload (erased, or never had one) or no such entry. */
+WB_API WB_NODISCARD wb_err wb_site_payload_salt(struct wb_site *s,
+                                                uint64_t index,
+                                                uint8_t salt[WB_SALT_BYTES]);
+
 /** Leaf bytes, decoded claims and stored payload of entry index in one
  *  read: *leaf (wb_free), *claims when claims is not NULL
  *  (wb_claims_free), *payload checked as wb_site_payload (wb_free). On

@@ -391,6 +391,7 @@ wb__api_payload(struct wb__ctx *c)
     uint8_t *leaf = NULL;
     uint8_t *p = NULL;
     uint8_t lh[WB_HASH_BYTES];
+    uint8_t salt[WB_SALT_BYTES];
     size_t leaf_len = 0;
     size_t n = 0;
     uint64_t index = 0;
@@ -425,10 +426,16 @@ wb__api_payload(struct wb__ctx *c)
         /* the media claim is free text from the source: never echoed as a
          * content type */
         wb__api_bytes(c, 200, "application/octet-stream", p, n);
+        if (wb_site_payload_salt(c->site, index, salt) == WB_OK) {
+            /* what opens the commitment in the leaf: the recipient checks
+             * the payload offline (wb_payload_check) */
+            c->rs->header[1] = "Waybill-Payload-Salt";
+            wb_hex_encode(salt, WB_SALT_BYTES, c->rs->header_value[1]);
+        }
         if (log) {
-            c->rs->header = "Waybill-Disclosure-Entry";
-            snprintf(c->rs->header_value, sizeof c->rs->header_value, "%llu",
-                     (unsigned long long)entry);
+            c->rs->header[0] = "Waybill-Disclosure-Entry";
+            snprintf(c->rs->header_value[0], sizeof c->rs->header_value[0],
+                     "%llu", (unsigned long long)entry);
         }
     }
 out:
@@ -468,16 +475,16 @@ wb__api_proof(struct wb__ctx *c)
                       (json_int_t)log_size, "checkpoint_size",
                       latest ? json_integer((json_int_t)latest) : json_null()));
         if (c->api->checkpoint_interval_s > 0) {
-            c->rs->header = "Retry-After";
-            snprintf(c->rs->header_value, sizeof c->rs->header_value, "%u",
-                     c->api->checkpoint_interval_s);
+            c->rs->header[0] = "Retry-After";
+            snprintf(c->rs->header_value[0], sizeof c->rs->header_value[0],
+                     "%u", c->api->checkpoint_interval_s);
         }
     } else if (rc != WB_OK) {
         wb__api_fail(c, rc, rc == WB_ERR_NOTFOUND ? "size" : "index", "proof");
     } else {
         wb__api_bytes(c, 200, "text/plain; charset=utf-8", text, strlen(text));
-        c->rs->header = "Waybill-Checkpoint-Size";
-        snprintf(c->rs->header_value, sizeof c->rs->header_value, "%llu",
+        c->rs->header[0] = "Waybill-Checkpoint-Size";
+        snprintf(c->rs->header_value[0], sizeof c->rs->header_value[0], "%llu",
                  (unsigned long long)used);
     }
     wb_free(text);

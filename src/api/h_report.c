@@ -65,8 +65,9 @@ wb__api_report_busy(struct wb_api_response *rs,
     c.rs = rs;
     wb__api_error(&c, 503, NULL, "%s", why);
     if (retry_s > 0) {
-        rs->header = "Retry-After";
-        snprintf(rs->header_value, sizeof rs->header_value, "%u", retry_s);
+        rs->header[0] = "Retry-After";
+        snprintf(rs->header_value[0], sizeof rs->header_value[0], "%u",
+                 retry_s);
     }
 }
 

@@ -104,8 +104,10 @@ reply(struct MHD_Connection *conn, const struct wb_api_response *rs)
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, rs->allow);
     }
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    if (rs->header != NULL) {
-        MHD_add_response_header(r, rs->header, rs->header_value);
+    for (size_t i = 0; i < sizeof rs->header / sizeof rs->header[0]; i++) {
+        if (rs->header[i] != NULL) {
+            MHD_add_response_header(r, rs->header[i], rs->header_value[i]);
+        }
     }
     if (rs->close) {
         /* the rest of what the client sent is not read: a later request

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Reading entries back: leaves, payloads, roots. */
+#include <sodium.h>
 #include <string.h>
 
 #include "ledger/ledger_int.h"
@@ -51,11 +52,34 @@ wb_site_leaf(struct wb_site *s,
  * payload differs, has no commitment, or is gone with no erasure logged.
  * The decoded claims go to *claims when it is not NULL (the caller's to
  * free), whatever the verdict. */
+wb_err
+wb_payload_check(const struct wb_claims *c,
+                 const uint8_t *salt,
+                 size_t salt_len,
+                 const uint8_t *payload,
+                 size_t len)
+{
+    uint8_t h[WB_HASH_BYTES];
+
+    if (c == NULL || !c->has_payload) {
+        return wb__err(WB_ERR_VERIFY, "the claims commit to no payload");
+    }
+    if (salt == NULL || salt_len != WB_SALT_BYTES) {
+        return wb__err(WB_ERR_VERIFY, "a salt is %d bytes, not %zu",
+                       WB_SALT_BYTES, salt ? salt_len : 0);
+    }
+    wb_sha256_2(salt, salt_len, payload, len, h);
+    if (sodium_memcmp(h, c->payload_hash, WB_HASH_BYTES) != 0) {
+        return wb__err(WB_ERR_VERIFY,
+                       "the payload does not match its salted commitment");
+    }
+    return WB_OK;
+}
+
 static wb_err
 check_row(const struct wb__row *row, struct wb_claims **claims)
 {
     struct wb_claims *c = NULL;
-    uint8_t h[WB_HASH_BYTES];
     const char *why = NULL;
     wb_err rc;
 
@@ -70,12 +94,9 @@ check_row(const struct wb__row *row, struct wb_claims **claims)
         if (!c->has_payload || row->salt == NULL ||
             row->salt_len != WB_SALT_BYTES) {
             why = "has no commitment in the entry's claims";
-        } else {
-            wb_sha256_2(row->salt, row->salt_len, row->payload,
-                        row->payload_len, h);
-            if (memcmp(h, c->payload_hash, WB_HASH_BYTES) != 0) {
-                why = "does not match its salted commitment";
-            }
+        } else if (wb_payload_check(c, row->salt, row->salt_len, row->payload,
+                                    row->payload_len) != WB_OK) {
+            why = "does not match its salted commitment";
         }
     } else if (rc == WB_OK && c->has_payload && !row->erased) {
         why = "is missing and no erasure is recorded";
@@ -110,6 +131,26 @@ wb_site_payload(struct wb_site *s,
     *erased = rc == WB_OK && row.payload == NULL;
     if (rc == WB_OK) {
         row.payload = NULL;
+    }
+    wb__row_clear(&row);
+    return rc;
+}
+
+wb_err
+wb_site_payload_salt(struct wb_site *s,
+                     uint64_t index,
+                     uint8_t salt[WB_SALT_BYTES])
+{
+    struct wb__row row;
+    wb_err rc = get_row(s, index, &row);
+
+    rc = rc == WB_OK ? check_row(&row, NULL) : rc;
+    if (rc == WB_OK && (row.payload == NULL || row.salt == NULL)) {
+        rc = wb__err(WB_ERR_NOTFOUND, "entry %llu has no payload",
+                     (unsigned long long)index);
+    }
+    if (rc == WB_OK) {
+        memcpy(salt, row.salt, WB_SALT_BYTES);
     }
     wb__row_clear(&row);
     return rc;

@@ -83,7 +83,6 @@ wb_site_register_check(struct wb_site *s,
 {
     struct wb__row row;
     struct wb_claims *c = NULL;
-    uint8_t h[WB_HASH_BYTES];
     char what[WB_REGISTER_ID_MAX + 64]; /* "consent c1 version 2" */
     wb_err rc;
 
@@ -133,9 +132,8 @@ wb_site_register_check(struct wb_site *s,
                     row.payload_len == strlen(d->doc) &&
                     memcmp(row.payload, d->doc, row.payload_len) == 0;
         if (same) {
-            wb_sha256_2(row.salt, row.salt_len, row.payload, row.payload_len,
-                        h);
-            same = memcmp(h, c->payload_hash, WB_HASH_BYTES) == 0;
+            same = wb_payload_check(c, row.salt, row.salt_len, row.payload,
+                                    row.payload_len) == WB_OK;
         }
         if (!same) {
             rc = wb__err(WB_ERR_VERIFY,

@@ -130,9 +130,9 @@ check_payload(struct walk *w,
             row->salt_len != WB_SALT_BYTES) {
             return bad(w, row->idx, "stored payload has no commitment");
         }
-        wb_sha256_2(row->salt, row->salt_len, row->payload, row->payload_len,
-                    h);
-        if (memcmp(h, c->payload_hash, WB_HASH_BYTES) != 0) {
+        if (wb_payload_check(c, row->salt, row->salt_len, row->payload,
+                             row->payload_len) != WB_OK) {
+            wb_errmsg_clear();
             return bad(w, row->idx,
                        "payload does not match its salted "
                        "commitment");

@@ -31,6 +31,24 @@ cp tok150 bad.tok
 flip bad.tok 40
 expect 1 $PY "$WB_SRC/tests/interop/cose_verify.py" site.vkey bad.tok
 
+# a disclosed payload and its salt open the leaf's commitment, checked by
+# python3-cbor2 and hashlib alone (label -65538: [-16, sha256(salt || payload)])
+W leaf 150 --out leaf150
+W payload 150 --out pay150 > pay150.txt
+salt=$(sed -n 's/^salt //p' pay150.txt)
+cat > opens.py <<'PY'
+import cbor2, hashlib, sys
+claims = cbor2.loads(open(sys.argv[1], "rb").read())
+alg, h = claims[-65538]
+salt = bytes.fromhex(sys.argv[3])
+print(alg, hashlib.sha256(salt + open(sys.argv[2], "rb").read()).digest() == h)
+PY
+expect 0 $PY opens.py leaf150 pay150 "$salt"
+same "$(cat "$T/out")" "-16 True" "python opens the commitment"
+printf ' ' >>pay150
+expect 0 $PY opens.py leaf150 pay150 "$salt"
+same "$(cat "$T/out")" "-16 False" "python: a changed payload does not"
+
 # model packages: a waybill-signed package checked by python3-cryptography
 # and hashlib; a package python made and signed (its manifest laid out its
 # own way) verified and registered by waybill, with the same digest

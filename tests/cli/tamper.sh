@@ -80,12 +80,35 @@ flips() {
     if [ "$missed" -eq 0 ]; then ok; else bad "$missed undetected flips in $file"; fi
 }
 flips leaf9 "$WAYBILL" verify-proof --key site.vkey --leaf leaf9 proof9
+# a disclosed payload and its salt: every flip of either is refused, and
+# a leaf that is no claims is said to be one, not blamed on the proof
+W payload 9 --out pay9 > pay9.txt
+salt9=$(sed -n 's/^salt //p' pay9.txt)
+expect 0 W verify-proof --key site.vkey --leaf leaf9 --payload pay9 --salt "$salt9" proof9
+has "$T/out" "its payload is pay9, as its leaf commits"
+flips pay9 "$WAYBILL" verify-proof --key site.vkey --leaf leaf9 --payload pay9 --salt "$salt9" proof9
+for i in 0 15 31; do
+    s=${salt9:0:$i}$(printf '%x' $(( (0x${salt9:$i:1} + 1) % 16 )))${salt9:$((i + 1))}
+    expect 1 W verify-proof --key site.vkey --leaf leaf9 --payload pay9 --salt "$s" proof9
+    has "$T/err" "payload pay9: the payload does not match its salted commitment"
+done
+expect 2 W verify-proof --key site.vkey --leaf leaf9 --payload pay9 proof9
+: >empty.leaf
+expect 1 W verify-proof --key site.vkey --leaf empty.leaf proof9
+has "$T/err" "leaf empty.leaf is not a waybill leaf"
+W leaf 10 --out leaf10
+expect 1 W verify-proof --key site.vkey --leaf leaf10 proof9
+has "$T/err" "proof proof9 does not verify for the leaf whose hash is $(/usr/bin/python3 -c 'import hashlib,sys; print(hashlib.sha256(b"\0" + open(sys.argv[1], "rb").read()).hexdigest())' leaf10)"
 flips proof9 "$WAYBILL" verify-proof --key site.vkey --leaf leaf9 proof9
 flips tok9 "$WAYBILL" token verify --key site.vkey tok9
 W prove --consistency 20 41 > cons
 W checkpoint --size 20 > cp20
 expect 0 W verify-proof --key site.vkey --consistency cons --old cp20 --new cp1
 flips cons "$WAYBILL" verify-proof --key site.vkey --consistency cons --old cp20 --new cp1
+flip cons 70
+expect 1 W verify-proof --key site.vkey --consistency cons --old cp20 --new cp1
+has "$T/err" "proof cons: consistency of 20 -> 41 does not verify"
+flip cons 70
 flips cp20 "$WAYBILL" verify-proof --key site.vkey --consistency cons --old cp20 --new cp1
 expect 0 W verify
 finish

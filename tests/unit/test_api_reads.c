@@ -24,6 +24,7 @@ struct reply {
     int status;
     char header[64];
     char value[64];
+    char salt[64]; /* Waybill-Payload-Salt */
     char body[8192];
     size_t len;
 };
@@ -60,9 +61,14 @@ get(struct wb_api *a, const char *path, const char *key, struct reply *r)
     r->len =
         rs.body_len < sizeof r->body - 1 ? rs.body_len : sizeof r->body - 1;
     memcpy(r->body, rs.body, r->len);
-    if (rs.header != NULL) {
-        snprintf(r->header, sizeof r->header, "%s", rs.header);
-        snprintf(r->value, sizeof r->value, "%s", rs.header_value);
+    r->header[0] = r->value[0] = r->salt[0] = '\0';
+    if (rs.header[0] != NULL) {
+        snprintf(r->header, sizeof r->header, "%s", rs.header[0]);
+        snprintf(r->value, sizeof r->value, "%s", rs.header_value[0]);
+    }
+    if (rs.header[1] != NULL &&
+        strcmp(rs.header[1], "Waybill-Payload-Salt") == 0) {
+        snprintf(r->salt, sizeof r->salt, "%s", rs.header_value[1]);
     }
     wb_api_response_clear(&rs);
 }
@@ -232,6 +238,29 @@ test_payloads(struct wb_site *s, const char *aud, const char *op)
     TT_CHECK(r.status == 200 && r.len == 6 && memcmp(r.body, "secret", 6) == 0);
     TT_CHECK(strcmp(r.header, "Waybill-Disclosure-Entry") == 0 &&
              strtoull(r.value, NULL, 10) == size);
+    {
+        /* the salt opens the leaf's commitment to the payload, offline */
+        uint8_t salt[WB_SALT_BYTES];
+        uint8_t *rl = NULL;
+        size_t rl_len = 0;
+        struct wb_claims *rc = NULL;
+        TT_CHECK(strlen(r.salt) == 2 * WB_SALT_BYTES &&
+                 wb_hex_decode(r.salt, strlen(r.salt), salt, sizeof salt) ==
+                     WB_OK);
+        TT_CHECK(wb_site_leaf(s, 1, &rl, &rl_len) == WB_OK &&
+                 wb_claims_decode(rl, rl_len, &rc) == WB_OK);
+        TT_CHECK(wb_payload_check(rc, salt, sizeof salt, (uint8_t *)r.body,
+                                  r.len) == WB_OK);
+        TT_CHECK(wb_payload_check(rc, salt, sizeof salt, (uint8_t *)r.body,
+                                  r.len - 1) == WB_ERR_VERIFY);
+        salt[0] ^= 1;
+        TT_CHECK(wb_payload_check(rc, salt, sizeof salt, (uint8_t *)r.body,
+                                  r.len) == WB_ERR_VERIFY);
+        TT_CHECK(wb_payload_check(rc, salt, 15, (uint8_t *)r.body, r.len) ==
+                 WB_ERR_VERIFY);
+        wb_claims_free(rc);
+        wb_free(rl);
+    }
     TT_CHECK(wb_site_refresh(s) == WB_OK && wb_site_size(s) == size + 1);
     TT_CHECK(wb_site_entry(s, size, &leaf, &leaf_len, NULL, &p, &n, &erased) ==
              WB_OK);

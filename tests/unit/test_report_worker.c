@@ -170,7 +170,7 @@ test_worker(struct wb_site *s)
     TT_CHECK(wb__rworker_done(w, &j) && j.done);
     TT_CHECK(!pthread_equal(wt.caller, pthread_self()));
     TT_CHECK(atomic_load(&m.reports_running) == 0);
-    TT_CHECK(j.rs.status == 200 && j.rs.header == NULL);
+    TT_CHECK(j.rs.status == 200 && j.rs.header[0] == NULL);
     TT_CHECK(wb_report_make(s, WB_REPORT_RECORDS, NULL, 0, &r) == WB_OK);
     TT_CHECK(wb_report_json(r, true, &text) == WB_OK);
     got = without_made(j.rs.body, j.rs.body_len);
@@ -197,7 +197,7 @@ test_worker(struct wb_site *s)
     job_init(&j, &wt, WB_REPORT_RECORDS);
     TT_CHECK(!wb__rworker_submit(w, &j));
     TT_CHECK(j.done && !wt.called && j.rs.status == 503);
-    TT_CHECK(j.rs.header == NULL);
+    TT_CHECK(j.rs.header[0] == NULL);
     TT_CHECK(j.rs.body != NULL &&
              strstr((const char *)j.rs.body, "stopping") != NULL);
     job_clear(&j, &wt);

@@ -118,6 +118,7 @@ int cmd_prove(struct cli *c, int argc, char **argv);
 int cmd_verify_proof(struct cli *c, int argc, char **argv);
 int cmd_show(struct cli *c, int argc, char **argv);
 int cmd_leaf(struct cli *c, int argc, char **argv);
+int cmd_payload(struct cli *c, int argc, char **argv);
 int cmd_token(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);
 int cmd_erase(struct cli *c, int argc, char **argv);

@@ -15,6 +15,8 @@ struct vp_args {
     const char *old_cp;
     const char *new_cp;
     const char *proof;
+    const char *payload; /* a disclosed payload to check, or NULL */
+    const char *salt;    /* its salt, hex */
 };
 
 /* Read and verify a checkpoint file. */
@@ -71,8 +73,9 @@ verify_consistency(struct cli *c,
         (const uint8_t(*)[WB_HASH_BYTES])proof, count);
     if (rc != WB_OK) {
         return cli_fail(c, rc == WB_ERR_INVAL ? WB_ERR_VERIFY : rc,
-                        "consistency of %llu -> %llu does not verify",
-                        (unsigned long long)old_cp.size,
+                        "proof %s: consistency of %llu -> %llu does not "
+                        "verify",
+                        a->consistency, (unsigned long long)old_cp.size,
                         (unsigned long long)new_cp.size);
     }
     if (c->json) {
@@ -103,8 +106,21 @@ load_leaf(struct cli *c,
     wb_err rc;
 
     if (a->leaf != NULL) {
+        struct wb_claims *cl = NULL;
         rc = cli_read(a->leaf, WB_CLAIMS_MAX_BYTES, leaf, leaf_len);
-        return rc == WB_OK ? 0 : cli_fail(c, rc, "leaf %s", a->leaf);
+        if (rc == WB_OK) {
+            /* every entry's leaf is its claims: say so before any proof */
+            rc = wb_claims_decode(*leaf, *leaf_len, &cl);
+            rc = rc == WB_ERR_FORMAT ? WB_ERR_VERIFY : rc;
+            wb_claims_free(cl);
+        }
+        if (rc != WB_OK) {
+            free(*leaf);
+            *leaf = NULL;
+        }
+        return rc == WB_OK
+                   ? 0
+                   : cli_fail(c, rc, "leaf %s is not a waybill leaf", a->leaf);
     }
     rc = cli_read(a->token, WB_TOKEN_MAX_BYTES, &tok, &tok_len);
     if (rc == WB_OK) {
@@ -122,6 +138,47 @@ load_leaf(struct cli *c,
     return rc == WB_OK ? 0 : cli_fail(c, rc, "token %s", a->token);
 }
 
+/* The disclosed payload (--payload) with its salt (--salt) against the
+ * commitment in the proven leaf. */
+static int
+check_payload(struct cli *c,
+              const struct vp_args *a,
+              const uint8_t *leaf,
+              size_t leaf_len)
+{
+    struct wb_claims *cl = NULL;
+    uint8_t salt[WB_SALT_BYTES];
+    uint8_t *pay = NULL;
+    size_t n = 0;
+    int code = 0;
+    wb_err rc = wb_claims_decode(leaf, leaf_len, &cl);
+
+    if (rc == WB_OK &&
+        (strlen(a->salt) != 2 * WB_SALT_BYTES ||
+         wb_hex_decode(a->salt, strlen(a->salt), salt, sizeof salt) != WB_OK)) {
+        code = cli_usage(c,
+                         "--salt: want %d hex digits (the payload's "
+                         "Waybill-Payload-Salt)",
+                         2 * WB_SALT_BYTES);
+        goto out;
+    }
+    if (rc == WB_OK) {
+        rc = cli_read(a->payload, WB_PAYLOAD_MAX_BYTES, &pay, &n);
+        if (rc != WB_OK) {
+            code = cli_fail(c, rc, "payload %s", a->payload);
+            goto out;
+        }
+        rc = wb_payload_check(cl, salt, sizeof salt, pay, n);
+    }
+    if (rc != WB_OK) {
+        code = cli_fail(c, rc, "payload %s", a->payload);
+    }
+out:
+    free(pay);
+    wb_claims_free(cl);
+    return code;
+}
+
 static int
 verify_inclusion(struct cli *c,
                  const struct vp_args *a,
@@ -133,6 +190,8 @@ verify_inclusion(struct cli *c,
     size_t leaf_len = 0;
     size_t proof_len = 0;
     struct wb_tlog_proof *p = NULL;
+    uint8_t lh[WB_HASH_BYTES];
+    char hex[2 * WB_HASH_BYTES + 1];
     wb_err rc;
     int code = load_leaf(c, a, v, &leaf, &leaf_len);
 
@@ -144,6 +203,8 @@ verify_inclusion(struct cli *c,
         code = cli_fail(c, rc, "proof %s", a->proof);
         goto out;
     }
+    wb_merkle_leaf_hash(leaf, leaf_len, lh);
+    wb_hex_encode(lh, WB_HASH_BYTES, hex);
     rc = wb_tlog_proof_verify((const char *)proof, proof_len, v, leaf, leaf_len,
                               &cp);
     if (rc == WB_OK) {
@@ -151,15 +212,27 @@ verify_inclusion(struct cli *c,
     }
     if (rc != WB_OK) {
         code = cli_fail(c, rc == WB_ERR_INVAL ? WB_ERR_VERIFY : rc,
-                        "proof %s does not verify", a->proof);
-    } else if (c->json) {
-        cli_json(json_pack("{s:b, s:s, s:I, s:I}", "ok", 1, "origin", cp.origin,
-                           "index", (json_int_t)p->index, "size",
-                           (json_int_t)cp.size));
+                        "proof %s does not verify for the leaf whose hash is "
+                        "%s",
+                        a->proof, hex);
+        goto out;
+    }
+    code = a->payload ? check_payload(c, a, leaf, leaf_len) : 0;
+    if (code != 0) {
+        goto out;
+    }
+    if (c->json) {
+        cli_json(json_pack("{s:b, s:s, s:I, s:I, s:s, s:b}", "ok", 1, "origin",
+                           cp.origin, "index", (json_int_t)p->index, "size",
+                           (json_int_t)cp.size, "leaf_hash", hex, "payload",
+                           a->payload != NULL));
     } else {
-        printf("OK: entry %llu is in %s at size %llu\n",
+        printf("OK: entry %llu is in %s at size %llu%s%s%s\n",
                (unsigned long long)p->index, cp.origin,
-               (unsigned long long)cp.size);
+               (unsigned long long)cp.size,
+               a->payload ? "; its payload is " : "",
+               a->payload ? a->payload : "",
+               a->payload ? ", as its leaf commits" : "");
     }
 out:
     wb_tlog_proof_free(p);
@@ -178,11 +251,13 @@ cmd_verify_proof(struct cli *c, int argc, char **argv)
         {"consistency", required_argument, 0, 'c'},
         {"old", required_argument, 0, 'o'},
         {"new", required_argument, 0, 'n'},
+        {"payload", required_argument, 0, 'p'},
+        {"salt", required_argument, 0, 's'},
         {0, 0, 0, 0}};
     const char *usage =
         "usage: waybill verify-proof --key VKEY (--leaf FILE | --token FILE) "
-        "PROOF\n       waybill verify-proof --key VKEY --consistency PROOF "
-        "--old CP --new CP";
+        "[--payload FILE --salt HEX] PROOF\n       waybill verify-proof --key "
+        "VKEY --consistency PROOF --old CP --new CP";
     struct vp_args a;
     struct wb_verifier *v = NULL;
     wb_err rc;
@@ -210,11 +285,18 @@ cmd_verify_proof(struct cli *c, int argc, char **argv)
         case 'n':
             a.new_cp = optarg;
             break;
+        case 'p':
+            a.payload = optarg;
+            break;
+        case 's':
+            a.salt = optarg;
+            break;
         default:
             return cli_usage(c, "%s", usage);
         }
     }
-    if (a.key == NULL ||
+    if (a.key == NULL || (a.payload == NULL) != (a.salt == NULL) ||
+        (a.payload != NULL && a.consistency != NULL) ||
         (a.consistency != NULL
              ? (a.old_cp == NULL || a.new_cp == NULL || optind != argc)
              : ((a.leaf == NULL) == (a.token == NULL) || argc - optind != 1))) {

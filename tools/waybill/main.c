@@ -23,11 +23,14 @@ static const char usage[] =
     "         [FILE|-]\n"
     "  show INDEX                             an entry's claims and payload\n"
     "  leaf INDEX [--out FILE]                its leaf bytes (CBOR)\n"
+    "  payload INDEX --out FILE               its payload bytes, and the salt\n"
+    "                                         that opens its commitment\n"
     "  erase INDEX --reason TEXT\n"
     "proofs:\n"
     "  checkpoint [--size N]\n"
     "  prove INDEX [--size N] | prove --consistency OLD NEW\n"
-    "  verify-proof --key VKEY (--leaf FILE | --token FILE) PROOF\n"
+    "  verify-proof --key VKEY (--leaf FILE | --token FILE)\n"
+    "         [--payload FILE --salt HEX] PROOF\n"
     "  verify-proof --key VKEY --consistency PROOF --old CP --new CP\n"
     "  verify                                 check the whole site\n"
     "consent:\n"
@@ -114,7 +117,7 @@ static const struct command commands[] = {
     {"policy", cmd_policy},   {"model", cmd_model},
     {"infer", cmd_infer},     {"policy", cmd_policy},
     {"apikey", cmd_apikey},   {"report", cmd_report},
-    {"pending", cmd_pending},
+    {"pending", cmd_pending}, {"payload", cmd_payload},
 };
 
 /* Take --dir DIR / --dir=DIR / --profiles DIR / --profiles=DIR / --json

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Opening the SQLite database, its schema, transactions and settings. */
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "store/db_int.h"
 
@@ -122,8 +126,13 @@ static const char schema[] =
 wb_err
 wb__db_fail(struct wb__db *db, const char *what)
 {
-    return wb__err(WB_ERR_DB, "database: %s: %s", what,
-                   db->h ? sqlite3_errmsg(db->h) : "not open");
+    bool ro = db->h != NULL && sqlite3_db_readonly(db->h, "main") == 1;
+
+    return wb__err(WB_ERR_DB, "database: %s: %s%s", what,
+                   db->h ? sqlite3_errmsg(db->h) : "not open",
+                   ro ? " (the site was opened read-only: its database "
+                        "file may not be written by this user)"
+                      : "");
 }
 
 sqlite3_stmt *
@@ -218,6 +227,64 @@ migrate_msgkeys(struct wb__db *db)
     return rc;
 }
 
+/* May this process not write path (an auditor's copy, a read-only
+ * mount)? */
+static bool
+not_writable(const char *path)
+{
+    return access(path, W_OK) != 0 &&
+           (errno == EACCES || errno == EROFS || errno == EPERM);
+}
+
+/* Open path read-only. WAL needs its -shm file: where it cannot be made
+ * (a read-only directory) and the -wal holds nothing, the file is opened
+ * immutable instead, which reads the database file alone. */
+static wb_err
+open_read_only(const char *path, struct wb__db *db)
+{
+    char wal[4200];
+    char uri[12600];
+    struct stat st;
+    size_t k = 0;
+    int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+
+    if (sqlite3_open_v2(path, &db->h, flags, NULL) == SQLITE_OK &&
+        sqlite3_exec(db->h, "SELECT count(*) FROM meta", NULL, NULL, NULL) ==
+            SQLITE_OK) {
+        return WB_OK;
+    }
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    if (stat(wal, &st) == 0 && st.st_size > 0) {
+        return wb__err(WB_ERR_DB,
+                       "database %s is read-only and its write-ahead log %s "
+                       "holds data that cannot be read without its -shm "
+                       "file: copy the site with a writable directory, or "
+                       "open it writable once",
+                       path, wal);
+    }
+    sqlite3_close(db->h);
+    db->h = NULL;
+    /* a file: URI, with the characters a URI gives meaning escaped */
+    k = (size_t)snprintf(uri, sizeof uri, "file:");
+    for (const char *p = path; *p != '\0' && k + 4 < sizeof uri; p++) {
+        if (*p == '%' || *p == '?' || *p == '#') {
+            k += (size_t)snprintf(uri + k, sizeof uri - k, "%%%02X",
+                                  (unsigned char)*p);
+        } else {
+            uri[k++] = *p;
+        }
+    }
+    snprintf(uri + k, sizeof uri - k, "?immutable=1");
+    if (sqlite3_open_v2(uri, &db->h, flags | SQLITE_OPEN_URI, NULL) !=
+            SQLITE_OK ||
+        sqlite3_exec(db->h, "SELECT count(*) FROM meta", NULL, NULL, NULL) !=
+            SQLITE_OK) {
+        return wb__err(WB_ERR_DB, "database %s (read-only): %s", path,
+                       db->h ? sqlite3_errmsg(db->h) : "cannot open");
+    }
+    return WB_OK;
+}
+
 wb_err
 wb__db_open(const char *path, bool create, struct wb__db **out)
 {
@@ -231,6 +298,21 @@ wb__db_open(const char *path, bool create, struct wb__db **out)
     db = wb__calloc(1, sizeof *db);
     if (db == NULL) {
         return WB_ERR_NOMEM;
+    }
+    if (!create && not_writable(path)) {
+        /* every read works; a write fails, saying why (wb__db_fail) */
+        rc = open_read_only(path, db);
+        if (rc == WB_OK) {
+            sqlite3_busy_timeout(db->h, 5000);
+            sqlite3_extended_result_codes(db->h, 1);
+            rc = sqlite3_exec(db->h,
+                              "PRAGMA cache_size=-16384; "
+                              "PRAGMA foreign_keys=ON;",
+                              NULL, NULL, NULL) == SQLITE_OK
+                     ? WB_OK
+                     : wb__db_fail(db, "settings");
+        }
+        goto out;
     }
     if (sqlite3_open_v2(path, &db->h, flags, NULL) != SQLITE_OK) {
         rc = wb__err(WB_ERR_DB, "database %s: %s", path,

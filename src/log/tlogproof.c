@@ -2,6 +2,7 @@
 /* c2sp.org/tlog-proof@v1: a self-contained, offline-verifiable inclusion
  * proof (header, optional extra, index, proof hashes, blank line, the signed
  * checkpoint verbatim): formatting, strict parsing and full verification. */
+#include <stdio.h>
 #include <string.h>
 
 #include "log/log_int.h"
@@ -291,7 +292,21 @@ wb_tlog_proof_verify(const char *text,
     }
     rc = wb_checkpoint_verify(p->checkpoint, p->checkpoint_len, v, &c);
     if (rc != WB_OK) {
-        wb__err_prefix("tlog-proof checkpoint");
+        /* the note counts its own lines: name the proof's line as well */
+        unsigned first = 1;
+        unsigned k = 0;
+        int at = 0;
+        char rest[512];
+        for (size_t i = 0; i < len - p->checkpoint_len; i++) {
+            first += text[i] == '\n';
+        }
+        if (sscanf(wb_errmsg(), "note line %u: %n", &k, &at) == 1 && at > 0) {
+            snprintf(rest, sizeof rest, "%s", wb_errmsg() + at);
+            wb_errmsg_set("tlog-proof line %u (the checkpoint's line %u): %s",
+                          first + k - 1, k, rest);
+        } else {
+            wb__err_prefix("tlog-proof checkpoint (from line %u)", first);
+        }
         goto out;
     }
     wb_merkle_leaf_hash(leaf, leaf_len, leaf_hash);

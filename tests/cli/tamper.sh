@@ -100,6 +100,12 @@ W leaf 10 --out leaf10
 expect 1 W verify-proof --key site.vkey --leaf leaf10 proof9
 has "$T/err" "proof proof9 does not verify for the leaf whose hash is $(/usr/bin/python3 -c 'import hashlib,sys; print(hashlib.sha256(b"\0" + open(sys.argv[1], "rb").read()).hexdigest())' leaf10)"
 flips proof9 "$WAYBILL" verify-proof --key site.vkey --leaf leaf9 proof9
+# a checkpoint inside a proof: its fault named by the proof's own line
+sig=$(grep -n '^— ' proof9 | cut -d: -f1)
+first=$(grep -n '^$' proof9 | head -1 | cut -d: -f1)
+sed "$((first + 2))s/^/1/" proof9 >proof9.bad # the tree size, now wrong
+expect 1 W verify-proof --key site.vkey --leaf leaf9 proof9.bad
+has "$T/err" "tlog-proof line $sig (the checkpoint's line $((sig - first))): signature by tamper.waybill.example does not verify"
 flips tok9 "$WAYBILL" token verify --key site.vkey tok9
 W prove --consistency 20 41 > cons
 W checkpoint --size 20 > cp20

@@ -190,8 +190,15 @@ wb__infer_read_input(struct wb_site *s,
                      (unsigned long long)index,
                      (unsigned long long)wb_site_size(s));
     }
+    if (rc == WB_ERR_VERIFY &&
+        wb_site_leaf(s, index, &leaf, &leaf_len) == WB_OK) {
+        /* the payload is not the log's, the leaf is: a denial names it */
+        wb_merkle_leaf_hash(leaf, leaf_len, in->leaf_hash);
+        in->has_leaf = true;
+    }
     if (rc == WB_OK) {
         wb_merkle_leaf_hash(leaf, leaf_len, in->leaf_hash);
+        in->has_leaf = true;
         in->claims = in->owned;
     }
     if (rc == WB_OK) {
@@ -226,6 +233,7 @@ wb__infer_take_record(struct wb_site *s,
     in->index = r->index;
     in->claims = r->claims;
     memcpy(in->leaf_hash, r->leaf_hash, WB_HASH_BYTES);
+    in->has_leaf = true;
     if (r->claims->kind == NULL) {
         return wb__err(WB_ERR_FORMAT, "entry %llu: claims without a kind",
                        (unsigned long long)r->index);

@@ -255,7 +255,7 @@ fire_input(const struct call *c,
     }
     ev = event(c, t);
     ev.input = r->input;
-    ev.input_leaf = c->in[i].claims ? c->in[i].leaf_hash : NULL;
+    ev.input_leaf = c->in[i].has_leaf ? c->in[i].leaf_hash : NULL;
     ev.input_class = c->in[i].claims ? c->in[i].claims->data_class : NULL;
     ev.output = r->output;
     ev.values = r->values;
@@ -456,8 +456,10 @@ log_denial(struct call *c, size_t i)
     about.consent_version = in ? in->consent_version : 0;
     about.jurisdiction = c->o->run_in;
     about.data_class = in ? in->data_class : NULL;
-    about.parents = (const uint8_t(*)[WB_HASH_BYTES])c->in[i].leaf_hash;
-    about.parent_count = 1;
+    if (c->in[i].has_leaf) { /* none for an index with no entry */
+        about.parents = (const uint8_t(*)[WB_HASH_BYTES])c->in[i].leaf_hash;
+        about.parent_count = 1;
+    }
     rc = wb__infer_log_refusal(c->s, "inference-denied", c->m->id, c->m->digest,
                                &about, r->why, extra, &r->decision);
     json_decref(extra);

@@ -135,7 +135,8 @@ struct wb__infer_input {
     const struct wb_claims *claims; /* owned, or the caller's */
     struct wb_claims *owned;        /* read from the log; NULL if held */
     uint8_t leaf_hash[WB_HASH_BYTES];
-    bool unfit; /* its payload does not fit the data interface */
+    bool has_leaf; /* leaf_hash is its entry's (no entry: not) */
+    bool unfit;    /* its payload does not fit the data interface */
 };
 
 /* The features of record index's payload per m's data interface into

@@ -2090,6 +2090,45 @@ test_tampered_input(struct wb_site *s)
     TT_CHECK(wb_infer(s, ID, &rec, 1, &o, &r) == WB_ERR_VERIFY && r == NULL);
     TT_CHECK(wb_infer_refused_entry(NULL) == size &&
              wb_site_size(s) == size + 1);
+    {
+        /* the gateway's way: that input denied alone, its denial naming
+         * its leaf; an index with no entry is denied naming none */
+        struct wb_model *m = NULL;
+        struct wb_infer_record held[2];
+        uint8_t lh[WB_HASH_BYTES];
+        struct wb_claims *dc = NULL;
+        uint8_t *leaf = NULL;
+        size_t ln = 0;
+
+        memset(held, 0, sizeof held);
+        held[0].index = rec;
+        held[1].index = wb_site_size(s) + 5;
+        o.deny_unfit = true;
+        TT_CHECK(wb_model_open(s, ID, &m) == WB_OK);
+        TT_CHECK(m && wb_infer_run_records(s, m, held, 2, &o, &r) == WB_OK);
+        TT_CHECK(r && r->denied == 2 && r->ran == 0 && r->rows[0].why &&
+                 strstr(r->rows[0].why, "salted commitment"));
+        leaf_hash_of(s, rec, lh);
+        TT_CHECK(r &&
+                 wb_site_leaf(s, r->rows[0].decision, &leaf, &ln) == WB_OK &&
+                 wb_claims_decode(leaf, ln, &dc) == WB_OK);
+        TT_CHECK(dc && dc->parent_count == 1 &&
+                 memcmp(dc->parents[0], lh, WB_HASH_BYTES) == 0);
+        wb_claims_free(dc);
+        wb_free(leaf);
+        dc = NULL;
+        leaf = NULL;
+        TT_CHECK(r &&
+                 wb_site_leaf(s, r->rows[1].decision, &leaf, &ln) == WB_OK &&
+                 wb_claims_decode(leaf, ln, &dc) == WB_OK);
+        TT_CHECK(dc && dc->parent_count == 0);
+        wb_claims_free(dc);
+        wb_free(leaf);
+        wb_infer_result_free(r);
+        r = NULL;
+        wb_model_close(m);
+        o.deny_unfit = false;
+    }
     snprintf(sql, sizeof sql,
              "UPDATE entries SET payload = CAST(replace(CAST(payload AS TEXT), "
              "'9.5', '2.5') AS BLOB) WHERE idx = %llu",

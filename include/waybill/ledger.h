@@ -129,8 +129,10 @@ WB_API WB_NODISCARD wb_err wb_site_leaf(struct wb_site *s,
 /** Stored payload of entry index into *payload (wb_free); *erased is set to
  *  1 (and *payload NULL) when it was erased or never had one. The payload
  *  is checked against the salted commitment in the entry's claims first:
- *  WB_ERR_VERIFY naming the entry when it differs (or is gone with no
- *  erasure logged), and nothing is returned. WB_ERR_NOTFOUND. */
+ *  WB_ERR_VERIFY naming the entry when it differs, or is gone while the
+ *  store does not mark it erased, and nothing is returned (that an
+ *  erasure marked in the store was logged is wb_site_verify's check).
+ *  WB_ERR_NOTFOUND. */
 WB_API WB_NODISCARD wb_err wb_site_payload(struct wb_site *s,
                                            uint64_t index,
                                            uint8_t **payload,
@@ -161,7 +163,9 @@ WB_API WB_NODISCARD wb_err wb_site_payload_salt(struct wb_site *s,
 /** Leaf bytes, decoded claims and stored payload of entry index in one
  *  read: *leaf (wb_free), *claims when claims is not NULL
  *  (wb_claims_free), *payload checked as wb_site_payload (wb_free). On
- *  any error every output is NULL. WB_ERR_NOTFOUND, WB_ERR_VERIFY. */
+ *  WB_ERR_VERIFY (the payload is not the one the log commits to) *leaf
+ *  and *claims are still given, *payload not; on any other error every
+ *  output is NULL. WB_ERR_NOTFOUND. */
 WB_API WB_NODISCARD wb_err wb_site_entry(struct wb_site *s,
                                          uint64_t index,
                                          uint8_t **leaf,

@@ -404,11 +404,23 @@ wb__api_payload(struct wb__ctx *c)
         return;
     }
     rc = wb_site_entry(c->site, index, &leaf, &leaf_len, &cl, &p, &n, &erased);
-    if (rc != WB_OK) {
+    if (rc != WB_OK && !(rc == WB_ERR_VERIFY && cl != NULL)) {
         wb__api_fail(c, rc, "index", "entry");
         goto out;
     }
+    /* who may see it first: a role refused learns nothing more */
     if (!payload_allowed(c, cl, &log)) {
+        goto out;
+    }
+    if (rc == WB_OK && !erased) {
+        /* the salt that opens the leaf's commitment, before anything is
+         * disclosed: every payload reply carries it */
+        rc = wb_site_payload_salt(c->site, index, salt);
+        erased = rc == WB_ERR_NOTFOUND; /* erased since */
+        rc = erased ? WB_OK : rc;
+    }
+    if (rc != WB_OK) {
+        wb__api_fail(c, rc, "index", "entry");
         goto out;
     }
     if (erased) {
@@ -422,16 +434,15 @@ wb__api_payload(struct wb__ctx *c)
     rc = log ? log_disclosure(c, index, cl, lh, &entry) : WB_OK;
     if (rc != WB_OK) {
         wb__api_fail(c, rc, NULL, "logging the disclosure (payload not shown)");
-    } else {
-        /* the media claim is free text from the source: never echoed as a
-         * content type */
-        wb__api_bytes(c, 200, "application/octet-stream", p, n);
-        if (wb_site_payload_salt(c->site, index, salt) == WB_OK) {
-            /* what opens the commitment in the leaf: the recipient checks
-             * the payload offline (wb_payload_check) */
-            c->rs->header[1] = "Waybill-Payload-Salt";
-            wb_hex_encode(salt, WB_SALT_BYTES, c->rs->header_value[1]);
-        }
+        goto out;
+    }
+    /* the media claim is free text from the source: never echoed as a
+     * content type */
+    wb__api_bytes(c, 200, "application/octet-stream", p, n);
+    if (c->rs->status == 200) {
+        /* the recipient checks the payload offline (wb_payload_check) */
+        c->rs->header[1] = "Waybill-Payload-Salt";
+        wb_hex_encode(salt, WB_SALT_BYTES, c->rs->header_value[1]);
         if (log) {
             c->rs->header[0] = "Waybill-Disclosure-Entry";
             snprintf(c->rs->header_value[0], sizeof c->rs->header_value[0],
@@ -439,6 +450,7 @@ wb__api_payload(struct wb__ctx *c)
         }
     }
 out:
+    wb_wipe(salt, sizeof salt);
     wb_free(p);
     wb_free(leaf);
     wb_claims_free(cl);

@@ -190,8 +190,7 @@ wb__infer_read_input(struct wb_site *s,
                      (unsigned long long)index,
                      (unsigned long long)wb_site_size(s));
     }
-    if (rc == WB_ERR_VERIFY &&
-        wb_site_leaf(s, index, &leaf, &leaf_len) == WB_OK) {
+    if (rc == WB_ERR_VERIFY && leaf != NULL) {
         /* the payload is not the log's, the leaf is: a denial names it */
         wb_merkle_leaf_hash(leaf, leaf_len, in->leaf_hash);
         in->has_leaf = true;

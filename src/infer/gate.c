@@ -254,15 +254,15 @@ residency_ok(const struct wb_claims *c,
         return true;
     }
     if (home != NULL && wb__infer_within(run_in, home)) {
-        /* where it is held (as local-only, the same place is exact);
-         * within that place unless the list keeps it to part of it: held
-         * in DE with residency DE-BY may not run in DE-BE */
+        /* where it is held, unless the list keeps it to part of that
+         * place: held in DE with residency DE-BY it runs only within
+         * DE-BY (listed), not in DE-BE nor in DE at large */
         bool narrower = false;
         for (size_t k = 0; k < c->residency_count && !narrower; k++) {
             narrower = strcmp(c->residency[k], home) != 0 &&
                        wb__infer_within(c->residency[k], home);
         }
-        if (!narrower || strcmp(run_in, home) == 0) {
+        if (!narrower) {
             return true;
         }
     }

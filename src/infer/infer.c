@@ -682,7 +682,8 @@ overlap(const char *const *a,
  * model ran, which the gate let it) when none is left. For an input the
  * gate denied, which ran only as governance was log-only (denied), none
  * left gives the input's own list instead, else the consent's storage
- * locations: the record shows it is held where it may not be. */
+ * locations, and a local-only input gives the place it is held: the
+ * record shows it is held where it may not be. */
 static void
 narrow(const struct wb_claims *in,
        const struct wb_model_manifest *mf,
@@ -697,6 +698,15 @@ narrow(const struct wb_claims *in,
     size_t kept = 0;
 
     k->residency_local_only = in->residency_local_only;
+    if (in->residency_local_only && denied && in->jurisdiction != NULL) {
+        /* ran elsewhere though it may not leave where it is held: the
+         * output claims that place, not local-only where it ran */
+        places[0] = in->jurisdiction;
+        k->residency = places;
+        k->residency_count = 1;
+        k->residency_local_only = false;
+        return;
+    }
     if (in->residency_local_only) {
         return;
     }

@@ -513,32 +513,48 @@ not_registered(struct copy *c,
 }
 
 /* Put the checked copy at c->tmp in place of the site's damaged (or
- * missing) copy of c->id; what was there goes to c->tmp and is removed
- * (the package's files; anything else stays for the sweep). */
+ * missing) copy of c->id. Whatever is at models/ID (a directory, a file,
+ * a link: never followed) is moved aside to models/ID.damaged-N, kept
+ * for the operator, its name into aside (cap bytes; "" when nothing was
+ * there); nothing is removed. */
 static wb_err
-copy_restore(struct copy *c)
+copy_restore(struct copy *c, char *aside, size_t cap)
 {
     char dir[4096];
     wb_err rc = models_dir(c->s, c->id, c->dst, sizeof c->dst);
+    struct stat st;
 
+    aside[0] = '\0';
     sync_dir(c->tmp);
-    if (rc == WB_OK && rename(c->tmp, c->dst) != 0) {
-        if ((errno != EEXIST && errno != ENOTEMPTY) ||
-            renameat2(AT_FDCWD, c->tmp, AT_FDCWD, c->dst, RENAME_EXCHANGE) !=
-                0) {
+    if (rc == WB_OK && lstat(c->dst, &st) == 0) {
+        for (unsigned n = 1; rc == WB_OK; n++) {
+            snprintf(aside, cap, "%s.damaged-%u", c->dst, n);
+            if (lstat(aside, &st) != 0 && errno == ENOENT) {
+                break;
+            }
+            rc = n < 1000 ? WB_OK
+                          : wb__err(WB_ERR_EXISTS,
+                                    "%s: too many damaged copies "
+                                    "kept beside it",
+                                    c->dst);
+        }
+        if (rc == WB_OK && rename(c->dst, aside) != 0) {
             rc = wb__err(WB_ERR_IO, "%s: %s", c->dst, strerror(errno));
-        } else {
-            remove_copy(c, c->tmp);
         }
     }
-    c->replaced = true; /* never removed on a later failure */
-    if (rc == WB_OK) {
-        c->tmp[0] = '\0';
-        if (models_dir(c->s, NULL, dir, sizeof dir) == WB_OK) {
-            sync_dir(dir);
-        }
+    if (rc == WB_OK && rename(c->tmp, c->dst) != 0) {
+        rc = wb__err(WB_ERR_IO, "%s: %s", c->dst, strerror(errno));
     }
-    return rc;
+    if (rc != WB_OK) {
+        c->dst[0] = '\0'; /* not ours: never removed */
+        return rc;
+    }
+    c->replaced = true; /* the registration's copy: never removed */
+    c->tmp[0] = '\0';
+    if (models_dir(c->s, NULL, dir, sizeof dir) == WB_OK) {
+        sync_dir(dir);
+    }
+    return WB_OK;
 }
 
 static wb_err
@@ -551,7 +567,7 @@ register_package(struct wb_site *s,
     struct wb_model_package *p = NULL;
     struct wb_append e;
     char *doc = NULL;
-    char damaged[WB_INFER_WHY_MAX];
+    char damaged[WB_INFER_WHY_MAX] = "";
     uint64_t idx = 0;
     wb_err rc = wb__model_package_read(dir, v, copy_file, c, &p);
 
@@ -563,24 +579,24 @@ register_package(struct wb_site *s,
     if (rc == WB_OK && damaged[0] != '\0') {
         /* registered, its copy lost or damaged: restored from the same
          * package, and logged; the registration stands as it was */
-        json_t *extra = json_pack("{s:s}", "package", dir);
-        rc = copy_restore(c);
+        char aside[4200];
+        json_t *extra = NULL;
+        rc = copy_restore(c, aside, sizeof aside);
         if (rc == WB_OK) {
+            extra = json_pack("{s:s, s:s?}", "package", dir, "kept",
+                              aside[0] ? aside : NULL);
             rc = wb__infer_log_refusal(s, "model-copy-restored", c->id,
                                        p->digest, NULL, damaged, extra,
                                        &c->restored);
         }
         json_decref(extra);
-        wb_model_package_free(p);
-        return rc;
-    }
-    if (rc == WB_OK) {
+    } else if (rc == WB_OK) {
         rc = make_doc(c->id, vkey, p, &doc);
     }
-    if (rc == WB_OK) {
+    if (rc == WB_OK && damaged[0] == '\0') {
         rc = copy_publish(c);
     }
-    if (rc == WB_OK) {
+    if (rc == WB_OK && damaged[0] == '\0') {
         memset(&e, 0, sizeof e);
         e.claims.kind = WB_MODEL_REGISTER;
         e.claims.purposes = (const char *const *)p->manifest->purposes;

@@ -169,19 +169,24 @@ wb_site_entry(struct wb_site *s,
     struct wb__row row;
     struct wb_claims *c = NULL;
     wb_err rc = get_row(s, index, &row);
+    bool leaf_ok;
 
     rc = rc == WB_OK ? check_row(&row, claims ? &c : NULL) : rc;
-    *leaf = rc == WB_OK ? row.leaf : NULL;
-    *leaf_len = rc == WB_OK ? row.leaf_len : 0;
+    /* a payload not the log's: the leaf and claims still are */
+    leaf_ok = rc == WB_OK || (rc == WB_ERR_VERIFY && (claims == NULL || c));
+    *leaf = leaf_ok ? row.leaf : NULL;
+    *leaf_len = leaf_ok ? row.leaf_len : 0;
     *payload = rc == WB_OK ? row.payload : NULL;
     *payload_len = rc == WB_OK ? row.payload_len : 0;
     *erased = rc == WB_OK && row.payload == NULL;
     if (claims != NULL) {
-        *claims = rc == WB_OK ? c : NULL;
-        c = rc == WB_OK ? NULL : c;
+        *claims = leaf_ok ? c : NULL;
+        c = leaf_ok ? NULL : c;
+    }
+    if (leaf_ok) {
+        row.leaf = NULL;
     }
     if (rc == WB_OK) {
-        row.leaf = NULL;
         row.payload = NULL;
     }
     wb_claims_free(c);

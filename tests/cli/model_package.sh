@@ -168,12 +168,29 @@ expect 0 W model verify bearing-risk@2.0.0
 expect 0 W --json show "$base"
 has "$T/out" '"event": "model-copy-restored"'
 has "$T/out" "not readable"
+# a damaged copy, with a file of the operator's beside it: moved aside
+# whole, nothing removed
 printf x >>site/models/bearing-risk@2.0.0/bearing-risk.ubj
+echo mine >site/models/bearing-risk@2.0.0/NOTES.txt
 expect 0 W --json model register other --vendor-key vendor.vkey
 same "$(js 'd["ok"], d["restored"], d["id"]')" "(True, $((base + 1)), 'bearing-risk@2.0.0')"
 expect 0 W model verify bearing-risk@2.0.0
-same "$(ls -A site/models | tr '\n' ' ')" "bearing-risk@1.0.0 bearing-risk@2.0.0 " \
-    "the damaged copy removed"
+same "$(ls -A site/models | tr '\n' ' ')" \
+    "bearing-risk@1.0.0 bearing-risk@2.0.0 bearing-risk@2.0.0.damaged-1 " \
+    "the damaged copy kept aside"
+same "$(cat site/models/bearing-risk@2.0.0.damaged-1/NOTES.txt)" "mine"
+expect 0 W --json show "$((base + 1))"
+has "$T/out" "bearing-risk@2.0.0.damaged-1"
+# a link there is moved aside, never followed
+rm -r site/models/bearing-risk@2.0.0
+mkdir victim2 && echo keep >victim2/bearing-risk.ubj
+ln -s "$T/victim2" site/models/bearing-risk@2.0.0
+expect 0 W model register other --vendor-key vendor.vkey
+has "$T/out" "restored the site's copy"
+[ -L site/models/bearing-risk@2.0.0.damaged-2 ] && ok || bad "the link not kept aside"
+same "$(cat victim2/bearing-risk.ubj)" "keep"
+expect 0 W model verify bearing-risk@2.0.0
+rm -r site/models/bearing-risk@2.0.0.damaged-1 site/models/bearing-risk@2.0.0.damaged-2
 # an intact copy: a repeat, refused; another build under the same
 # version: refused, naming both digests
 expect 2 W model register other --vendor-key vendor.vkey

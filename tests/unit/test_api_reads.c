@@ -10,6 +10,7 @@
  * publishing: a handle of its own signing checkpoints while another
  * thread's handle commits batches. */
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -276,6 +277,34 @@ test_payloads(struct wb_site *s, const char *aud, const char *op)
         TT_CHECK(contains(p, n, "\"event\":\"payload-disclosed\""));
         TT_CHECK(contains(p, n, "\"entry\":1"));
         wb_free(rl);
+    }
+    {
+        /* a stored payload changed behind the library's back: refused to
+         * whoever may see it (500, the entry named), and a role that may
+         * not sees its 403 first */
+        sqlite3 *h = NULL;
+        char db[128];
+        snprintf(db, sizeof db, "%s/waybill.db", dir);
+        TT_CHECK(sqlite3_open(db, &h) == SQLITE_OK &&
+                 sqlite3_exec(h,
+                              "UPDATE entries SET payload = "
+                              "CAST('secreT' AS BLOB) WHERE idx = 1",
+                              NULL, NULL, NULL) == SQLITE_OK);
+        get(a, "/v1/records/1/payload", aud, &r);
+        TT_CHECK(r.status == 403);
+        get(b, "/v1/records/1/payload", op, &r);
+        TT_CHECK_MSG(r.status == 500 &&
+                         strstr(r.body, "entry 1: the stored payload does not "
+                                        "match its salted commitment") &&
+                         r.salt[0] == '\0',
+                     "%d %s", r.status, r.body);
+        TT_CHECK(sqlite3_exec(h,
+                              "UPDATE entries SET payload = "
+                              "CAST('secret' AS BLOB) WHERE idx = 1",
+                              NULL, NULL, NULL) == SQLITE_OK);
+        sqlite3_close(h);
+        get(b, "/v1/records/1/payload", op, &r);
+        TT_CHECK(r.status == 200 && strlen(r.salt) == 2 * WB_SALT_BYTES);
     }
 out:
     wb_claims_free(cl);

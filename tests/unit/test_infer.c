@@ -1725,7 +1725,6 @@ test_output_residency(struct wb_site *s)
         const char *out; /* "," joined, or "local-only" */
     } cases[] = {
         {de, 1, "DE"},
-        {by, 1, "DE-BY"},
         {fr, 1, "local-only"},
         {cn_de, 2, "DE,CN"},
     };
@@ -1878,8 +1877,10 @@ test_residency_within_home(struct wb_site *s)
     be.run_in = "DE-BY";
     output_residency(s, by_de, &be, got, sizeof got);
     TT_CHECK_MSG(strcmp(got, "DE-BY") == 0, "%s", got);
-    output_residency(s, by_de, &en, got, sizeof got);
-    TT_CHECK_MSG(strcmp(got, "DE-BY") == 0, "%s", got);
+    TT_CHECK(wb_infer(s, ID, &by_de, 1, &en, &r) == WB_OK);
+    TT_CHECK(r && r->ran == 0 && r->denied == 1); /* DE at large */
+    wb_infer_result_free(r);
+    r = NULL;
     be.run_in = "DE-BE";
     output_residency(s, nl_de, &be, got, sizeof got);
     TT_CHECK_MSG(strcmp(got, "local-only") == 0, "%s", got);
@@ -1893,18 +1894,33 @@ test_residency_within_home(struct wb_site *s)
     }
     wb_infer_result_free(r);
     r = NULL;
-    /* a permitted input of the same group does not share the denied one's
-     * record: held in FR, run in FR, its output stays local-only there */
-    two[0] = fr_fr;
-    two[1] = add_placed(s, "non-personal", NULL, "FR", fr, 1);
-    lo.run_in = "FR";
+    /* a permitted input of the same group (same device, class and list)
+     * never shares the denied one's record: held in DE it may run in DE,
+     * its output local-only there; the one held in FR claims FR */
+    two[0] = add_placed(s, "non-personal", NULL, "DE", fr, 1);
+    two[1] = fr_fr;
     TT_CHECK(wb_infer(s, ID, two, 2, &lo, &r) == WB_OK);
     TT_CHECK(r && r->ran == 2);
     if (r != NULL && r->ran == 2) {
-        /* both permitted by residency (held there); the call is outside
-         * the model's terms (FR), logged, not enforced */
-        TT_CHECK(r->rows[0].permitted && r->rows[1].permitted &&
-                 r->rows[0].output == r->rows[1].output);
+        TT_CHECK(r->rows[0].permitted && !r->rows[1].permitted &&
+                 r->rows[0].output != r->rows[1].output);
+        residency_of(s, r->rows[0].output, got, sizeof got);
+        TT_CHECK_MSG(strcmp(got, "local-only") == 0, "permitted: %s", got);
+        residency_of(s, r->rows[1].output, got, sizeof got);
+        TT_CHECK_MSG(strcmp(got, "FR") == 0, "denied: %s", got);
+    }
+    wb_infer_result_free(r);
+    r = NULL;
+    /* a local-only record held in DE run log-only in CN: its output
+     * claims DE, where it may be, not local-only in CN */
+    two[0] = add_record(s, "{\"vib_rms\":2.5,\"temp_c\":60,\"current_a\":11}",
+                        "non-personal", NULL, "DE", true, NULL, 0);
+    lo.run_in = "CN";
+    TT_CHECK(wb_infer(s, ID, two, 1, &lo, &r) == WB_OK);
+    TT_CHECK(r && r->ran == 1 && !r->rows[0].permitted);
+    if (r != NULL && r->ran == 1) {
+        residency_of(s, r->rows[0].output, got, sizeof got);
+        TT_CHECK_MSG(strcmp(got, "DE") == 0, "local-only, log-only: %s", got);
     }
     wb_infer_result_free(r);
 }

@@ -274,12 +274,20 @@ cmd_payload(struct cli *c, int argc, char **argv)
     } else if ((rc = cli_write(out, p, n)) != WB_OK) {
         code = cli_fail(c, rc, "cannot write the payload");
     } else {
+        /* with the bytes on standard output, what is said of them goes
+         * to standard error */
+        FILE *say = strcmp(out, "-") == 0 ? stderr : stdout;
         wb_hex_encode(salt, WB_SALT_BYTES, hex);
         if (c->json) {
-            cli_json(json_pack("{s:b, s:s, s:I, s:s}", "ok", 1, "out", out,
-                               "bytes", (json_int_t)n, "salt", hex));
+            json_t *j = json_pack("{s:b, s:s, s:I, s:s}", "ok", 1, "out", out,
+                                  "bytes", (json_int_t)n, "salt", hex);
+            char *text =
+                j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+            fprintf(say, "%s\n", text ? text : "{}");
+            free(text);
+            json_decref(j);
         } else {
-            printf("wrote %zu bytes to %s\nsalt %s\n", n, out, hex);
+            fprintf(say, "wrote %zu bytes to %s\nsalt %s\n", n, out, hex);
         }
     }
     wb_wipe(salt, sizeof salt);

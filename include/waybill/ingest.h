@@ -15,6 +15,8 @@ struct json_t; /* jansson's */
 #define WB_INGEST_LINE_MAX (64 * 1024)
 /* Largest input of the raw and cose formats. */
 #define WB_INGEST_WHOLE_MAX (64 * 1024 * 1024)
+/* How far a record's "ts" may lie ahead of the clock (seconds): one day. */
+#define WB_INGEST_TS_AHEAD_MAX 86400
 
 enum wb_ingest_format {
     WB_INGEST_JSONL, /* one JSON object a line; payload = the line */

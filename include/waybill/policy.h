@@ -179,6 +179,13 @@ WB_API int wb_policy_mechanism_find(const struct wb_policy *p,
                                     const char *name);
 WB_API const char *wb_policy_mechanism_name(const struct wb_policy *p, int i);
 
+/** WB_OK when mechanism type `type` is one the profiles declare, else
+ *  WB_ERR_FORMAT naming `field` (e.g. "mechanism.type") and listing the
+ *  declared types: what a server registration is checked with. */
+WB_API WB_NODISCARD wb_err wb_policy_mechanism_check(const struct wb_policy *p,
+                                                     const char *field,
+                                                     const char *type);
+
 /** True when a use for purpose `used` is covered by a grant for purpose
  *  `granted`: the same purpose or a descendant of it. False when either is
  *  not in the vocabulary. */

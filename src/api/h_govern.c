@@ -169,8 +169,19 @@ wb__api_consent_withdraw(struct wb__ctx *c)
     if (o != NULL && wb__api_params_only(c, NULL) &&
         wb__api_str(c, o, "reason", true, &reason) &&
         wb__api_str(c, o, "purpose", false, &purpose)) {
-        wb_err rc = wb_consent_withdraw(c->site, c->arg, purpose, reason, &k);
-        consent_reply(c, rc, 200, k, "withdraw");
+        if (purpose != NULL && c->api->policy != NULL &&
+            wb_policy_purpose_find(c->api->policy, purpose) < 0) {
+            /* as the command line: a purpose no use can name would be
+             * written into the consent for good */
+            wb__api_error(c, 400, "purpose",
+                          "purpose: \"%s\" is not in the purpose vocabulary "
+                          "(GET /v1/policy/profiles)",
+                          purpose);
+        } else {
+            wb_err rc =
+                wb_consent_withdraw(c->site, c->arg, purpose, reason, &k);
+            consent_reply(c, rc, 200, k, "withdraw");
+        }
     }
     json_decref(o);
 }
@@ -260,6 +271,14 @@ wb__api_server_register(struct wb__ctx *c)
     rc = wb_server_from_json((const char *)c->rq->body, c->rq->body_len, &s);
     if (rc != WB_OK) {
         wb__api_fail(c, rc, "body", "server document");
+        return;
+    }
+    if (c->api->policy != NULL &&
+        wb_policy_mechanism_check(c->api->policy, "mechanism.type",
+                                  s.mechanism.type) != WB_OK) {
+        /* as the command line checks it: a type no rule knows would
+         * read as a mechanism in force */
+        wb__api_fail(c, WB_ERR_FORMAT, "mechanism.type", "server document");
         return;
     }
     rc = wb_server_register(c->site, &s, &entry);

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "ingest/ingest_int.h"
 
@@ -30,6 +31,8 @@ wb__rec_init(struct wb__rec *r, const struct wb_ingest_opts *o)
 static wb_err
 set_time(struct wb__rec *r, int64_t sec, uint32_t ns)
 {
+    struct timespec now;
+
     if (sec <= 0 || sec >= 253402300800LL) {
         /* iat 0 means "now" to the ledger; the epoch itself is no
          * plausible telemetry time */
@@ -37,6 +40,15 @@ set_time(struct wb__rec *r, int64_t sec, uint32_t ns)
                        "field \"ts\": not seconds since "
                        "1970 (got %lld)",
                        (long long)sec);
+    }
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (sec > (int64_t)now.tv_sec + WB_INGEST_TS_AHEAD_MAX) {
+        /* a reading dated ahead is never old enough for retention and
+         * falls outside every report's period */
+        return wb__err(WB_ERR_FORMAT,
+                       "field \"ts\": %lld is more than a day ahead of this "
+                       "gateway's clock (%lld): a device clock to set right",
+                       (long long)sec, (long long)now.tv_sec);
     }
     r->e.claims.iat = sec;
     r->e.claims.has_time_ns = 1;

@@ -1135,3 +1135,28 @@ wb_policy_mechanism_name(const struct wb_policy *p, int i)
 {
     return i >= 0 && (size_t)i < p->mech_count ? p->mechs[i] : NULL;
 }
+
+wb_err
+wb_policy_mechanism_check(const struct wb_policy *p,
+                          const char *field,
+                          const char *type)
+{
+    char names[512] = "";
+    size_t used = 0;
+
+    if (type != NULL && wb_policy_mechanism_find(p, type) >= 0) {
+        return WB_OK;
+    }
+    for (size_t i = 0; i < p->mech_count; i++) {
+        int w = snprintf(names + used, sizeof names - used, "%s%s",
+                         i ? ", " : "", p->mechs[i]);
+        if (w < 0 || (size_t)w >= sizeof names - used) {
+            break;
+        }
+        used += (size_t)w;
+    }
+    return wb__err(WB_ERR_FORMAT,
+                   "%s: \"%s\" is not a mechanism type the policy profiles "
+                   "declare (%s)",
+                   field, type ? type : "", names[0] ? names : "none");
+}

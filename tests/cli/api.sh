@@ -258,6 +258,18 @@ has "$T/body" '"state":"withdrawn"'
 expect 0 W --json consent show c0
 has "$T/out" '"withdrawn"'
 want 400 "$C" POST /v1/consents/c0/withdraw reason.json
+# what the command line refuses, HTTP refuses too: a purpose outside the
+# vocabulary, a mechanism type the profiles do not declare
+consent c-golf >doc.json && want 201 "$ADMIN" POST /v1/consents doc.json
+echo '{"reason":"x","purpose":"golf"}' >golf.json
+want 400 "$C" POST /v1/consents/c-golf/withdraw golf.json
+has "$T/body" '"field":"purpose"'
+has "$T/body" 'purpose: \"golf\" is not in the purpose vocabulary'
+server s-golf | sed 's/"type":"scc"/"type":"golf"/' >doc.json
+want 400 "$C" POST /v1/servers doc.json
+has "$T/body" '"field":"mechanism.type"'
+has "$T/body" 'mechanism.type: \"golf\" is not a mechanism type the policy profiles declare'
+want 404 "$C" GET /v1/servers/s-golf
 want 200 "$C" GET /v1/consents/c0/history
 has "$T/body" '"version":2'
 want 200 "$C" POST /v1/policy/check request.json

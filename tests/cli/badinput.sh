@@ -229,6 +229,16 @@ expect 0 W --profiles "$T/no-profiles" ingest --purpose predictive-maintenance \
 has "$T/err" "warning: the purposes were not checked against a purpose vocabulary ($T/no-profiles: cannot open the profile directory (No such file or directory))"
 same "$(wc -l < "$T/err")" "1" "one line on stderr"
 
+# a reading dated years ahead (never old enough for retention, outside
+# every report's period): refused, nothing written; an hour ahead is kept
+base=$(size)
+printf '{"ts":14410728540,"v":1}\n' >ahead.jsonl
+expect 2 W ingest --device press-1 --purpose predictive-maintenance ahead.jsonl
+has "$T/err" 'ahead.jsonl:1: field "ts": 14410728540 is more than a day ahead of this gateway'"'"'s clock'
+same "$(size)" "$base" "nothing written for a reading dated ahead"
+printf '{"ts":%d,"v":1}\n' $(( $(date +%s) + 3600 )) >ahead.jsonl
+expect 0 W ingest --device press-1 --purpose predictive-maintenance ahead.jsonl
+
 # a site directory that is a file: said so, not "no site (run init)"
 : >afile
 expect 2 W --dir afile verify

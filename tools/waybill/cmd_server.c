@@ -300,8 +300,6 @@ check_mechanism(struct cli *c, const char *what, const char *type)
 {
     struct cli quiet = *c;
     struct wb_policy *p = NULL;
-    char names[512] = "";
-    size_t used = 0;
     int code = 0;
 
     quiet.json = false; /* one JSON document on stdout, the result */
@@ -312,20 +310,8 @@ check_mechanism(struct cli *c, const char *what, const char *type)
                 type);
         return 0;
     }
-    if (wb_policy_mechanism_find(p, type) < 0) {
-        const char *n;
-        for (int i = 0; (n = wb_policy_mechanism_name(p, i)) != NULL; i++) {
-            int w = snprintf(names + used, sizeof names - used, "%s%s",
-                             i ? ", " : "", n);
-            if (w < 0 || (size_t)w >= sizeof names - used) {
-                break;
-            }
-            used += (size_t)w;
-        }
-        code = cli_usage(c,
-                         "%s: \"%s\" is not a mechanism type the policy "
-                         "profiles declare (%s)",
-                         what, type, names[0] ? names : "none");
+    if (wb_policy_mechanism_check(p, what, type) != WB_OK) {
+        code = cli_usage(c, "%s", wb_errmsg());
     }
     wb_policy_free(p);
     return code;

@@ -56,6 +56,16 @@ resolve_server(struct wb_site *s,
                        "%s's registered country %s",
                        q->country, srv.id, srv.country);
     }
+    if (q->mechanism >= 0 &&
+        q->mechanism != wb_policy_mechanism_find(p, srv.mechanism.type)) {
+        /* as for the country: the transfer goes under the server's
+         * registered mechanism, which a request cannot swap for another */
+        const char *named = wb_policy_mechanism_name(p, q->mechanism);
+        return wb__err(WB_ERR_INVAL,
+                       "request: mechanism.type %s differs from server %s's "
+                       "registered mechanism %s",
+                       named ? named : "(unknown)", srv.id, srv.mechanism.type);
+    }
     if (wb_server_registered(&srv, q->date)) {
         q->facts |= WB_FACT_REGISTERED;
     }

@@ -52,6 +52,10 @@ r2 = dict(r); r2["recipient"] = {"country": "DE", "server": "srv-xx"}
 json.dump(r2, open("unreg.json", "w"))
 r3 = dict(r); r3["recipient"] = {"country": "FR", "server": "srv-de-1"}
 json.dump(r3, open("wrongcountry.json", "w"))
+r4 = dict(r); r4["mechanism"] = {"type": "cn-certification", "reference": "CERT-made-up", "valid_until": "2027-06-01"}
+json.dump(r4, open("wrongmech.json", "w"))
+r5 = dict(r); r5["mechanism"] = {"type": "cn-standard-contract", "reference": "filing-2026-001", "valid_until": "2028-12-31"}
+json.dump(r5, open("samemech.json", "w"))
 for n in (1, 2):
     open(f"s{n}.txt", "w").write("".join(f"op-{n}-{i}\n" for i in range(60000)))
 P
@@ -174,6 +178,11 @@ same "$(wc -l < "$T/out")" "2" "history without the deleted version"
 rm -rf tampered
 expect 2 W policy check --request wrongcountry.json
 has "$T/err" "differs from server srv-de-1's registered country DE"
+# the transfer goes under the server's registered mechanism: a request
+# naming another is refused, the same one is checked as usual
+expect 2 W policy check --request wrongmech.json --record
+has "$T/err" "mechanism.type cn-certification differs from server srv-de-1's registered mechanism cn-standard-contract"
+expect 0 W policy check --request samemech.json
 expect 0 W verify
 
 # bad requests: named field, exit 2

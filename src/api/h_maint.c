@@ -95,6 +95,24 @@ wb__api_maint_start(struct wb__ctx *c)
         json_decref(o);
         return;
     }
+    {
+        /* a session on a device the site does not know would count in
+         * the maintenance report under a name no record carries */
+        struct wb_device d;
+        rc = wb_site_device_get(c->site, device, &d);
+        if (rc == WB_ERR_NOTFOUND) {
+            wb__api_error(c, 400, "device",
+                          "device: \"%s\" is not registered (POST "
+                          "/v1/devices)",
+                          device);
+        } else if (rc != WB_OK) {
+            wb__api_fail(c, rc, "device", "maintenance session");
+        }
+        if (rc != WB_OK) {
+            json_decref(o);
+            return;
+        }
+    }
     wb_random(rnd, sizeof rnd);
     memcpy(id, "ms-", 3);
     wb_hex_encode(rnd, sizeof rnd, id + 3);

@@ -126,6 +126,10 @@ server s0 >doc.json && want 201 "$ADMIN" POST /v1/servers doc.json
 echo '{"device":"press-1","technician":"t-1","reason":"bearing"}' >maint.json
 want 201 "$ADMIN" POST /v1/maintenance/sessions maint.json
 SESSION=$(grep -o 'ms-[0-9a-f]*' "$T/body")
+echo '{"device":"nodev","technician":"t-1"}' >nodev.json
+want 400 "$ADMIN" POST /v1/maintenance/sessions nodev.json
+has "$T/body" '"field":"device"'
+has "$T/body" 'device: \"nodev\" is not registered'
 LABELS="operator compliance maintainer auditor admin none revoked wrong"
 declare -A SESS
 for l in $LABELS; do

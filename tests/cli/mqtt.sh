@@ -146,6 +146,17 @@ sed -e 's/"jurisdiction": "CN"/"jurisdiction": "QQ"/' d.json >live.json
 kill -HUP "$DAEMON_PID"
 for _ in $(seq 100); do [ "$(grep -c 'reload: refused' "$T/daemon.log")" -ge 2 ] && break; sleep 0.05; done
 has "$T/daemon.log" 'reload: refused, keeping the running configuration: live.json: mqtt.routes[0].jurisdiction: "QQ"'
+# what takes effect only on restart must still be startable: a site
+# directory that holds none, or a TLS key that is not there, is refused
+# at reload rather than met at the next start
+/usr/bin/python3 -c 'import json,sys; d=json.load(open("d.json")); d["dir"]=sys.argv[1]; json.dump(d, open("live.json","w"))' "$T/nosite"
+kill -HUP "$DAEMON_PID"
+for _ in $(seq 100); do [ "$(grep -c 'reload: refused' "$T/daemon.log")" -ge 3 ] && break; sleep 0.05; done
+has "$T/daemon.log" "live.json: dir: $T/nosite holds no site (No such file or directory) (it takes effect on restart, which would fail)"
+/usr/bin/python3 -c 'import json; d=json.load(open("d.json")); d["tls"]={"cert":"no.pem","key":"no.key"}; json.dump(d, open("live.json","w"))'
+kill -HUP "$DAEMON_PID"
+for _ in $(seq 100); do [ "$(grep -c 'reload: refused' "$T/daemon.log")" -ge 4 ] && break; sleep 0.05; done
+has "$T/daemon.log" "live.json: tls.cert: no.pem: No such file or directory"
 pub -t plant/press-1/tele -m '{"seq": 300}'
 sed -e 's/"predictive-maintenance"/"quality-assurance"/' d.json >live.json
 kill -HUP "$DAEMON_PID"

@@ -60,18 +60,20 @@ struct daemon {
     time_t next_checkpoint;
 };
 
-/* ADDR:PORT, [V6]:PORT or PORT into cfg (the address is kept in a static
- * copy, so argv stays as given). */
+/* ADDR:PORT, [V6]:PORT or PORT into cfg, the address kept in s (cap
+ * bytes), so argv stays as given. */
 static int
-parse_listen(const char *arg, struct wb_httpd_config *cfg)
+parse_listen_into(const char *arg,
+                  char *s,
+                  size_t cap,
+                  struct wb_httpd_config *cfg)
 {
-    static char s[256];
     const char *digits = s;
     char *colon;
     char *end = NULL;
     long port;
 
-    if (strlen(arg) >= sizeof s) {
+    if (strlen(arg) >= cap) {
         return -1;
     }
     memcpy(s, arg, strlen(arg) + 1);
@@ -93,6 +95,15 @@ parse_listen(const char *arg, struct wb_httpd_config *cfg)
     }
     cfg->port = (int)port;
     return 0;
+}
+
+/* parse_listen_into a static copy: the running server's address. */
+static int
+parse_listen(const char *arg, struct wb_httpd_config *cfg)
+{
+    static char s[256];
+
+    return parse_listen_into(arg, s, sizeof s, cfg);
 }
 
 /* The profiles: --profiles, $WAYBILL_PROFILES, DIR/profiles, the
@@ -219,6 +230,13 @@ parse_args(int argc, char **argv, struct opts *o)
 }
 
 #define PICK(opt, conf) ((opt) != NULL ? (opt) : (conf))
+
+/* Are a and b (either may be NULL) the same text? */
+static bool
+same_text(const char *a, const char *b)
+{
+    return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
 
 /* The HTTP server's settings: options, then the file, then defaults. */
 static int
@@ -440,6 +458,52 @@ set_hooks(const struct wbd_config *cfg,
  * (its session is kept, so nothing is missed); the hook plug-ins are
  * replaced; the retention rules change. The site directory, listen
  * address and TLS files take effect on restart. */
+/* The settings a reload does not apply, which take effect on restart,
+ * must be ones the daemon can start with: a reload would otherwise say
+ * "ok" to a file the next start refuses. 0, or 2 with why written. */
+static int
+restart_settings(const struct daemon *d,
+                 const struct wbd_config *next,
+                 char *why,
+                 size_t cap)
+{
+    struct wb_httpd_config probe;
+    char addr[256];
+    const char *dir = PICK(d->o.dir, next->dir);
+    const char *cert = PICK(d->o.tls_cert, next->tls_cert);
+    const char *key = PICK(d->o.tls_key, next->tls_key);
+    const char *ca = PICK(d->o.client_ca, next->tls_client_ca);
+    const char *listen = PICK(d->o.listen, next->listen);
+    const char *const files[] = {cert, key, ca};
+    const char *const names[] = {"tls.cert", "tls.key", "tls.client_ca"};
+    char db[4200];
+
+    memset(&probe, 0, sizeof probe);
+    if (listen != NULL &&
+        parse_listen_into(listen, addr, sizeof addr, &probe) != 0) {
+        snprintf(why, cap, "listen: \"%s\" is not ADDR:PORT", listen);
+        return 2;
+    }
+    snprintf(db, sizeof db, "%s/waybill.db", dir ? dir : d->site_dir);
+    if (access(db, R_OK) != 0) {
+        snprintf(why, cap, "dir: %s holds no site (%s)",
+                 dir ? dir : d->site_dir, strerror(errno));
+        return 2;
+    }
+    if ((cert == NULL) != (key == NULL)) {
+        snprintf(why, cap, "tls: cert and key go together");
+        return 2;
+    }
+    for (size_t i = 0; i < 3; i++) {
+        if (files[i] != NULL && access(files[i], R_OK) != 0) {
+            snprintf(why, cap, "%s: %s: %s", names[i], files[i],
+                     strerror(errno));
+            return 2;
+        }
+    }
+    return 0;
+}
+
 static int
 reload(struct daemon *d)
 {
@@ -459,6 +523,26 @@ reload(struct daemon *d)
              "reload: refused, and the running hook plug-ins did not start "
              "again: stopping (exit 2): %s: ",
              d->o.config ? d->o.config : "(defaults)");
+    if (rc == WB_OK) {
+        char why[4400];
+        if (restart_settings(d, &next, why, sizeof why) != 0) {
+            fprintf(stderr,
+                    "waybilld: %s%s (it takes effect on restart, which would "
+                    "fail)\n",
+                    when, why);
+            wbd_config_clear(&next);
+            return 0;
+        }
+        if (!same_text(d->cfg.listen, next.listen) ||
+            !same_text(d->cfg.dir, next.dir) ||
+            !same_text(d->cfg.tls_cert, next.tls_cert) ||
+            !same_text(d->cfg.tls_key, next.tls_key) ||
+            !same_text(d->cfg.tls_client_ca, next.tls_client_ca)) {
+            fprintf(stderr, "waybilld: reload: the listen address, site "
+                            "directory or TLS files changed: they take "
+                            "effect on restart\n");
+        }
+    }
     /* the new routes and models must hold before the running ones go */
     if (rc == WB_OK && next.mqtt_enabled) {
         next.mqtt.profiles_dir = d->http.profiles_dir;

@@ -191,9 +191,11 @@ wb__infer_read_input(struct wb_site *s,
                      (unsigned long long)wb_site_size(s));
     }
     if (rc == WB_ERR_VERIFY && leaf != NULL) {
-        /* the payload is not the log's, the leaf is: a denial names it */
+        /* the payload is not the log's, the leaf is: a denial names it
+         * and carries its claims (device, class, consent) */
         wb_merkle_leaf_hash(leaf, leaf_len, in->leaf_hash);
         in->has_leaf = true;
+        in->claims = in->owned;
     }
     if (rc == WB_OK) {
         wb_merkle_leaf_hash(leaf, leaf_len, in->leaf_hash);

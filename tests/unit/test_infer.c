@@ -2130,6 +2130,8 @@ test_tampered_input(struct wb_site *s)
                  wb_claims_decode(leaf, ln, &dc) == WB_OK);
         TT_CHECK(dc && dc->parent_count == 1 &&
                  memcmp(dc->parents[0], lh, WB_HASH_BYTES) == 0);
+        TT_CHECK(dc && dc->sub && strcmp(dc->sub, "press-7") == 0 &&
+                 dc->data_class && strcmp(dc->data_class, "non-personal") == 0);
         wb_claims_free(dc);
         wb_free(leaf);
         dc = NULL;

@@ -256,17 +256,18 @@ visit(struct wb_site *s, uint64_t i, const uint8_t *digest, struct scan *sc)
     struct wb_claims *c = NULL;
     json_t *doc = NULL;
     bool erased = false;
+    bool mine;
     wb_err rc = wb_site_leaf(s, i, &leaf, &len);
 
     if (rc == WB_OK) {
         rc = wb_claims_decode(leaf, len, &c);
     }
-    if (rc == WB_OK && c->has_model &&
-        memcmp(c->model, digest, WB_HASH_BYTES) == 0) {
+    mine = rc == WB_OK && c->has_model &&
+           memcmp(c->model, digest, WB_HASH_BYTES) == 0;
+    if (mine) {
         rc = payload_json(s, i, &erased, &doc);
     }
-    if (rc == WB_OK && c->has_model &&
-        memcmp(c->model, digest, WB_HASH_BYTES) == 0) {
+    if (rc == WB_OK && mine) {
         if (strcmp(c->kind, "model") == 0) {
             sc->registered = i;
         } else if (strcmp(c->kind, "inference") == 0) {

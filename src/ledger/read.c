@@ -47,11 +47,6 @@ wb_site_leaf(struct wb_site *s,
     return rc;
 }
 
-/* Row index's stored payload against the salted commitment in its leaf
- * (as wb_site_verify checks it): WB_ERR_VERIFY naming the entry when the
- * payload differs, has no commitment, or is gone with no erasure logged.
- * The decoded claims go to *claims when it is not NULL (the caller's to
- * free), whatever the verdict. */
 wb_err
 wb_payload_check(const struct wb_claims *c,
                  const uint8_t *salt,
@@ -76,6 +71,11 @@ wb_payload_check(const struct wb_claims *c,
     return WB_OK;
 }
 
+/* Row index's stored payload against the salted commitment in its leaf
+ * (as wb_site_verify checks it): WB_ERR_VERIFY naming the entry when the
+ * payload differs, has no commitment, or is gone while the store does not mark
+ * it erased. The decoded claims go to *claims when it is not NULL (the caller's
+ * to free), whatever the verdict. */
 static wb_err
 check_row(const struct wb__row *row, struct wb_claims **claims)
 {
